@@ -1,0 +1,9 @@
+# libFuzzer targets: fuzz/fuzz_<name>.c, each defining LLVMFuzzerTestOneInput. Needs clang.
+file(GLOB SECGEN_FUZZERS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/fuzz/fuzz_*.c)
+foreach(f ${SECGEN_FUZZERS})
+  get_filename_component(name ${f} NAME_WE)
+  add_executable(${name} ${f})
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(${name} PRIVATE secgen_lib)
+endforeach()

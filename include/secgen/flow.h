@@ -1,0 +1,147 @@
+/* secgen flow module: the bidirectional flow record, flow tables and their CSV layouts
+ * (native, CIDDS-001, Argus binetflow, UGR'16), and the packet/event sequence CSV. */
+#ifndef SECGEN_FLOW_H
+#define SECGEN_FLOW_H
+
+#include "secgen/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* TCP flag bits as in the TCP header; printed CIDDS-style in the order U A P R S F. */
+enum {
+    SG_TCP_FIN = 0x01,
+    SG_TCP_SYN = 0x02,
+    SG_TCP_RST = 0x04,
+    SG_TCP_PSH = 0x08,
+    SG_TCP_ACK = 0x10,
+    SG_TCP_URG = 0x20
+};
+
+enum { SG_PROTO_ICMP = 1, SG_PROTO_TCP = 6, SG_PROTO_UDP = 17, SG_PROTO_ICMPV6 = 58 };
+
+/* Addresses are kept as text: dotted IPv4, RFC 5952 IPv6, or an opaque anonymised name as in
+ * CIDDS-001 ("EXT_SERVER", "11529_47"). */
+#define SG_ADDR_MAX 48
+
+/* One bidirectional flow. src = initiator (client). Layouts that are unidirectional or give only
+ * totals put everything in fwd_* and leave bwd_* at 0 (see docs/flow-formats.md). */
+typedef struct sg_flow {
+    int64_t start_us;    /* Unix epoch, microseconds, UTC */
+    int64_t duration_us; /* >= 0 */
+    uint8_t proto;       /* IP protocol number */
+    uint8_t flags;       /* union of TCP flags (SG_TCP_*) */
+    uint8_t tos;
+    uint8_t _pad;
+    uint16_t src_port, dst_port; /* ICMP: 0, type*256+code in dst_port as NetFlow does */
+    char src_ip[SG_ADDR_MAX];
+    char dst_ip[SG_ADDR_MAX];
+    uint64_t fwd_packets, fwd_bytes; /* initiator -> responder, IP bytes */
+    uint64_t bwd_packets, bwd_bytes; /* responder -> initiator */
+} sg_flow;
+
+typedef enum sg_flow_format {
+    SG_FMT_AUTO = 0,
+    SG_FMT_NATIVE,
+    SG_FMT_CIDDS,
+    SG_FMT_ARGUS,
+    SG_FMT_UGR16,    /* UGR'16 nfdump CSV (te,td,sa,da,sp,dp,pr,flg,...) */
+    SG_FMT_NETSHARE  /* NetShare's UGR'16 export (srcip,dstip,srcport,dstport,proto,ts,td,pkt,byt,...) */
+} sg_flow_format;
+
+const char *sg_flow_format_name(sg_flow_format f);
+/* "auto|native|cidds|argus|ugr16|netshare"; returns 0 on success */
+int sg_flow_format_parse(const char *s, sg_flow_format *out);
+
+typedef struct sg_flow_table {
+    sg_flow *flows;
+    size_t n, cap;
+    sg_flow_format format; /* layout it was read from */
+} sg_flow_table;
+
+void sg_flow_table_init(sg_flow_table *t);
+void sg_flow_table_free(sg_flow_table *t);
+sg_status sg_flow_table_push(sg_flow_table *t, const sg_flow *f);
+/* stable sort by start time (ties keep file order) */
+void sg_flow_table_sort(sg_flow_table *t);
+int sg_flow_table_is_sorted(const sg_flow_table *t);
+
+typedef struct sg_flow_read_opts {
+    sg_flow_format format; /* SG_FMT_AUTO: detect from the header */
+    int skip_bad;          /* skip malformed rows instead of failing */
+    size_t skipped;        /* out: rows skipped */
+} sg_flow_read_opts;
+
+/* Read a whole CSV ("-" = stdin). Errors name file, line and column. Rows are kept in file order. */
+sg_status sg_flow_read(const char *path, sg_flow_read_opts *opts, sg_flow_table *out, sg_error *err);
+/* Read from memory (fuzzing, tests); name is used in messages */
+sg_status sg_flow_read_mem(const char *name, const char *data, size_t len, sg_flow_read_opts *opts,
+                           sg_flow_table *out, sg_error *err);
+/* Detect a layout from a header line */
+sg_flow_format sg_flow_detect(const char *header_line);
+
+/* Streaming writer (atomic: temp file + rename on close) in the native or CIDDS layout. */
+typedef struct sg_flow_writer sg_flow_writer;
+sg_status sg_flow_writer_open(sg_flow_writer **w, const char *path, sg_flow_format fmt, sg_error *err);
+sg_status sg_flow_writer_write(sg_flow_writer *w, const sg_flow *f, sg_error *err);
+sg_status sg_flow_writer_close(sg_flow_writer *w, sg_error *err); /* commit; frees w */
+void sg_flow_writer_abort(sg_flow_writer *w);                     /* frees w; NULL ok */
+/* Write one row to a FILE (no header) */
+int sg_flow_fprint(FILE *fp, const sg_flow *f, sg_flow_format fmt);
+sg_status sg_flow_write(const char *path, const sg_flow_table *t, sg_flow_format fmt, sg_error *err);
+
+/* flags <-> ".AP.SF" (buf >= 7) */
+void sg_flow_flags_format(uint8_t flags, char *buf);
+int sg_flow_flags_parse(const char *s, size_t len, uint8_t *out);
+/* "TCP"/"UDP"/"ICMP"/"ICMPV6"/number -> protocol number; returns 0 on success */
+int sg_proto_parse(const char *s, size_t len, uint8_t *out);
+const char *sg_proto_name(uint8_t proto, char *buf, size_t bufsz);
+
+/* ---- sequences ----------------------------------------------------------------------------
+ * Sequence CSV: flow_id,proto,service_port,n,symbols,iat_us,payload (design §4). The HDFS
+ * layout of ../shared/data/hdfs_loglead_2pct (block_id,label,n_events,start_epoch_s,
+ * duration_s,events,deltas_s) is read too: deltas become iat_us, payload 0, label kept.
+ * Symbols are interned: symbol ids index sg_seq_set.symbols. */
+typedef struct sg_seq {
+    const char *id;       /* flow_id / block_id */
+    uint8_t proto;        /* 0 when empty (logs) */
+    int32_t service_port; /* -1 when empty */
+    int8_t label;         /* -1 unknown, 0 normal, 1 anomalous */
+    size_t n;
+    uint32_t *sym;        /* symbol ids */
+    int64_t *iat_us;      /* gap to previous element; first element: 0 */
+    int64_t *payload;     /* L4 payload bytes (0 for logs) */
+} sg_seq;
+
+typedef struct sg_seq_set sg_seq_set;
+sg_seq_set *sg_seq_set_create(void);
+void sg_seq_set_destroy(sg_seq_set *s);
+size_t sg_seq_set_count(const sg_seq_set *s);
+const sg_seq *sg_seq_set_get(const sg_seq_set *s, size_t i);
+size_t sg_seq_set_nsymbols(const sg_seq_set *s);
+const char *sg_seq_set_symbol(const sg_seq_set *s, uint32_t id);
+/* returns id, or -1 if absent */
+int64_t sg_seq_set_find_symbol(const sg_seq_set *s, const char *sym);
+/* intern a symbol; returns id or -1 on OOM */
+int64_t sg_seq_set_intern(sg_seq_set *s, const char *sym);
+/* add a sequence (arrays are copied; iat/payload may be NULL = zeros) */
+sg_status sg_seq_set_add(sg_seq_set *s, const char *id, uint8_t proto, int32_t service_port,
+                         int8_t label, size_t n, const uint32_t *sym, const int64_t *iat_us,
+                         const int64_t *payload);
+sg_status sg_seq_read(const char *path, sg_seq_set **out, sg_error *err);
+sg_status sg_seq_read_mem(const char *name, const char *data, size_t len, sg_seq_set **out, sg_error *err);
+sg_status sg_seq_write(const char *path, const sg_seq_set *s, sg_error *err);
+/* streaming writer for large outputs */
+typedef struct sg_seq_writer sg_seq_writer;
+sg_status sg_seq_writer_open(sg_seq_writer **w, const char *path, sg_error *err);
+sg_status sg_seq_writer_write(sg_seq_writer *w, const char *id, uint8_t proto, int32_t service_port,
+                              size_t n, const char *const *symbols, const int64_t *iat_us,
+                              const int64_t *payload, sg_error *err);
+sg_status sg_seq_writer_close(sg_seq_writer *w, sg_error *err);
+void sg_seq_writer_abort(sg_seq_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

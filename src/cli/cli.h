@@ -1,0 +1,22 @@
+/* Shared helpers for the secgen subcommands (src/cli/cmd_<name>.c). The CLI holds no logic
+ * beyond argument parsing and wiring; exit codes: 0 ok, 1 runtime error, 2 usage error. */
+#ifndef SECGEN_CLI_H
+#define SECGEN_CLI_H
+
+#include "secgen/core.h"
+
+#define SG_EXIT_OK 0
+#define SG_EXIT_RUNTIME 1
+#define SG_EXIT_USAGE 2
+
+/* print "secgen CMD: <message>" on stderr and return SG_EXIT_RUNTIME */
+int sg_cli_error(const char *cmd, const sg_error *err);
+/* printf-style usage error: prints message + "try 'secgen CMD --help'", returns SG_EXIT_USAGE */
+int sg_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* parse helpers for option values; on failure print a usage error and return nonzero */
+int sg_cli_parse_int(const char *cmd, const char *opt, const char *val, long long lo, long long hi, long long *out);
+int sg_cli_parse_u64(const char *cmd, const char *opt, const char *val, uint64_t *out);
+int sg_cli_parse_duration(const char *cmd, const char *opt, const char *val, int64_t *us);
+int sg_cli_parse_time(const char *cmd, const char *opt, const char *val, int64_t *us);
+
+#endif
