@@ -140,6 +140,9 @@ sg_flow_format sg_flow_detect(const char *header_line)
 
 /* ---- reader ---- */
 
+/* 9999-12-31T23:59:59.999999Z: the largest time sg_time_format prints with a 4-digit year */
+#define MAX_TIME_US 253402300799999999LL
+
 typedef struct reader {
     sg_csv csv;
     sg_flow_format fmt;
@@ -226,7 +229,8 @@ static int parse_count(const char *s, size_t len, int allow_suffix, int allow_fl
         *why = "not an integer";
         return -1;
     }
-    *out = (uint64_t)llround(v);
+    /* llround would overflow above INT64_MAX: round by hand */
+    *out = (uint64_t)(v + 0.5);
     return 0;
 }
 
@@ -425,7 +429,7 @@ static int parse_row(reader *r, sg_flow *f)
         int cidds = r->fmt == SG_FMT_CIDDS;
         if (get_time(r, K_START, &f->start_us) || get_secs(r, K_DUR, &f->duration_us) ||
             get_addr(r, K_SRC, f->src_ip) || get_port(r, K_SPORT, 0, 0, &f->src_port) ||
-            get_addr(r, K_DST, f->dst_ip) || get_port(r, K_DPORT, 0, cidds && icmp, &f->dst_port) ||
+            get_addr(r, K_DST, f->dst_ip) || get_port(r, K_DPORT, 0, icmp, &f->dst_port) ||
             get_count(r, K_PKTS, cidds, 0, &f->fwd_packets) || get_count(r, K_BYTES, cidds, 0, &f->fwd_bytes) ||
             get_flags(r, K_FLAGS, &f->flags) || get_tos(r, &f->tos))
             return -1;
@@ -475,7 +479,7 @@ static int parse_row(reader *r, sg_flow *f)
         int64_t end;
         if (get_time(r, K_END, &end) || get_secs(r, K_DUR, &f->duration_us) || get_addr(r, K_SRC, f->src_ip) ||
             get_addr(r, K_DST, f->dst_ip) || get_port(r, K_SPORT, 0, 0, &f->src_port) ||
-            get_port(r, K_DPORT, 0, 0, &f->dst_port) || get_flags(r, K_FLAGS, &f->flags) || get_tos(r, &f->tos) ||
+            get_port(r, K_DPORT, 0, icmp, &f->dst_port) || get_flags(r, K_FLAGS, &f->flags) || get_tos(r, &f->tos) ||
             get_count(r, K_PKTS, 0, 1, &f->fwd_packets) || get_count(r, K_BYTES, 0, 1, &f->fwd_bytes))
             return -1;
         /* te is the END time (1 s resolution) */
@@ -493,9 +497,11 @@ static int parse_row(reader *r, sg_flow *f)
         } else {
             return row_fail(r, K_TS, "'%s' is not a time in microseconds since the epoch", EX(ts));
         }
+        if (f->start_us < 0 || f->start_us > MAX_TIME_US)
+            return row_fail(r, K_TS, "'%s' is outside 1970..9999", EX(ts));
         if (get_secs(r, K_DUR, &f->duration_us) || get_int_addr(r, K_SRC, f->src_ip) ||
             get_int_addr(r, K_DST, f->dst_ip) || get_port(r, K_SPORT, 0, 0, &f->src_port) ||
-            get_port(r, K_DPORT, 0, 0, &f->dst_port) || get_count(r, K_PKTS, 0, 1, &f->fwd_packets) ||
+            get_port(r, K_DPORT, 0, icmp, &f->dst_port) || get_count(r, K_PKTS, 0, 1, &f->fwd_packets) ||
             get_count(r, K_BYTES, 0, 1, &f->fwd_bytes))
             return -1;
         break;
