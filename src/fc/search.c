@@ -68,6 +68,7 @@ static double base_kt(const fc_search *s, const uint8_t *covered, size_t *nunc_o
 {
     const fc_data *d = s->d;
     size_t *rows = malloc((d->n ? d->n : 1) * sizeof *rows);
+    *nunc_out = 0;
     if (!rows) return NAN;
     size_t k = 0;
     for (size_t i = 0; i < d->n; i++)
