@@ -407,11 +407,12 @@ static void scratch_free(tdm_eval_scratch *s)
     memset(s, 0, sizeof *s);
 }
 
-#define GROW(ptr, n)                                                   \
-    do {                                                               \
-        void *np_ = realloc((ptr), ((n) ? (n) : 1) * sizeof *(ptr));   \
-        if (!np_) return -1;                                           \
-        (ptr) = np_;                                                   \
+#define GROW(ptr, n)                                                     \
+    do {                                                                 \
+        size_t n_ = (n);                                                 \
+        void *np_ = realloc((ptr), (n_ ? n_ : 1) * sizeof *(ptr));       \
+        if (!np_) return -1;                                             \
+        (ptr) = np_;                                                     \
     } while (0)
 
 static int scratch_reserve(tdm_eval_scratch *s, const tdm_data *d, const taut *a)

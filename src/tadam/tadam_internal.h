@@ -80,6 +80,12 @@ struct sg_tadam_model {
     char *created; /* ISO time */
     char *imported_from; /* "fosr" when imported */
     tdm_beta beta;
+    /* scoring view (struct-of-arrays copy built by tdm_model_index; read-only afterwards) */
+    uint32_t *v_src, *v_dst, *v_sym;
+    tdm_gauss *v_g;
+    double *v_bits;
+    double *dist;       /* deletion closure, [n_states^2] */
+    int32_t *next_edge;
 };
 
 /* ---- cost.c ---- */
@@ -124,7 +130,7 @@ void tdm_dp_scratch_free(tdm_dp_scratch *s);
 /* Compute the closure dist/next_edge of v (deletion op); arrays of nq*nq */
 void tdm_closure(const tdm_view *v, double *dist, int32_t *next_edge);
 /* Best repair of the word (sym[i] may be -1 for an unknown symbol; the word must end with
- * TDM_END). Returns its cost in bits or TDM_INF. If steps != NULL, *steps/*nsteps receive the
+ * TDM_END). Returns its cost in bits or TDM_INF. If steps != NULL, steps/nsteps receive the
  * trace (in scratch memory). */
 double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, const int32_t *x1, size_t L,
                   tdm_dp_scratch *sc, tdm_step **steps, size_t *nsteps);
@@ -134,6 +140,7 @@ sg_tadam_model *tdm_model_alloc(void);
 sg_status tdm_model_index(sg_tadam_model *m, sg_error *err); /* CSR lists + symbol index */
 void tdm_symbol_parse(tdm_symbol *s);                        /* dir/flags from the name */
 int64_t tdm_model_find_symbol(const sg_tadam_model *m, const char *s, size_t len);
-void tdm_model_view(const sg_tadam_model *m, tdm_view *v, double *ebits);
+/* read-only view over the model's arrays (valid after tdm_model_index) */
+void tdm_model_view(const sg_tadam_model *m, tdm_view *v);
 
 #endif
