@@ -116,6 +116,55 @@ double tdm_value_bits(const tdm_gauss *g, int32_t x0, int32_t x1)
     return -log2(p);
 }
 
+void tdm_vcache_free(tdm_vcache *c)
+{
+    free(c->key);
+    free(c->val);
+    memset(c, 0, sizeof *c);
+}
+
+void tdm_vcache_reset(tdm_vcache *c, uint32_t ne)
+{
+    if (ne > c->cap_edges) {
+        size_t n = (size_t)ne * 2;
+        uint64_t *k = realloc(c->key, n * TDM_VC_SLOTS * sizeof *k);
+        if (!k) {
+            c->cap_edges = 0; /* memo disabled; tdm_view_value_bits computes directly */
+            return;
+        }
+        c->key = k;
+        double *v = realloc(c->val, n * TDM_VC_SLOTS * sizeof *v);
+        if (!v) {
+            c->cap_edges = 0;
+            return;
+        }
+        c->val = v;
+        c->cap_edges = n;
+    }
+    if (c->key) memset(c->key, 0, (size_t)ne * TDM_VC_SLOTS * sizeof *c->key);
+}
+
+double tdm_view_value_bits(const tdm_view *v, uint32_t e, int32_t x0, int32_t x1)
+{
+    tdm_vcache *c = v->cache;
+    if (!c || e >= c->cap_edges) return tdm_value_bits(&v->eg[e], x0, x1);
+    uint64_t key = ((uint64_t)(uint32_t)x0 << 32 | (uint32_t)x1) + 1;
+    uint64_t h = key * 0x9E3779B97F4A7C15ull;
+    uint64_t *ks = c->key + (size_t)e * TDM_VC_SLOTS;
+    double *vs = c->val + (size_t)e * TDM_VC_SLOTS;
+    for (unsigned probe = 0; probe < 8; probe++) {
+        size_t i = (size_t)((h >> 56) + probe) & (TDM_VC_SLOTS - 1);
+        if (ks[i] == key) return vs[i];
+        if (ks[i] == 0) {
+            double b = tdm_value_bits(&v->eg[e], x0, x1);
+            ks[i] = key;
+            vs[i] = b;
+            return b;
+        }
+    }
+    return tdm_value_bits(&v->eg[e], x0, x1); /* neighbourhood full: compute */
+}
+
 double tdm_explicit_bits(double log2_sigma, int32_t x0, int32_t x1)
 {
     return log2_sigma + tdm_LN(x0) + tdm_LN(x1);
@@ -135,6 +184,7 @@ void tdm_dp_scratch_free(tdm_dp_scratch *s)
     free(s->bp_prev);
     free(s->bp_close);
     free(s->steps);
+    free(s->xbits);
     memset(s, 0, sizeof *s);
 }
 
@@ -158,6 +208,13 @@ static int scratch_reserve(tdm_dp_scratch *s, size_t cells, size_t steps)
         if (f) s->bp_close = f;
         if (!M || !T || !a || !b || !d || !e || !f) return -1;
         s->cap_cells = c;
+    }
+    if (steps > s->cap_xbits) {
+        size_t c = steps * 2;
+        double *x = realloc(s->xbits, c * sizeof *x);
+        if (!x) return -1;
+        s->xbits = x;
+        s->cap_xbits = c;
     }
     if (steps > s->cap_steps) {
         size_t c = steps * 2;
@@ -210,6 +267,8 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
     if (L == 0 || scratch_reserve(sc, cells, 2 * L + (size_t)nq * (L + 1) + 4) != 0) return TDM_INF;
     double *M = sc->M, *T = sc->T;
     const int del = v->dist != NULL && v->op_bits[TDM_OP_DEL] < TDM_INF;
+    double *xb = sc->xbits;
+    for (size_t l = 0; l < L; l++) xb[l] = v->op_bits[TDM_OP_ADD] + tdm_explicit_bits(v->log2_sigma, x0[l], x1[l]);
     for (size_t i = 0; i < cells; i++) {
         M[i] = T[i] = TDM_INF;
         sc->bp_op[i] = -1;
@@ -231,7 +290,7 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
             int32_t op = -1, e1 = -1, e2 = -1, prev = -1;
             if (!last && Ml[s] < TDM_INF) {
                 /* spurious symbol: stay */
-                double c = Ml[s] + v->op_bits[TDM_OP_ADD] + tdm_explicit_bits(v->log2_sigma, x0[l], x1[l]);
+                double c = Ml[s] + xb[l];
                 if (c < best) {
                     best = c;
                     op = TDM_OP_ADD;
@@ -245,7 +304,7 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
                     if (sc->bp_close[pc] == (int32_t)s && (pop == TDM_OP_TR || pop == TDM_OP_DUP)) {
                         int32_t le = sc->bp_e1[pc];
                         if (le >= 0 && v->esym[le] == (uint32_t)a) {
-                            double c2 = Ml[s] + v->op_bits[TDM_OP_DUP] + tdm_value_bits(&v->eg[le], x0[l], x1[l]);
+                            double c2 = Ml[s] + v->op_bits[TDM_OP_DUP] + tdm_view_value_bits(v, (uint32_t)le, x0[l], x1[l]);
                             if (c2 < best) {
                                 best = c2;
                                 op = TDM_OP_DUP;
@@ -264,7 +323,7 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
                     if (!(m < TDM_INF)) continue;
                     double c = m + v->op_bits[TDM_OP_TR] + v->ebits[e];
                     if (!(c < best)) continue;
-                    c += a == (int32_t)TDM_END ? 0 : tdm_value_bits(&v->eg[e], x0[l], x1[l]);
+                    c += a == (int32_t)TDM_END ? 0 : tdm_view_value_bits(v, e, x0[l], x1[l]);
                     if (c < best) {
                         best = c;
                         op = TDM_OP_TR;
@@ -288,8 +347,8 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
                                 if (!(m < TDM_INF)) continue;
                                 double c = m + v->op_bits[TDM_OP_SWAP] + v->ebits[f] + v->ebits[e];
                                 if (!(c < best)) continue;
-                                c += tdm_value_bits(&v->eg[f], x0[l], x1[l]) +
-                                     tdm_value_bits(&v->eg[e], x0[l - 1], x1[l - 1]);
+                                c += tdm_view_value_bits(v, f, x0[l], x1[l]) +
+                                     tdm_view_value_bits(v, e, x0[l - 1], x1[l - 1]);
                                 if (c < best) {
                                     best = c;
                                     op = TDM_OP_SWAP;
@@ -380,4 +439,29 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
     *steps_out = st;
     *nsteps_out = ns;
     return total;
+}
+
+double tdm_trace_cost(const tdm_view *v, const tdm_step *st, size_t ns, const int32_t *sym, const int32_t *x0,
+                      const int32_t *x1)
+{
+    double c = 0;
+    for (size_t i = 0; i < ns; i++) {
+        const tdm_step *t = &st[i];
+        size_t p = t->pos >= 0 ? (size_t)t->pos : 0;
+        switch (t->op) {
+        case TDM_OP_TR:
+            c += v->op_bits[TDM_OP_TR] + v->ebits[t->edge];
+            if (sym[p] != (int32_t)TDM_END) c += tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]);
+            break;
+        case TDM_OP_ADD: c += v->op_bits[TDM_OP_ADD] + tdm_explicit_bits(v->log2_sigma, x0[p], x1[p]); break;
+        case TDM_OP_DUP: c += v->op_bits[TDM_OP_DUP] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]); break;
+        case TDM_OP_SWAP:
+            c += v->op_bits[TDM_OP_SWAP] + v->ebits[t->edge] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]);
+            break;
+        case OP_SWAP2: c += v->ebits[t->edge] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]); break;
+        case TDM_OP_DEL: c += v->op_bits[TDM_OP_DEL] + v->ebits[t->edge]; break;
+        default: break;
+        }
+    }
+    return c;
 }

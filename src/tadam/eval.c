@@ -35,14 +35,14 @@ static sg_status score_ids(const sg_tadam_model *m, size_t n, const int32_t *sym
     size_t ns = 0;
     double c = tdm_repair(&v, sy, x0, x1, n + 1, &sc, &steps, &ns);
     out->unknown_symbols = unknown;
-    if (c < TDM_INF) {
+    double ex = 0;
+    for (size_t i = 0; i <= n; i++) ex += tdm_explicit_bits(v.log2_sigma, x0[i], x1[i]);
+    if (c <= ex) { /* the encoder sends the sequence verbatim when that is shorter */
         out->bits = c;
         for (size_t i = 0; i < ns; i++) out->n_repairs += steps[i].op != TDM_OP_TR;
         out->repaired = out->n_repairs > 0;
     } else {
-        double e = 0;
-        for (size_t i = 0; i <= n; i++) e += tdm_explicit_bits(v.log2_sigma, x0[i], x1[i]);
-        out->bits = e;
+        out->bits = ex;
         out->repaired = 2;
     }
     out->bits_per_event = out->bits / (double)(n + 1);

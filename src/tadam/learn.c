@@ -383,6 +383,7 @@ typedef struct tdm_eval_scratch {
     double *dist;
     int32_t *next_edge;
     tdm_dp_scratch dp;
+    tdm_vcache vc;
 } tdm_eval_scratch;
 
 static void scratch_free(tdm_eval_scratch *s)
@@ -404,6 +405,7 @@ static void scratch_free(tdm_eval_scratch *s)
     free(s->dist);
     free(s->next_edge);
     tdm_dp_scratch_free(&s->dp);
+    tdm_vcache_free(&s->vc);
     memset(s, 0, sizeof *s);
 }
 
@@ -561,6 +563,8 @@ static void prepare_view(const tdm_data *d, const taut *a, tdm_eval_scratch *s, 
     v->in_idx = s->in_idx;
     for (int o = 0; o < TDM_NOPS; o++) v->op_bits[o] = pi[o] > 0 ? -log2(pi[o]) : TDM_INF;
     v->log2_sigma = d->log2_sigma;
+    tdm_vcache_reset(&s->vc, a->ne);
+    v->cache = &s->vc;
     if (noise_ops & SG_TADAM_NOISE_DEL) {
         tdm_closure(v, s->dist, s->next_edge);
         v->dist = s->dist;
@@ -649,7 +653,7 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
                 if (sy[p] == (int32_t)TDM_END) continue;
                 size_t pp = d->goff[g] + p;
                 for (size_t k = d->dv_off[pp]; k < d->dv_off[pp + 1]; k++)
-                    mc += d->dv[k].cnt * tdm_value_bits(&s->eg[e], d->dv[k].x0, d->dv[k].x1);
+                    mc += d->dv[k].cnt * tdm_view_value_bits(&v, (uint32_t)e, d->dv[k].x0, d->dv[k].x1);
             }
         }
         /* unmatched words: repair */
@@ -663,25 +667,35 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
         }
         for (size_t g = 0; g < d->ng && n_unm_words; g++) {
             if (s->gok[g]) continue;
+            /* one DP per distinct symbol string (on its first member); every member is priced on
+             * that repair path with its own values */
+            size_t w0 = d->gword[g], o0 = d->woff[w0];
+            tdm_step *steps;
+            size_t ns;
+            double c0 = tdm_repair(&v, d->sym + o0, d->x0 + o0, d->x1 + o0, d->wlen[w0], &s->dp, &steps, &ns);
             for (size_t m = d->gmem_off[g]; m < d->gmem_off[g + 1]; m++) {
                 size_t w = d->gmem[m], o = d->woff[w];
-                tdm_step *steps;
-                size_t ns;
-                double c = tdm_repair(&v, d->sym + o, d->x0 + o, d->x1 + o, d->wlen[w], &s->dp, &steps, &ns);
-                if (c < TDM_INF) {
-                    cc += c;
-                    nc++;
-                    for (size_t i = 0; i < ns; i++) {
-                        const tdm_step *t = &steps[i];
-                        if (t->op < TDM_NOPS) cnt[t->op] += 1;
-                        if (t->edge < 0 || t->op == TDM_OP_DUP) continue;
-                        s->nxvis[t->edge] += 1;
-                        if (t->pos >= 0 && d->sym[o + (size_t)t->pos] != (int32_t)TDM_END)
-                            stats_add(&s->nxst[t->edge], d->x0[o + (size_t)t->pos], d->x1[o + (size_t)t->pos], 1);
-                    }
-                } else {
+                if (!(c0 < TDM_INF)) {
                     uc += word_explicit(d, w);
                     nu++;
+                    continue;
+                }
+                double c = w == w0 ? c0 : tdm_trace_cost(&v, steps, ns, d->sym + o, d->x0 + o, d->x1 + o);
+                double ce = word_explicit(d, w);
+                if (!(c <= ce)) { /* the encoder sends the word verbatim when that is shorter */
+                    uc += ce;
+                    nu++;
+                    continue;
+                }
+                cc += c;
+                nc++;
+                for (size_t i = 0; i < ns; i++) {
+                    const tdm_step *t = &steps[i];
+                    if (t->op < TDM_NOPS) cnt[t->op] += 1;
+                    if (t->edge < 0 || t->op == TDM_OP_DUP) continue;
+                    s->nxvis[t->edge] += 1;
+                    if (t->pos >= 0 && d->sym[o + (size_t)t->pos] != (int32_t)TDM_END)
+                        stats_add(&s->nxst[t->edge], d->x0[o + (size_t)t->pos], d->x1[o + (size_t)t->pos], 1);
                 }
             }
         }
@@ -901,7 +915,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
             tdm_step *steps;
             size_t ns;
             double c = tdm_repair(&v, d->sym + o, d->x0 + o, d->x1 + o, d->wlen[w], &s->dp, &steps, &ns);
-            if (!(c < TDM_INF)) continue;
+            if (!(c <= word_explicit(d, w))) continue;
             for (size_t i = 0; i < ns; i++) {
                 const tdm_step *t = &steps[i];
                 if (t->edge < 0 || t->op == TDM_OP_DUP) continue;

@@ -98,6 +98,17 @@ double tdm_value_bits(const tdm_gauss *g, int32_t x0, int32_t x1);
 /* explicit cost of one event (symbol sent verbatim): log2|Σ| + L_N(x0) + L_N(x1) */
 double tdm_explicit_bits(double log2_sigma, int32_t x0, int32_t x1);
 
+/* Per-edge memo of value costs (the same small grid values recur on an edge): open addressing,
+ * TDM_VC_SLOTS slots per edge; key 0 = empty. Owned by one thread. */
+#define TDM_VC_SLOTS 256
+typedef struct tdm_vcache {
+    size_t cap_edges;
+    uint64_t *key;
+    double *val;
+} tdm_vcache;
+void tdm_vcache_reset(tdm_vcache *c, uint32_t ne); /* returns with all slots empty; grows */
+void tdm_vcache_free(tdm_vcache *c);
+
 /* Read-only automaton view used by the repair DP */
 typedef struct tdm_view {
     uint32_t nq, ne, q0, qf;
@@ -109,7 +120,11 @@ typedef struct tdm_view {
     double log2_sigma;         /* alphabet size code for sent symbols */
     const double *dist;        /* [nq*nq] deletion closure or NULL; dist[a*nq+b] */
     const int32_t *next_edge;  /* [nq*nq] first edge of the closure path a->b, -1 if a==b */
+    tdm_vcache *cache;         /* optional memo (NULL: compute every time) */
 } tdm_view;
+
+/* -log2 P(x | edge e) through the view's memo */
+double tdm_view_value_bits(const tdm_view *v, uint32_t e, int32_t x0, int32_t x1);
 
 /* one step of a repair trace */
 typedef struct tdm_step {
@@ -124,6 +139,8 @@ typedef struct tdm_dp_scratch {
     int32_t *bp_op, *bp_e1, *bp_e2, *bp_prev, *bp_close;
     size_t cap_steps;
     tdm_step *steps;
+    size_t cap_xbits;
+    double *xbits;
 } tdm_dp_scratch;
 
 void tdm_dp_scratch_free(tdm_dp_scratch *s);
@@ -134,6 +151,12 @@ void tdm_closure(const tdm_view *v, double *dist, int32_t *next_edge);
  * trace (in scratch memory). */
 double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, const int32_t *x1, size_t L,
                   tdm_dp_scratch *sc, tdm_step **steps, size_t *nsteps);
+
+/* Cost of a given repair trace applied to a word with the same symbols (values may differ): the
+ * learner repairs one word per distinct symbol string and prices every member on that path. */
+double tdm_trace_cost(const tdm_view *v, const tdm_step *st, size_t ns, const int32_t *sym, const int32_t *x0,
+                      const int32_t *x1);
+#define TDM_OP_SWAP2 5
 
 /* ---- model.c ---- */
 sg_tadam_model *tdm_model_alloc(void);
