@@ -1,0 +1,168 @@
+/* secgen packets: flow + packet list -> Ethernet/IPv4/IPv6 + TCP/UDP/ICMP frames with correct
+ * lengths, checksums, TCP state (handshake, seq/ack advancing with payload, FIN/RST close,
+ * options on SYN), per-host TTL / IP id / MAC; synthetic payloads; a time-ordered k-way merge of
+ * many flows' frames; a pcap / pcapng writer.
+ *
+ * Pipeline for one flow (all randomness from sg_rng keyed by (seed, stream, flow index)):
+ *   packet list (sg_pkt: time, direction, TCP flags, payload length), e.g. sampled from a TADAM
+ *   automaton  --sg_packets_tcp_normalize-->  a TCP exchange a real stack could have produced
+ *   --sg_packets_build-->  sg_frames (headers + payload references)  --sg_merger-->  sg_pcap_writer.
+ */
+#ifndef SECGEN_PACKETS_H
+#define SECGEN_PACKETS_H
+
+#include "secgen/core.h"
+#include "secgen/flow.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* RNG streams used by this module (sg_rng_init(&r, seed, stream, flow_index)). */
+enum {
+    SG_STREAM_PKT_BUILD = 0x50420001u,   /* ISNs, IP ids, window jitter of one flow */
+    SG_STREAM_PKT_NORM = 0x50420002u,    /* inserted handshake / teardown timings */
+    SG_STREAM_PKT_POOL = 0x50420003u,    /* the synthetic payload pool (index 0) */
+    SG_STREAM_PKT_PAYLOAD = 0x50420004u  /* payload choices (pool offsets, templates) */
+};
+
+enum { SG_DIR_FWD = 0, SG_DIR_BWD = 1 }; /* FWD = client -> server (flow src -> dst) */
+
+/* One packet of a flow before frame building. */
+typedef struct sg_pkt {
+    int64_t t_ns;          /* absolute capture time, ns since the Unix epoch */
+    uint32_t payload_len;  /* L4 payload bytes */
+    uint8_t dir;           /* SG_DIR_FWD / SG_DIR_BWD */
+    uint8_t tcp_flags;     /* SG_TCP_* (ignored for UDP/ICMP) */
+    uint16_t _pad;
+    const uint8_t *payload; /* bytes to use (replay), or NULL = synthesised (see docs/packets.md) */
+} sg_pkt;
+
+/* Operating-system flavour of a host: initial TTL, SYN options layout, window, IP id. */
+typedef enum sg_os { SG_OS_LINUX = 0, SG_OS_WINDOWS = 1 } sg_os;
+
+typedef struct sg_pkt_host {
+    uint8_t mac[6];
+    uint8_t is_v6;
+    uint8_t ttl;        /* TTL / hop limit as seen at the capture point */
+    uint8_t addr[16];   /* IPv4 in addr[0..3] */
+    sg_os os;
+} sg_pkt_host;
+
+/* Everything the frame builder needs to know about one flow. */
+typedef struct sg_pkt_conn {
+    uint8_t proto;              /* SG_PROTO_TCP / UDP / ICMP / ICMPV6 */
+    uint16_t src_port, dst_port;
+    sg_pkt_host cli, srv;       /* client = flow src */
+    uint16_t service_port;      /* selects the payload template (usually dst_port) */
+    uint8_t taint;              /* set the IPv4 reserved ("evil", RFC 3514) bit, as Fos-R --taint */
+} sg_pkt_conn;
+
+/* ---- TCP normalisation -----------------------------------------------------------------------
+ * Turns any TCP packet list (as an automaton samples it) into an exchange a real stack could
+ * have produced: a client SYN first (inserted with SYN-ACK/ACK if missing), a SYN-ACK or RST
+ * answer, ACK on every segment after the handshake, PSH exactly on data segments, nothing after
+ * RST, no data after a side's own FIN, no duplicate pure ACKs (an ACK that acknowledges nothing
+ * new is dropped), payloads above the MSS split into MSS-sized segments, and a FIN/ACK teardown
+ * appended when the list ends open. Times stay non-decreasing; inserted packets use the flow's
+ * RTT estimate. Output replaces *pkts (a sg_vec of sg_pkt). Returns counts of what changed. */
+typedef struct sg_tcp_norm_stats {
+    size_t inserted, dropped, split; /* packets added / removed / extra segments from splitting */
+} sg_tcp_norm_stats;
+/* Largest TCP payload per segment for this connection (MSS minus the timestamps option). */
+uint16_t sg_packets_max_segment(const sg_pkt_conn *c);
+sg_status sg_packets_tcp_normalize(sg_vec *pkts, uint16_t mss, uint64_t seed, uint64_t flow_index,
+                                   sg_tcp_norm_stats *stats, sg_error *err);
+
+/* ---- synthetic payload pool -------------------------------------------------------------------
+ * A read-only block of pseudo-random bytes drawn once per seed (Philox), with prefix sums of its
+ * 16-bit words so the Internet checksum of any even-aligned slice costs O(1). Payloads that have
+ * no template are slices of it: random-looking like encrypted traffic, never training bytes. */
+typedef struct sg_payload_pool sg_payload_pool;
+sg_status sg_payload_pool_create(sg_payload_pool **out, uint64_t seed, size_t size, sg_error *err);
+void sg_payload_pool_destroy(sg_payload_pool *p);
+
+/* ---- frames ------------------------------------------------------------------------------------ */
+typedef struct sg_frame {
+    int64_t t_ns;
+    uint32_t hdr_off;  /* headers (Ethernet..L4 + any templated payload) in frames->buf */
+    uint32_t hdr_len;
+    const uint8_t *pay; /* remaining payload bytes (pool slice), NULL if none */
+    uint32_t pay_len;
+    uint8_t dir;
+    uint8_t _pad[3];
+} sg_frame;
+
+typedef struct sg_frames {
+    sg_frame *f;
+    size_t n, cap;
+    uint8_t *buf;
+    size_t len, bufcap;
+} sg_frames;
+
+void sg_frames_init(sg_frames *fr);
+void sg_frames_clear(sg_frames *fr); /* keeps memory */
+void sg_frames_free(sg_frames *fr);
+size_t sg_frame_len(const sg_frame *f);
+/* copy one whole frame into out (>= sg_frame_len bytes) */
+void sg_frame_copy(const sg_frames *fr, size_t i, uint8_t *out);
+
+/* Per-flow totals as a flow meter (and `secgen extract`) would see them from the frames. */
+typedef struct sg_frames_summary {
+    int64_t first_ns, last_ns;
+    uint64_t fwd_packets, fwd_bytes, bwd_packets, bwd_bytes; /* bytes = IP bytes */
+    uint8_t flags;
+} sg_frames_summary;
+void sg_frames_summarize(const sg_frames *fr, size_t l2_len, sg_frames_summary *s);
+
+/* Build the frames of one flow. For TCP, pkts should have gone through sg_packets_tcp_normalize
+ * (the builder applies flags as given; seq/ack numbers always follow payload, SYN and FIN).
+ * Appends to *out (does not clear it). pool may be NULL only if every packet carries its payload
+ * bytes or has length 0. */
+sg_status sg_packets_build(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n,
+                           const sg_payload_pool *pool, uint64_t seed, uint64_t flow_index,
+                           sg_frames *out, sg_error *err);
+
+/* Internet checksum helpers (exposed for tests and extract-side checks). */
+uint32_t sg_csum_partial(const void *data, size_t len, uint32_t sum);
+uint16_t sg_csum_fold(uint32_t sum);
+
+/* ---- pcap writer ------------------------------------------------------------------------------- */
+typedef enum sg_pcap_format {
+    SG_PCAP_US = 0, /* classic pcap, microsecond magic 0xa1b2c3d4 */
+    SG_PCAP_NS,     /* classic pcap, nanosecond magic 0xa1b23c4d */
+    SG_PCAPNG       /* pcapng: SHB + IDB (if_tsresol 9) + EPBs */
+} sg_pcap_format;
+
+typedef struct sg_pcap_writer sg_pcap_writer;
+/* Atomic: temp file + rename on close. path "-" = stdout. Link type Ethernet, snaplen 262144. */
+sg_status sg_pcap_writer_open(sg_pcap_writer **w, const char *path, sg_pcap_format fmt, sg_error *err);
+/* one packet given as two pieces (headers, payload); b may be NULL */
+sg_status sg_pcap_writer_write(sg_pcap_writer *w, int64_t t_ns, const void *a, size_t alen,
+                               const void *b, size_t blen, sg_error *err);
+uint64_t sg_pcap_writer_packets(const sg_pcap_writer *w);
+uint64_t sg_pcap_writer_bytes(const sg_pcap_writer *w); /* frame bytes written (no record headers) */
+sg_status sg_pcap_writer_close(sg_pcap_writer *w, sg_error *err); /* commit; frees w */
+void sg_pcap_writer_abort(sg_pcap_writer *w);                     /* frees w; NULL ok */
+
+/* ---- k-way time-ordered merge -------------------------------------------------------------------
+ * Flows are added with their frames (ownership passes to the merger) and a flow index; frames
+ * leave in global order (t_ns, flow index, position in flow) through sg_merger_flush, which writes
+ * every pending frame with t_ns <= upto_ns. Callers feed flows in start-time order and flush up to
+ * the start of the last flow added: memory holds only flows still open at that time. */
+typedef struct sg_merger sg_merger;
+sg_merger *sg_merger_create(void);
+void sg_merger_destroy(sg_merger *m);
+/* takes *fr's contents (fr is left empty and reusable) */
+sg_status sg_merger_add(sg_merger *m, sg_frames *fr, uint64_t flow_index, sg_error *err);
+sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_error *err);
+size_t sg_merger_open_flows(const sg_merger *m);
+
+/* ---- address helpers ----------------------------------------------------------------------------- */
+/* Parse dotted IPv4 or IPv6 text; returns 0 ok, sets *is_v6. */
+int sg_addr_parse(const char *s, uint8_t addr[16], uint8_t *is_v6);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,41 @@
+/* Internal layout of sg_bn (shared by bn.c and bn_json.c only). */
+#ifndef SECGEN_BN_INTERNAL_H
+#define SECGEN_BN_INTERNAL_H
+
+#include "secgen/bn.h"
+
+/* One variable. Fitted parameters are sparse: for each observed parent configuration (sorted
+ * lexicographically by the parents' codes, parents in ascending index order) the non-zero counts
+ * per state; P(x | j) = (N_jx + alpha) / (N_j + r alpha) over the r observed states. */
+typedef struct sg_bn_node {
+    char *name;
+    uint32_t card;
+    size_t k;    /* number of parents */
+    size_t *par; /* ascending */
+    /* fitted */
+    size_t r;            /* observed states */
+    uint32_t *states;    /* ascending codes, r */
+    void *labels_unused; /* reserved */
+    size_t ncfg;
+    uint32_t *cfg_given; /* ncfg * k parent codes */
+    uint64_t *cfg_n;     /* N_j */
+    size_t *cfg_off;     /* ncfg + 1 offsets into ent_* */
+    uint32_t *ent_state; /* state code of each non-zero count, ascending within a config */
+    uint64_t *ent_count;
+} sg_bn_node;
+
+struct sg_bn {
+    size_t m;
+    sg_bn_node *nodes;
+    size_t *topo;
+    int fitted;
+    double alpha;
+    uint64_t nfit;
+};
+
+void sg_bn__node_clear_fit(sg_bn_node *nd);
+int sg_bn__topo(sg_bn *bn);
+size_t sg_bn__find_cfg(const sg_bn_node *nd, const uint32_t *vals);
+size_t sg_bn__local_codes(const sg_bn_data *d, size_t v, uint32_t *loc, uint32_t **states);
+
+#endif

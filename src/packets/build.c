@@ -1,0 +1,368 @@
+/* Frame builder: Ethernet + IPv4/IPv6 + TCP/UDP/ICMP headers with correct lengths and checksums,
+ * TCP sequence/ack state, options, window, TTL, IP id; payload bytes from templates or from the
+ * synthetic pool (see payload.c). */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "packets/packets_internal.h"
+#include "secgen/packets.h"
+
+/* ---- checksums ------------------------------------------------------------------------------- */
+
+/* Sum of native-order 16-bit words (one's-complement sums are byte-order independent as long as
+ * every partial uses the same convention and pieces start at even offsets). */
+uint32_t sg_csum_partial(const void *data, size_t len, uint32_t sum)
+{
+    const uint8_t *p = data;
+    uint64_t acc = sum;
+    while (len >= 8) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + 4, 4);
+        acc += (uint64_t)a + b;
+        p += 8;
+        len -= 8;
+    }
+    while (len >= 2) {
+        uint16_t w;
+        memcpy(&w, p, 2);
+        acc += w;
+        p += 2;
+        len -= 2;
+    }
+    if (len) {
+        uint8_t last[2] = {p[0], 0};
+        uint16_t w;
+        memcpy(&w, last, 2);
+        acc += w;
+    }
+    while (acc >> 32) acc = (acc & 0xffffffffu) + (acc >> 32);
+    return (uint32_t)acc;
+}
+
+uint16_t sg_csum_fold(uint32_t sum)
+{
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static uint32_t csum_add(uint32_t a, uint32_t b)
+{
+    uint64_t s = (uint64_t)a + b;
+    return (uint32_t)((s & 0xffffffffu) + (s >> 32));
+}
+
+/* ---- frames ------------------------------------------------------------------------------------ */
+
+void sg_frames_init(sg_frames *fr) { memset(fr, 0, sizeof *fr); }
+void sg_frames_clear(sg_frames *fr) { fr->n = 0; fr->len = 0; }
+void sg_frames_free(sg_frames *fr)
+{
+    free(fr->f);
+    free(fr->buf);
+    memset(fr, 0, sizeof *fr);
+}
+size_t sg_frame_len(const sg_frame *f) { return (size_t)f->hdr_len + f->pay_len; }
+
+void sg_frame_copy(const sg_frames *fr, size_t i, uint8_t *out)
+{
+    const sg_frame *f = &fr->f[i];
+    memcpy(out, fr->buf + f->hdr_off, f->hdr_len);
+    if (f->pay_len) memcpy(out + f->hdr_len, f->pay, f->pay_len);
+}
+
+static uint8_t *frames_alloc(sg_frames *fr, size_t hdr_cap, sg_frame **fo)
+{
+    if (fr->n == fr->cap) {
+        size_t nc = fr->cap ? fr->cap * 2 : 32;
+        sg_frame *nf = realloc(fr->f, nc * sizeof *nf);
+        if (!nf) return NULL;
+        fr->f = nf;
+        fr->cap = nc;
+    }
+    if (fr->len + hdr_cap > fr->bufcap) {
+        size_t nc = fr->bufcap ? fr->bufcap * 2 : 4096;
+        while (nc < fr->len + hdr_cap) nc *= 2;
+        uint8_t *nb = realloc(fr->buf, nc);
+        if (!nb) return NULL;
+        fr->buf = nb;
+        fr->bufcap = nc;
+    }
+    sg_frame *f = &fr->f[fr->n];
+    memset(f, 0, sizeof *f);
+    f->hdr_off = (uint32_t)fr->len;
+    *fo = f;
+    return fr->buf + fr->len;
+}
+
+static void frames_commit(sg_frames *fr, sg_frame *f)
+{
+    fr->len += f->hdr_len;
+    fr->n++;
+}
+
+void sg_frames_summarize(const sg_frames *fr, size_t l2_len, sg_frames_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    for (size_t i = 0; i < fr->n; i++) {
+        const sg_frame *f = &fr->f[i];
+        uint64_t ipb = sg_frame_len(f) - l2_len;
+        if (i == 0) s->first_ns = f->t_ns;
+        s->last_ns = f->t_ns;
+        if (f->dir == SG_DIR_FWD) s->fwd_packets++, s->fwd_bytes += ipb;
+        else s->bwd_packets++, s->bwd_bytes += ipb;
+        const uint8_t *h = fr->buf + f->hdr_off;
+        uint16_t et = (uint16_t)(h[12] << 8 | h[13]);
+        if (et == 0x0800 && h[14 + 9] == SG_PROTO_TCP) s->flags |= h[14 + (h[14] & 15) * 4 + 13] & 0x3f;
+        else if (et == 0x86dd && h[14 + 6] == SG_PROTO_TCP) s->flags |= h[14 + 40 + 13] & 0x3f;
+    }
+}
+
+int sg_addr_parse(const char *s, uint8_t addr[16], uint8_t *is_v6)
+{
+    memset(addr, 0, 16);
+    if (inet_pton(AF_INET, s, addr) == 1) { *is_v6 = 0; return 0; }
+    if (inet_pton(AF_INET6, s, addr) == 1) { *is_v6 = 1; return 0; }
+    return -1;
+}
+
+/* ---- the builder --------------------------------------------------------------------------------- */
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+typedef struct side {
+    const sg_pkt_host *h;
+    uint32_t isn, nxt;   /* absolute sequence numbers */
+    uint32_t ts_base, last_tsval;
+    uint16_t ipid;
+    uint32_t flowlabel;
+    uint64_t received;   /* payload bytes received from the peer (grows the advertised window) */
+    uint32_t icmp_seq;
+} side;
+
+uint16_t sg_packets_max_segment(const sg_pkt_conn *c)
+{
+    uint16_t mss = c->cli.is_v6 ? 1440 : 1460;
+    if (c->proto == SG_PROTO_TCP && c->cli.os == SG_OS_LINUX) mss -= 12; /* timestamps option */
+    return mss;
+}
+
+static uint16_t window_field(const side *me, int syn)
+{
+    if (me->h->os == SG_OS_WINDOWS) {
+        if (syn) return 64240;
+        uint64_t w = 262144 + (me->received > (4u << 20) ? (4u << 20) : me->received) / 2;
+        return (uint16_t)(w >> 8); /* window scale 8 */
+    }
+    if (syn) return 64240;
+    uint64_t w = 64256 + (me->received > (3u << 20) ? (3u << 20) : me->received);
+    return (uint16_t)(w >> 7); /* window scale 7 */
+}
+
+/* TCP options; returns their length (multiple of 4) */
+static size_t tcp_options(uint8_t *o, const side *me, int syn, int use_ts, uint32_t tsval, uint32_t tsecr, uint16_t mss)
+{
+    size_t k = 0;
+    if (syn) {
+        o[k++] = 2; o[k++] = 4; put16(o + k, mss); k += 2;
+        if (me->h->os == SG_OS_WINDOWS) {
+            o[k++] = 1; o[k++] = 3; o[k++] = 3; o[k++] = 8; /* NOP, WS 8 */
+            if (use_ts) {
+                o[k++] = 4; o[k++] = 2;                     /* SACK permitted */
+                o[k++] = 8; o[k++] = 10; put32(o + k, tsval); put32(o + k + 4, tsecr); k += 8;
+            } else {
+                o[k++] = 1; o[k++] = 1; o[k++] = 4; o[k++] = 2; /* NOP NOP SACK permitted */
+            }
+        } else {
+            o[k++] = 4; o[k++] = 2;                         /* SACK permitted */
+            if (use_ts) { o[k++] = 8; o[k++] = 10; put32(o + k, tsval); put32(o + k + 4, tsecr); k += 8; }
+            else { o[k++] = 1; o[k++] = 1; }
+            o[k++] = 1; o[k++] = 3; o[k++] = 3; o[k++] = 7; /* NOP, WS 7 */
+        }
+    } else if (use_ts) {
+        o[k++] = 1; o[k++] = 1; o[k++] = 8; o[k++] = 10; put32(o + k, tsval); put32(o + k + 4, tsecr); k += 8;
+    }
+    return k;
+}
+
+sg_status sg_packets_build(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n,
+                           const sg_payload_pool *pool, uint64_t seed, uint64_t flow_index,
+                           sg_frames *out, sg_error *err)
+{
+    sg_rng r;
+    sg_rng_init(&r, seed, SG_STREAM_PKT_BUILD, flow_index);
+    sg_rng pr;
+    sg_rng_init(&pr, seed, SG_STREAM_PKT_PAYLOAD, flow_index);
+    if (conn->cli.is_v6 != conn->srv.is_v6)
+        return sg_error_set(err, SG_ERR_INVALID, "flow %llu: client and server address families differ",
+                            (unsigned long long)flow_index);
+    const int v6 = conn->cli.is_v6;
+    const uint8_t proto = conn->proto;
+    side sd[2];
+    memset(sd, 0, sizeof sd);
+    sd[0].h = &conn->cli;
+    sd[1].h = &conn->srv;
+    for (int i = 0; i < 2; i++) {
+        sd[i].isn = sg_rng_u32(&r);
+        sd[i].nxt = sd[i].isn;
+        sd[i].ts_base = sg_rng_u32(&r);
+        sd[i].ipid = (uint16_t)sg_rng_u32(&r);
+        sd[i].flowlabel = sg_rng_u32(&r) & 0xfffff;
+    }
+    uint16_t icmp_id = (uint16_t)sg_rng_u32(&r);
+    const int use_ts = proto == SG_PROTO_TCP && conn->cli.os == SG_OS_LINUX;
+    const uint16_t mss = v6 ? 1440 : 1460;
+    const size_t l3 = v6 ? 40 : 20;
+    int64_t t0 = n ? pkts[0].t_ns : 0;
+    uint32_t icmp_last_seq = 0;
+    sg_payload_state ps;
+    sg_payload_state_init(&ps, conn, pool, &pr);
+
+    for (size_t i = 0; i < n; i++) {
+        const sg_pkt *p = &pkts[i];
+        int d = p->dir ? 1 : 0;
+        side *me = &sd[d], *peer = &sd[!d];
+        uint32_t plen = p->payload_len;
+        if (plen > 65000) plen = 65000;
+        size_t l4h;
+        uint8_t opts[40];
+        size_t optlen = 0;
+        uint8_t fl = p->tcp_flags & 0x3f;
+        uint32_t tsval = 0;
+        if (proto == SG_PROTO_TCP) {
+            /* 1 kHz timestamp clock */
+            tsval = me->ts_base + (uint32_t)((p->t_ns - t0) / 1000000);
+            optlen = tcp_options(opts, me, (fl & SG_TCP_SYN) != 0, use_ts, tsval,
+                                 (fl & SG_TCP_SYN) && !(fl & SG_TCP_ACK) ? 0 : peer->last_tsval, mss);
+            l4h = 20 + optlen;
+        } else if (proto == SG_PROTO_UDP) {
+            l4h = 8;
+        } else if (proto == SG_PROTO_ICMP || proto == SG_PROTO_ICMPV6) {
+            l4h = 8;
+        } else {
+            l4h = 0;
+        }
+        /* templated payloads live in the header buffer; the rest comes from the pool */
+        size_t tmpl_cap = sg_payload_template_cap(&ps, d, plen);
+        sg_frame *f;
+        uint8_t *h = frames_alloc(out, 14 + l3 + l4h + tmpl_cap, &f);
+        if (!h) return sg_error_set(err, SG_ERR_NOMEM, "flow %llu: out of memory building frames",
+                                    (unsigned long long)flow_index);
+        f->t_ns = p->t_ns;
+        f->dir = (uint8_t)d;
+        uint8_t *pl = h + 14 + l3 + l4h;
+        const uint8_t *pay_ext = NULL;
+        uint32_t pay_sum = 0;
+        size_t inbuf = 0;
+        if (plen) {
+            if (proto == SG_PROTO_ICMP || proto == SG_PROTO_ICMPV6) {
+                /* ping payload: echo replies carry the request's bytes, like real stacks */
+                for (uint32_t k = 0; k < plen; k++) pl[k] = (uint8_t)(0x10 + k);
+                inbuf = plen;
+            } else if (p->payload) {
+                memcpy(pl, p->payload, plen);
+                inbuf = plen;
+            } else {
+                inbuf = sg_payload_fill(&ps, d, plen, pl, &pay_ext, &pay_sum);
+            }
+        }
+        /* Ethernet */
+        memcpy(h, peer->h->mac, 6);
+        memcpy(h + 6, me->h->mac, 6);
+        put16(h + 12, v6 ? 0x86dd : 0x0800);
+        uint8_t *ip = h + 14;
+        uint16_t l4len = (uint16_t)(l4h + plen);
+        uint32_t pseudo;
+        if (!v6) {
+            ip[0] = 0x45;
+            ip[1] = 0;
+            put16(ip + 2, (uint16_t)(20 + l4len));
+            put16(ip + 4, me->ipid++);
+            uint16_t frag = 0;
+            if (proto == SG_PROTO_TCP || (proto == SG_PROTO_UDP && me->h->os == SG_OS_LINUX)) frag |= 0x4000;
+            if (conn->taint) frag |= 0x8000;
+            put16(ip + 6, frag);
+            ip[8] = me->h->ttl;
+            ip[9] = proto;
+            ip[10] = ip[11] = 0;
+            memcpy(ip + 12, me->h->addr, 4);
+            memcpy(ip + 16, peer->h->addr, 4);
+            uint16_t c = sg_csum_fold(sg_csum_partial(ip, 20, 0));
+            memcpy(ip + 10, &c, 2);
+            uint8_t ph[12];
+            memcpy(ph, ip + 12, 8);
+            ph[8] = 0; ph[9] = proto;
+            put16(ph + 10, l4len);
+            pseudo = sg_csum_partial(ph, 12, 0);
+        } else {
+            put32(ip, 0x60000000u | me->flowlabel);
+            put16(ip + 4, l4len);
+            ip[6] = proto;
+            ip[7] = me->h->ttl;
+            memcpy(ip + 8, me->h->addr, 16);
+            memcpy(ip + 24, peer->h->addr, 16);
+            uint8_t ph[40];
+            memcpy(ph, ip + 8, 32);
+            put32(ph + 32, l4len);
+            ph[36] = ph[37] = ph[38] = 0; ph[39] = proto;
+            pseudo = sg_csum_partial(ph, 40, 0);
+        }
+        uint8_t *l4 = ip + l3;
+        uint16_t sp = d ? conn->dst_port : conn->src_port, dp = d ? conn->src_port : conn->dst_port;
+        if (proto == SG_PROTO_TCP) {
+            put16(l4, sp);
+            put16(l4 + 2, dp);
+            put32(l4 + 4, me->nxt);
+            put32(l4 + 8, (fl & SG_TCP_ACK) ? peer->nxt : 0);
+            l4[12] = (uint8_t)((l4h / 4) << 4);
+            l4[13] = fl;
+            put16(l4 + 14, window_field(me, (fl & SG_TCP_SYN) != 0));
+            l4[16] = l4[17] = l4[18] = l4[19] = 0;
+            memcpy(l4 + 20, opts, optlen);
+            me->nxt += plen + ((fl & SG_TCP_SYN) ? 1 : 0) + ((fl & SG_TCP_FIN) ? 1 : 0);
+            peer->received += plen;
+            if (use_ts) me->last_tsval = tsval;
+        } else if (proto == SG_PROTO_UDP) {
+            put16(l4, sp);
+            put16(l4 + 2, dp);
+            put16(l4 + 4, l4len);
+            l4[6] = l4[7] = 0;
+        } else if (proto == SG_PROTO_ICMP || proto == SG_PROTO_ICMPV6) {
+            int req = d == 0;
+            l4[0] = proto == SG_PROTO_ICMP ? (req ? 8 : 0) : (req ? 128 : 129);
+            l4[1] = 0;
+            l4[2] = l4[3] = 0;
+            put16(l4 + 4, icmp_id);
+            if (req) icmp_last_seq = ++sd[0].icmp_seq;
+            put16(l4 + 6, (uint16_t)icmp_last_seq);
+        }
+        /* L4 checksum over header + in-buffer payload + pool slice */
+        if (proto == SG_PROTO_TCP || proto == SG_PROTO_UDP || proto == SG_PROTO_ICMP || proto == SG_PROTO_ICMPV6) {
+            uint32_t sum = proto == SG_PROTO_ICMP ? 0 : pseudo;
+            sum = sg_csum_partial(l4, l4h + inbuf, sum);
+            if (pay_ext) {
+                /* a piece starting at an odd offset contributes its byte-swapped sum (RFC 1071) */
+                if ((l4h + inbuf) & 1) {
+                    uint32_t s16 = pay_sum;
+                    while (s16 >> 16) s16 = (s16 & 0xffff) + (s16 >> 16);
+                    pay_sum = ((s16 & 0xff) << 8) | (s16 >> 8);
+                }
+                sum = csum_add(sum, pay_sum);
+            }
+            uint16_t c = sg_csum_fold(sum);
+            if (proto == SG_PROTO_UDP && c == 0) c = 0xffff;
+            size_t off = proto == SG_PROTO_TCP ? 16 : (proto == SG_PROTO_UDP ? 6 : 2);
+            memcpy(l4 + off, &c, 2);
+        }
+        f->hdr_len = (uint32_t)(14 + l3 + l4h + inbuf);
+        f->pay = pay_ext;
+        f->pay_len = pay_ext ? (uint32_t)(plen - inbuf) : 0;
+        frames_commit(out, f);
+    }
+    return SG_OK;
+}

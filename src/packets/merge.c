@@ -1,0 +1,113 @@
+/* k-way time-ordered merge of per-flow frame lists (binary min-heap on (time, flow index)). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "secgen/packets.h"
+
+typedef struct mflow {
+    sg_frames fr;
+    size_t pos;
+    uint64_t idx;
+} mflow;
+
+struct sg_merger {
+    mflow **heap;
+    size_t n, cap;
+    mflow **spare; /* finished flows kept for their buffers */
+    size_t nspare, spcap;
+};
+
+sg_merger *sg_merger_create(void) { return calloc(1, sizeof(sg_merger)); }
+
+void sg_merger_destroy(sg_merger *m)
+{
+    if (!m) return;
+    for (size_t i = 0; i < m->n; i++) { sg_frames_free(&m->heap[i]->fr); free(m->heap[i]); }
+    for (size_t i = 0; i < m->nspare; i++) { sg_frames_free(&m->spare[i]->fr); free(m->spare[i]); }
+    free(m->heap);
+    free(m->spare);
+    free(m);
+}
+
+size_t sg_merger_open_flows(const sg_merger *m) { return m->n; }
+
+static int less(const mflow *a, const mflow *b)
+{
+    int64_t ta = a->fr.f[a->pos].t_ns, tb = b->fr.f[b->pos].t_ns;
+    if (ta != tb) return ta < tb;
+    return a->idx < b->idx;
+}
+
+static void sift_down(sg_merger *m, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, s = i;
+        if (l < m->n && less(m->heap[l], m->heap[s])) s = l;
+        if (r < m->n && less(m->heap[r], m->heap[s])) s = r;
+        if (s == i) return;
+        mflow *t = m->heap[i]; m->heap[i] = m->heap[s]; m->heap[s] = t;
+        i = s;
+    }
+}
+
+static void sift_up(sg_merger *m, size_t i)
+{
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!less(m->heap[i], m->heap[p])) return;
+        mflow *t = m->heap[i]; m->heap[i] = m->heap[p]; m->heap[p] = t;
+        i = p;
+    }
+}
+
+sg_status sg_merger_add(sg_merger *m, sg_frames *fr, uint64_t flow_index, sg_error *err)
+{
+    if (fr->n == 0) return SG_OK;
+    mflow *f;
+    if (m->nspare) f = m->spare[--m->nspare];
+    else if (!(f = calloc(1, sizeof *f))) return sg_error_set(err, SG_ERR_NOMEM, "merger: out of memory");
+    if (m->n == m->cap) {
+        size_t nc = m->cap ? m->cap * 2 : 256;
+        mflow **nh = realloc(m->heap, nc * sizeof *nh);
+        if (!nh) { sg_frames_free(&f->fr); free(f); return sg_error_set(err, SG_ERR_NOMEM, "merger: out of memory"); }
+        m->heap = nh;
+        m->cap = nc;
+    }
+    /* swap buffers: the caller gets the spare's (cleared) buffers back for its next flow */
+    sg_frames tmp = f->fr;
+    f->fr = *fr;
+    sg_frames_clear(&tmp);
+    *fr = tmp;
+    f->pos = 0;
+    f->idx = flow_index;
+    m->heap[m->n++] = f;
+    sift_up(m, m->n - 1);
+    return SG_OK;
+}
+
+sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_error *err)
+{
+    while (m->n) {
+        mflow *f = m->heap[0];
+        const sg_frame *fr = &f->fr.f[f->pos];
+        if (fr->t_ns > upto_ns) break;
+        sg_status s = sg_pcap_writer_write(w, fr->t_ns, f->fr.buf + fr->hdr_off, fr->hdr_len, fr->pay, fr->pay_len, err);
+        if (s != SG_OK) return s;
+        if (++f->pos == f->fr.n) {
+            m->heap[0] = m->heap[--m->n];
+            if (m->nspare == m->spcap) {
+                size_t nc = m->spcap ? m->spcap * 2 : 64;
+                mflow **ns = realloc(m->spare, nc * sizeof *ns);
+                if (!ns) { sg_frames_free(&f->fr); free(f); f = NULL; }
+                else { m->spare = ns; m->spcap = nc; }
+            }
+            if (f) {
+                /* keep at most 1024 spare buffers so memory follows the number of open flows */
+                if (m->nspare < 1024) m->spare[m->nspare++] = f;
+                else { sg_frames_free(&f->fr); free(f); }
+            }
+        }
+        if (m->n) sift_down(m, 0);
+    }
+    return SG_OK;
+}

@@ -1,0 +1,41 @@
+/* Internals shared by the packets module's files (not a public API). */
+#ifndef SECGEN_PACKETS_INTERNAL_H
+#define SECGEN_PACKETS_INTERNAL_H
+
+#include "secgen/packets.h"
+
+struct sg_payload_pool {
+    uint8_t *data;
+    size_t size;      /* bytes, even */
+    uint64_t *prefix; /* prefix[k] = sum of the first k native 16-bit words */
+};
+
+/* Per-flow payload synthesis state. */
+typedef struct sg_payload_state {
+    const sg_pkt_conn *conn;
+    const sg_payload_pool *pool;
+    sg_rng *r;
+    uint32_t count[2]; /* payload-carrying packets so far, per direction */
+    int kind;          /* template family chosen from the service port */
+    uint16_t dns_id;
+    uint8_t qlen;      /* last DNS question (wire form) */
+    uint8_t qname[255 + 4];
+} sg_payload_state;
+
+void sg_payload_state_init(sg_payload_state *ps, const sg_pkt_conn *conn, const sg_payload_pool *pool, sg_rng *r);
+/* Templates (templates.c): how many leading bytes of payload number idx (per direction) a
+ * template writes into the frame (0 = none; the rest comes from the pool), and writing them.
+ * Returns the count actually written (<= cap). */
+size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len);
+size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, uint8_t *out);
+
+/* bytes sg_payload_fill may write into the frame buffer for this packet */
+size_t sg_payload_template_cap(const sg_payload_state *ps, int dir, uint32_t len);
+/* Writes the first k bytes of the payload into out and returns k; the remaining len-k bytes are
+ * a pool slice *ext (checksum partial *ext_sum, as if it started at an even offset), or *ext is
+ * NULL when k == len. */
+size_t sg_payload_fill(sg_payload_state *ps, int dir, uint32_t len, uint8_t *out, const uint8_t **ext,
+                       uint32_t *ext_sum);
+
+
+#endif

@@ -1,0 +1,88 @@
+/* Synthetic payloads. No byte of any training capture is used: payloads are either a protocol
+ * template (the first message of each direction for a few services, so DPI tools and dissectors
+ * recognise the service) or a slice of a per-seed pseudo-random pool (Philox output), which looks
+ * like encrypted data. The pool carries prefix sums of its 16-bit words so a slice's checksum is
+ * O(1): the generator never touches payload bytes except to copy them out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "packets/packets_internal.h"
+
+sg_status sg_payload_pool_create(sg_payload_pool **out, uint64_t seed, size_t size, sg_error *err)
+{
+    *out = NULL;
+    if (size < 65536) size = 65536;
+    size &= ~(size_t)7;
+    sg_payload_pool *p = calloc(1, sizeof *p);
+    if (!p) return sg_error_set(err, SG_ERR_NOMEM, "payload pool: out of memory");
+    p->size = size;
+    p->data = malloc(size);
+    p->prefix = malloc((size / 2 + 1) * sizeof *p->prefix);
+    if (!p->data || !p->prefix) {
+        sg_payload_pool_destroy(p);
+        return sg_error_set(err, SG_ERR_NOMEM, "payload pool: out of memory");
+    }
+    sg_rng r;
+    sg_rng_init(&r, seed, SG_STREAM_PKT_POOL, 0);
+    for (size_t i = 0; i < size; i += 8) {
+        uint64_t v = sg_rng_u64(&r);
+        memcpy(p->data + i, &v, 8);
+    }
+    p->prefix[0] = 0;
+    for (size_t k = 0; k < size / 2; k++) {
+        uint16_t w;
+        memcpy(&w, p->data + 2 * k, 2);
+        p->prefix[k + 1] = p->prefix[k] + w;
+    }
+    *out = p;
+    return SG_OK;
+}
+
+void sg_payload_pool_destroy(sg_payload_pool *p)
+{
+    if (!p) return;
+    free(p->data);
+    free(p->prefix);
+    free(p);
+}
+
+static uint32_t pool_sum(const sg_payload_pool *p, size_t off, size_t len)
+{
+    uint64_t s = p->prefix[(off + (len & ~(size_t)1)) / 2] - p->prefix[off / 2];
+    if (len & 1) {
+        uint8_t last[2] = {p->data[off + len - 1], 0};
+        uint16_t w;
+        memcpy(&w, last, 2);
+        s += w;
+    }
+    while (s >> 32) s = (s & 0xffffffffu) + (s >> 32);
+    return (uint32_t)s;
+}
+
+size_t sg_payload_template_cap(const sg_payload_state *ps, int dir, uint32_t len)
+{
+    if (!ps->pool) return len;
+    return sg_tmpl_cap((sg_payload_state *)ps, dir, ps->count[dir], len);
+}
+
+size_t sg_payload_fill(sg_payload_state *ps, int dir, uint32_t len, uint8_t *out, const uint8_t **ext,
+                       uint32_t *ext_sum)
+{
+    uint32_t idx = ps->count[dir]++;
+    *ext = NULL;
+    size_t k = sg_tmpl_write(ps, dir, idx, len, out);
+    if (k >= len) return len;
+    if (!ps->pool) {
+        for (size_t i = k; i < len; i += 4) {
+            uint32_t v = sg_rng_u32(ps->r);
+            memcpy(out + i, &v, len - i < 4 ? len - i : 4);
+        }
+        return len;
+    }
+    size_t rest = len - k;
+    size_t span = ps->pool->size - rest;
+    size_t off = (size_t)sg_rng_below(ps->r, span / 2 + 1) * 2;
+    *ext = ps->pool->data + off;
+    *ext_sum = pool_sum(ps->pool, off, rest);
+    return k;
+}

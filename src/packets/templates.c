@@ -1,0 +1,255 @@
+/* Protocol templates for synthetic payloads: just enough structure that dissectors and DPI
+ * recognise the service (and parse it without errors), sized exactly to the sampled payload
+ * length. Everything here is written from the protocol specifications; nothing is copied from
+ * training captures. Names, ids and random fields come from the flow's payload RNG stream.
+ *   HTTP  (80, 8000, 8080-8082, 8088): first client payload = GET request, first server payload =
+ *         "HTTP/1.1 200 OK" response head (Connection: close, body until close); later = body.
+ *   TLS   (443, 465, 636, 853, 993, 995, 8443): ClientHello (SNI + padding extension to the exact
+ *         size), ServerHello + ChangeCipherSpec + ApplicationData, then one ApplicationData record
+ *         per segment (5-byte header, the rest from the pool).
+ *   DNS   (UDP 53, 5353): every datagram is a query (A record, random name) or the response to the
+ *         last query (same id and question, A answers, EDNS0 padding to the exact size).
+ *   SSH   (22): "SSH-2.0-..." identification lines; later payloads random (encrypted).
+ *   SMTP  (25, 587): 220 greeting / EHLO; later random.
+ * Payloads too short for their template fall back to the pool. */
+#include <stdio.h>
+#include <string.h>
+
+#include "packets/packets_internal.h"
+
+enum { K_NONE, K_HTTP, K_TLS, K_DNS, K_SSH, K_SMTP };
+
+static int kind_of(const sg_pkt_conn *c)
+{
+    uint16_t p = c->service_port;
+    if (c->proto == SG_PROTO_TCP) {
+        if (p == 80 || p == 8080 || p == 8000 || p == 8081 || p == 8082 || p == 8088) return K_HTTP;
+        if (p == 443 || p == 993 || p == 995 || p == 465 || p == 8443 || p == 853 || p == 636) return K_TLS;
+        if (p == 22) return K_SSH;
+        if (p == 25 || p == 587) return K_SMTP;
+    } else if (c->proto == SG_PROTO_UDP) {
+        if (p == 53 || p == 5353) return K_DNS;
+    }
+    return K_NONE;
+}
+
+void sg_payload_state_init(sg_payload_state *ps, const sg_pkt_conn *conn, const sg_payload_pool *pool, sg_rng *r)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->conn = conn;
+    ps->pool = pool;
+    ps->r = r;
+    ps->kind = kind_of(conn);
+}
+
+static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put24(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 16); p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)v; }
+
+static void rand_bytes(sg_rng *r, uint8_t *o, size_t n)
+{
+    for (size_t i = 0; i < n; i += 4) {
+        uint32_t v = sg_rng_u32(r);
+        memcpy(o + i, &v, n - i < 4 ? n - i : 4);
+    }
+}
+
+static void rand_alpha(sg_rng *r, uint8_t *o, size_t n)
+{
+    for (size_t i = 0; i < n; i++) o[i] = (uint8_t)('a' + sg_rng_below(r, 26));
+}
+
+/* ---- TLS ---------------------------------------------------------------------------------- */
+#define TLS_CH_MIN 200  /* fixed part of our ClientHello (198 bytes incl. record and padding headers) */
+#define TLS_SH_MIN 140  /* ServerHello 127 + ChangeCipherSpec 6 + ApplicationData header 5 + 2 */
+
+static size_t tls_client_hello(sg_rng *r, uint32_t len, uint8_t *o)
+{
+    static const uint8_t suites[] = {0x13, 0x01, 0x13, 0x02, 0x13, 0x03, 0xc0, 0x2b, 0xc0, 0x2f, 0xc0, 0x2c, 0xc0, 0x30};
+    uint8_t *p = o;
+    p[0] = 0x16; p[1] = 3; p[2] = 1; put16(p + 3, len - 5);
+    p[5] = 1; put24(p + 6, len - 9);
+    p += 9;
+    *p++ = 3; *p++ = 3;
+    rand_bytes(r, p, 32); p += 32;
+    *p++ = 32; rand_bytes(r, p, 32); p += 32;
+    put16(p, sizeof suites); p += 2;
+    memcpy(p, suites, sizeof suites); p += sizeof suites;
+    *p++ = 1; *p++ = 0;
+    uint8_t *extlen = p; p += 2;
+    uint8_t *ext0 = p;
+    /* server_name: www.<8 letters>.com */
+    uint8_t host[16];
+    memcpy(host, "www.", 4); rand_alpha(r, host + 4, 8); memcpy(host + 12, ".com", 4);
+    put16(p, 0x0000); put16(p + 2, 16 + 5); put16(p + 4, 16 + 3); p[6] = 0; put16(p + 7, 16);
+    memcpy(p + 9, host, 16); p += 9 + 16;
+    /* supported_groups x25519, secp256r1 */
+    put16(p, 0x000a); put16(p + 2, 6); put16(p + 4, 4); put16(p + 6, 0x001d); put16(p + 8, 0x0017); p += 10;
+    /* signature_algorithms */
+    put16(p, 0x000d); put16(p + 2, 8); put16(p + 4, 6); put16(p + 6, 0x0403); put16(p + 8, 0x0804); put16(p + 10, 0x0401); p += 12;
+    /* supported_versions TLS 1.3, 1.2 */
+    put16(p, 0x002b); put16(p + 2, 5); p[4] = 4; put16(p + 5, 0x0304); put16(p + 7, 0x0303); p += 9;
+    /* key_share x25519 */
+    put16(p, 0x0033); put16(p + 2, 38); put16(p + 4, 36); put16(p + 6, 0x001d); put16(p + 8, 32);
+    rand_bytes(r, p + 10, 32); p += 42;
+    /* padding (RFC 7685) to the exact size */
+    size_t used = (size_t)(p - o) + 4;
+    size_t pad = len - used;
+    put16(p, 0x0015); put16(p + 2, (uint32_t)pad); memset(p + 4, 0, pad); p += 4 + pad;
+    put16(extlen, (uint32_t)(p - ext0));
+    return len;
+}
+
+static size_t tls_server_hello(sg_rng *r, uint32_t len, uint8_t *o)
+{
+    /* ServerHello(5+4+2+32+1+sid+2+1+2+6+40) + CCS(6) + ApplicationData(5+>=1) */
+    size_t sid = 32;
+    size_t sh_body = 2 + 32 + 1 + sid + 2 + 1 + 2 + 6 + 40;
+    size_t rest = len - (5 + 4 + sh_body) - 6;
+    if (rest < 6) { sid -= 6 - rest; sh_body -= 6 - rest; rest = 6; }
+    uint8_t *p = o;
+    p[0] = 0x16; p[1] = 3; p[2] = 3; put16(p + 3, (uint32_t)(4 + sh_body));
+    p[5] = 2; put24(p + 6, (uint32_t)sh_body);
+    p += 9;
+    *p++ = 3; *p++ = 3;
+    rand_bytes(r, p, 32); p += 32;
+    *p++ = (uint8_t)sid; rand_bytes(r, p, sid); p += sid;
+    put16(p, 0x1301); p += 2;
+    *p++ = 0;
+    put16(p, 46); p += 2;
+    put16(p, 0x002b); put16(p + 2, 2); put16(p + 4, 0x0304); p += 6;
+    put16(p, 0x0033); put16(p + 2, 36); put16(p + 4, 0x001d); put16(p + 6, 32); rand_bytes(r, p + 8, 32); p += 40;
+    p[0] = 0x14; p[1] = 3; p[2] = 3; put16(p + 3, 1); p[5] = 1; p += 6;
+    p[0] = 0x17; p[1] = 3; p[2] = 3; put16(p + 3, (uint32_t)(rest - 5)); p += 5;
+    return (size_t)(p - o); /* the record body comes from the pool */
+}
+
+/* ---- DNS --------------------------------------------------------------------------------- */
+static size_t dns_opt(uint8_t *p, size_t total) /* EDNS0 OPT RR of exactly total (>= 15) bytes */
+{
+    size_t padlen = total - 15;
+    p[0] = 0; put16(p + 1, 41); put16(p + 3, 1232); memset(p + 5, 0, 4);
+    put16(p + 9, (uint32_t)(4 + padlen)); put16(p + 11, 12); put16(p + 13, (uint32_t)padlen);
+    memset(p + 15, 0, padlen);
+    return total;
+}
+
+static size_t dns_query(sg_payload_state *ps, uint32_t len, uint8_t *o)
+{
+    sg_rng *r = ps->r;
+    /* name: <letters>.<letters>.com, wire length W = len - 16, or 64 + EDNS0 padding if long */
+    size_t W = len - 16, opt = 0;
+    if (W > 80) { opt = W - 64; W = 64; if (opt < 15) { W -= 15 - opt; opt = 15; } }
+    ps->dns_id = (uint16_t)sg_rng_u32(r);
+    put16(o, ps->dns_id); put16(o + 2, 0x0100); put16(o + 4, 1); put16(o + 6, 0); put16(o + 8, 0);
+    put16(o + 10, opt ? 1 : 0);
+    uint8_t *q = o + 12;
+    /* labels: the last is "com" (4 bytes), then the root (1); split the rest into <= 63 labels */
+    size_t body = W - 5, k = 0;
+    while (body > 0) {
+        size_t l = body - 1 > 40 ? 40 : body - 1;
+        if (body - (l + 1) == 1) l--; /* never leave a 1-byte remainder (a label needs >= 2) */
+        q[k++] = (uint8_t)l; rand_alpha(r, q + k, l); k += l;
+        body -= l + 1;
+    }
+    memcpy(q + k, "\3com\0", 5); k += 5;
+    put16(q + k, 1); put16(q + k + 2, 1); k += 4;
+    ps->qlen = (uint8_t)k;
+    memcpy(ps->qname, q, k);
+    if (opt) dns_opt(q + k, opt);
+    return len;
+}
+
+static size_t dns_response(sg_payload_state *ps, uint32_t len, uint8_t *o)
+{
+    size_t rem = len - 12 - ps->qlen;
+    size_t an = rem / 16, opt = rem % 16;
+    if (opt) { an--; opt += 16; } /* an >= 1 guaranteed by the cap check */
+    put16(o, ps->dns_id); put16(o + 2, 0x8180); put16(o + 4, 1); put16(o + 6, (uint32_t)an); put16(o + 8, 0);
+    put16(o + 10, opt ? 1 : 0);
+    memcpy(o + 12, ps->qname, ps->qlen);
+    uint8_t *p = o + 12 + ps->qlen;
+    for (size_t i = 0; i < an; i++, p += 16) {
+        put16(p, 0xc00c); put16(p + 2, 1); put16(p + 4, 1);
+        put16(p + 6, 0); put16(p + 8, (uint32_t)(60 + sg_rng_below(ps->r, 3540)));
+        put16(p + 10, 4);
+        uint32_t a = sg_rng_u32(ps->r);
+        p[12] = (uint8_t)(1 + (a % 222)); p[13] = (uint8_t)(a >> 8); p[14] = (uint8_t)(a >> 16); p[15] = (uint8_t)(1 + (a >> 24) % 254);
+    }
+    if (opt) dns_opt(p, opt);
+    return len;
+}
+
+/* ---- text protocols --------------------------------------------------------------------------- */
+/* head + "X-Pad: aaaa\r\n" sized so the whole message is exactly len, ending with "\r\n\r\n" */
+static size_t text_head(sg_rng *r, const char *head, uint32_t len, uint8_t *o, const char *end, int pad_header)
+{
+    size_t h = strlen(head), e = strlen(end);
+    memcpy(o, head, h);
+    size_t fill = len - h - e;
+    if (pad_header && fill >= 10) {
+        memcpy(o + h, "X-Pad: ", 7);
+        rand_alpha(r, o + h + 7, fill - 9);
+        memcpy(o + h + fill - 2, "\r\n", 2);
+    } else {
+        rand_alpha(r, o + h, fill);
+    }
+    memcpy(o + h + fill, end, e);
+    return len;
+}
+
+static size_t http(sg_payload_state *ps, int dir, uint32_t len, uint8_t *o)
+{
+    char head[256];
+    char name[9];
+    rand_alpha(ps->r, (uint8_t *)name, 8);
+    name[8] = 0;
+    if (dir == SG_DIR_FWD)
+        snprintf(head, sizeof head, "GET /%s HTTP/1.1\r\nHost: www.%s.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nAccept: */*\r\n", name, name);
+    else
+        snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\nConnection: close\r\n");
+    if (dir == SG_DIR_FWD) return text_head(ps->r, head, len, o, "\r\n", 1);
+    /* response: head, blank line, then the body (printable) */
+    size_t h = strlen(head);
+    memcpy(o, head, h);
+    memcpy(o + h, "\r\n", 2);
+    rand_alpha(ps->r, o + h + 2, len - h - 2);
+    return len;
+}
+
+size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
+{
+    switch (ps->kind) {
+    case K_HTTP: return idx == 0 && len >= 160 && len <= 4096 ? len : 0;
+    case K_TLS:
+        if (idx == 0) {
+            if (dir == SG_DIR_FWD) return len >= TLS_CH_MIN && len <= 16000 ? len : 0;
+            return len >= TLS_SH_MIN && len <= 16000 ? 140 : (len >= 6 && len <= 16000 ? 5 : 0);
+        }
+        return len >= 6 && len <= 16000 ? 5 : 0;
+    case K_DNS:
+        if (dir == SG_DIR_FWD) return len >= 24 && len <= 512 ? len : 0;
+        return ps->qlen && len >= (uint32_t)(12 + ps->qlen + 16) && len <= 1232 ? len : 0;
+    case K_SSH: return idx == 0 && len >= 24 && len <= 200 ? len : 0;
+    case K_SMTP: return idx == 0 && len >= 24 && len <= 200 ? len : 0;
+    }
+    return 0;
+}
+
+size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, uint8_t *out)
+{
+    if (!sg_tmpl_cap(ps, dir, idx, len)) return 0;
+    switch (ps->kind) {
+    case K_HTTP: return http(ps, dir, len, out);
+    case K_TLS:
+        if (idx == 0 && dir == SG_DIR_FWD) return tls_client_hello(ps->r, len, out);
+        if (idx == 0 && len >= TLS_SH_MIN) return tls_server_hello(ps->r, len, out);
+        out[0] = 0x17; out[1] = 3; out[2] = 3; put16(out + 3, len - 5);
+        return 5;
+    case K_DNS: return dir == SG_DIR_FWD ? dns_query(ps, len, out) : dns_response(ps, len, out);
+    case K_SSH:
+        return text_head(ps->r, dir == SG_DIR_FWD ? "SSH-2.0-OpenSSH_9.2p1 " : "SSH-2.0-OpenSSH_8.9p1 ", len, out, "\r\n", 0);
+    case K_SMTP:
+        return text_head(ps->r, dir == SG_DIR_FWD ? "EHLO client-" : "220 mail.example.com ESMTP ", len, out, "\r\n", 0);
+    }
+    return 0;
+}
