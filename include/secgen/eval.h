@@ -138,6 +138,7 @@ typedef struct sg_eval_result {
     size_t dkc_count_real[SG_EVAL_NDKC];
     double corr_real[25], corr_synth[25]; /* of the first repetition */
     double fph, iat_ks;
+    double secs_knn, secs_total; /* wall time of Density/Coverage and of the whole run */
 } sg_eval_result;
 
 /* An evaluation: owns the mapped tables and the result (report writers need the data). */

@@ -34,6 +34,7 @@ static void help(FILE *fp)
             "      --shift-synth DUR  add DUR (e.g. -7d) to synthetic start times\n"
             "      --align-start      shift synthetic times so both tables start together\n"
             "      --real-format F / --synth-format F   input layout (default auto)\n"
+            "      --timings          print the metrics' wall times on stderr\n"
             "  -q, --quiet            no progress output\n"
             "  -h, --help\n");
 }
@@ -69,13 +70,14 @@ int sg_cmd_evaluate(int argc, char **argv)
         {"mdns-addr", required_argument, 0, 'A'},   {"shift-synth", required_argument, 0, 'T'},
         {"align-start", no_argument, 0, 'a'},       {"real-format", required_argument, 0, 'R'},
         {"synth-format", required_argument, 0, 'Y'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+        {"timings", no_argument, 0, 'W'},           {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     sg_eval_opts eo;
     sg_eval_opts_default(&eo);
     const char *train = NULL, *holdout = NULL, *out = "-", *format = "text";
     sg_flow_format rfmt = SG_FMT_AUTO, sfmt = SG_FMT_AUTO;
     long long v;
-    int c;
+    int c, timings = 0;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":t:f:o:s:j:r:k:qh", longopts, NULL)) != -1) {
@@ -133,6 +135,7 @@ int sg_cmd_evaluate(int argc, char **argv)
                 return sg_cli_usage_error(CMD, "unknown flow format '%s'", optarg);
             break;
         case 'q': sg_progress_set_quiet(1); break;
+        case 'W': timings = 1; break;
         case 'h': help(stdout); return SG_EXIT_OK;
         case ':': return sg_cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
         default: return sg_cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
@@ -160,6 +163,10 @@ int sg_cmd_evaluate(int argc, char **argv)
     if (st == SG_OK && holdout) st = read_table(holdout, rfmt, &th, &err);
     if (st == SG_OK) st = sg_eval_create(&e, &tr, &ts, train ? &tt : NULL, holdout ? &th : NULL, &eo, &err);
     if (st == SG_OK) st = sg_eval_run(e, &err);
+    if (st == SG_OK && timings)
+        fprintf(stderr, "metrics: %.3f s, of which Density/Coverage %.3f s (%zu x %zu rows, %u computed repetitions, %d threads)\n",
+                sg_eval_get_result(e)->secs_total, sg_eval_get_result(e)->secs_knn, sg_eval_get_result(e)->sample_real,
+                sg_eval_get_result(e)->sample_synth, sg_eval_get_result(e)->reps_computed, sg_threads_get());
     if (st == SG_OK) st = sg_outfile_open(&of, out, &err);
     if (st == SG_OK) {
         sg_eval_report_info info = {real, synth, train, holdout};

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "eval/eval_internal.h"
 
@@ -124,10 +125,19 @@ static double acc_mean(const acc *a) { return a->n ? a->s / a->n : NAN; }
 
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 sg_status sg_eval_run(sg_eval *e, sg_error *err)
 {
     sg_eval_result *R = &e->res;
     const sg_eval_opts *o = &e->o;
+    double t_start = now_s();
+    R->secs_knn = 0;
     const sg_eval_cols *non = e->has_holdout ? &e->holdout : &e->real;
     R->n_real = e->real.n;
     R->n_synth = e->synth.n;
@@ -166,7 +176,9 @@ sg_status sg_eval_run(sg_eval *e, sg_error *err)
         draw(pr, e->real.n, sr, o->seed, SG_EVAL_STREAM_SAMPLE + ROLE_REAL, rep);
         draw(ps, e->synth.n, ss, o->seed, SG_EVAL_STREAM_SAMPLE + ROLE_SYNTH, rep);
         if (rep == 0 || subsampled) {
+            double t0 = now_s();
             status = sg_eval_prdc(&e->real, pr, sr, &e->synth, ps, ss, o->k, &den, &cov, err);
+            R->secs_knn += now_s() - t0;
             if (status != SG_OK) goto done;
             status = sg_eval_cmd(&e->real, pr, sr, &e->synth, ps, ss, &cmd, err);
             if (status != SG_OK) goto done;
@@ -225,6 +237,7 @@ sg_status sg_eval_run(sg_eval *e, sg_error *err)
     }
     R->fph = sg_eval_fph_distance(&e->real, &e->synth);
     R->iat_ks = sg_eval_iat_ks(&e->real, &e->synth);
+    R->secs_total = now_s() - t_start;
 done:
     free(pr);
     free(ps);
