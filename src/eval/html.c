@@ -46,7 +46,7 @@ static void fmt_si(char *buf, size_t n, double v)
 
 /* ---- plot frame --------------------------------------------------------------------------- */
 
-enum { W = 400, H = 230, ML = 48, MR = 10, MT = 26, MB = 40 };
+enum { W = 388, H = 230, ML = 48, MR = 10, MT = 26, MB = 40 };
 
 static void svg_open(FILE *fp, int w, int h, const char *title)
 {
@@ -73,21 +73,22 @@ static void y_axis(FILE *fp, int w, int h, double ymax, int pct)
         double v = ymax * k / 4;
         double y = (h - MB) - (double)(h - MB - MT) * k / 4;
         char b[32];
-        if (pct) snprintf(b, sizeof b, "%.0f%%", v * 100);
+        if (pct) snprintf(b, sizeof b, "%.3g%%", v * 100);
         else fmt_si(b, sizeof b, v);
         fprintf(fp, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"g\"/>", ML, w - MR, y, y);
         fprintf(fp, "<text x=\"%d\" y=\"%.1f\" class=\"a\" text-anchor=\"end\">%s</text>", ML - 4, y + 3, b);
     }
 }
 
+/* axis maximum = 4 ticks of a round step (1, 2, 2.5, 3, 4, 5, 6, 8 x 10^k) */
 static double nice_max(double m)
 {
     if (!(m > 0)) return 1;
-    double p = pow(10, floor(log10(m)));
-    double steps[] = {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10};
+    double raw = m / 4, p = pow(10, floor(log10(raw)));
+    static const double steps[] = {1, 2, 2.5, 3, 4, 5, 6, 8, 10};
     for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
-        if (steps[i] * p >= m) return steps[i] * p;
-    return 10 * p;
+        if (steps[i] * p >= raw * (1 - 1e-12)) return 4 * steps[i] * p;
+    return 40 * p;
 }
 
 /* ---- continuous columns: histograms on a log10(1 + x) axis --------------------------------- */
@@ -188,7 +189,7 @@ static void plot_disc(FILE *fp, const sg_eval *e, int c)
     fmt_num(val, sizeof val, e->res.jsd_col[c]);
     snprintf(title, sizeof title, "%s - %zu values - JSD %s", sg_eval_disc_names[c], nd, val);
     svg_open(fp, W, h, title);
-    double pw = W - lw - 40;
+    double pw = W - lw - 92; /* room for the percentage labels */
     for (size_t i = 0; i < rows; i++) {
         const catv *cv = i < shown ? &v[i] : &other;
         double y = MT + 4 + (double)i * rowh;
@@ -369,6 +370,7 @@ static void plot_corr(FILE *fp, const double *m, const char *title)
         for (int j = 0; j < 5; j++) {
             char col[16];
             double v = m[i * 5 + j];
+            if (fabs(v) < 0.005) v = 0; /* no "-0.00" */
             heat_color(v, col, sizeof col);
             fprintf(fp, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#fff\"/>", L + j * CS,
                     T + i * CS, CS, CS, col);
