@@ -58,14 +58,19 @@ struct sg_pktgen {
 };
 
 /* ---- helpers ----------------------------------------------------------------------------------- */
-static int is_service_port(uint8_t proto, uint16_t p) { return p < 1024 || sg_net_service_name(proto, p) != NULL; }
+/* 2: well-known or named service port, 1: registered range (a server port next to an ephemeral
+ * one), 0: ephemeral (>= 32768, Linux and Windows clients) */
+static int port_rank(uint8_t proto, uint16_t p)
+{
+    if (p < 1024 || sg_net_service_name(proto, p) != NULL) return 2;
+    return p < 32768 ? 1 : 0;
+}
 
 static int is_response(const sg_flow *f)
 {
     if (f->proto == SG_PROTO_ICMP) return (f->dst_port >> 8) == 0; /* echo reply */
     if (f->proto != SG_PROTO_TCP && f->proto != SG_PROTO_UDP) return 0;
-    int s = is_service_port(f->proto, f->src_port), d = is_service_port(f->proto, f->dst_port);
-    return s && (!d || f->src_port < f->dst_port);
+    return port_rank(f->proto, f->src_port) > port_rank(f->proto, f->dst_port);
 }
 
 static size_t hdr_bytes(const sg_pkt_conn *c)
@@ -178,6 +183,10 @@ static void reconcile(item *it)
             carry = want - got;
             p[i].payload_len = (uint32_t)got;
         }
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t mn = sg_payload_min_len(&it->conn, p[i].dir);
+        if (mn && p[i].payload_len < mn && (it->conn.proto != SG_PROTO_TCP || p[i].payload_len > 0)) p[i].payload_len = mn;
     }
     /* times: offsets from the first packet, on the µs grid, scaled to the duration */
     if (n == 0) return;
