@@ -601,6 +601,24 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
         for (const colspec *c = cols; c->name; c++) r.cname[c->key] = c->name;
         r.ncols = r.csv.nf;
     }
+    {
+        /* size the table once from the line count: growing a table of 136-byte records by
+         * doubling costs more than the parsing itself on large files */
+        size_t lines = 1;
+        for (const char *p = r.csv.p; p < r.csv.end;) {
+            const char *nl = memchr(p, '\n', (size_t)(r.csv.end - p));
+            if (!nl) break;
+            lines++;
+            p = nl + 1;
+        }
+        if (lines > 1) {
+            sg_flow *fl = malloc(lines * sizeof *fl);
+            if (fl) {
+                out->flows = fl;
+                out->cap = lines;
+            }
+        }
+    }
     if (header) rc = sg_csv_next(&r.csv, err);
     for (; rc != SG_CSV_EOF; rc = sg_csv_next(&r.csv, err)) {
         if (rc == SG_CSV_FATAL) {
