@@ -634,6 +634,11 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
             st = SG_ERR_PARSE;
             goto done;
         }
+        /* nfdump's CSV output ends with "Summary" and a statistics block: not flows */
+        if (fmt == SG_FMT_UGR16 && r.csv.nf == 1 && name_eq(r.csv.f[0].s, r.csv.f[0].len, "Summary")) {
+            opts->rows--;
+            break;
+        }
         sg_flow f;
         int pr = parse_row(&r, &f);
         if (pr == 1) {
