@@ -69,7 +69,8 @@ int sg_flow_table_is_sorted(const sg_flow_table *t);
 
 typedef struct sg_flow_read_opts {
     sg_flow_format format; /* SG_FMT_AUTO: detect from the header */
-    int skip_bad;          /* skip malformed rows instead of failing */
+    int skip_bad;          /* skip malformed rows instead of failing; err then holds the first
+                              skipped row's message (the read still returns SG_OK) */
     size_t skipped;        /* out: rows skipped */
     size_t nonip_skipped;  /* out: rows of non-IP protocols (Argus "arp", "llc"...) left out */
     size_t rows;           /* out: data rows seen (= n read + skipped + nonip_skipped) */

@@ -537,6 +537,7 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
     r.err = err;
     sg_csv_init(&r.csv, name, data, len);
     sg_status st = SG_OK;
+    sg_error first_skip = {SG_OK, ""};
     int rc = sg_csv_next(&r.csv, err);
     if (rc == SG_CSV_EOF) {
         st = sg_error_set(err, SG_ERR_EMPTY, "%s: empty file (no header line); %s", r.csv.name, SUPPORTED);
@@ -628,7 +629,7 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
         opts->rows++;
         if (rc == SG_CSV_BAD_ROW) {
             if (opts->skip_bad) {
-                opts->skipped++;
+                if (opts->skipped++ == 0 && err) first_skip = *err;
                 continue;
             }
             st = SG_ERR_PARSE;
@@ -647,7 +648,7 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
         }
         if (pr < 0) {
             if (opts->skip_bad && (!err || err->status == SG_ERR_PARSE)) {
-                opts->skipped++;
+                if (opts->skipped++ == 0 && err) first_skip = *err;
                 continue;
             }
             st = err ? err->status : SG_ERR_PARSE;
@@ -661,6 +662,8 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
     }
 done:
     sg_csv_free(&r.csv);
+    /* with skip_bad, leave the first skipped row's message for the caller to report */
+    if (st == SG_OK && opts->skipped && err) *err = first_skip;
     if (st != SG_OK) {
         sg_flow_format keep = out->format;
         sg_flow_table_free(out);

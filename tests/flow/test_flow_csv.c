@@ -491,6 +491,7 @@ static void test_skip_bad(void **state)
     assert_int_equal(t.n, 3);
     assert_int_equal(o.skipped, 3);
     assert_int_equal(o.rows, 6);
+    assert_non_null(strstr(e.msg, "s.csv:3:2 (duration)")); /* the first skipped row */
     sg_flow_table_free(&t);
     o.skip_bad = 0;
     assert_int_equal(sg_flow_read_mem("s.csv", csv, strlen(csv), &o, &t, &e), SG_ERR_PARSE);
