@@ -69,7 +69,8 @@ int sg_flow_table_is_sorted(const sg_flow_table *t);
 
 typedef struct sg_flow_read_opts {
     sg_flow_format format; /* SG_FMT_AUTO: detect from the header */
-    int skip_bad;          /* skip malformed rows instead of failing */
+    int skip_bad;          /* skip malformed rows instead of failing; err then holds the first
+                              skipped row's message (the read still returns SG_OK) */
     size_t skipped;        /* out: rows skipped */
     size_t nonip_skipped;  /* out: rows of non-IP protocols (Argus "arp", "llc"...) left out */
     size_t rows;           /* out: data rows seen (= n read + skipped + nonip_skipped) */
@@ -125,6 +126,8 @@ typedef struct sg_seq_set sg_seq_set;
 sg_seq_set *sg_seq_set_create(void);
 void sg_seq_set_destroy(sg_seq_set *s);
 size_t sg_seq_set_count(const sg_seq_set *s);
+/* NULL if i >= count; the pointer stays valid until the next sg_seq_set_add (the element
+ * arrays it points to stay valid until sg_seq_set_destroy) */
 const sg_seq *sg_seq_set_get(const sg_seq_set *s, size_t i);
 size_t sg_seq_set_nsymbols(const sg_seq_set *s);
 const char *sg_seq_set_symbol(const sg_seq_set *s, uint32_t id);
@@ -132,14 +135,17 @@ const char *sg_seq_set_symbol(const sg_seq_set *s, uint32_t id);
 int64_t sg_seq_set_find_symbol(const sg_seq_set *s, const char *sym);
 /* intern a symbol; returns id or -1 on OOM */
 int64_t sg_seq_set_intern(sg_seq_set *s, const char *sym);
-/* add a sequence (arrays are copied; iat/payload may be NULL = zeros) */
+/* add a sequence (arrays are copied; iat/payload may be NULL = zeros); SG_ERR_INVALID if a
+ * symbol id is not interned yet */
 sg_status sg_seq_set_add(sg_seq_set *s, const char *id, uint8_t proto, int32_t service_port,
                          int8_t label, size_t n, const uint32_t *sym, const int64_t *iat_us,
                          const int64_t *payload);
 sg_status sg_seq_read(const char *path, sg_seq_set **out, sg_error *err);
 sg_status sg_seq_read_mem(const char *name, const char *data, size_t len, sg_seq_set **out, sg_error *err);
+/* Writes the 7 design columns, plus a "label" column when any sequence has label >= 0. */
 sg_status sg_seq_write(const char *path, const sg_seq_set *s, sg_error *err);
-/* streaming writer for large outputs */
+/* streaming writer for large outputs (7 columns; proto 0 and service_port -1 are written empty;
+ * iat_us/payload may be NULL = zeros; symbols must be non-empty without blanks) */
 typedef struct sg_seq_writer sg_seq_writer;
 sg_status sg_seq_writer_open(sg_seq_writer **w, const char *path, sg_error *err);
 sg_status sg_seq_writer_write(sg_seq_writer *w, const char *id, uint8_t proto, int32_t service_port,

@@ -537,6 +537,7 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
     r.err = err;
     sg_csv_init(&r.csv, name, data, len);
     sg_status st = SG_OK;
+    sg_error first_skip = {SG_OK, ""};
     int rc = sg_csv_next(&r.csv, err);
     if (rc == SG_CSV_EOF) {
         st = sg_error_set(err, SG_ERR_EMPTY, "%s: empty file (no header line); %s", r.csv.name, SUPPORTED);
@@ -601,6 +602,24 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
         for (const colspec *c = cols; c->name; c++) r.cname[c->key] = c->name;
         r.ncols = r.csv.nf;
     }
+    {
+        /* size the table once from the line count: growing a table of 136-byte records by
+         * doubling costs more than the parsing itself on large files */
+        size_t lines = 1;
+        for (const char *p = r.csv.p; p < r.csv.end;) {
+            const char *nl = memchr(p, '\n', (size_t)(r.csv.end - p));
+            if (!nl) break;
+            lines++;
+            p = nl + 1;
+        }
+        if (lines > 1) {
+            sg_flow *fl = malloc(lines * sizeof *fl);
+            if (fl) {
+                out->flows = fl;
+                out->cap = lines;
+            }
+        }
+    }
     if (header) rc = sg_csv_next(&r.csv, err);
     for (; rc != SG_CSV_EOF; rc = sg_csv_next(&r.csv, err)) {
         if (rc == SG_CSV_FATAL) {
@@ -610,11 +629,16 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
         opts->rows++;
         if (rc == SG_CSV_BAD_ROW) {
             if (opts->skip_bad) {
-                opts->skipped++;
+                if (opts->skipped++ == 0 && err) first_skip = *err;
                 continue;
             }
             st = SG_ERR_PARSE;
             goto done;
+        }
+        /* nfdump's CSV output ends with "Summary" and a statistics block: not flows */
+        if (fmt == SG_FMT_UGR16 && r.csv.nf == 1 && name_eq(r.csv.f[0].s, r.csv.f[0].len, "Summary")) {
+            opts->rows--;
+            break;
         }
         sg_flow f;
         int pr = parse_row(&r, &f);
@@ -624,7 +648,7 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
         }
         if (pr < 0) {
             if (opts->skip_bad && (!err || err->status == SG_ERR_PARSE)) {
-                opts->skipped++;
+                if (opts->skipped++ == 0 && err) first_skip = *err;
                 continue;
             }
             st = err ? err->status : SG_ERR_PARSE;
@@ -638,6 +662,8 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
     }
 done:
     sg_csv_free(&r.csv);
+    /* with skip_bad, leave the first skipped row's message for the caller to report */
+    if (st == SG_OK && opts->skipped && err) *err = first_skip;
     if (st != SG_OK) {
         sg_flow_format keep = out->format;
         sg_flow_table_free(out);

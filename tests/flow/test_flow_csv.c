@@ -135,6 +135,15 @@ static void test_ugr16_fixture(void **state)
     read_ok(FIX("ugr16_headerless.csv"), SG_FMT_UGR16, &t, &o);
     assert_int_equal(t.n, 2);
     sg_flow_table_free(&t);
+    /* nfdump's trailing summary block is not read as flows */
+    const char *nf = "te,td,sa,da,sp,dp,pr,flg,fwd,stos,pkt,byt\n"
+                     "2016-04-11 00:06:22,0.0,1.2.3.4,5.6.7.8,1,2,UDP,.A....,0,0,1,441\n"
+                     "Summary\nflows,bytes,packets,avg_bps,avg_pps,avg_bpp\n1,441,1,0,0,441\n";
+    sg_error e = {0};
+    assert_int_equal(sg_flow_read_mem("nf.csv", nf, strlen(nf), &o, &t, &e), SG_OK);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(o.rows, 1);
+    sg_flow_table_free(&t);
 }
 
 static void test_netshare_fixture(void **state)
@@ -482,6 +491,7 @@ static void test_skip_bad(void **state)
     assert_int_equal(t.n, 3);
     assert_int_equal(o.skipped, 3);
     assert_int_equal(o.rows, 6);
+    assert_non_null(strstr(e.msg, "s.csv:3:2 (duration)")); /* the first skipped row */
     sg_flow_table_free(&t);
     o.skip_bad = 0;
     assert_int_equal(sg_flow_read_mem("s.csv", csv, strlen(csv), &o, &t, &e), SG_ERR_PARSE);
