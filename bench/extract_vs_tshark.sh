@@ -2,7 +2,8 @@
 # Cross-checks `secgen extract` IP-byte counting against tshark on the given captures: per
 # bidirectional 5-tuple (TCP/UDP), packets and IP bytes (IPv4 total length, IPv6 40 + payload
 # length) in each direction, with flow expiry disabled on our side so both sides aggregate
-# whole 5-tuples. Later IP fragments are dropped on both sides (tshark: no ports).
+# whole 5-tuples, and tunnels kept closed (tshark: outer headers). Later IP fragments are
+# dropped on both sides (tshark gives them no ports).
 # usage: bench/extract_vs_tshark.sh [BUILD_DIR] CAPTURE...
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rc=0
 for cap in "$@"; do
-  "$build/secgen" extract -q --idle-timeout 0 --active-timeout 0 --no-tcp-close --fragments drop \
+  "$build/secgen" extract -q --idle-timeout 0 --active-timeout 0 --no-tcp-close --fragments drop --tunnels none \
       "$cap" -o "$tmp/ours.csv"
   tshark -r "$cap" -o ip.defragment:FALSE -o ipv6.defragment:FALSE -T fields -E separator=, \
       -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst -e tcp.srcport -e udp.srcport \
