@@ -12,7 +12,8 @@
 # direction, packets and bytes in both directions), then every mismatch by category.
 #
 # usage: bench/extract_vs_ndpi.sh [BUILD_DIR] [-- extra secgen extract options]
-#   env SHARED (default: <repo>/../shared), VERBOSE=1 lists every mismatch.
+#   env SHARED (default: <repo>/../shared), VERBOSE=1 lists every mismatch,
+#   EXTRACT_OPTS="..." replaces the nDPI-compatible options (e.g. "--bytes captured": our defaults).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build/release}
@@ -24,7 +25,12 @@ secgen=$build/secgen
 [ -x "$secgen" ] || { echo "extract_vs_ndpi: $secgen not built (cmake --preset release && cmake --build --preset release)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-opts=(--bytes captured --idle-timeout 0 --active-timeout 0 --no-tcp-close --fragments drop "$@")
+if [ -n "${EXTRACT_OPTS+x}" ]; then
+  read -r -a opts <<<"$EXTRACT_OPTS"   # e.g. EXTRACT_OPTS="--bytes captured" = our defaults
+  opts+=("$@")
+else
+  opts=(--bytes captured --idle-timeout 0 --active-timeout 0 --no-tcp-close --fragments drop "$@")
+fi
 echo "secgen extract ${opts[*]} (one run per capture)"
 fails=0
 while IFS= read -r f; do

@@ -41,6 +41,22 @@ typedef enum sg_extract_frags {
     SG_EXTRACT_FRAGS_DROP           /* later fragments are only counted in the statistics */
 } sg_extract_frags;
 
+/* Tunnels whose inner packets become the flows (the outer headers are then not a flow). */
+typedef enum sg_extract_tunnels {
+    SG_EXTRACT_TUNNELS_NONE = 0, /* every packet is keyed by its outermost IP header */
+    SG_EXTRACT_TUNNELS_IP,       /* IP-in-IP: IPv4/IPv6 in IPv4/IPv6 (protocols 4 and 41: 6in4...) */
+    SG_EXTRACT_TUNNELS_ALL       /* IP-in-IP + GTP-U (UDP 2152) + VXLAN (UDP 4789); default */
+} sg_extract_tunnels;
+
+/* Tunnel kinds, for statistics */
+typedef enum sg_extract_tunnel {
+    SG_TUNNEL_NONE = 0,
+    SG_TUNNEL_IPIP,
+    SG_TUNNEL_GTPU,
+    SG_TUNNEL_VXLAN,
+    SG_TUNNEL_COUNT
+} sg_extract_tunnel;
+
 typedef struct sg_extract_opts {
     int64_t idle_timeout_us;   /* end a flow after this much silence; 0 = never (default 120 s) */
     int64_t active_timeout_us; /* end a flow that has lasted this long; 0 = never (default 30 min) */
@@ -48,6 +64,7 @@ typedef struct sg_extract_opts {
     int ignore_vlan;           /* 1: VLAN ids are not part of the flow key (default 0) */
     sg_extract_bytes bytes;
     sg_extract_frags frags;
+    sg_extract_tunnels tunnels;
     int sequences;             /* 1: record per-packet sequences (needed by _sequences/_write) */
     uint32_t seq_max;          /* keep at most this many packets per sequence; 0 = all */
 } sg_extract_opts;
@@ -96,6 +113,7 @@ typedef struct sg_extract_stats {
     uint64_t frag_later;           /* non-first fragments seen */
     uint64_t frag_attributed;      /* ... of which added to a flow */
     uint64_t time_backwards;       /* packets older than their predecessor */
+    uint64_t tunneled[SG_TUNNEL_COUNT]; /* packets whose flow is a tunnel's inner packet, by kind */
     uint64_t flows;                /* flows after finish */
     uint64_t flow_packets;         /* packets counted in flows */
     size_t n_issues;               /* issues[] entries filled (<= SG_EXTRACT_MAX_ISSUES) */

@@ -31,6 +31,8 @@ static void help(FILE *fp)
             "                            wire) or captured (captured frame length, as ndpiReader)\n"
             "      --fragments WHAT      attribute (later IP fragments join their first fragment's\n"
             "                            flow, default) or drop (only counted)\n"
+            "      --tunnels WHICH       flows of the inner packets of: all (IP-in-IP, GTP-U, VXLAN;\n"
+            "                            default), ip (IP-in-IP only) or none (outer headers)\n"
             "      --no-tcp-close        do not start a new flow on a SYN after FIN/RST\n"
             "      --ignore-vlan         VLAN ids are not part of the flow key\n"
             "      --seq-max N           keep at most N packets per sequence (default: all)\n"
@@ -56,7 +58,7 @@ static int parse_timeout(const char *opt, const char *val, int64_t *us)
 
 int sg_cmd_extract(int argc, char **argv)
 {
-    enum { OPT_BYTES = 256, OPT_FRAGS, OPT_NO_TCP_CLOSE, OPT_IGNORE_VLAN, OPT_SEQ_MAX };
+    enum { OPT_BYTES = 256, OPT_FRAGS, OPT_TUNNELS, OPT_NO_TCP_CLOSE, OPT_IGNORE_VLAN, OPT_SEQ_MAX };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"sequences", required_argument, NULL, 'S'},
@@ -65,6 +67,7 @@ int sg_cmd_extract(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"bytes", required_argument, NULL, OPT_BYTES},
         {"fragments", required_argument, NULL, OPT_FRAGS},
+        {"tunnels", required_argument, NULL, OPT_TUNNELS},
         {"no-tcp-close", no_argument, NULL, OPT_NO_TCP_CLOSE},
         {"ignore-vlan", no_argument, NULL, OPT_IGNORE_VLAN},
         {"seq-max", required_argument, NULL, OPT_SEQ_MAX},
@@ -102,6 +105,12 @@ int sg_cmd_extract(int argc, char **argv)
             if (!strcmp(optarg, "attribute")) o.frags = SG_EXTRACT_FRAGS_ATTRIBUTE;
             else if (!strcmp(optarg, "drop")) o.frags = SG_EXTRACT_FRAGS_DROP;
             else return sg_cli_usage_error(CMD, "--fragments must be attribute or drop, got '%s'", optarg);
+            break;
+        case OPT_TUNNELS:
+            if (!strcmp(optarg, "all")) o.tunnels = SG_EXTRACT_TUNNELS_ALL;
+            else if (!strcmp(optarg, "ip")) o.tunnels = SG_EXTRACT_TUNNELS_IP;
+            else if (!strcmp(optarg, "none")) o.tunnels = SG_EXTRACT_TUNNELS_NONE;
+            else return sg_cli_usage_error(CMD, "--tunnels must be all, ip or none, got '%s'", optarg);
             break;
         case OPT_NO_TCP_CLOSE: o.tcp_close = 0; break;
         case OPT_IGNORE_VLAN: o.ignore_vlan = 1; break;

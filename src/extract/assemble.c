@@ -20,6 +20,7 @@ void sg_extract_opts_default(sg_extract_opts *o)
     o->tcp_close = 1;
     o->bytes = SG_EXTRACT_BYTES_IP;
     o->frags = SG_EXTRACT_FRAGS_ATTRIBUTE;
+    o->tunnels = SG_EXTRACT_TUNNELS_ALL;
 }
 
 const char *sg_extract_link_name(sg_extract_link l)
@@ -155,6 +156,22 @@ static sg_status new_flow(sg_extractor *x, const sg_pkt *p, const sg_fkey *k, in
     return SG_OK;
 }
 
+/* The responder sent a SYN without ACK before any such SYN was seen (the flow was opened by
+ * a stray packet of the other side): that SYN's sender is the initiator, so turn the flow round. */
+static void flip(sg_extractor *x, sg_xflow *f)
+{
+    uint8_t t[16];
+    memcpy(t, f->src, 16), memcpy(f->src, f->dst, 16), memcpy(f->dst, t, 16);
+    uint16_t p = f->sport;
+    f->sport = f->dport, f->dport = p;
+    uint64_t a = f->fwd_packets, b = f->fwd_bytes;
+    f->fwd_packets = f->bwd_packets, f->fwd_bytes = f->bwd_bytes;
+    f->bwd_packets = a, f->bwd_bytes = b;
+    f->closed = (uint8_t)((f->closed & 4) | (f->closed & 1) << 1 | (f->closed & 2) >> 1);
+    for (uint64_t e = f->seq_head; e != NONE; e = SG_VEC_AT(&x->seq, sg_xseq, e).next)
+        SG_VEC_AT(&x->seq, sg_xseq, e).dir ^= 1;
+}
+
 static int flow_closed(const sg_xflow *f) { return (f->closed & 4) || (f->closed & 3) == 3; }
 
 /* ---- flow table ----------------------------------------------------------------------------
@@ -219,7 +236,7 @@ sg_status sg_extract_ingest(sg_extractor *x, int dlt, int64_t ts, const uint8_t 
         x->last_ts = ts, x->have_last_ts = 1;
     }
     sg_pkt p;
-    sg_dissect_result r = sg_dissect(dlt, data, caplen, &p);
+    sg_dissect_result r = sg_dissect(dlt, data, caplen, wirelen, (int)x->o.tunnels, &p);
     switch (r) {
     case SG_DIS_NON_IP: x->st.non_ip++; return SG_OK;
     case SG_DIS_TRUNCATED:
@@ -232,6 +249,7 @@ sg_status sg_extract_ingest(sg_extractor *x, int dlt, int64_t ts, const uint8_t 
         return SG_OK;
     default: break;
     }
+    if (p.tunnel) x->st.tunneled[p.tunnel]++;
     if (p.ipver == 4) x->st.ipv4++;
     else x->st.ipv6++;
     x->st.proto[p.proto]++;
@@ -270,6 +288,13 @@ sg_status sg_extract_ingest(sg_extractor *x, int dlt, int64_t ts, const uint8_t 
     }
     sg_xflow *f = &SG_VEC_AT(&x->flows, sg_xflow, fi);
     int dir = !(memcmp(p.src, f->src, 16) == 0 && p.sport == f->sport);
+    if (p.proto == 6 && (p.tcp_flags & (SG_TCP_SYN | SG_TCP_ACK)) == SG_TCP_SYN) {
+        if (dir && !f->syn_seen) {
+            flip(x, f);
+            dir = 0;
+        }
+        f->syn_seen = 1;
+    }
     account(f, dir, bytes, ts);
     f->flags |= p.tcp_flags;
     if (p.tcp_flags & SG_TCP_RST) f->closed |= 4;

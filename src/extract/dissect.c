@@ -46,6 +46,56 @@ sg_extract_link sg_extract_link_kind(int dlt)
     }
 }
 
+static sg_dissect_result dissect_ip_any(const uint8_t *p, size_t n, sg_pkt *o);
+static sg_dissect_result dissect_ethertype(uint16_t type, const uint8_t *p, size_t n, sg_pkt *o);
+
+enum { MAX_TUNNEL_DEPTH = 3 };
+
+/* Try to replace the packet described by *o with the one carried in p[0..n) (kind = tunnel).
+ * If the inner packet cannot be dissected (e.g. a UDP port that only looked like a tunnel), the
+ * outer description is kept: a tunnel heuristic never loses a packet. */
+static sg_dissect_result decap(const uint8_t *p, size_t n, sg_pkt *o, sg_extract_tunnel kind, int ether)
+{
+    if (o->depth >= MAX_TUNNEL_DEPTH) return SG_DIS_OK;
+    sg_pkt in;
+    memset(&in, 0, sizeof in);
+    in.tunnels = o->tunnels;
+    in.depth = (uint8_t)(o->depth + 1);
+    in.vlan = o->vlan;
+    in.uncaptured = o->uncaptured;
+    sg_dissect_result r = ether ? (n >= 14 ? dissect_ethertype((uint16_t)(p[12] << 8 | p[13]), p + 14, n - 14, &in)
+                                           : SG_DIS_TRUNCATED)
+                                : dissect_ip_any(p, n, &in);
+    if (r != SG_DIS_OK && r != SG_DIS_LATER_FRAG) return SG_DIS_OK;
+    in.tunnel = (uint8_t)kind; /* the outermost decap returns last: its kind is reported */
+    in.depth = o->depth;
+    *o = in;
+    return r;
+}
+
+/* GTP-U (3GPP TS 29.281) T-PDU: version 1, PT=1, message type 255; optional 4 bytes when any
+ * of E/S/PN is set, then extension headers while E says so. Returns the inner IP offset or 0. */
+static size_t gtpu_inner(const uint8_t *p, size_t n)
+{
+    if (n < 8 || (p[0] >> 5) != 1 || !(p[0] & 0x10) || p[1] != 0xff) return 0;
+    size_t off = 8;
+    if (p[0] & 0x07) {
+        if (n < 12) return 0;
+        off = 12;
+        uint8_t next = (p[0] & 0x04) ? p[11] : 0;
+        for (int i = 0; next && i < 8; i++) {
+            if (off >= n) return 0;
+            size_t len = (size_t)p[off] * 4;
+            if (len == 0 || off + len > n) return 0;
+            next = p[off + len - 1];
+            off += len;
+        }
+        if (next) return 0;
+    }
+    if (off >= n || ((p[off] >> 4) != 4 && (p[off] >> 4) != 6)) return 0;
+    return off;
+}
+
 /* L4 header at p; `avail` captured bytes, `l4len` bytes according to the IP header. */
 static sg_dissect_result dissect_l4(const uint8_t *p, size_t avail, uint32_t l4len, sg_pkt *o)
 {
@@ -70,6 +120,19 @@ static sg_dissect_result dissect_l4(const uint8_t *p, size_t avail, uint32_t l4l
         o->dport = rd16(p + 2);
         o->has_ports = 1;
         o->l4_payload = l4len - 8;
+        if (o->tunnels == SG_EXTRACT_TUNNELS_ALL && o->proto == 17 && !o->is_frag) {
+            if (o->sport == 2152 || o->dport == 2152) {
+                size_t off = gtpu_inner(p + 8, avail - 8);
+                if (off) return decap(p + 8 + off, avail - 8 - off, o, SG_TUNNEL_GTPU, 0);
+            } else if (o->dport == 4789 && avail >= 16 && (p[8] & 0x08)) {
+                return decap(p + 16, avail - 16, o, SG_TUNNEL_VXLAN, 1);
+            }
+        }
+        return SG_DIS_OK;
+    case 4:  /* IP-in-IP */
+    case 41: /* IPv6-in-IP (6in4, 6to4...) */
+        o->l4_payload = l4len;
+        if (o->tunnels != SG_EXTRACT_TUNNELS_NONE && !o->is_frag) return decap(p, avail, o, SG_TUNNEL_IPIP, 0);
         return SG_DIS_OK;
     case 132: /* SCTP, DCCP: ports in the first 4 bytes like TCP/UDP (NetFlow keys them too) */
     case 33:
@@ -104,6 +167,8 @@ static sg_dissect_result dissect_ipv4(const uint8_t *p, size_t n, sg_pkt *o)
      * take the captured length then. */
     if (tot == 0) tot = (uint32_t)(n > 65535 ? 65535 : n);
     if (tot < hl) return fail(o, SG_DIS_MALFORMED, "IPv4 total length < header length");
+    /* a length beyond the frame on the wire (not just beyond the snapshot length) is a lie */
+    if (tot > n + o->uncaptured) return fail(o, SG_DIS_MALFORMED, "IPv4 total length exceeds the frame");
     o->ipver = 4;
     o->proto = p[9];
     memcpy(o->src, p + 12, 4);
@@ -136,6 +201,8 @@ static sg_dissect_result dissect_ipv6(const uint8_t *p, size_t n, sg_pkt *o)
     if ((p[0] >> 4) != 6) return fail(o, SG_DIS_MALFORMED, "IP version is not 6");
     uint32_t plen = rd16(p + 4);
     if (plen == 0) plen = (uint32_t)(n - 40 > 65535 ? 65535 : n - 40); /* jumbogram or TSO */
+    if (40 + (size_t)plen > n + o->uncaptured)
+        return fail(o, SG_DIS_MALFORMED, "IPv6 payload length exceeds the frame");
     o->ipver = 6;
     memcpy(o->src, p + 8, 16);
     memcpy(o->dst, p + 24, 16);
@@ -226,9 +293,11 @@ static sg_dissect_result dissect_ethertype(uint16_t type, const uint8_t *p, size
     }
 }
 
-sg_dissect_result sg_dissect(int dlt, const uint8_t *p, size_t n, sg_pkt *o)
+sg_dissect_result sg_dissect(int dlt, const uint8_t *p, size_t n, size_t wirelen, int tunnels, sg_pkt *o)
 {
     memset(o, 0, sizeof *o);
+    o->tunnels = (uint8_t)tunnels;
+    o->uncaptured = wirelen > n ? (uint32_t)(wirelen - n > UINT32_MAX ? UINT32_MAX : wirelen - n) : 0;
     switch (dlt) {
     case DLT_EN10MB: {
         if (n < 14) return fail(o, SG_DIS_TRUNCATED, "Ethernet header cut short");

@@ -32,12 +32,17 @@ typedef struct sg_pkt {
     uint8_t src[16], dst[16]; /* IPv4 in the first 4 bytes, rest zero */
     const char *why;    /* static text for TRUNCATED/MALFORMED/NON_IP */
     uint16_t ethertype; /* for NON_IP: the EtherType seen (0 if none) */
+    uint8_t tunnel;     /* out: outermost tunnel removed (sg_extract_tunnel), 0 = none */
+    uint8_t tunnels;    /* in (set by sg_dissect): which tunnels to remove (sg_extract_tunnels) */
+    uint8_t depth;      /* tunnel nesting level while dissecting */
+    uint32_t uncaptured; /* in: frame bytes on the wire beyond the captured ones (len - caplen) */
 } sg_pkt;
 
 /* DLT -> kind used for statistics; SG_LINK_OTHER if the link type is not supported. */
 sg_extract_link sg_extract_link_kind(int dlt);
 
-/* Dissect one frame of link type dlt. */
-sg_dissect_result sg_dissect(int dlt, const uint8_t *data, size_t caplen, sg_pkt *out);
+/* Dissect one frame of link type dlt; tunnels: SG_EXTRACT_TUNNELS_* (what to decapsulate). */
+sg_dissect_result sg_dissect(int dlt, const uint8_t *data, size_t caplen, size_t wirelen, int tunnels,
+                             sg_pkt *out);
 
 #endif

@@ -29,6 +29,7 @@ typedef struct sg_xflow {
     uint32_t vlan;
     uint8_t ipver, proto, flags;
     uint8_t closed; /* bit 0: FIN from initiator, bit 1: FIN from responder, bit 2: RST */
+    uint8_t syn_seen; /* a SYN without ACK was seen: the initiator is settled */
     int64_t first_us, last_us;
     uint64_t fwd_packets, fwd_bytes, bwd_packets, bwd_bytes;
     /* packet sequence: singly linked list through x->seq (indices), UINT64_MAX = none */

@@ -64,6 +64,10 @@ void sg_extract_stats_print(const sg_extractor *x, FILE *fp)
         fprintf(fp, "  fragments: %llu first (in flows), %llu later, %llu of them attributed to a flow\n",
                 (unsigned long long)s->frag_first, (unsigned long long)s->frag_later,
                 (unsigned long long)s->frag_attributed);
+    if (s->tunneled[SG_TUNNEL_IPIP] || s->tunneled[SG_TUNNEL_GTPU] || s->tunneled[SG_TUNNEL_VXLAN])
+        fprintf(fp, "  decapsulated (flows of the inner packets): IP-in-IP %llu, GTP-U %llu, VXLAN %llu\n",
+                (unsigned long long)s->tunneled[SG_TUNNEL_IPIP], (unsigned long long)s->tunneled[SG_TUNNEL_GTPU],
+                (unsigned long long)s->tunneled[SG_TUNNEL_VXLAN]);
     if (s->time_backwards)
         fprintf(fp, "  %llu packets earlier than their predecessor (kept)\n", (unsigned long long)s->time_backwards);
     for (size_t i = 0; i < s->n_issues; i++) {

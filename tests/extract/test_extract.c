@@ -119,6 +119,16 @@ static void feed(sg_extractor *x, int dlt, int64_t ts, const pkt *k)
     free(c);
 }
 
+/* a frame cut by the snapshot length: wirelen bytes on the wire, k->n captured */
+static void feed_cut(sg_extractor *x, int dlt, int64_t ts, const pkt *k, uint32_t wirelen)
+{
+    sg_error err = {0};
+    uint8_t *c = malloc(k->n ? k->n : 1);
+    memcpy(c, k->b, k->n);
+    assert_int_equal(sg_extractor_add_packet(x, dlt, ts, c, (uint32_t)k->n, wirelen, &err), SG_OK);
+    free(c);
+}
+
 static sg_flow_table finish(sg_extractor *x)
 {
     sg_error err = {0};
@@ -210,6 +220,36 @@ static void test_synack_first_sets_initiator(void **state)
     assert_int_equal(ft.flows[0].dst_port, 443);
     assert_int_equal(ft.flows[0].fwd_packets, 1);
     assert_int_equal(ft.flows[0].bwd_packets, 1);
+    sg_flow_table_free(&ft);
+    sg_extractor_destroy(x);
+}
+
+static void test_late_syn_sets_initiator(void **state)
+{
+    (void)state;
+    sg_extractor *x = mk(NULL);
+    pkt k;
+    /* a stray segment from the server opens the flow, then the client's SYN: the SYN decides */
+    eth_tcp4(&k, B, A, 443, 50000, PSH | ACK, 10), feed(x, DLT_EN10MB, 1000, &k);
+    eth_tcp4(&k, A, B, 50000, 443, SYN, 0), feed(x, DLT_EN10MB, 2000, &k);
+    eth_tcp4(&k, B, A, 443, 50000, SYN | ACK, 0), feed(x, DLT_EN10MB, 3000, &k);
+    /* no more flipping once the SYN is known, even for a SYN from the other side */
+    eth_tcp4(&k, B, A, 443, 50000, SYN, 0), feed(x, DLT_EN10MB, 4000, &k);
+    sg_flow_table ft = finish(x);
+    assert_int_equal(ft.n, 1);
+    assert_string_equal(ft.flows[0].src_ip, "10.0.0.1");
+    assert_int_equal(ft.flows[0].src_port, 50000);
+    assert_int_equal(ft.flows[0].fwd_packets, 1);
+    assert_int_equal(ft.flows[0].bwd_packets, 3);
+    sg_seq_set *ss = sg_seq_set_create();
+    sg_error err = {0};
+    assert_int_equal(sg_extractor_sequences(x, ss, &err), SG_OK);
+    const sg_seq *q = sg_seq_set_get(ss, 0);
+    assert_int_equal(q->n, 4);
+    assert_string_equal(sg_seq_set_symbol(ss, q->sym[0]), "<PA");
+    assert_string_equal(sg_seq_set_symbol(ss, q->sym[1]), ">S");
+    assert_string_equal(sg_seq_set_symbol(ss, q->sym[3]), "<S");
+    sg_seq_set_destroy(ss);
     sg_flow_table_free(&ft);
     sg_extractor_destroy(x);
 }
@@ -371,7 +411,7 @@ static void test_ipv6_extension_headers(void **state)
     sg_pkt p;
     eth(&k, 0x86dd, 0, NULL);
     ipv6_udp_ext(&k, 0);
-    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, &p), SG_DIS_OK);
+    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_OK);
     assert_int_equal(p.ipver, 6);
     assert_int_equal(p.proto, 17);
     assert_int_equal(p.sport, 5000);
@@ -386,7 +426,7 @@ static void test_ipv6_extension_headers(void **state)
     feed(x, DLT_EN10MB, 0, &k);
     eth(&k, 0x86dd, 0, NULL);
     ipv6_udp_ext(&k, 2);
-    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, &p), SG_DIS_LATER_FRAG);
+    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_LATER_FRAG);
     feed(x, DLT_EN10MB, 1, &k);
     sg_flow_table ft = finish(x);
     assert_int_equal(ft.n, 1);
@@ -407,35 +447,35 @@ static void test_link_types(void **state)
     size_t iplen = e.n - 14;
     /* Linux SLL: 16 bytes, protocol at 14 */
     memset(k.b, 0, 16), put16(k.b + 14, 0x0800), memcpy(k.b + 16, ip, iplen), k.n = 16 + iplen;
-    assert_int_equal(sg_dissect(DLT_LINUX_SLL, k.b, k.n, &p), SG_DIS_OK);
+    assert_int_equal(sg_dissect(DLT_LINUX_SLL, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_OK);
     assert_int_equal(p.dport, 2);
     /* SLL2: 20 bytes, protocol at 0 */
     memset(k.b, 0, 20), put16(k.b, 0x0800), memcpy(k.b + 20, ip, iplen), k.n = 20 + iplen;
-    assert_int_equal(sg_dissect(DLT_LINUX_SLL2, k.b, k.n, &p), SG_DIS_OK);
+    assert_int_equal(sg_dissect(DLT_LINUX_SLL2, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_OK);
     assert_int_equal(p.tcp_flags, SYN);
     /* raw IP */
-    assert_int_equal(sg_dissect(DLT_RAW, ip, iplen, &p), SG_DIS_OK);
-    assert_int_equal(sg_dissect(DLT_IPV4, ip, iplen, &p), SG_DIS_OK);
-    assert_int_equal(sg_dissect(DLT_IPV6, ip, iplen, &p), SG_DIS_MALFORMED);
+    assert_int_equal(sg_dissect(DLT_RAW, ip, iplen, iplen, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_OK);
+    assert_int_equal(sg_dissect(DLT_IPV4, ip, iplen, iplen, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_OK);
+    assert_int_equal(sg_dissect(DLT_IPV6, ip, iplen, iplen, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_MALFORMED);
     /* BSD loopback, little- and big-endian AF_INET, and macOS AF_INET6 (30) */
     memset(k.b, 0, 4), k.b[0] = 2, memcpy(k.b + 4, ip, iplen), k.n = 4 + iplen;
-    assert_int_equal(sg_dissect(DLT_NULL, k.b, k.n, &p), SG_DIS_OK);
+    assert_int_equal(sg_dissect(DLT_NULL, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_OK);
     memset(k.b, 0, 4), k.b[3] = 2;
-    assert_int_equal(sg_dissect(DLT_LOOP, k.b, k.n, &p), SG_DIS_OK);
+    assert_int_equal(sg_dissect(DLT_LOOP, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_OK);
     pkt v6;
     v6.n = 0;
     ipv6_udp_ext(&v6, 0);
     memset(k.b, 0, 4), k.b[0] = 30, memcpy(k.b + 4, v6.b, v6.n), k.n = 4 + v6.n;
-    assert_int_equal(sg_dissect(DLT_NULL, k.b, k.n, &p), SG_DIS_OK);
+    assert_int_equal(sg_dissect(DLT_NULL, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_OK);
     assert_int_equal(p.ipver, 6);
     /* QinQ */
     unsigned qq[] = {5, 6};
     eth(&k, 0x0800, 2, qq), memcpy(k.b + k.n, ip, iplen), k.n += iplen;
-    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, &p), SG_DIS_OK);
+    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_OK);
     assert_int_equal(p.vlan, 5u << 12 | 6u);
     /* ARP is not IP; an unsupported link type neither */
     eth(&k, 0x0806, 0, NULL), memset(k.b + k.n, 0, 28), k.n += 28;
-    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, &p), SG_DIS_NON_IP);
+    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_NON_IP);
     assert_int_equal(p.ethertype, 0x0806);
     assert_int_equal(sg_extract_link_kind(DLT_IEEE802_11), SG_LINK_OTHER);
 }
@@ -478,12 +518,14 @@ static void test_every_truncation(void **state)
                 uint8_t *c = malloc(n ? n : 1);
                 memcpy(c, frames[f].b, n);
                 sg_pkt p;
-                sg_dissect_result r = sg_dissect(dlts[d], c, n, &p);
+                /* cut by the snapshot length: the wire length is the whole frame's */
+                sg_dissect_result r = sg_dissect(dlts[d], c, n, frames[f].n, SG_EXTRACT_TUNNELS_ALL, &p);
                 if (dlts[d] == DLT_EN10MB && n < frames[f].n - 10)
                     assert_true(r == SG_DIS_TRUNCATED || r == SG_DIS_NON_IP);
                 for (size_t i = 0; i < n; i++) { /* flip bytes one at a time */
                     c[i] ^= 0xff;
-                    (void)sg_dissect(dlts[d], c, n, &p);
+                    (void)sg_dissect(dlts[d], c, n, n, SG_EXTRACT_TUNNELS_ALL, &p);
+                    (void)sg_dissect(dlts[d], c, n, frames[f].n, SG_EXTRACT_TUNNELS_ALL, &p);
                     c[i] ^= 0xff;
                 }
                 free(c);
@@ -493,20 +535,32 @@ static void test_every_truncation(void **state)
     /* through the extractor: counted with their packet numbers */
     sg_extractor *x = mk(NULL);
     pkt k = frames[0];
+    uint32_t full = (uint32_t)k.n;
     k.n = 30; /* Ethernet + 16 bytes of IPv4 */
-    feed(x, DLT_EN10MB, 0, &k);
+    feed_cut(x, DLT_EN10MB, 0, &k, full);
     k = frames[0];
     feed(x, DLT_EN10MB, 1, &k);
     k.n = 14 + 20 + 10; /* TCP header cut */
-    feed(x, DLT_EN10MB, 2, &k);
+    feed_cut(x, DLT_EN10MB, 2, &k, full);
+    /* the same cut, but the frame was that short on the wire: the IP length is a lie */
+    feed(x, DLT_EN10MB, 3, &k);
+    /* cut inside the payload by the snapshot length: a normal packet of the flow */
+    k = frames[0];
+    k.n -= 5;
+    feed_cut(x, DLT_EN10MB, 4, &k, full);
     sg_flow_table ft = finish(x);
     const sg_extract_stats *s = sg_extractor_stats(x);
     assert_int_equal(s->truncated, 2);
-    assert_int_equal(s->n_issues, 2);
+    assert_int_equal(s->malformed, 1);
+    assert_int_equal(s->n_issues, 3);
     assert_int_equal(s->issues[0].packet, 1);
     assert_int_equal(s->issues[1].packet, 3);
     assert_int_equal(s->issues[1].kind, SG_ISSUE_TRUNCATED);
+    assert_int_equal(s->issues[2].packet, 4);
+    assert_int_equal(s->issues[2].kind, SG_ISSUE_MALFORMED);
     assert_int_equal(ft.n, 1);
+    assert_int_equal(ft.flows[0].fwd_packets, 2);
+    assert_int_equal(ft.flows[0].fwd_bytes, 2 * 50); /* IP bytes as stated, not as captured */
     sg_flow_table_free(&ft);
     sg_extractor_destroy(x);
 }
@@ -518,22 +572,22 @@ static void test_malformed(void **state)
     sg_pkt p;
     eth_tcp4(&k, A, B, 1, 2, SYN, 0);
     k.b[14] = 0x44; /* IHL 4 */
-    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, &p), SG_DIS_MALFORMED);
+    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_MALFORMED);
     eth_tcp4(&k, A, B, 1, 2, SYN, 0);
     put16(k.b + 16, 10); /* total length < header */
-    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, &p), SG_DIS_MALFORMED);
+    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_MALFORMED);
     eth_tcp4(&k, A, B, 1, 2, SYN, 0);
     k.b[14 + 20 + 12] = 0x20; /* TCP data offset 2 */
-    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, &p), SG_DIS_MALFORMED);
+    assert_int_equal(sg_dissect(DLT_EN10MB, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_MALFORMED);
     eth_tcp4(&k, A, B, 1, 2, SYN, 0);
     k.b[14] = 0x75; /* version 7 */
-    assert_int_equal(sg_dissect(DLT_RAW, k.b + 14, k.n - 14, &p), SG_DIS_MALFORMED);
+    assert_int_equal(sg_dissect(DLT_RAW, k.b + 14, k.n - 14, k.n - 14, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_MALFORMED);
     /* VLAN tag loop */
     memset(k.b, 0, 12);
     for (int i = 0; i < 12; i++) put16(k.b + 12 + 4 * i, 0x8100), put16(k.b + 14 + 4 * i, 1);
     k.n = 12 + 48 + 2;
     put16(k.b + 60, 0x8100);
-    assert_int_not_equal(sg_dissect(DLT_EN10MB, k.b, k.n, &p), SG_DIS_OK);
+    assert_int_not_equal(sg_dissect(DLT_EN10MB, k.b, k.n, k.n, SG_EXTRACT_TUNNELS_ALL, &p), SG_DIS_OK);
 }
 
 static void test_sorted_deterministic_output(void **state)
@@ -649,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_tcp_handshake_flow),
         cmocka_unit_test(test_symbols),
         cmocka_unit_test(test_synack_first_sets_initiator),
+        cmocka_unit_test(test_late_syn_sets_initiator),
         cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_active_timeout),
         cmocka_unit_test(test_tcp_close_then_new_syn),

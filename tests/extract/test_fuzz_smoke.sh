@@ -18,6 +18,7 @@ if ! clang -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
   exit 0
 fi
 build=$src/build/fuzz-smoke
+cd "$src" # presets are read from the source directory
 # quiet configure/build; show output only on failure
 if ! out=$(cd "$src" && cmake --preset fuzz -B "$build" 2>&1); then echo "$out"; exit 1; fi
 if ! out=$(cmake --build "$build" -j2 2>&1); then echo "$out" | tail -40; exit 1; fi
