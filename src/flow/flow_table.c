@@ -178,7 +178,10 @@ int sg_proto_parse(const char *s, size_t len, uint8_t *out)
         return 0;
     }
     char up[16];
-    for (size_t i = 0; i < len; i++) up[i] = (char)toupper((unsigned char)s[i]);
+    for (size_t i = 0; i < len; i++) {
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '/') return -1;
+        up[i] = (char)toupper((unsigned char)s[i]);
+    }
     up[len] = '\0';
     for (size_t i = 0; i < sizeof proto_names / sizeof proto_names[0]; i++) {
         if (strcmp(up, proto_names[i].name) == 0) {

@@ -244,6 +244,8 @@ static int parse_seq_row(qreader *r, sg_seq_set *set)
     }
     const sg_csv_field *fid = &r->csv.f[r->idx[Q_ID]];
     if (fid->len == 0) return qfail(r, Q_ID, "empty id");
+    for (size_t i = 0; i < fid->len; i++)
+        if ((unsigned char)fid->s[i] < 32 || fid->s[i] == 127) return qfail(r, Q_ID, "id contains a control character");
     uint8_t proto = 0;
     int32_t port = -1;
     int8_t label = -1;
@@ -439,6 +441,9 @@ static sg_status write_row(sg_seq_writer *w, const char *id, uint8_t proto, int3
     const char *path = sg_outfile_path(w->out);
     uint64_t row = w->rows + 1;
     if (!id || !*id) return sg_error_set(err, SG_ERR_INVALID, "%s: sequence %" PRIu64 ": empty id", path, row);
+    for (const char *p = id; *p; p++)
+        if ((unsigned char)*p < 32 || *p == 127)
+            return sg_error_set(err, SG_ERR_INVALID, "%s: sequence %" PRIu64 ": id contains a control character", path, row);
     if (service_port < -1 || service_port > 65535)
         return sg_error_set(err, SG_ERR_INVALID, "%s: sequence %" PRIu64 ": service port %d out of range", path, row,
                             (int)service_port);

@@ -418,6 +418,25 @@ static void test_malformed(void **state)
          "bad.csv:2:1 (srcip)"},
         {"te,td,sa,da,sp,dp,pr,flg,fwd,stos,pkt,byt,lable\n2016-04-11 00:06:22,0.0,a,b,1,2,UDP,.A....,0,400,1,441,x\n",
          "bad.csv:2:10 (stos)"},
+        {"te,td,sa,da,sp,dp,pr,flg,fwd,stos,pkt,byt,lable\n2016-04-11 00:06:22,0.0,a,b,1,2,UDP,.A....,0,0,1.5,441,x\n",
+         "bad.csv:2:11 (pkt): '1.5': not an integer"},
+        {"te,td,sa,da,sp,dp,pr,flg,fwd,stos,pkt,byt,lable\n2016-04-11 00:06:22,0.0,a,b,1,2,TCP,.A....,0,0,1,441,x\n"
+         "2016-04-11 00:06:22,0.0,a,b,1,3.3,TCP,.A....,0,0,1,441,x\n",
+         "bad.csv:3:6 (dp): port '3.3' is not"},
+        {"Date first seen,Duration,Proto,Src IP Addr,Src Pt,Dst IP Addr,Dst Pt,Packets,Bytes,Flows,Flags\n"
+         "2017-04-05 10:31:02.123,0.1,ICMP,a,0,b,3.300,1,1,1,......\n",
+         "bad.csv:2:7 (Dst Pt): bad ICMP type.code '3.300'"},
+        {"Date first seen,Duration,Proto,Src IP Addr,Src Pt,Dst IP Addr,Dst Pt,Packets,Bytes,Flows,Flags\n"
+         "2017-04-05 10:31:02.123,0.1,TCP,a,1,b,2,1,99999999999 G,1,......\n",
+         "bad.csv:2:9 (Bytes): '99999999999 G': too large"},
+        {"srcip,dstip,srcport,dstport,proto,ts,td,pkt,byt,type\n1,2,0,0,TCP,-5,1,1,1,x\n", "bad.csv:2:6 (ts)"},
+        {"srcip,dstip,srcport,dstport,proto,ts,td,pkt,byt,type\n1,2,0,0,TCP,1e300,1,1,1,x\n", "bad.csv:2:6 (ts)"},
+        {"2016-03-18 00:00:00,0.000,42.219.156.211,143.72.8.137,53,53,UDP,.A....,0,0,1,75,background\n"
+         "2016-03-18 00:00:0x,0.000,42.219.156.211,143.72.8.137,53,53,UDP,.A....,0,0,1,75,background\n",
+         "bad.csv:2:1 (te)"},
+        {NH "2017-04-05T10:31:02Z,1,TCP,10.0.0.1,1,10.0.0.2,80,1,60,1,60,....S.\n"
+            "2017-04-05T10:31:02Z,1,TCP,\"multi\nline\",1,10.0.0.2,80,1,60,1,60,....S.\n",
+         "bad.csv:3:4 (src_ip): address 'multi?line' contains"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sg_flow_table t;
@@ -428,6 +447,24 @@ static void test_malformed(void **state)
         assert_int_equal(t.n, 0);
         assert_null(t.flows);
         if (!strstr(e.msg, cases[i].expect)) fail_msg("case %zu: message '%s' lacks '%s'", i, e.msg, cases[i].expect);
+    }
+}
+
+static void test_embedded_nul(void **state)
+{
+    (void)state;
+    /* NUL bytes inside fields must not truncate a field into something valid */
+    static const char a[] = NH "2017-04-05T10:31:02Z,1,TCP\0x,10.0.0.1,1,10.0.0.2,80,1,60,1,60,....S.\n";
+    static const char b[] = NH "2017-04-05T10:31:02Z,1,TCP,10.0.0.1\0,1,10.0.0.2,80,1,60,1,60,....S.\n";
+    static const char c[] = NH "2017-04-05T10:31:02Z,1,TCP,10.0.0.1,1,10.0.0.2,80,1,60,1,60\0,....S.\n";
+    const char *const in[] = {a, b, c};
+    const size_t len[] = {sizeof a - 1, sizeof b - 1, sizeof c - 1};
+    const char *const want[] = {"n.csv:2:3 (proto)", "n.csv:2:4 (src_ip)", "n.csv:2:11 (bwd_bytes)"};
+    for (int i = 0; i < 3; i++) {
+        sg_flow_table t;
+        sg_error e = {0};
+        assert_int_equal(sg_flow_read_mem("n.csv", in[i], len[i], NULL, &t, &e), SG_ERR_PARSE);
+        if (!strstr(e.msg, want[i])) fail_msg("%d: '%s'", i, e.msg);
     }
 }
 
@@ -522,7 +559,7 @@ int main(void)
         cmocka_unit_test(test_real_ugr16),      cmocka_unit_test(test_real_argus),
         cmocka_unit_test(test_native_round_trip), cmocka_unit_test(test_native_exact_text),
         cmocka_unit_test(test_cidds_round_trip), cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_skip_bad),        cmocka_unit_test(test_empty_and_unknown),
+        cmocka_unit_test(test_skip_bad),        cmocka_unit_test(test_embedded_nul),        cmocka_unit_test(test_empty_and_unknown),
         cmocka_unit_test(test_detect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

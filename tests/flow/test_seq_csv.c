@@ -203,6 +203,11 @@ static void test_seq_malformed(void **state)
         {HH "blk_1,Normal,2,1,1,E5 E22,0 -1\n", "q.csv:2:7 (deltas_s): element 2 '-1': negative"},
         {HH "blk_1,Normal,2,1,1,E5 E22,0 abc\n", "q.csv:2:7 (deltas_s): element 2"},
         {"a,b,c\n1,2,3\n", "q.csv:1: unknown sequence CSV header"},
+        {SH "f1,TCP,80,1,>S,0,0\nf\x01,TCP,80,1,>S,0,0\n", "q.csv:3:1 (flow_id): id contains a control character"},
+        {SH "f1,TCP,80,1,>\x02S,0,0\n", "q.csv:2:5 (symbols): element 1 contains a control character"},
+        {SH "f1,TCP,80,1,>S,0,0,extra\n", "q.csv:2:8: row has 8 columns"},
+        {SH "f1,TCP,80,1,>S,99999999999999999999,0\n", "q.csv:2:6 (iat_us): element 1"},
+        {"flow_id,proto,service_port,n,symbols,iat_us,payload,label\nf1,TCP,80,1,>S,0,0,maybe\n", "q.csv:2:8 (label)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sg_seq_set *s = (sg_seq_set *)1;
