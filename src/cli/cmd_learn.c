@@ -21,6 +21,7 @@ static void usage(FILE *fp)
             "  -j, --threads N          worker threads (default all cores; output identical)\n"
             "  -s, --seed N             accepted for symmetry: learning uses no randomness\n"
             "      --skip-bad           skip malformed rows instead of failing\n"
+            "      --describe K         print the model summary with its top K patterns\n"
             "  -q, --quiet              no progress messages\n"
             "  -h, --help\n");
 }
@@ -40,13 +41,14 @@ int sg_cmd_learn(int argc, char **argv)
                                        {"threads", required_argument, 0, 'j'},
                                        {"seed", required_argument, 0, 's'},
                                        {"skip-bad", no_argument, 0, 'B'},
+                                       {"describe", required_argument, 0, 'D'},
                                        {"quiet", no_argument, 0, 'q'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
     const char *out = NULL;
     sg_flow_format fmt = SG_FMT_AUTO;
     int64_t window_us = 0;
-    long long maxpat = 0, threads = 0;
+    long long maxpat = 0, threads = 0, describe = -1;
     uint64_t seed = 0;
     int quiet = 0, skip_bad = 0, c;
     optind = 1;
@@ -71,6 +73,9 @@ int sg_cmd_learn(int argc, char **argv)
             if (sg_cli_parse_u64("learn", "--seed", optarg, &seed)) return SG_EXIT_USAGE;
             break;
         case 'B': skip_bad = 1; break;
+        case 'D':
+            if (sg_cli_parse_int("learn", "--describe", optarg, 0, 1000000, &describe)) return SG_EXIT_USAGE;
+            break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return SG_EXIT_OK;
         default: usage(stderr); return SG_EXIT_USAGE;
@@ -119,6 +124,7 @@ int sg_cmd_learn(int argc, char **argv)
                 "bits (model %.1f + data %.1f), %.1f without patterns, compression ratio %.4f\n",
                 out, st.flows, st.patterns, st.covered_flows, st.seconds, st.total_bits, st.model_bits, st.data_bits,
                 st.empty_total_bits, st.compression_ratio);
+    if (describe >= 0) sg_fc_model_describe(m, stdout, (size_t)describe);
     sg_fc_model_destroy(m);
     return SG_EXIT_OK;
 }

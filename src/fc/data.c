@@ -71,6 +71,7 @@ void fc_data_free(fc_data *d)
     free(d->iplabels);
     free(d->t);
     free(d->codes);
+    free(d->lntab);
     memset(d, 0, sizeof *d);
 }
 
@@ -101,6 +102,10 @@ sg_status fc_data_build(fc_data *d, const fc_rawcol *cols, size_t C, size_t n, c
         int64_t span = d->t[n - 1] - d->t[0];
         d->tau = span > 0 ? log2((double)span) : 0.0;
     }
+    d->lntab = malloc(FC_LNTAB * sizeof *d->lntab);
+    if (!d->lntab) goto oom;
+    d->lntab[0] = 0;
+    for (uint64_t x = 1; x < FC_LNTAB; x++) d->lntab[x] = sg_universal_int_bits(x);
     sg_strtab *ipt = sg_strtab_create();
     if (!ipt) goto oom;
     d->codes = malloc(n * C * sizeof(uint32_t));

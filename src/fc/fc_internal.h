@@ -59,7 +59,14 @@ typedef struct fc_data {
     uint32_t *post_off[FC_MAXC];
     uint32_t *post_idx[FC_MAXC];
     size_t codespace[FC_MAXC]; /* number of codes of column c's code space (nip for ip columns) */
+    double *lntab;             /* L_N(x) for x < FC_LNTAB (delay codes) */
 } fc_data;
+
+#define FC_LNTAB 65536
+static inline double fc_ln(const fc_data *d, uint64_t x)
+{
+    return d->lntab && x < FC_LNTAB ? d->lntab[x] : sg_universal_int_bits(x);
+}
 
 /* a raw column for fc_data_build: strings (cat/ip) or doubles (numeric) */
 typedef struct fc_rawcol {
@@ -118,6 +125,8 @@ typedef struct fc_win {
 /* all windows (earliest completion), sorted by priority desc then start asc. W10 = max delay in
  * 10 ms units (<= 0: unlimited). */
 sg_status fc_windows(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *out /* fc_win */);
+/* same; with_cost = 0 skips the delay codes (candidate scoring needs only priorities) */
+sg_status fc_windows_ex(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *out, int with_cost);
 /* candidate score (§6.2) from sorted windows */
 uint64_t fc_windows_score(const fc_data *d, const fc_pat *p, const sg_vec *wins, uint8_t *scratch_covered);
 

@@ -114,8 +114,11 @@ sg_status sg_fc_generator_create(const sg_fc_model *m, const sg_fc_gen_opts *o, 
     g->m = m;
     g->o = *o;
     g->start = o->start_us == INT64_MIN ? m->t_first_us : o->start_us;
-    g->end = o->duration_us > 0 ? g->start + o->duration_us : INT64_MAX;
-    if (o->duration_us > 0 && g->end < g->start) g->end = INT64_MAX; /* overflow */
+    if (o->duration_us <= 0 || __builtin_add_overflow(g->start, o->duration_us, &g->end)) g->end = INT64_MAX;
+    if (g->start < INT64_C(-8000000000000000000) / 4 || g->start > INT64_C(8000000000000000000) / 4) {
+        free(g);
+        return sg_error_set(err, SG_ERR_RANGE, "generation start time out of range");
+    }
     g->next_slot = floor_div(g->start, HOUR_US);
     g->last_slot = g->end == INT64_MAX ? INT64_MAX : floor_div(g->end - 1, HOUR_US);
     *out = g;

@@ -296,6 +296,7 @@ static sg_status load_gpat(sg_fc_model *m, const json_t *o, fc_gpat *g, int empt
             g->delays[r] = load_i64s(json_array_get(del, r), &g->ndelays[r], &bad);
             if (bad) FAIL("pattern %zu: delays must be ascending non-negative integers (10 ms units)", q);
             if (g->ndelays[r] == 0) FAIL("pattern %zu: empty delay list", q);
+            if (g->delays[r][g->ndelays[r] - 1] > m->span10) FAIL("pattern %zu: delay longer than the training span", q);
         }
     }
     g->starts = load_i64s(json_object_get(o, "starts"), &g->nstarts, &bad);
@@ -340,6 +341,10 @@ static sg_status model_from_json(const json_t *root, sg_fc_model **out, sg_error
     m->source = strdup(json_is_string(desc) ? json_string_value(desc) : "");
     if (sg_flow_format_parse(json_string_value(lay), &m->layout) != 0) FAIL("unknown layout '%s'", json_string_value(lay));
     m->unidirectional = json_is_true(json_object_get(src, "unidirectional"));
+    /* keep every time computation far from int64 overflow: years 1900..2500, span < 100 years */
+    if (json_integer_value(tf) < INT64_C(-2208988800000000) || json_integer_value(tf) > INT64_C(16725225600000000) ||
+        span > (size_t)INT64_C(315360000000))
+        FAIL("\"source\": t_first_us or span_units out of range");
     m->nflows = nfl;
     m->t_first_us = json_integer_value(tf);
     m->span10 = (int64_t)span;

@@ -202,7 +202,7 @@ static int cmp_win(const void *a, const void *b)
     return (x->row[0] > y->row[0]) - (x->row[0] < y->row[0]);
 }
 
-sg_status fc_windows(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *out)
+sg_status fc_windows_ex(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *out, int with_cost)
 {
     sg_vec_clear(out);
     size_t L = p->nrows;
@@ -246,13 +246,18 @@ sg_status fc_windows(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *out
         int64_t gaps = (int64_t)w.row[L - 1] - (int64_t)w.row[0] - (int64_t)(L - 1);
         w.prio = 100 * covered - gaps;
         double cost = d->tau;
-        for (size_t r = 0; r + 1 < L; r++)
-            cost += sg_universal_int_bits((uint64_t)(d->t[w.row[r + 1]] - d->t[w.row[r]] + 1));
+        if (with_cost)
+            for (size_t r = 0; r + 1 < L; r++) cost += fc_ln(d, (uint64_t)(d->t[w.row[r + 1]] - d->t[w.row[r]] + 1));
         w.cost = cost;
         if (sg_vec_push(out, &w) != SG_OK) return SG_ERR_NOMEM;
     }
     if (out->len > 1) qsort(out->data, out->len, sizeof(fc_win), cmp_win);
     return SG_OK;
+}
+
+sg_status fc_windows(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *out)
+{
+    return fc_windows_ex(d, p, W10, out, 1);
 }
 
 uint64_t fc_windows_score(const fc_data *d, const fc_pat *p, const sg_vec *wins, uint8_t *cov)

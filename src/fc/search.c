@@ -24,12 +24,21 @@ typedef struct fc_ord {
     uint32_t start;
 } fc_ord;
 
+/* A queued candidate. score is exact or (exact == 0) an upper bound of the exact score: the
+ * bound is replaced by the exact score when the candidate reaches the top of the heap (lazy
+ * evaluation), which yields exactly the ranking of the all-exact heap. */
 typedef struct fc_cand {
     uint64_t score;
     uint64_t seq;
     size_t keyoff;
     uint32_t keylen;
+    uint32_t exact;
 } fc_cand;
+
+typedef struct fc_gen {
+    fc_pat p;
+    uint64_t bound; /* 0: compute the exact score now */
+} fc_gen;
 
 struct fc_search {
     const fc_data *d;
@@ -50,7 +59,9 @@ struct fc_search {
     sg_vec keys;   /* bytes */
     sg_hashmap *seen;
     uint64_t seq;
-    size_t generated, tested;
+    size_t generated, tested, evaluated;
+    uint8_t *scratch_cov;
+    sg_vec scratch_wins;
 };
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -202,6 +213,8 @@ fc_search *fc_search_create(const fc_data *d, int64_t W10, int empty_base_dag, s
     sg_vec_init(&s->keys, 1);
     s->seen = sg_hashmap_create(1024);
     s->covered = calloc(d->n ? d->n : 1, 1);
+    s->scratch_cov = calloc(d->n ? d->n : 1, 1);
+    sg_vec_init(&s->scratch_wins, sizeof(fc_win));
     uint32_t card[FC_MAXC];
     const char *names[FC_MAXC];
     for (size_t c = 0; c < d->C; c++) {
@@ -209,7 +222,7 @@ fc_search *fc_search_create(const fc_data *d, int64_t W10, int empty_base_dag, s
         names[c] = d->col[c].name;
     }
     s->base = sg_bn_create(d->C, card, names);
-    if (!s->seen || !s->covered || !s->base) {
+    if (!s->seen || !s->covered || !s->scratch_cov || !s->base) {
         fc_search_destroy(s);
         sg_error_set(err, SG_ERR_NOMEM, "flowchronicle: out of memory");
         return NULL;
@@ -246,6 +259,8 @@ void fc_search_destroy(fc_search *s)
     sg_vec_free(&s->keys);
     sg_hashmap_destroy(s->seen);
     free(s->covered);
+    free(s->scratch_cov);
+    sg_vec_free(&s->scratch_wins);
     sg_bn_destroy(s->base);
     free(s);
 }
@@ -614,6 +629,63 @@ static int heap_pop(fc_search *s, fc_cand *out)
     return 1;
 }
 
+/* Pop up to `want` best candidates with exact scores. Bounds reaching the top are evaluated in
+ * parallel groups (exact scores are pure functions of the data, so the order obtained is the one
+ * of an all-exact heap); candidates whose exact score is 0 are dropped. */
+static size_t pop_exact(fc_search *s, fc_cand *out, size_t want, int *oom)
+{
+    size_t n = 0;
+    int nth = 1;
+#ifdef _OPENMP
+    nth = omp_get_max_threads();
+#endif
+    size_t G = (size_t)(8 * nth);
+    fc_cand *grp = malloc(G * sizeof *grp);
+    if (!grp) {
+        *oom = 1;
+        return 0;
+    }
+    while (n < want && s->heap.len) {
+        fc_cand *top = s->heap.data;
+        if (top->exact) {
+            heap_pop(s, &out[n++]);
+            continue;
+        }
+        size_t ng = 0;
+        while (ng < G && s->heap.len && !((fc_cand *)s->heap.data)->exact) heap_pop(s, &grp[ng++]);
+        int bad = 0;
+#pragma omp parallel
+        {
+            sg_vec w;
+            sg_vec_init(&w, sizeof(fc_win));
+            uint8_t *cov = calloc(s->d->n ? s->d->n : 1, 1);
+#pragma omp for schedule(dynamic, 1)
+            for (size_t k = 0; k < ng; k++) {
+                fc_pat p;
+                fc_pat_from_key(&p, (const unsigned char *)s->keys.data + grp[k].keyoff, grp[k].keylen, s->d->C);
+                if (!cov || fc_windows_ex(s->d, &p, s->W10, &w, 0) != SG_OK) {
+#pragma omp atomic write
+                    bad = 1;
+                    continue;
+                }
+                grp[k].score = fc_windows_score(s->d, &p, &w, cov);
+                grp[k].exact = 1;
+            }
+            sg_vec_free(&w);
+            free(cov);
+        }
+        s->evaluated += ng;
+        for (size_t k = 0; k < ng && !bad; k++)
+            if (grp[k].score > 0 && heap_push(s, grp[k]) != SG_OK) bad = 1;
+        if (bad) {
+            *oom = 1;
+            break;
+        }
+    }
+    free(grp);
+    return n;
+}
+
 /* register a canonical candidate; returns 1 if new, 0 if seen before, <0 on OOM */
 static int cand_register(fc_search *s, const fc_pat *p, size_t *keyoff, uint32_t *keylen)
 {
@@ -686,7 +758,7 @@ static sg_status gen_pairs(fc_search *s)
                 fc_pat_init(&p, d->C, 1);
                 p.cell[0][c1] = (fc_cell){FC_FIXED, {0}, pe[i].v1};
                 p.cell[0][c2] = (fc_cell){FC_FIXED, {0}, pe[i].v2};
-                fc_cand c = {.score = 2 * pe[i].count, .seq = s->seq++};
+                fc_cand c = {.score = 2 * pe[i].count, .seq = s->seq++, .exact = 1};
                 int r = cand_register(s, &p, &c.keyoff, &c.keylen);
                 if (r < 0 || (r > 0 && heap_push(s, c) != SG_OK)) {
                     free(pe);
@@ -716,10 +788,33 @@ static uint32_t max_placeholder(const fc_pat *p)
     return m;
 }
 
-static sg_status push_pat(sg_vec *out, fc_pat *p)
+static sg_status push_pat_bound(sg_vec *out, fc_pat *p, uint64_t bound)
 {
     fc_pat_canon(p);
-    return sg_vec_push(out, p);
+    fc_gen g = {*p, bound};
+    return sg_vec_push(out, &g);
+}
+
+
+/* upper bound of a derived candidate's score whose windows start at a subset of nw windows'
+ * starts (placeholder extensions): kept <= nw */
+static uint64_t bound_ph(const fc_pat *q, size_t nw)
+{
+    uint64_t b = (uint64_t)nw * fc_pat_covered(q);
+    return b ? b : 1;
+}
+
+/* flows that can start a window of p: the shortest posting list of row 0's FIXED cells */
+static size_t row0_maxstarts(const fc_data *d, const fc_pat *p)
+{
+    size_t best = d->n;
+    for (size_t c = 0; c < p->C; c++)
+        if (p->cell[0][c].kind == FC_FIXED) {
+            uint32_t v = p->cell[0][c].v;
+            size_t l = d->post_off[c][v + 1] - d->post_off[c][v];
+            if (l < best) best = l;
+        }
+    return best;
 }
 
 /* row extension, placeholder extension (§6.1 3-4) of pattern P (with its windows) */
@@ -736,11 +831,16 @@ static sg_status gen_extensions(const fc_data *d, const fc_mpat *mp, sg_vec *out
             if (d->col[c].role == FC_ROLE_IP || P->cell[r][c].kind != FC_FREE) continue;
             for (size_t k = 0; k < nw; k++) vals[k] = d->code[c][w[k].row[r]];
             qsort(vals, nw, sizeof *vals, cmp_u32v);
+            uint64_t cov1 = fc_pat_covered(P) + 1;
             for (size_t k = 0; k < nw; k++) {
                 if (k && vals[k] == vals[k - 1]) continue;
                 fc_pat q = *P;
                 q.cell[r][c] = (fc_cell){FC_FIXED, {0}, vals[k]};
-                if (push_pat(out, &q) != SG_OK) {
+                /* kept windows <= P's windows (their starts are a subset) and <= flows with the
+                 * value (kept windows are disjoint) */
+                uint64_t pc = d->post_off[c][vals[k] + 1] - d->post_off[c][vals[k]];
+                uint64_t bound = (pc < nw ? pc : nw) * cov1;
+                if (push_pat_bound(out, &q, bound ? bound : 1) != SG_OK) {
                     free(vals);
                     return SG_ERR_NOMEM;
                 }
@@ -756,7 +856,7 @@ static sg_status gen_extensions(const fc_data *d, const fc_mpat *mp, sg_vec *out
                     if (d->col[c].role != FC_ROLE_IP || P->cell[j][c].kind != FC_FREE) continue;
                     fc_pat q = *P;
                     q.cell[j][c] = (fc_cell){FC_USE, {0}, P->cell[i][c0].v};
-                    if (push_pat(out, &q) != SG_OK) return SG_ERR_NOMEM;
+                    if (push_pat_bound(out, &q, bound_ph(&q, nw)) != SG_OK) return SG_ERR_NOMEM;
                 }
         }
     /* 4b. a new placeholder */
@@ -770,7 +870,7 @@ static sg_status gen_extensions(const fc_data *d, const fc_mpat *mp, sg_vec *out
                     fc_pat q = *P;
                     q.cell[i][c] = (fc_cell){FC_SET, {0}, k};
                     q.cell[j][c2] = (fc_cell){FC_USE, {0}, k};
-                    if (push_pat(out, &q) != SG_OK) return SG_ERR_NOMEM;
+                    if (push_pat_bound(out, &q, bound_ph(&q, nw)) != SG_OK) return SG_ERR_NOMEM;
                 }
             if (P->nrows < FC_MAXR)
                 for (size_t c2 = 0; c2 < d->C; c2++) {
@@ -779,7 +879,7 @@ static sg_status gen_extensions(const fc_data *d, const fc_mpat *mp, sg_vec *out
                     q.nrows++;
                     q.cell[i][c] = (fc_cell){FC_SET, {0}, k};
                     q.cell[P->nrows][c2] = (fc_cell){FC_USE, {0}, k};
-                    if (push_pat(out, &q) != SG_OK) return SG_ERR_NOMEM;
+                    if (push_pat_bound(out, &q, bound_ph(&q, nw)) != SG_OK) return SG_ERR_NOMEM;
                 }
         }
     return SG_OK;
@@ -839,7 +939,7 @@ static sg_status score_and_push(fc_search *s, sg_vec *list)
 {
     const fc_data *d = s->d;
     size_t n = list->len;
-    fc_pat *pl = list->data;
+    fc_gen *gl = list->data;
     /* de-duplicate against everything generated so far, in generation order */
     size_t *keyoff = malloc((n ? n : 1) * sizeof *keyoff);
     uint32_t *keylen = malloc((n ? n : 1) * sizeof *keylen);
@@ -854,8 +954,8 @@ static sg_status score_and_push(fc_search *s, sg_vec *list)
     }
     sg_status st = SG_OK;
     for (size_t i = 0; i < n && st == SG_OK; i++) {
-        if (!fc_pat_valid(&pl[i], d)) continue;
-        int r = cand_register(s, &pl[i], &keyoff[i], &keylen[i]);
+        if (!fc_pat_valid(&gl[i].p, d)) continue;
+        int r = cand_register(s, &gl[i].p, &keyoff[i], &keylen[i]);
         if (r < 0) st = SG_ERR_NOMEM;
         fresh[i] = r > 0;
     }
@@ -872,12 +972,16 @@ static sg_status score_and_push(fc_search *s, sg_vec *list)
 #pragma omp for schedule(dynamic, 4)
         for (size_t i = 0; i < n; i++) {
             if (!fresh[i] || !cov) continue;
-            if (fc_windows(d, &pl[i], s->W10, &w) != SG_OK) {
+            if (gl[i].bound) {
+                score[i] = gl[i].bound;
+                continue;
+            }
+            if (fc_windows_ex(d, &gl[i].p, s->W10, &w, 0) != SG_OK) {
 #pragma omp atomic write
                 oom = 1;
                 continue;
             }
-            score[i] = fc_windows_score(d, &pl[i], &w, cov);
+            score[i] = fc_windows_score(d, &gl[i].p, &w, cov);
         }
         sg_vec_free(&w);
         free(cov);
@@ -885,7 +989,7 @@ static sg_status score_and_push(fc_search *s, sg_vec *list)
     if (oom) st = SG_ERR_NOMEM;
     for (size_t i = 0; i < n && st == SG_OK; i++) {
         if (!fresh[i] || score[i] == 0) continue;
-        fc_cand c = {.score = score[i], .seq = s->seq++, .keyoff = keyoff[i], .keylen = keylen[i]};
+        fc_cand c = {.score = score[i], .seq = s->seq++, .keyoff = keyoff[i], .keylen = keylen[i], .exact = !gl[i].bound};
         if (heap_push(s, c) != SG_OK) st = SG_ERR_NOMEM;
         s->generated++;
     }
@@ -896,22 +1000,35 @@ static sg_status score_and_push(fc_search *s, sg_vec *list)
     return st;
 }
 
+/* concat(A, B): window starts are a subset of A's window starts, and disjoint kept windows
+ * have distinct flows matching B's first row */
+static uint64_t bound_concat(const fc_search *s, const fc_mpat *a, const fc_pat *b, const fc_pat *u)
+{
+    size_t na = a->wins.len, nb = row0_maxstarts(s->d, b);
+    return bound_ph(u, na < nb ? na : nb);
+}
+
 /* candidates derived from the newly accepted pattern `q` (index in M) */
 static sg_status gen_from_new(fc_search *s, size_t q, int mode)
 {
     sg_vec list;
-    sg_vec_init(&list, sizeof(fc_pat));
+    sg_vec_init(&list, sizeof(fc_gen));
     const fc_mpat *mp = s->pats[q];
     sg_status st = gen_extensions(s->d, mp, &list);
     for (size_t o = 0; o < s->npat && st == SG_OK; o++) {
         fc_pat u;
-        if (o != q && row_merge(&s->pats[o]->p, &mp->p, &u)) st = push_pat(&list, &u);
+        if (o != q && row_merge(&s->pats[o]->p, &mp->p, &u)) {
+            /* windows = flows matching both rows: at most the windows of either */
+            size_t a = s->pats[o]->wins.len, b = mp->wins.len;
+            st = push_pat_bound(&list, &u, bound_ph(&u, a < b ? a : b));
+        }
     }
     if (mode == 1)
         for (size_t o = 0; o < s->npat && st == SG_OK; o++) {
             fc_pat u;
-            if (concat(s->d, &mp->p, &s->pats[o]->p, &u)) st = push_pat(&list, &u);
-            if (st == SG_OK && o != q && concat(s->d, &s->pats[o]->p, &mp->p, &u)) st = push_pat(&list, &u);
+            if (concat(s->d, &mp->p, &s->pats[o]->p, &u)) st = push_pat_bound(&list, &u, bound_concat(s, mp, &s->pats[o]->p, &u));
+            if (st == SG_OK && o != q && concat(s->d, &s->pats[o]->p, &mp->p, &u))
+                st = push_pat_bound(&list, &u, bound_concat(s, s->pats[o], &mp->p, &u));
         }
     if (st == SG_OK) st = score_and_push(s, &list);
     sg_vec_free(&list);
@@ -921,12 +1038,13 @@ static sg_status gen_from_new(fc_search *s, size_t q, int mode)
 static sg_status gen_all_concat(fc_search *s)
 {
     sg_vec list;
-    sg_vec_init(&list, sizeof(fc_pat));
+    sg_vec_init(&list, sizeof(fc_gen));
     sg_status st = SG_OK;
     for (size_t a = 0; a < s->npat && st == SG_OK; a++)
         for (size_t b = 0; b < s->npat && st == SG_OK; b++) {
             fc_pat u;
-            if (concat(s->d, &s->pats[a]->p, &s->pats[b]->p, &u)) st = push_pat(&list, &u);
+            if (concat(s->d, &s->pats[a]->p, &s->pats[b]->p, &u))
+                st = push_pat_bound(&list, &u, bound_concat(s, s->pats[a], &s->pats[b]->p, &u));
         }
     if (st == SG_OK) st = score_and_push(s, &list);
     sg_vec_free(&list);
@@ -990,7 +1108,12 @@ sg_status fc_search_run(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_learn_
         size_t failures = 0;
         while (failures < FC_MAX_FAILURES && !changes && st == SG_OK) {
             size_t nb = 0, want = batch < FC_MAX_FAILURES - failures ? batch : FC_MAX_FAILURES - failures;
-            while (nb < want && heap_pop(s, &popped[nb])) nb++;
+            int oom = 0;
+            nb = pop_exact(s, popped, want, &oom);
+            if (oom) {
+                st = SG_ERR_NOMEM;
+                break;
+            }
             if (nb == 0) break; /* candidates exhausted (D12) */
             fc_pat *cp = malloc(nb * sizeof *cp);
             if (!cp) {
@@ -1056,6 +1179,7 @@ sg_status fc_search_run(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_learn_
         stats->compression_ratio = stats->total_bits > 0 ? stats->empty_total_bits / stats->total_bits : 1.0;
         stats->seconds = now_s() - t0;
     }
+    logf_(opts, "search: %zu candidates generated, %zu exact scores computed lazily", s->generated, s->evaluated);
     logf_(opts, "search: done, %zu patterns, %zu candidates tested, L = %.1f bits (empty model %.1f)", s->npat,
           s->tested, s->base_struct + s->model_cost + s->data_cost, s->base_struct + s->empty_data);
     return SG_OK;
