@@ -70,7 +70,8 @@ sg_status sg_tadam_model_save(const sg_tadam_model *m, const char *path, sg_tada
 /* Serialise to a malloc'ed NUL-terminated string (caller frees). */
 sg_status sg_tadam_model_dump(const sg_tadam_model *m, sg_tadam_format fmt, char **out, sg_error *err);
 void sg_tadam_model_destroy(sg_tadam_model *m);
-/* Record the training source (file name, free text) and stamp the creation time (UTC). */
+/* Record the training source (file name, free text). Models hold no timestamps or timings so that
+ * the same inputs give byte-identical files. */
 sg_status sg_tadam_model_set_source(sg_tadam_model *m, const char *source, sg_error *err);
 
 /* ---- inspection --------------------------------------------------------------------------- */

@@ -88,6 +88,7 @@ static double cell_mass(double x, double mu, double var)
 {
     double s = sqrt(var) * M_SQRT2;
     double a = (x - 0.5 - mu) / s, b = (x + 0.5 - mu) / s;
+    if (x <= 0) return 0.5 * erfc(-b); /* the grid is non-negative: cell 0 takes the whole lower tail */
     double p;
     if (a > 0)
         p = 0.5 * (erfc(a) - erfc(b));
@@ -370,6 +371,13 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
         /* closure: missing symbols inserted after this position */
         double *Mn = M + (l + 1) * nq;
         int32_t *bcl = sc->bp_close + (l + 1) * nq;
+        /* beam: cells far above the best of this level cannot be on an optimal repair in
+         * practice (each extra noise op costs several bits); pruning them bounds the closure work */
+        double lo = TDM_INF;
+        for (uint32_t s = 0; s < nq; s++)
+            if (Tn[s] < lo) lo = Tn[s];
+        for (uint32_t s = 0; s < nq; s++)
+            if (Tn[s] > lo + TDM_BEAM_BITS) Tn[s] = TDM_INF;
         for (uint32_t s = 0; s < nq; s++) {
             Mn[s] = Tn[s];
             bcl[s] = (int32_t)s;

@@ -11,6 +11,9 @@
 
 #include "tadam/tadam_internal.h"
 
+/* candidates re-evaluated with the full EM after the one-iteration screening */
+#define TDM_RESCORE 8
+
 /* ---- training data ------------------------------------------------------------------------- */
 
 typedef struct tdm_dv {
@@ -932,7 +935,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
             }
         }
     }
-    qsort(pays.data, pays.len, sizeof(pe), cmp_pe);
+    if (pays.len) qsort(pays.data, pays.len, sizeof(pe), cmp_pe);
     /* alphabet */
     m->n_sym = d->nsym;
     m->sym = calloc(d->nsym, sizeof *m->sym);
@@ -1040,6 +1043,15 @@ done:
     return rc;
 }
 
+static const double *g_sort_costs; /* qsort context (single-threaded section) */
+static int cmp_cost_idx(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    double x = g_sort_costs[i], y = g_sort_costs[j];
+    if (x != y) return x < y ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
 /* ---- public entry point ------------------------------------------------------------------- */
 
 void sg_tadam_learn_opts_init(sg_tadam_learn_opts *o)
@@ -1079,6 +1091,8 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         return sg_error_set(err, SG_ERR_RANGE, "too many events (%zu)", d.total_events);
     }
     tdm_learn_ctx ctx = {&d, o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3};
+    tdm_learn_ctx screen = ctx;
+    screen.em_iters = 1;
     int nthreads = o->threads > 0 ? o->threads : sg_threads_get();
     if (nthreads < 1) nthreads = 1;
     tdm_eval_scratch *sc = calloc((size_t)nthreads, sizeof *sc);
@@ -1118,12 +1132,44 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
                 costs[i] = TDM_INF;
                 continue;
             }
-            costs[i] = evaluate(&ctx, &cand_a, &sc[tid], NULL);
+            costs[i] = evaluate(&screen, &cand_a, &sc[tid], NULL);
+            taut_free(&cand_a);
+        }
+        /* stage 2: the TDM_RESCORE best screened candidates (one EM iteration, prior noise
+         * probabilities) get the full hard-EM evaluation; the choice is the lowest full cost, ties
+         * by candidate index, so it does not depend on the thread count */
+        size_t *ord = malloc(nc * sizeof *ord);
+        if (!ord) {
+            free(costs);
+            free(cands);
+            failed = 1;
+            break;
+        }
+        for (size_t i = 0; i < nc; i++) ord[i] = i;
+        g_sort_costs = costs;
+        qsort(ord, nc, sizeof *ord, cmp_cost_idx);
+        size_t nre = nc < TDM_RESCORE ? nc : TDM_RESCORE;
+        double full[TDM_RESCORE];
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+        for (size_t r = 0; r < nre; r++) {
+            int tid = 0;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+#endif
+            taut cand_a = {0};
+            full[r] = TDM_INF;
+            if (!(costs[ord[r]] < TDM_INF) || apply_cand(&cur, &cands[ord[r]], &cand_a) != 0) continue;
+            full[r] = evaluate(&ctx, &cand_a, &sc[tid], NULL);
             taut_free(&cand_a);
         }
         size_t bi = SIZE_MAX;
-        for (size_t i = 0; i < nc; i++)
-            if (costs[i] < cost - 1e-9 && (bi == SIZE_MAX || costs[i] < costs[bi])) bi = i;
+        double bcost = TDM_INF;
+        for (size_t r = 0; r < nre; r++)
+            if (full[r] < cost - 1e-6 && (full[r] < bcost || (full[r] == bcost && ord[r] < bi))) {
+                bcost = full[r];
+                bi = ord[r];
+            }
+        free(ord);
         if (bi == SIZE_MAX) {
             free(costs);
             free(cands);
@@ -1132,14 +1178,22 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         taut next = {0}, packed = {0};
         if (apply_cand(&cur, &cands[bi], &next) != 0) failed = 1;
         free(costs);
-        free(cands);
-        if (failed) break;
+        if (failed) {
+            free(cands);
+            break;
+        }
         cost = evaluate(&ctx, &next, &sc[0], &cres);
+        if (getenv("SG_TADAM_TRACE"))
+            fprintf(stderr, "it %u: op %d (%u,%u) of %zu cands -> cost %.1f (model %.1f) nq %u ne %u matched %zu corr %zu unc %zu t=%.1f\n",
+                    it, cands[bi].type, cands[bi].a, cands[bi].b, nc, cost, cres.model, next.nq, next.ne, cres.n_matched,
+                    cres.n_corrected, cres.n_uncorrected, now_s() - t0);
         if (compact(&next, &sc[0], &packed) != 0) {
             taut_free(&next);
+            free(cands);
             failed = 1;
             break;
         }
+        free(cands);
         taut_free(&next);
         taut_free(&cur);
         cur = packed;

@@ -284,15 +284,6 @@ static const char *op_names[TDM_NOPS] = {"tr", "add", "dup", "swap", "del"};
 
 static json_t *jreal(double x) { return json_real(isfinite(x) ? x : 0.0); }
 
-static char *now_iso(void)
-{
-    char buf[40];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return strdup(buf);
-}
 
 static json_t *to_secgen(const sg_tadam_model *m)
 {
@@ -365,11 +356,9 @@ static json_t *to_secgen(const sg_tadam_model *m)
     json_object_set_new(tr, "corrected", json_integer((json_int_t)m->n_corrected));
     json_object_set_new(tr, "uncorrected", json_integer((json_int_t)m->n_uncorrected));
     json_object_set_new(tr, "iterations", json_integer(m->iterations));
-    json_object_set_new(tr, "seconds", jreal(m->learn_seconds));
     json_object_set_new(tr, "init", json_string("state-symbol"));
     json_object_set_new(tr, "search", json_string("steepest descent: merge, split-state, delete-edge"));
     if (m->source) json_object_set_new(tr, "source", json_string(m->source));
-    if (m->created) json_object_set_new(tr, "created", json_string(m->created));
     if (m->imported_from) json_object_set_new(tr, "imported_from", json_string(m->imported_from));
     json_object_set_new(r, "training", tr);
     return r;
@@ -504,7 +493,7 @@ static json_t *to_fosr(const sg_tadam_model *m)
     json_object_set_new(md, "select_dst_ports", m->port >= 0 ? json_pack("[i]", m->port) : json_array());
     json_object_set_new(md, "ignore_dst_ports", json_array());
     json_object_set_new(md, "input_file", json_string(m->source ? m->source : ""));
-    json_object_set_new(md, "creation_time", json_string(m->created ? m->created : ""));
+    json_object_set_new(md, "creation_time", json_string(m->created && m->imported_from ? m->created : ""));
     json_object_set_new(md, "automaton_name", json_string(m->name ? m->name : "all"));
     json_object_set_new(md, "iat_unit", json_string("ns"));
     json_object_set_new(md, "exported_by", json_string("secgen"));
@@ -1128,13 +1117,11 @@ sg_status sg_tadam_model_save(const sg_tadam_model *m, const char *path, sg_tada
 
 sg_status sg_tadam_model_set_source(sg_tadam_model *m, const char *source, sg_error *err)
 {
-    free(m->created);
-    m->created = now_iso();
     if (source) {
         free(m->source);
         m->source = strdup(source);
     }
-    if (!m->created || (source && !m->source)) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    if (source && !m->source) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     return SG_OK;
 }
 

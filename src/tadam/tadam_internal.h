@@ -19,6 +19,9 @@
 /* payload histogram entries kept per edge (most frequent sizes) */
 #define TDM_HIST_MAX 64
 
+/* DP beam width in bits (see tdm_repair) */
+#define TDM_BEAM_BITS 48.0
+
 enum { TDM_OP_TR = 0, TDM_OP_ADD, TDM_OP_DUP, TDM_OP_SWAP, TDM_OP_DEL, TDM_NOPS };
 
 typedef struct tdm_gauss {
