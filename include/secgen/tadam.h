@@ -44,6 +44,7 @@ typedef struct sg_tadam_learn_opts {
     unsigned em_iters;    /* hard-EM iterations per cost evaluation; default 3 */
     int quiet;            /* no progress bar */
     const char *name;     /* automaton name (service), copied; NULL = "all" */
+    int untimed;          /* structure search on symbols only (values still estimated per edge) */
 } sg_tadam_learn_opts;
 
 void sg_tadam_learn_opts_init(sg_tadam_learn_opts *o);
@@ -111,6 +112,10 @@ sg_status sg_tadam_score_events(const sg_tadam_model *m, size_t n, const char *c
 /* Same for a sequence of a set (symbol ids are the set's). */
 sg_status sg_tadam_score_seq(const sg_tadam_model *m, const sg_seq_set *set, const sg_seq *s, sg_tadam_score *out,
                              sg_error *err);
+/* Scoring flags */
+enum { SG_TADAM_SCORE_UNTIMED = 1 }; /* symbols only: ignore inter-arrival times and payloads */
+sg_status sg_tadam_score_seq_ex(const sg_tadam_model *m, const sg_seq_set *set, const sg_seq *s, unsigned flags,
+                                sg_tadam_score *out, sg_error *err);
 
 /* ---- sampling ----------------------------------------------------------------------------- */
 

@@ -147,6 +147,7 @@ void tdm_vcache_reset(tdm_vcache *c, uint32_t ne)
 
 double tdm_view_value_bits(const tdm_view *v, uint32_t e, int32_t x0, int32_t x1)
 {
+    if (v->untimed) return 0;
     tdm_vcache *c = v->cache;
     if (!c || e >= c->cap_edges) return tdm_value_bits(&v->eg[e], x0, x1);
     uint64_t key = ((uint64_t)(uint32_t)x0 << 32 | (uint32_t)x1) + 1;
@@ -269,7 +270,8 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
     double *M = sc->M, *T = sc->T;
     const int del = v->dist != NULL && v->op_bits[TDM_OP_DEL] < TDM_INF;
     double *xb = sc->xbits;
-    for (size_t l = 0; l < L; l++) xb[l] = v->op_bits[TDM_OP_ADD] + tdm_explicit_bits(v->log2_sigma, x0[l], x1[l]);
+    for (size_t l = 0; l < L; l++)
+        xb[l] = v->op_bits[TDM_OP_ADD] + (v->untimed ? v->log2_sigma : tdm_explicit_bits(v->log2_sigma, x0[l], x1[l]));
     for (size_t i = 0; i < cells; i++) {
         M[i] = T[i] = TDM_INF;
         sc->bp_op[i] = -1;
@@ -461,7 +463,9 @@ double tdm_trace_cost(const tdm_view *v, const tdm_step *st, size_t ns, const in
             c += v->op_bits[TDM_OP_TR] + v->ebits[t->edge];
             if (sym[p] != (int32_t)TDM_END) c += tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]);
             break;
-        case TDM_OP_ADD: c += v->op_bits[TDM_OP_ADD] + tdm_explicit_bits(v->log2_sigma, x0[p], x1[p]); break;
+        case TDM_OP_ADD:
+            c += v->op_bits[TDM_OP_ADD] + (v->untimed ? v->log2_sigma : tdm_explicit_bits(v->log2_sigma, x0[p], x1[p]));
+            break;
         case TDM_OP_DUP: c += v->op_bits[TDM_OP_DUP] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]); break;
         case TDM_OP_SWAP:
             c += v->op_bits[TDM_OP_SWAP] + v->ebits[t->edge] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]);

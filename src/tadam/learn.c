@@ -476,6 +476,7 @@ typedef struct tdm_learn_ctx {
     const tdm_data *d;
     unsigned noise_ops;
     unsigned em_iters;
+    int untimed;
 } tdm_learn_ctx;
 
 static void prior_pi(unsigned ops, double pi[TDM_NOPS])
@@ -489,7 +490,7 @@ static void prior_pi(unsigned ops, double pi[TDM_NOPS])
     pi[TDM_OP_TR] = 1.0 - 0.025 * k;
 }
 
-static double model_cost(const tdm_data *d, const taut *a, const tdm_eval_scratch *s, unsigned noise_ops)
+static double model_cost(const tdm_data *d, const taut *a, const tdm_eval_scratch *s, unsigned noise_ops, int untimed)
 {
     uint32_t nq_alive = 2, ne_alive = 0, nsrc = 0;
     uint8_t *st = calloc(a->nq, 2);
@@ -513,7 +514,7 @@ static double model_cost(const tdm_data *d, const taut *a, const tdm_eval_scratc
     for (uint32_t e = 0; e < a->ne; e++) {
         if (!(s->mvis[e] > 0)) continue;
         c += 2 * lq + ls;
-        if (a->sym[e] == TDM_END) continue;
+        if (a->sym[e] == TDM_END || untimed) continue;
         const tdm_gauss *g = &s->eg[e];
         c += tdm_LN(lround(g->mu[0])) + tdm_LN(lround(g->mu[1])) + tdm_LN(lround(g->cov[0] / 0.1)) +
              tdm_LN(lround(g->cov[2] / 0.1)) + tdm_LN(lround(g->cov[1] / 0.1));
@@ -523,7 +524,7 @@ static double model_cost(const tdm_data *d, const taut *a, const tdm_eval_scratc
 
 /* Fill ebits/eg/in-CSR of the current stats; returns usable edge count */
 static void prepare_view(const tdm_data *d, const taut *a, tdm_eval_scratch *s, const double pi[TDM_NOPS],
-                         unsigned noise_ops, tdm_view *v)
+                         unsigned noise_ops, int untimed, tdm_view *v)
 {
     for (uint32_t q = 0; q < a->nq; q++) s->outsum[q] = 0;
     for (uint32_t e = 0; e < a->ne; e++)
@@ -568,6 +569,7 @@ static void prepare_view(const tdm_data *d, const taut *a, tdm_eval_scratch *s, 
     v->log2_sigma = d->log2_sigma;
     tdm_vcache_reset(&s->vc, a->ne);
     v->cache = &s->vc;
+    v->untimed = untimed;
     if (noise_ops & SG_TADAM_NOISE_DEL) {
         tdm_closure(v, s->dist, s->next_edge);
         v->dist = s->dist;
@@ -575,8 +577,9 @@ static void prepare_view(const tdm_data *d, const taut *a, tdm_eval_scratch *s, 
     }
 }
 
-static double word_explicit(const tdm_data *d, size_t w)
+static double word_explicit(const tdm_data *d, size_t w, int untimed)
 {
+    if (untimed) return d->log2_sigma * d->wlen[w];
     double c = 0;
     for (uint32_t p = 0; p < d->wlen[w]; p++)
         c += tdm_explicit_bits(d->log2_sigma, d->x0[d->woff[w] + p], d->x1[d->woff[w] + p]);
@@ -642,7 +645,7 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
     unsigned iters = ctx->em_iters ? ctx->em_iters : 1;
     tdm_view v;
     for (unsigned it = 0; it < iters; it++) {
-        prepare_view(d, a, s, pi, ctx->noise_ops, &v);
+        prepare_view(d, a, s, pi, ctx->noise_ops, ctx->untimed, &v);
         /* matched words: from edge statistics */
         double mc = V * v.op_bits[TDM_OP_TR];
         if (!(v.op_bits[TDM_OP_TR] < TDM_INF)) mc = 0;
@@ -655,6 +658,7 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
                 mc += mult * s->ebits[e];
                 if (sy[p] == (int32_t)TDM_END) continue;
                 size_t pp = d->goff[g] + p;
+                if (ctx->untimed) continue;
                 for (size_t k = d->dv_off[pp]; k < d->dv_off[pp + 1]; k++)
                     mc += d->dv[k].cnt * tdm_view_value_bits(&v, (uint32_t)e, d->dv[k].x0, d->dv[k].x1);
             }
@@ -679,12 +683,12 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
             for (size_t m = d->gmem_off[g]; m < d->gmem_off[g + 1]; m++) {
                 size_t w = d->gmem[m], o = d->woff[w];
                 if (!(c0 < TDM_INF)) {
-                    uc += word_explicit(d, w);
+                    uc += word_explicit(d, w, ctx->untimed);
                     nu++;
                     continue;
                 }
                 double c = w == w0 ? c0 : tdm_trace_cost(&v, steps, ns, d->sym + o, d->x0 + o, d->x1 + o);
-                double ce = word_explicit(d, w);
+                double ce = word_explicit(d, w, ctx->untimed);
                 if (!(c <= ce)) { /* the encoder sends the word verbatim when that is shorter */
                     uc += ce;
                     nu++;
@@ -736,8 +740,8 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
          * compute its cost; the model cost only depends on the gaussians and edge liveness, and
          * the liveness does not change. Recompute the view with the best pi for consistency. */
     }
-    prepare_view(d, a, s, best_pi, 0, &v);
-    double mcost = model_cost(d, a, s, ctx->noise_ops);
+    prepare_view(d, a, s, best_pi, 0, ctx->untimed, &v);
+    double mcost = model_cost(d, a, s, ctx->noise_ops, ctx->untimed);
     if (res) {
         br.model = mcost;
         br.data = best;
@@ -887,7 +891,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
     const tdm_data *d = ctx->d;
     /* one more evaluation pass to collect the repair traces under the best parameters */
     tdm_view v;
-    prepare_view(d, a, s, r->pi, ctx->noise_ops, &v);
+    prepare_view(d, a, s, r->pi, ctx->noise_ops, ctx->untimed, &v);
     double *vis = calloc(a->ne ? a->ne : 1, sizeof *vis);
     uint64_t *count = calloc(a->ne ? a->ne : 1, sizeof *count);
     uint32_t *lastw = malloc((a->ne ? a->ne : 1) * sizeof *lastw);
@@ -918,7 +922,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
             tdm_step *steps;
             size_t ns;
             double c = tdm_repair(&v, d->sym + o, d->x0 + o, d->x1 + o, d->wlen[w], &s->dp, &steps, &ns);
-            if (!(c <= word_explicit(d, w))) continue;
+            if (!(c <= word_explicit(d, w, ctx->untimed))) continue;
             for (size_t i = 0; i < ns; i++) {
                 const tdm_step *t = &steps[i];
                 if (t->edge < 0 || t->op == TDM_OP_DUP) continue;
@@ -1090,7 +1094,7 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         data_free(&d);
         return sg_error_set(err, SG_ERR_RANGE, "too many events (%zu)", d.total_events);
     }
-    tdm_learn_ctx ctx = {&d, o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3};
+    tdm_learn_ctx ctx = {&d, o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3, o->untimed};
     tdm_learn_ctx screen = ctx;
     screen.em_iters = 1;
     int nthreads = o->threads > 0 ? o->threads : sg_threads_get();

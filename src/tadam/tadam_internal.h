@@ -124,6 +124,7 @@ typedef struct tdm_view {
     const double *dist;        /* [nq*nq] deletion closure or NULL; dist[a*nq+b] */
     const int32_t *next_edge;  /* [nq*nq] first edge of the closure path a->b, -1 if a==b */
     tdm_vcache *cache;         /* optional memo (NULL: compute every time) */
+    int untimed;               /* scoring: ignore values (symbols only) */
 } tdm_view;
 
 /* -log2 P(x | edge e) through the view's memo */
