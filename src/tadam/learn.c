@@ -472,11 +472,23 @@ typedef struct tdm_eval_result {
     double pi[TDM_NOPS];
 } tdm_eval_result;
 
+/* Screening cache: the one-EM-iteration repair cost of every group left unmatched by the current
+ * automaton. Screening a candidate reuses these costs for groups that were already unmatched and
+ * runs the DP only for groups the candidate newly unmatches (deletions); the few best candidates
+ * are then evaluated exactly. */
+typedef struct tdm_gcache {
+    uint8_t *unm;        /* group unmatched in the current automaton */
+    double *cc, *uc;     /* corrected / uncorrected cost of its members */
+    uint32_t *nc, *nu;
+} tdm_gcache;
+
 typedef struct tdm_learn_ctx {
     const tdm_data *d;
     unsigned noise_ops;
     unsigned em_iters;
     int untimed;
+    tdm_gcache *cache; /* fill (full evaluation of the current automaton) or use (screening) */
+    int use_cache;
 } tdm_learn_ctx;
 
 static void prior_pi(unsigned ops, double pi[TDM_NOPS])
@@ -674,6 +686,15 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
         }
         for (size_t g = 0; g < d->ng && n_unm_words; g++) {
             if (s->gok[g]) continue;
+            if (ctx->use_cache && ctx->cache->unm[g]) {
+                cc += ctx->cache->cc[g];
+                uc += ctx->cache->uc[g];
+                nc += ctx->cache->nc[g];
+                nu += ctx->cache->nu[g];
+                continue;
+            }
+            double cc0 = cc, uc0 = uc;
+            size_t nc0 = nc, nu0 = nu;
             /* one DP per distinct symbol string (on its first member); every member is priced on
              * that repair path with its own values */
             size_t w0 = d->gword[g], o0 = d->woff[w0];
@@ -705,7 +726,15 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
                         stats_add(&s->nxst[t->edge], d->x0[o + (size_t)t->pos], d->x1[o + (size_t)t->pos], 1);
                 }
             }
+            if (ctx->cache && !ctx->use_cache && it == 0) {
+                ctx->cache->cc[g] = cc - cc0;
+                ctx->cache->uc[g] = uc - uc0;
+                ctx->cache->nc[g] = (uint32_t)(nc - nc0);
+                ctx->cache->nu[g] = (uint32_t)(nu - nu0);
+            }
         }
+        if (ctx->cache && !ctx->use_cache && it == 0)
+            for (size_t g = 0; g < d->ng; g++) ctx->cache->unm[g] = !s->gok[g];
         double N = (double)d->nw, ok = (double)(n_matched + nc);
         double status = N > 0 ? xlog2x(ok, ok / N) + xlog2x((double)nu, (double)nu / N) : 0;
         double data = mc + cc + uc + status;
@@ -1094,20 +1123,35 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         data_free(&d);
         return sg_error_set(err, SG_ERR_RANGE, "too many events (%zu)", d.total_events);
     }
-    tdm_learn_ctx ctx = {&d, o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3, o->untimed};
+    tdm_learn_ctx ctx = {&d, o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3, o->untimed, NULL, 0};
+    tdm_gcache gc = {0};
+    gc.unm = calloc(d.ng + 1, 1);
+    gc.cc = calloc(d.ng + 1, sizeof *gc.cc);
+    gc.uc = calloc(d.ng + 1, sizeof *gc.uc);
+    gc.nc = calloc(d.ng + 1, sizeof *gc.nc);
+    gc.nu = calloc(d.ng + 1, sizeof *gc.nu);
+    tdm_learn_ctx fill = ctx; /* full evaluation of the chosen automaton, filling the cache */
+    fill.cache = &gc;
     tdm_learn_ctx screen = ctx;
     screen.em_iters = 1;
+    screen.cache = &gc;
+    screen.use_cache = 1;
     int nthreads = o->threads > 0 ? o->threads : sg_threads_get();
     if (nthreads < 1) nthreads = 1;
     tdm_eval_scratch *sc = calloc((size_t)nthreads, sizeof *sc);
     taut cur = {0};
-    if (!sc || init_state_symbol(&d, &cur) != 0) {
+    if (!sc || !gc.unm || !gc.cc || !gc.uc || !gc.nc || !gc.nu || init_state_symbol(&d, &cur) != 0) {
         free(sc);
+        free(gc.unm);
+        free(gc.cc);
+        free(gc.uc);
+        free(gc.nc);
+        free(gc.nu);
         data_free(&d);
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     }
     tdm_eval_result cres;
-    double cost = evaluate(&ctx, &cur, &sc[0], &cres);
+    double cost = evaluate(&fill, &cur, &sc[0], &cres);
     unsigned it = 0;
     unsigned max_iters = o->max_iters ? o->max_iters : 200;
     sg_progress *prog = o->quiet ? NULL : sg_progress_create("tadam search", max_iters);
@@ -1186,7 +1230,7 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
             free(cands);
             break;
         }
-        cost = evaluate(&ctx, &next, &sc[0], &cres);
+        cost = evaluate(&fill, &next, &sc[0], &cres);
         if (getenv("SG_TADAM_TRACE"))
             fprintf(stderr, "it %u: op %d (%u,%u) of %zu cands -> cost %.1f (model %.1f) nq %u ne %u matched %zu corr %zu unc %zu t=%.1f\n",
                     it, cands[bi].type, cands[bi].a, cands[bi].b, nc, cost, cres.model, next.nq, next.ne, cres.n_matched,
@@ -1207,6 +1251,11 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     if (failed) {
         for (int t = 0; t < nthreads; t++) scratch_free(&sc[t]);
         free(sc);
+        free(gc.unm);
+        free(gc.cc);
+        free(gc.uc);
+        free(gc.nc);
+        free(gc.nu);
         taut_free(&cur);
         data_free(&d);
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory during the search");
@@ -1230,6 +1279,11 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     free(sc);
     taut_free(&cur);
     data_free(&d);
+    free(gc.unm);
+    free(gc.cc);
+    free(gc.uc);
+    free(gc.nc);
+    free(gc.nu);
     if (st != SG_OK) {
         sg_tadam_model_destroy(m);
         return st;
