@@ -271,7 +271,7 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
     const int del = v->dist != NULL && v->op_bits[TDM_OP_DEL] < TDM_INF;
     double *xb = sc->xbits;
     for (size_t l = 0; l < L; l++)
-        xb[l] = v->op_bits[TDM_OP_ADD] + (v->untimed ? v->log2_sigma : tdm_explicit_bits(v->log2_sigma, x0[l], x1[l]));
+        xb[l] = v->op_bits[TDM_OP_ADD] + tdm_sym_bits(v, sym[l]) + (v->untimed ? 0 : tdm_LN(x0[l]) + tdm_LN(x1[l]));
     for (size_t i = 0; i < cells; i++) {
         M[i] = T[i] = TDM_INF;
         sc->bp_op[i] = -1;
@@ -464,7 +464,7 @@ double tdm_trace_cost(const tdm_view *v, const tdm_step *st, size_t ns, const in
             if (sym[p] != (int32_t)TDM_END) c += tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]);
             break;
         case TDM_OP_ADD:
-            c += v->op_bits[TDM_OP_ADD] + (v->untimed ? v->log2_sigma : tdm_explicit_bits(v->log2_sigma, x0[p], x1[p]));
+            c += v->op_bits[TDM_OP_ADD] + tdm_sym_bits(v, sym[p]) + (v->untimed ? 0 : tdm_LN(x0[p]) + tdm_LN(x1[p]));
             break;
         case TDM_OP_DUP: c += v->op_bits[TDM_OP_DUP] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]); break;
         case TDM_OP_SWAP:
@@ -476,4 +476,13 @@ double tdm_trace_cost(const tdm_view *v, const tdm_step *st, size_t ns, const in
         }
     }
     return c;
+}
+
+void tdm_unigram_bits(const double *counts, uint32_t n, double *bits, double *unk)
+{
+    double N = 0;
+    for (uint32_t i = 0; i < n; i++) N += counts[i] > 0 ? counts[i] : 0;
+    double den = N + 0.5 * (n + 1);
+    for (uint32_t i = 0; i < n; i++) bits[i] = -log2(((counts[i] > 0 ? counts[i] : 0) + 0.5) / den);
+    if (unk) *unk = -log2(0.5 / den);
 }

@@ -37,7 +37,7 @@ static sg_status score_ids(const sg_tadam_model *m, size_t n, const int32_t *sym
     double c = tdm_repair(&v, sy, x0, x1, n + 1, &sc, &steps, &ns);
     out->unknown_symbols = unknown;
     double ex = 0;
-    for (size_t i = 0; i <= n; i++) ex += v.untimed ? v.log2_sigma : tdm_explicit_bits(v.log2_sigma, x0[i], x1[i]);
+    for (size_t i = 0; i <= n; i++) ex += tdm_sym_bits(&v, sy[i]) + (v.untimed ? 0 : tdm_LN(x0[i]) + tdm_LN(x1[i]));
     if (c <= ex) { /* the encoder sends the sequence verbatim when that is shorter */
         out->bits = c;
         for (size_t i = 0; i < ns; i++) out->n_repairs += steps[i].op != TDM_OP_TR;

@@ -40,6 +40,7 @@ typedef struct tdm_data {
     size_t *dv_off;   /* per group position: distinct values dv[dv_off[p] .. dv_off[p+1]) */
     tdm_dv *dv;
     double log2_sigma;
+    double *sym_bits, unk_bits; /* unigram code of the training symbols */
     size_t total_events;
 } tdm_data;
 
@@ -59,6 +60,7 @@ static void data_free(tdm_data *d)
     free(d->gmem);
     free(d->dv_off);
     free(d->dv);
+    free(d->sym_bits);
     memset(d, 0, sizeof *d);
 }
 
@@ -142,6 +144,19 @@ static sg_status data_build(tdm_data *d, const sg_seq_set *set, const size_t *id
     free(map);
     map = NULL;
     d->log2_sigma = log2((double)d->nsym);
+    {
+        double *cnt = calloc(d->nsym, sizeof *cnt);
+        d->sym_bits = malloc(d->nsym * sizeof *d->sym_bits);
+        if (!cnt || !d->sym_bits) {
+            free(cnt);
+            goto oom;
+        }
+        /* words may be shorter than allocated ("$" in the data dropped): count by word */
+        for (size_t k = 0; k < n; k++)
+            for (uint32_t p = 0; p < d->wlen[k]; p++) cnt[d->sym[d->woff[k] + p]] += 1;
+        tdm_unigram_bits(cnt, d->nsym, d->sym_bits, &d->unk_bits);
+        free(cnt);
+    }
 
     /* group identical symbol strings */
     size_t *ord = malloc((n ? n : 1) * sizeof *ord);
@@ -579,6 +594,8 @@ static void prepare_view(const tdm_data *d, const taut *a, tdm_eval_scratch *s, 
     v->in_idx = s->in_idx;
     for (int o = 0; o < TDM_NOPS; o++) v->op_bits[o] = pi[o] > 0 ? -log2(pi[o]) : TDM_INF;
     v->log2_sigma = d->log2_sigma;
+    v->sym_bits = d->sym_bits;
+    v->unk_bits = d->unk_bits;
     tdm_vcache_reset(&s->vc, a->ne);
     v->cache = &s->vc;
     v->untimed = untimed;
@@ -591,10 +608,11 @@ static void prepare_view(const tdm_data *d, const taut *a, tdm_eval_scratch *s, 
 
 static double word_explicit(const tdm_data *d, size_t w, int untimed)
 {
-    if (untimed) return d->log2_sigma * d->wlen[w];
     double c = 0;
-    for (uint32_t p = 0; p < d->wlen[w]; p++)
-        c += tdm_explicit_bits(d->log2_sigma, d->x0[d->woff[w] + p], d->x1[d->woff[w] + p]);
+    for (uint32_t p = 0; p < d->wlen[w]; p++) {
+        size_t i = d->woff[w] + p;
+        c += d->sym_bits[d->sym[i]] + (untimed ? 0 : tdm_LN(d->x0[i]) + tdm_LN(d->x1[i]));
+    }
     return c;
 }
 

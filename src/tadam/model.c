@@ -47,6 +47,7 @@ void sg_tadam_model_destroy(sg_tadam_model *m)
     free(m->v_sym);
     free(m->v_g);
     free(m->v_bits);
+    free(m->sym_bits);
     free(m);
 }
 
@@ -194,6 +195,16 @@ sg_status tdm_model_index(sg_tadam_model *m, sg_error *err)
     m->v_bits = malloc(ne1 * sizeof *m->v_bits);
     if (!m->v_src || !m->v_dst || !m->v_sym || !m->v_g || !m->v_bits)
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    free(m->sym_bits);
+    m->sym_bits = malloc(m->n_sym * sizeof *m->sym_bits);
+    double *cnt = calloc(m->n_sym, sizeof *cnt);
+    if (!m->sym_bits || !cnt) {
+        free(cnt);
+        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    }
+    for (uint32_t e = 0; e < m->n_edges; e++) cnt[m->edges[e].sym] += m->edges[e].visits > 0 ? m->edges[e].visits : 0;
+    tdm_unigram_bits(cnt, m->n_sym, m->sym_bits, &m->unk_bits);
+    free(cnt);
     for (uint32_t e = 0; e < m->n_edges; e++) {
         m->v_src[e] = m->edges[e].src;
         m->v_dst[e] = m->edges[e].dst;
@@ -233,6 +244,8 @@ void tdm_model_view(const sg_tadam_model *m, tdm_view *v)
     for (int o = 0; o < TDM_NOPS; o++) v->op_bits[o] = m->pi[o] > 0 ? -log2(m->pi[o]) : TDM_INF;
     /* unknown symbols at scoring time are sent among |Σ|+1 possibilities */
     v->log2_sigma = log2((double)m->n_sym + 1.0);
+    v->sym_bits = m->sym_bits;
+    v->unk_bits = m->unk_bits;
 }
 
 /* ---- names ------------------------------------------------------------------------------- */
