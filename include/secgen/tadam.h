@@ -167,8 +167,9 @@ sg_tadam_model *sg_tadam_set_get_mut(sg_tadam_set *s, size_t i);
 const sg_tadam_model *sg_tadam_set_find(const sg_tadam_set *s, uint8_t proto, int32_t port);
 const sg_tadam_model *sg_tadam_set_find_name(const sg_tadam_set *s, const char *name);
 
-/* Service name used by `automata learn --by service`: "http" (80), "https" (443), "dns" (53),
- * "ssh" (22), "smtp" (25)..., else "<tcp|udp|proto>-<port>"; "all" for no port. buf >= 32. */
+/* Service name used by `automata learn --by service`: "http" (TCP 80), "https" (TCP 443), "quic"
+ * (UDP 443), "dns" (53), "ssh" (22), "smtp" (25)..., else "<tcp|udp|protoN>-<port>"; "icmp"/"icmpv6"
+ * for port-less protocols; "all" for logs (proto 0). buf >= 32. */
 const char *sg_tadam_service_name(uint8_t proto, int32_t port, char *buf, size_t bufsz);
 
 /* ---- baseline and evaluation helpers ----------------------------------------------------- */

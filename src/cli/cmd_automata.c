@@ -21,7 +21,8 @@ static void usage(FILE *fp)
     fprintf(fp,
             "usage: secgen automata <action> [options]\n"
             "  learn SEQUENCES.csv -o DIR [--by service|port|none] [--min-sequences N] [--max-sequences N]\n"
-            "        [--normal-only] [--untimed] [--no-noise-model] [--noise-ops add,dup,swap,del] [--max-iters N]\n"
+            "        [--normal-only] [--untimed] [--holdout F] [--no-noise-model] [--noise-ops add,dup,swap,del]\n"
+            "        [--max-iters N]\n"
             "        [--format secgen|fosr] [-j N] [-s SEED] [--quiet]\n"
             "      one automaton per service (DIR/<service>.json + DIR/index.json)\n"
             "  score MODEL.json|DIR SEQUENCES.csv -o scores.csv [--untimed] [--format auto|secgen|fosr]\n"
@@ -85,6 +86,7 @@ static int act_learn(int argc, char **argv)
     long long min_seq = 20, max_seq = 2000, max_iters = 200, jobs = 0;
     uint64_t seed = 1;
     int quiet = 0, normal_only = 0, untimed = 0;
+    double holdout = 0;
     unsigned noise_ops = SG_TADAM_NOISE_ALL;
     sg_tadam_format fmt = SG_TADAM_FMT_SECGEN;
     static const struct option lo[] = {{"output", required_argument, 0, 'o'},
@@ -94,6 +96,7 @@ static int act_learn(int argc, char **argv)
                                        {"max-iters", required_argument, 0, 'I'},
                                        {"normal-only", no_argument, 0, 'N'},
                                        {"untimed", no_argument, 0, 'U'},
+                                       {"holdout", required_argument, 0, 'H'},
                                        {"no-noise-model", no_argument, 0, 'Z'},
                                        {"noise-ops", required_argument, 0, 'O'},
                                        {"format", required_argument, 0, 'f'},
@@ -119,6 +122,12 @@ static int act_learn(int argc, char **argv)
             break;
         case 'N': normal_only = 1; break;
         case 'U': untimed = 1; break;
+        case 'H': {
+            char *e;
+            holdout = strtod(optarg, &e);
+            if (*e || !(holdout >= 0 && holdout < 1)) return sg_cli_usage_error(CMD, "--holdout expects a fraction in [0,1)");
+            break;
+        }
         case 'Z': noise_ops = 0; break;
         case 'O':
             if (parse_noise_ops(optarg, &noise_ops))
@@ -207,11 +216,31 @@ static int act_learn(int argc, char **argv)
                         min_seq);
             continue;
         }
+        /* held-out sequences (seeded, per sequence index) to measure bits per event */
+        size_t *hold = NULL, nhold = 0;
+        if (holdout > 0) {
+            hold = malloc(g[k].n * sizeof *hold);
+            if (!hold) {
+                rc = SG_EXIT_RUNTIME;
+                break;
+            }
+            size_t keep = 0;
+            for (size_t i = 0; i < g[k].n; i++) {
+                sg_rng r;
+                sg_rng_init(&r, seed ^ 0x5bd1e995u, SG_STREAM_TADAM_SPLIT, g[k].idx[i]);
+                if (sg_rng_uniform(&r) < holdout)
+                    hold[nhold++] = g[k].idx[i];
+                else
+                    g[k].idx[keep++] = g[k].idx[i];
+            }
+            g[k].n = keep;
+        }
         /* deterministic subsample: keep the max_seq sequences with the smallest keyed draws */
         size_t n = g[k].n;
         if (n > (size_t)max_seq) {
             size_t *keyed = malloc(n * 2 * sizeof *keyed);
             if (!keyed) {
+                free(hold);
                 rc = SG_EXIT_RUNTIME;
                 break;
             }
@@ -224,6 +253,7 @@ static int act_learn(int argc, char **argv)
             size_t *tmp = malloc(n * sizeof *tmp);
             if (!tmp) {
                 free(keyed);
+                free(hold);
                 rc = SG_EXIT_RUNTIME;
                 break;
             }
@@ -233,6 +263,7 @@ static int act_learn(int argc, char **argv)
             if (!sel) {
                 free(tmp);
                 free(keyed);
+                free(hold);
                 rc = SG_EXIT_RUNTIME;
                 break;
             }
@@ -253,9 +284,39 @@ static int act_learn(int argc, char **argv)
         o.threads = (int)jobs;
         o.untimed = untimed;
         sg_tadam_model *m = NULL;
-        if (sg_tadam_learn(set, g[k].idx, n, &o, &m, &err) != SG_OK) {
+        if (n == 0 || sg_tadam_learn(set, g[k].idx, n, &o, &m, &err) != SG_OK) {
+            if (n == 0) sg_error_set(&err, SG_ERR_EMPTY, "no training sequences left");
             sg_error_prefix(&err, "%s: learning %s: ", in, g[k].key);
             rc = sg_cli_error(CMD, &err);
+            free(hold);
+            break;
+        }
+        /* held-out code lengths: TADAM timed and symbols-only, and the bigram baseline */
+        double hb[3] = {0, 0, 0}, hev = 0;
+        if (nhold) {
+            sg_tadam_bigram *bg = NULL;
+            if (sg_tadam_bigram_learn(set, g[k].idx, n, &bg, &err) != SG_OK) {
+                rc = sg_cli_error(CMD, &err);
+                free(hold);
+                sg_tadam_model_destroy(m);
+                break;
+            }
+            for (size_t i = 0; i < nhold && rc == SG_EXIT_OK; i++) {
+                const sg_seq *s = sg_seq_set_get(set, hold[i]);
+                sg_tadam_score a, b;
+                if (sg_tadam_score_seq_ex(m, set, s, 0, &a, &err) != SG_OK ||
+                    sg_tadam_score_seq_ex(m, set, s, SG_TADAM_SCORE_UNTIMED, &b, &err) != SG_OK)
+                    rc = sg_cli_error(CMD, &err);
+                hb[0] += a.bits;
+                hb[1] += b.bits;
+                hb[2] += sg_tadam_bigram_score(bg, set, s);
+                hev += (double)s->n + 1;
+            }
+            sg_tadam_bigram_destroy(bg);
+        }
+        free(hold);
+        if (rc != SG_EXIT_OK) {
+            sg_tadam_model_destroy(m);
             break;
         }
         sg_tadam_model_set_source(m, in, NULL);
@@ -270,14 +331,24 @@ static int act_learn(int argc, char **argv)
         sg_tadam_model_info(m, &info);
         char fn[128];
         snprintf(fn, sizeof fn, "%s.json", g[k].key);
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:I}", "name", g[k].key, "file", fn, "proto",
-                                             info.proto ? json_integer(info.proto) : json_null(), "service_port",
-                                             info.service_port >= 0 ? json_integer(info.service_port) : json_null(),
-                                             "states", (json_int_t)info.n_states, "edges", (json_int_t)info.n_edges,
-                                             "sequences", (json_int_t)n));
-        if (!quiet)
-            fprintf(stderr, "secgen automata: %s: %zu sequences -> %zu states, %zu edges, %.1f bits\n", g[k].key, n,
+        json_t *ent = json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:I}", "name", g[k].key, "file", fn, "proto",
+                                info.proto ? json_integer(info.proto) : json_null(), "service_port",
+                                info.service_port >= 0 ? json_integer(info.service_port) : json_null(), "states",
+                                (json_int_t)info.n_states, "edges", (json_int_t)info.n_edges, "sequences",
+                                (json_int_t)n);
+        if (nhold)
+            json_object_set_new(ent, "holdout", json_pack("{s:I,s:f,s:f,s:f}", "sequences", (json_int_t)nhold,
+                                                          "bits_per_event", hb[0] / hev, "untimed_bits_per_event",
+                                                          hb[1] / hev, "bigram_bits_per_event", hb[2] / hev));
+        json_array_append_new(arr, ent);
+        if (!quiet) {
+            fprintf(stderr, "secgen automata: %s: %zu sequences -> %zu states, %zu edges, %.1f bits", g[k].key, n,
                     info.n_states, info.n_edges, info.cost_model + info.cost_data);
+            if (nhold)
+                fprintf(stderr, "; held-out %zu: %.3f bits/event (symbols only %.3f, bigram %.3f)", nhold, hb[0] / hev,
+                        hb[1] / hev, hb[2] / hev);
+            fputc('\n', stderr);
+        }
         sg_tadam_model_destroy(m);
         learned++;
     }

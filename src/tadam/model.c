@@ -260,26 +260,38 @@ int sg_tadam_format_parse(const char *s, sg_tadam_format *out)
     return 0;
 }
 
+/* proto 0 = TCP and UDP */
 static const struct {
+    uint8_t proto;
     int port;
     const char *name;
-} services[] = {{20, "ftp-data"}, {21, "ftp"},     {22, "ssh"},      {23, "telnet"},  {25, "smtp"},
-                {53, "dns"},      {67, "dhcp"},    {68, "dhcp"},     {80, "http"},    {110, "pop3"},
-                {123, "ntp"},     {137, "netbios-ns"}, {138, "netbios-dgm"}, {139, "netbios-ssn"},
-                {143, "imap"},    {161, "snmp"},   {389, "ldap"},    {443, "https"},  {445, "smb"},
-                {465, "smtps"},   {587, "submission"}, {993, "imaps"}, {995, "pop3s"}, {1883, "mqtt"},
-                {3306, "mysql"},  {3389, "rdp"},   {5353, "mdns"},   {5355, "llmnr"}, {8080, "http-alt"},
-                {8443, "https-alt"}};
+} services[] = {{6, 20, "ftp-data"},    {6, 21, "ftp"},         {6, 22, "ssh"},          {6, 23, "telnet"},
+                {6, 25, "smtp"},        {0, 53, "dns"},         {17, 67, "dhcp"},        {17, 68, "dhcp"},
+                {6, 80, "http"},        {6, 110, "pop3"},       {17, 123, "ntp"},        {17, 137, "netbios-ns"},
+                {17, 138, "netbios-dgm"}, {6, 139, "netbios-ssn"}, {6, 143, "imap"},     {17, 161, "snmp"},
+                {0, 389, "ldap"},       {17, 427, "svrloc"},    {6, 443, "https"},       {17, 443, "quic"},
+                {6, 445, "smb"},        {6, 465, "smtps"},      {17, 500, "isakmp"},     {6, 587, "submission"},
+                {6, 993, "imaps"},      {6, 995, "pop3s"},      {6, 1883, "mqtt"},       {17, 1900, "ssdp"},
+                {6, 3306, "mysql"},     {6, 3389, "rdp"},       {17, 3478, "stun"},      {6, 5222, "xmpp"},
+                {17, 5353, "mdns"},     {17, 5355, "llmnr"},    {6, 8080, "http-alt"},   {6, 8443, "https-alt"}};
 
 const char *sg_tadam_service_name(uint8_t proto, int32_t port, char *buf, size_t bufsz)
 {
-    if (port < 0 || proto == 0) {
+    if (proto == 0) {
         snprintf(buf, bufsz, "all");
+        return buf;
+    }
+    if (port < 0) { /* ICMP and other port-less protocols: one automaton per protocol */
+        const char *p = proto == SG_PROTO_ICMP ? "icmp" : proto == SG_PROTO_ICMPV6 ? "icmpv6" : proto == SG_PROTO_TCP ? "tcp" : proto == SG_PROTO_UDP ? "udp" : NULL;
+        if (p)
+            snprintf(buf, bufsz, "%s", p);
+        else
+            snprintf(buf, bufsz, "proto%u", proto);
         return buf;
     }
     if (proto == SG_PROTO_TCP || proto == SG_PROTO_UDP)
         for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
-            if (services[i].port == port) {
+            if (services[i].port == port && (services[i].proto == 0 || services[i].proto == proto)) {
                 snprintf(buf, bufsz, "%s", services[i].name);
                 return buf;
             }
