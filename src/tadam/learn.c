@@ -101,10 +101,11 @@ static sg_status data_build(tdm_data *d, const sg_seq_set *set, const size_t *id
     size_t tot = 0;
     for (size_t k = 0; k < n; k++) {
         const sg_seq *s = sg_seq_set_get(set, idx ? idx[k] : k);
+        size_t sn = s->n > TDM_MAX_WORD ? TDM_MAX_WORD : s->n; /* bounded DP memory */
         d->woff[k] = tot;
-        d->wlen[k] = (uint32_t)(s->n + 1);
-        tot += s->n + 1;
-        for (size_t i = 0; i < s->n; i++) {
+        d->wlen[k] = (uint32_t)(sn + 1);
+        tot += sn + 1;
+        for (size_t i = 0; i < sn; i++) {
             uint32_t id = s->sym[i];
             if (id < setsyms && map[id] < 0) {
                 const char *nm = sg_seq_set_symbol(set, id);
@@ -127,7 +128,8 @@ static sg_status data_build(tdm_data *d, const sg_seq_set *set, const size_t *id
     for (size_t k = 0; k < n; k++) {
         const sg_seq *s = sg_seq_set_get(set, idx ? idx[k] : k);
         size_t o = d->woff[k], len = 0;
-        for (size_t i = 0; i < s->n; i++) {
+        size_t sn = s->n > TDM_MAX_WORD ? TDM_MAX_WORD : s->n;
+        for (size_t i = 0; i < sn; i++) {
             int64_t m = s->sym[i] < setsyms ? map[s->sym[i]] : -1;
             if (m == (int64_t)TDM_END || m < 0) continue; /* "$" inside data: dropped, re-added below */
             d->sym[o + len] = (int32_t)m;
@@ -1137,6 +1139,13 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     tdm_data d;
     sg_status st = data_build(&d, set, idx, n, err);
     if (st != SG_OK) return st;
+    if (d.nsym > TDM_MAX_SYMBOLS) {
+        size_t ns = d.nsym;
+        data_free(&d);
+        return sg_error_set(err, SG_ERR_RANGE,
+                            "%zu distinct symbols: more than %d for one automaton (group the data, e.g. --by port)",
+                            ns - 1, TDM_MAX_SYMBOLS);
+    }
     if (d.total_events > (size_t)INT32_MAX / 4) {
         data_free(&d);
         return sg_error_set(err, SG_ERR_RANGE, "too many events (%zu)", d.total_events);

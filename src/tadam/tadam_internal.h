@@ -19,6 +19,9 @@
 /* payload histogram entries kept per edge (most frequent sizes) */
 #define TDM_HIST_MAX 64
 
+/* learning: words longer than this are truncated (DP memory is O(length x states)) */
+#define TDM_MAX_WORD 4096
+#define TDM_MAX_SYMBOLS 2000
 /* DP beam width in bits (see tdm_repair) */
 #define TDM_BEAM_BITS 48.0
 
