@@ -13,7 +13,7 @@ static sg_status score_ids(const sg_tadam_model *m, size_t n, const int32_t *sym
                            const int64_t *pay, int unknown, unsigned flags, sg_tadam_score *out, sg_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (n > ((size_t)1 << 26) / (m->n_states + 1))
+    if (n > ((size_t)1 << 22) / (m->n_states + 1)) /* DP memory bound (~150 MB) */
         return sg_error_set(err, SG_ERR_RANGE, "sequence of %zu events too long to score with %u states", n, m->n_states);
     int32_t *x0 = malloc((n + 1) * sizeof *x0), *x1 = malloc((n + 1) * sizeof *x1);
     int32_t *sy = malloc((n + 1) * sizeof *sy);

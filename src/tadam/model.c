@@ -766,7 +766,7 @@ static sg_status load_secgen(const char *name, json_t *r, sg_tadam_model *m, sg_
             }
             for (size_t i = 0; i < n && st == SG_OK; i++) {
                 json_t *p = json_array_get(h, i);
-                int64_t pv, pc;
+                int64_t pv = 0, pc = 1;
                 if (json_array_size(p) != 2 || jint(json_array_get(p, 0), 0, 1 << 30, &pv) ||
                     jint(json_array_get(p, 1), 1, INT64_MAX, &pc))
                     st = sg_error_set(err, SG_ERR_PARSE, "%s: edge %u: payload_hist[%zu] must be [size, count>0]", name,
@@ -1185,15 +1185,16 @@ sg_status sg_tadam_model_print(const sg_tadam_model *m, FILE *fp)
                 m->cost_model + m->cost_data, m->cost_model, m->cost_data, m->cost_matched, m->cost_corrected,
                 m->cost_uncorrected, m->cost_status);
     if (m->n_train)
-        fprintf(fp, "  training: %zu sequences, %zu events (%zu matched, %zu repaired, %zu unrepairable), %u iterations, %.2f s\n",
-                m->n_train, m->n_train_events, m->n_matched, m->n_corrected, m->n_uncorrected, m->iterations,
-                m->learn_seconds);
+        fprintf(fp, "  training: %zu sequences, %zu events (%zu matched, %zu repaired, %zu sent verbatim), %u iterations\n",
+                m->n_train, m->n_train_events, m->n_matched, m->n_corrected, m->n_uncorrected, m->iterations);
     for (uint32_t q = 0; q < m->n_states; q++) {
         if (m->out_off[q] == m->out_off[q + 1]) continue;
         fprintf(fp, "  state %u%s:\n", q, q == m->initial ? " (initial)" : "");
         for (uint32_t k = m->out_off[q]; k < m->out_off[q + 1]; k++) {
             const tdm_edge *E = &m->edges[m->out_idx[k]];
-            fprintf(fp, "    --%-12s--> %-4u p=%.3f", m->sym[E->sym].name, E->dst, E->p);
+            char q[80];
+            snprintf(q, sizeof q, "\"%s\"", m->sym[E->sym].name);
+            fprintf(fp, "    %-14s -> %-4u p=%.3f", q, E->dst, E->p);
             if (E->sym != TDM_END)
                 fprintf(fp, "  iat~%.0fus (x%.1f)  payload~%.0fB", tdm_ungrid(E->g.mu[0], m->scale_iat),
                         exp2(sqrt(E->g.cov[0]) / m->scale_iat), tdm_ungrid(E->g.mu[1], m->scale_payload));
