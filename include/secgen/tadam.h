@@ -44,6 +44,7 @@ typedef struct sg_tadam_learn_opts {
     unsigned em_iters;    /* hard-EM iterations per cost evaluation; default 3 */
     int quiet;            /* no progress bar */
     const char *name;     /* automaton name (service), copied; NULL = "all" */
+    int untimed;          /* structure search on symbols only (values still estimated per edge) */
 } sg_tadam_learn_opts;
 
 void sg_tadam_learn_opts_init(sg_tadam_learn_opts *o);
@@ -70,7 +71,8 @@ sg_status sg_tadam_model_save(const sg_tadam_model *m, const char *path, sg_tada
 /* Serialise to a malloc'ed NUL-terminated string (caller frees). */
 sg_status sg_tadam_model_dump(const sg_tadam_model *m, sg_tadam_format fmt, char **out, sg_error *err);
 void sg_tadam_model_destroy(sg_tadam_model *m);
-/* Record the training source (file name, free text) and stamp the creation time (UTC). */
+/* Record the training source (file name, free text). Models hold no timestamps or timings so that
+ * the same inputs give byte-identical files. */
 sg_status sg_tadam_model_set_source(sg_tadam_model *m, const char *source, sg_error *err);
 
 /* ---- inspection --------------------------------------------------------------------------- */
@@ -110,6 +112,10 @@ sg_status sg_tadam_score_events(const sg_tadam_model *m, size_t n, const char *c
 /* Same for a sequence of a set (symbol ids are the set's). */
 sg_status sg_tadam_score_seq(const sg_tadam_model *m, const sg_seq_set *set, const sg_seq *s, sg_tadam_score *out,
                              sg_error *err);
+/* Scoring flags */
+enum { SG_TADAM_SCORE_UNTIMED = 1 }; /* symbols only: ignore inter-arrival times and payloads */
+sg_status sg_tadam_score_seq_ex(const sg_tadam_model *m, const sg_seq_set *set, const sg_seq *s, unsigned flags,
+                                sg_tadam_score *out, sg_error *err);
 
 /* ---- sampling ----------------------------------------------------------------------------- */
 
@@ -161,8 +167,9 @@ sg_tadam_model *sg_tadam_set_get_mut(sg_tadam_set *s, size_t i);
 const sg_tadam_model *sg_tadam_set_find(const sg_tadam_set *s, uint8_t proto, int32_t port);
 const sg_tadam_model *sg_tadam_set_find_name(const sg_tadam_set *s, const char *name);
 
-/* Service name used by `automata learn --by service`: "http" (80), "https" (443), "dns" (53),
- * "ssh" (22), "smtp" (25)..., else "<tcp|udp|proto>-<port>"; "all" for no port. buf >= 32. */
+/* Service name used by `automata learn --by service`: "http" (TCP 80), "https" (TCP 443), "quic"
+ * (UDP 443), "dns" (53), "ssh" (22), "smtp" (25)..., else "<tcp|udp|protoN>-<port>"; "icmp"/"icmpv6"
+ * for port-less protocols; "all" for logs (proto 0). buf >= 32. */
 const char *sg_tadam_service_name(uint8_t proto, int32_t port, char *buf, size_t bufsz);
 
 /* ---- baseline and evaluation helpers ----------------------------------------------------- */

@@ -21,16 +21,17 @@ static void usage(FILE *fp)
     fprintf(fp,
             "usage: secgen automata <action> [options]\n"
             "  learn SEQUENCES.csv -o DIR [--by service|port|none] [--min-sequences N] [--max-sequences N]\n"
-            "        [--normal-only] [--no-noise-model] [--noise-ops add,dup,swap,del] [--max-iters N]\n"
+            "        [--normal-only] [--untimed] [--holdout F] [--no-noise-model] [--noise-ops add,dup,swap,del]\n"
+            "        [--max-iters N]\n"
             "        [--format secgen|fosr] [-j N] [-s SEED] [--quiet]\n"
             "      one automaton per service (DIR/<service>.json + DIR/index.json)\n"
-            "  score MODEL.json|DIR SEQUENCES.csv -o scores.csv [--format auto|secgen|fosr]\n"
+            "  score MODEL.json|DIR SEQUENCES.csv -o scores.csv [--untimed] [--format auto|secgen|fosr]\n"
             "      code length in bits per sequence (high = anomalous), also per event\n"
             "  sample MODEL.json -n N -o seq.csv [-s SEED] [--max-len N] [--fwd N --bwd N] [--format ...]\n"
             "      new sequences (symbols, inter-arrival times, payload sizes); deterministic per seed\n"
             "  show MODEL.json [--dot] [--format auto|secgen|fosr]\n"
             "  convert IN.json OUT.json --to fosr|secgen\n"
-            "  evaluate SEQUENCES.csv [--train-frac F] [-s SEED] [--noise RATE] [--no-noise-model]\n"
+            "  evaluate SEQUENCES.csv [--train-frac F] [-s SEED] [--noise RATE] [--no-noise-model] [--untimed]\n"
             "        [--baseline bigram] [--max-train N] [--model-out F] [--scores-out F] [-j N] [--quiet]\n"
             "      anomaly detection benchmark: train on normal sequences of a seeded train split,\n"
             "      threshold = best F1 on the train split, AUROC/TPR/FPR/F1 on the test split\n");
@@ -84,7 +85,8 @@ static int act_learn(int argc, char **argv)
     const char *out = NULL, *by = "service";
     long long min_seq = 20, max_seq = 2000, max_iters = 200, jobs = 0;
     uint64_t seed = 1;
-    int quiet = 0, normal_only = 0;
+    int quiet = 0, normal_only = 0, untimed = 0;
+    double holdout = 0;
     unsigned noise_ops = SG_TADAM_NOISE_ALL;
     sg_tadam_format fmt = SG_TADAM_FMT_SECGEN;
     static const struct option lo[] = {{"output", required_argument, 0, 'o'},
@@ -93,6 +95,8 @@ static int act_learn(int argc, char **argv)
                                        {"max-sequences", required_argument, 0, 'M'},
                                        {"max-iters", required_argument, 0, 'I'},
                                        {"normal-only", no_argument, 0, 'N'},
+                                       {"untimed", no_argument, 0, 'U'},
+                                       {"holdout", required_argument, 0, 'H'},
                                        {"no-noise-model", no_argument, 0, 'Z'},
                                        {"noise-ops", required_argument, 0, 'O'},
                                        {"format", required_argument, 0, 'f'},
@@ -117,6 +121,13 @@ static int act_learn(int argc, char **argv)
             if (sg_cli_parse_int(CMD, "--max-iters", optarg, 0, 100000, &max_iters)) return SG_EXIT_USAGE;
             break;
         case 'N': normal_only = 1; break;
+        case 'U': untimed = 1; break;
+        case 'H': {
+            char *e;
+            holdout = strtod(optarg, &e);
+            if (*e || !(holdout >= 0 && holdout < 1)) return sg_cli_usage_error(CMD, "--holdout expects a fraction in [0,1)");
+            break;
+        }
         case 'Z': noise_ops = 0; break;
         case 'O':
             if (parse_noise_ops(optarg, &noise_ops))
@@ -205,11 +216,31 @@ static int act_learn(int argc, char **argv)
                         min_seq);
             continue;
         }
+        /* held-out sequences (seeded, per sequence index) to measure bits per event */
+        size_t *hold = NULL, nhold = 0;
+        if (holdout > 0) {
+            hold = malloc(g[k].n * sizeof *hold);
+            if (!hold) {
+                rc = SG_EXIT_RUNTIME;
+                break;
+            }
+            size_t keep = 0;
+            for (size_t i = 0; i < g[k].n; i++) {
+                sg_rng r;
+                sg_rng_init(&r, seed ^ 0x5bd1e995u, SG_STREAM_TADAM_SPLIT, g[k].idx[i]);
+                if (sg_rng_uniform(&r) < holdout)
+                    hold[nhold++] = g[k].idx[i];
+                else
+                    g[k].idx[keep++] = g[k].idx[i];
+            }
+            g[k].n = keep;
+        }
         /* deterministic subsample: keep the max_seq sequences with the smallest keyed draws */
         size_t n = g[k].n;
         if (n > (size_t)max_seq) {
             size_t *keyed = malloc(n * 2 * sizeof *keyed);
             if (!keyed) {
+                free(hold);
                 rc = SG_EXIT_RUNTIME;
                 break;
             }
@@ -222,6 +253,7 @@ static int act_learn(int argc, char **argv)
             size_t *tmp = malloc(n * sizeof *tmp);
             if (!tmp) {
                 free(keyed);
+                free(hold);
                 rc = SG_EXIT_RUNTIME;
                 break;
             }
@@ -231,6 +263,7 @@ static int act_learn(int argc, char **argv)
             if (!sel) {
                 free(tmp);
                 free(keyed);
+                free(hold);
                 rc = SG_EXIT_RUNTIME;
                 break;
             }
@@ -249,10 +282,41 @@ static int act_learn(int argc, char **argv)
         o.quiet = quiet;
         o.name = g[k].key;
         o.threads = (int)jobs;
+        o.untimed = untimed;
         sg_tadam_model *m = NULL;
-        if (sg_tadam_learn(set, g[k].idx, n, &o, &m, &err) != SG_OK) {
+        if (n == 0 || sg_tadam_learn(set, g[k].idx, n, &o, &m, &err) != SG_OK) {
+            if (n == 0) sg_error_set(&err, SG_ERR_EMPTY, "no training sequences left");
             sg_error_prefix(&err, "%s: learning %s: ", in, g[k].key);
             rc = sg_cli_error(CMD, &err);
+            free(hold);
+            break;
+        }
+        /* held-out code lengths: TADAM timed and symbols-only, and the bigram baseline */
+        double hb[3] = {0, 0, 0}, hev = 0;
+        if (nhold) {
+            sg_tadam_bigram *bg = NULL;
+            if (sg_tadam_bigram_learn(set, g[k].idx, n, &bg, &err) != SG_OK) {
+                rc = sg_cli_error(CMD, &err);
+                free(hold);
+                sg_tadam_model_destroy(m);
+                break;
+            }
+            for (size_t i = 0; i < nhold && rc == SG_EXIT_OK; i++) {
+                const sg_seq *s = sg_seq_set_get(set, hold[i]);
+                sg_tadam_score a, b;
+                if (sg_tadam_score_seq_ex(m, set, s, 0, &a, &err) != SG_OK ||
+                    sg_tadam_score_seq_ex(m, set, s, SG_TADAM_SCORE_UNTIMED, &b, &err) != SG_OK)
+                    rc = sg_cli_error(CMD, &err);
+                hb[0] += a.bits;
+                hb[1] += b.bits;
+                hb[2] += sg_tadam_bigram_score(bg, set, s);
+                hev += (double)s->n + 1;
+            }
+            sg_tadam_bigram_destroy(bg);
+        }
+        free(hold);
+        if (rc != SG_EXIT_OK) {
+            sg_tadam_model_destroy(m);
             break;
         }
         sg_tadam_model_set_source(m, in, NULL);
@@ -267,14 +331,24 @@ static int act_learn(int argc, char **argv)
         sg_tadam_model_info(m, &info);
         char fn[128];
         snprintf(fn, sizeof fn, "%s.json", g[k].key);
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:I}", "name", g[k].key, "file", fn, "proto",
-                                             info.proto ? json_integer(info.proto) : json_null(), "service_port",
-                                             info.service_port >= 0 ? json_integer(info.service_port) : json_null(),
-                                             "states", (json_int_t)info.n_states, "edges", (json_int_t)info.n_edges,
-                                             "sequences", (json_int_t)n));
-        if (!quiet)
-            fprintf(stderr, "secgen automata: %s: %zu sequences -> %zu states, %zu edges, %.1f bits\n", g[k].key, n,
+        json_t *ent = json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:I}", "name", g[k].key, "file", fn, "proto",
+                                info.proto ? json_integer(info.proto) : json_null(), "service_port",
+                                info.service_port >= 0 ? json_integer(info.service_port) : json_null(), "states",
+                                (json_int_t)info.n_states, "edges", (json_int_t)info.n_edges, "sequences",
+                                (json_int_t)n);
+        if (nhold)
+            json_object_set_new(ent, "holdout", json_pack("{s:I,s:f,s:f,s:f}", "sequences", (json_int_t)nhold,
+                                                          "bits_per_event", hb[0] / hev, "untimed_bits_per_event",
+                                                          hb[1] / hev, "bigram_bits_per_event", hb[2] / hev));
+        json_array_append_new(arr, ent);
+        if (!quiet) {
+            fprintf(stderr, "secgen automata: %s: %zu sequences -> %zu states, %zu edges, %.1f bits", g[k].key, n,
                     info.n_states, info.n_edges, info.cost_model + info.cost_data);
+            if (nhold)
+                fprintf(stderr, "; held-out %zu: %.3f bits/event (symbols only %.3f, bigram %.3f)", nhold, hb[0] / hev,
+                        hb[1] / hev, hb[2] / hev);
+            fputc('\n', stderr);
+        }
         sg_tadam_model_destroy(m);
         learned++;
     }
@@ -325,9 +399,11 @@ static sg_status load_models(const char *path, sg_tadam_format fmt, sg_tadam_set
 static int act_score(int argc, char **argv)
 {
     const char *out = NULL;
+    unsigned flags = 0;
     sg_tadam_format fmt = SG_TADAM_FMT_AUTO;
     static const struct option lo[] = {{"output", required_argument, 0, 'o'},
                                        {"format", required_argument, 0, 'f'},
+                                       {"untimed", no_argument, 0, 'U'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
     int c;
@@ -338,6 +414,7 @@ static int act_score(int argc, char **argv)
         case 'f':
             if (sg_tadam_format_parse(optarg, &fmt)) return sg_cli_usage_error(CMD, "--format expects auto, secgen or fosr");
             break;
+        case 'U': flags |= SG_TADAM_SCORE_UNTIMED; break;
         case 'h': usage(stdout); return SG_EXIT_OK;
         default: return sg_cli_usage_error(CMD, "invalid option for 'score'");
         }
@@ -371,7 +448,7 @@ static int act_score(int argc, char **argv)
             continue;
         }
         sg_tadam_score sc;
-        if (sg_tadam_score_seq(m, set, s, &sc, &err) != SG_OK) {
+        if (sg_tadam_score_seq_ex(m, set, s, flags, &sc, &err) != SG_OK) {
             rc = sg_cli_error(CMD, &err);
             break;
         }
@@ -617,12 +694,13 @@ static int act_evaluate(int argc, char **argv)
     double train_frac = 0.5, noise = 0;
     uint64_t seed = 1;
     long long jobs = 0, max_train = 0, max_iters = 200;
-    int no_noise = 0, quiet = 0, bigram = 0;
+    int no_noise = 0, quiet = 0, bigram = 0, untimed = 0;
     const char *model_out = NULL, *scores_out = NULL;
     static const struct option lo[] = {{"train-frac", required_argument, 0, 'T'},
                                        {"seed", required_argument, 0, 's'},
                                        {"noise", required_argument, 0, 'n'},
                                        {"no-noise-model", no_argument, 0, 'Z'},
+                                       {"untimed", no_argument, 0, 'U'},
                                        {"baseline", required_argument, 0, 'b'},
                                        {"max-train", required_argument, 0, 'M'},
                                        {"max-iters", required_argument, 0, 'I'},
@@ -653,6 +731,7 @@ static int act_evaluate(int argc, char **argv)
             if (sg_cli_parse_u64(CMD, "-s", optarg, &seed)) return SG_EXIT_USAGE;
             break;
         case 'Z': no_noise = 1; break;
+        case 'U': untimed = 1; break;
         case 'b':
             if (strcmp(optarg, "bigram")) return sg_cli_usage_error(CMD, "--baseline expects bigram");
             bigram = 1;
@@ -684,11 +763,12 @@ static int act_evaluate(int argc, char **argv)
     int8_t *lab = malloc(n);
     size_t *tr = malloc(n * sizeof *tr), ntr = 0, nlab = 0;
     double *s_t = malloc(n * sizeof *s_t), *s_tn = malloc(n * sizeof *s_tn), *s_b = malloc(n * sizeof *s_b);
+    double *s_u = malloc(n * sizeof *s_u), *s_un = malloc(n * sizeof *s_un);
     int rc = SG_EXIT_OK;
     sg_tadam_model *m = NULL;
     sg_tadam_bigram *bg = NULL;
     sg_seq_set *noisy = NULL;
-    if (!is_train || !lab || !tr || !s_t || !s_tn || !s_b) {
+    if (!is_train || !lab || !tr || !s_t || !s_tn || !s_b || !s_u || !s_un) {
         sg_error_set(&err, SG_ERR_NOMEM, "out of memory");
         rc = sg_cli_error(CMD, &err);
         goto done;
@@ -728,6 +808,7 @@ static int act_evaluate(int argc, char **argv)
     o.threads = (int)jobs;
     o.quiet = quiet;
     o.max_iters = (unsigned)max_iters;
+    o.untimed = untimed;
     double t0 = now_s();
     if (sg_tadam_learn(train_set, tr, ntr, &o, &m, &err) != SG_OK) {
         rc = sg_cli_error(CMD, &err);
@@ -756,10 +837,18 @@ static int act_evaluate(int argc, char **argv)
         }
         s_t[i] = sc.bits;
         s_tn[i] = sc.bits_per_event;
+        if (sg_tadam_score_seq_ex(m, set, sg_seq_set_get(set, i), SG_TADAM_SCORE_UNTIMED, &sc, &err) != SG_OK) {
+            rc = sg_cli_error(CMD, &err);
+            goto done;
+        }
+        s_u[i] = sc.bits;
+        s_un[i] = sc.bits_per_event;
     }
     printf("scoring: %.2f s for %zu sequences\n", now_s() - t1, n);
     report("tadam bits", s_t, lab, is_train, n);
     report("tadam bits/event", s_tn, lab, is_train, n);
+    report("tadam untimed bits", s_u, lab, is_train, n);
+    report("tadam untimed bits/event", s_un, lab, is_train, n);
     if (bigram) {
         if (sg_tadam_bigram_learn(train_set, tr, ntr, &bg, &err) != SG_OK) {
             rc = sg_cli_error(CMD, &err);
@@ -777,10 +866,10 @@ static int act_evaluate(int argc, char **argv)
             goto done;
         }
         FILE *fp = sg_outfile_fp(of);
-        fprintf(fp, "id,label,split,tadam_bits,tadam_bits_per_event\n");
+        fprintf(fp, "id,label,split,tadam_bits,tadam_bits_per_event,untimed_bits,untimed_bits_per_event\n");
         for (size_t i = 0; i < n; i++)
-            fprintf(fp, "%s,%d,%s,%.4f,%.5f\n", sg_seq_set_get(set, i)->id, lab[i], is_train[i] ? "train" : "test",
-                    s_t[i], s_tn[i]);
+            fprintf(fp, "%s,%d,%s,%.4f,%.5f,%.4f,%.5f\n", sg_seq_set_get(set, i)->id, lab[i],
+                    is_train[i] ? "train" : "test", s_t[i], s_tn[i], s_u[i], s_un[i]);
         if (sg_outfile_commit(of, &err) != SG_OK) rc = sg_cli_error(CMD, &err);
     }
 done:
@@ -794,6 +883,8 @@ done:
     free(s_t);
     free(s_tn);
     free(s_b);
+    free(s_u);
+    free(s_un);
     return rc;
 }
 

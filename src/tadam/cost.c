@@ -88,6 +88,7 @@ static double cell_mass(double x, double mu, double var)
 {
     double s = sqrt(var) * M_SQRT2;
     double a = (x - 0.5 - mu) / s, b = (x + 0.5 - mu) / s;
+    if (x <= 0) return 0.5 * erfc(-b); /* the grid is non-negative: cell 0 takes the whole lower tail */
     double p;
     if (a > 0)
         p = 0.5 * (erfc(a) - erfc(b));
@@ -146,6 +147,7 @@ void tdm_vcache_reset(tdm_vcache *c, uint32_t ne)
 
 double tdm_view_value_bits(const tdm_view *v, uint32_t e, int32_t x0, int32_t x1)
 {
+    if (v->untimed) return 0;
     tdm_vcache *c = v->cache;
     if (!c || e >= c->cap_edges) return tdm_value_bits(&v->eg[e], x0, x1);
     uint64_t key = ((uint64_t)(uint32_t)x0 << 32 | (uint32_t)x1) + 1;
@@ -268,7 +270,8 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
     double *M = sc->M, *T = sc->T;
     const int del = v->dist != NULL && v->op_bits[TDM_OP_DEL] < TDM_INF;
     double *xb = sc->xbits;
-    for (size_t l = 0; l < L; l++) xb[l] = v->op_bits[TDM_OP_ADD] + tdm_explicit_bits(v->log2_sigma, x0[l], x1[l]);
+    for (size_t l = 0; l < L; l++)
+        xb[l] = v->op_bits[TDM_OP_ADD] + tdm_sym_bits(v, sym[l]) + (v->untimed ? 0 : tdm_LN(x0[l]) + tdm_LN(x1[l]));
     for (size_t i = 0; i < cells; i++) {
         M[i] = T[i] = TDM_INF;
         sc->bp_op[i] = -1;
@@ -370,6 +373,13 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
         /* closure: missing symbols inserted after this position */
         double *Mn = M + (l + 1) * nq;
         int32_t *bcl = sc->bp_close + (l + 1) * nq;
+        /* beam: cells far above the best of this level cannot be on an optimal repair in
+         * practice (each extra noise op costs several bits); pruning them bounds the closure work */
+        double lo = TDM_INF;
+        for (uint32_t s = 0; s < nq; s++)
+            if (Tn[s] < lo) lo = Tn[s];
+        for (uint32_t s = 0; s < nq; s++)
+            if (Tn[s] > lo + TDM_BEAM_BITS) Tn[s] = TDM_INF;
         for (uint32_t s = 0; s < nq; s++) {
             Mn[s] = Tn[s];
             bcl[s] = (int32_t)s;
@@ -453,7 +463,9 @@ double tdm_trace_cost(const tdm_view *v, const tdm_step *st, size_t ns, const in
             c += v->op_bits[TDM_OP_TR] + v->ebits[t->edge];
             if (sym[p] != (int32_t)TDM_END) c += tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]);
             break;
-        case TDM_OP_ADD: c += v->op_bits[TDM_OP_ADD] + tdm_explicit_bits(v->log2_sigma, x0[p], x1[p]); break;
+        case TDM_OP_ADD:
+            c += v->op_bits[TDM_OP_ADD] + tdm_sym_bits(v, sym[p]) + (v->untimed ? 0 : tdm_LN(x0[p]) + tdm_LN(x1[p]));
+            break;
         case TDM_OP_DUP: c += v->op_bits[TDM_OP_DUP] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]); break;
         case TDM_OP_SWAP:
             c += v->op_bits[TDM_OP_SWAP] + v->ebits[t->edge] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]);
@@ -464,4 +476,13 @@ double tdm_trace_cost(const tdm_view *v, const tdm_step *st, size_t ns, const in
         }
     }
     return c;
+}
+
+void tdm_unigram_bits(const double *counts, uint32_t n, double *bits, double *unk)
+{
+    double N = 0;
+    for (uint32_t i = 0; i < n; i++) N += counts[i] > 0 ? counts[i] : 0;
+    double den = N + 0.5 * (n + 1);
+    for (uint32_t i = 0; i < n; i++) bits[i] = -log2(((counts[i] > 0 ? counts[i] : 0) + 0.5) / den);
+    if (unk) *unk = -log2(0.5 / den);
 }

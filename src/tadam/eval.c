@@ -10,9 +10,11 @@
 /* ---- scoring ------------------------------------------------------------------------------- */
 
 static sg_status score_ids(const sg_tadam_model *m, size_t n, const int32_t *sym, const int64_t *iat,
-                           const int64_t *pay, int unknown, sg_tadam_score *out, sg_error *err)
+                           const int64_t *pay, int unknown, unsigned flags, sg_tadam_score *out, sg_error *err)
 {
     memset(out, 0, sizeof *out);
+    if (n > ((size_t)1 << 22) / (m->n_states + 1)) /* DP memory bound (~150 MB) */
+        return sg_error_set(err, SG_ERR_RANGE, "sequence of %zu events too long to score with %u states", n, m->n_states);
     int32_t *x0 = malloc((n + 1) * sizeof *x0), *x1 = malloc((n + 1) * sizeof *x1);
     int32_t *sy = malloc((n + 1) * sizeof *sy);
     if (!x0 || !x1 || !sy) {
@@ -30,13 +32,14 @@ static sg_status score_ids(const sg_tadam_model *m, size_t n, const int32_t *sym
     x0[n] = x1[n] = 0;
     tdm_view v;
     tdm_model_view(m, &v);
+    v.untimed = (flags & SG_TADAM_SCORE_UNTIMED) != 0;
     tdm_dp_scratch sc = {0};
     tdm_step *steps = NULL;
     size_t ns = 0;
     double c = tdm_repair(&v, sy, x0, x1, n + 1, &sc, &steps, &ns);
     out->unknown_symbols = unknown;
     double ex = 0;
-    for (size_t i = 0; i <= n; i++) ex += tdm_explicit_bits(v.log2_sigma, x0[i], x1[i]);
+    for (size_t i = 0; i <= n; i++) ex += tdm_sym_bits(&v, sy[i]) + (v.untimed ? 0 : tdm_LN(x0[i]) + tdm_LN(x1[i]));
     if (c <= ex) { /* the encoder sends the sequence verbatim when that is shorter */
         out->bits = c;
         for (size_t i = 0; i < ns; i++) out->n_repairs += steps[i].op != TDM_OP_TR;
@@ -65,13 +68,19 @@ sg_status sg_tadam_score_events(const sg_tadam_model *m, size_t n, const char *c
         sym[i] = (int32_t)id;
         unknown += id < 0;
     }
-    sg_status st = score_ids(m, n, sym, iat_us, payload, unknown, out, err);
+    sg_status st = score_ids(m, n, sym, iat_us, payload, unknown, 0, out, err);
     free(sym);
     return st;
 }
 
 sg_status sg_tadam_score_seq(const sg_tadam_model *m, const sg_seq_set *set, const sg_seq *s, sg_tadam_score *out,
                              sg_error *err)
+{
+    return sg_tadam_score_seq_ex(m, set, s, 0, out, err);
+}
+
+sg_status sg_tadam_score_seq_ex(const sg_tadam_model *m, const sg_seq_set *set, const sg_seq *s, unsigned flags,
+                                sg_tadam_score *out, sg_error *err)
 {
     int32_t *sym = malloc((s->n + 1) * sizeof *sym);
     if (!sym) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
@@ -83,7 +92,7 @@ sg_status sg_tadam_score_seq(const sg_tadam_model *m, const sg_seq_set *set, con
         sym[i] = (int32_t)id;
         unknown += id < 0;
     }
-    sg_status st = score_ids(m, s->n, sym, s->iat_us, s->payload, unknown, out, err);
+    sg_status st = score_ids(m, s->n, sym, s->iat_us, s->payload, unknown, flags, out, err);
     free(sym);
     return st;
 }

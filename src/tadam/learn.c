@@ -11,6 +11,9 @@
 
 #include "tadam/tadam_internal.h"
 
+/* candidates re-evaluated with the full EM after the one-iteration screening */
+#define TDM_RESCORE 8
+
 /* ---- training data ------------------------------------------------------------------------- */
 
 typedef struct tdm_dv {
@@ -37,6 +40,7 @@ typedef struct tdm_data {
     size_t *dv_off;   /* per group position: distinct values dv[dv_off[p] .. dv_off[p+1]) */
     tdm_dv *dv;
     double log2_sigma;
+    double *sym_bits, unk_bits; /* unigram code of the training symbols */
     size_t total_events;
 } tdm_data;
 
@@ -56,6 +60,7 @@ static void data_free(tdm_data *d)
     free(d->gmem);
     free(d->dv_off);
     free(d->dv);
+    free(d->sym_bits);
     memset(d, 0, sizeof *d);
 }
 
@@ -96,10 +101,11 @@ static sg_status data_build(tdm_data *d, const sg_seq_set *set, const size_t *id
     size_t tot = 0;
     for (size_t k = 0; k < n; k++) {
         const sg_seq *s = sg_seq_set_get(set, idx ? idx[k] : k);
+        size_t sn = s->n > TDM_MAX_WORD ? TDM_MAX_WORD : s->n; /* bounded DP memory */
         d->woff[k] = tot;
-        d->wlen[k] = (uint32_t)(s->n + 1);
-        tot += s->n + 1;
-        for (size_t i = 0; i < s->n; i++) {
+        d->wlen[k] = (uint32_t)(sn + 1);
+        tot += sn + 1;
+        for (size_t i = 0; i < sn; i++) {
             uint32_t id = s->sym[i];
             if (id < setsyms && map[id] < 0) {
                 const char *nm = sg_seq_set_symbol(set, id);
@@ -122,7 +128,8 @@ static sg_status data_build(tdm_data *d, const sg_seq_set *set, const size_t *id
     for (size_t k = 0; k < n; k++) {
         const sg_seq *s = sg_seq_set_get(set, idx ? idx[k] : k);
         size_t o = d->woff[k], len = 0;
-        for (size_t i = 0; i < s->n; i++) {
+        size_t sn = s->n > TDM_MAX_WORD ? TDM_MAX_WORD : s->n;
+        for (size_t i = 0; i < sn; i++) {
             int64_t m = s->sym[i] < setsyms ? map[s->sym[i]] : -1;
             if (m == (int64_t)TDM_END || m < 0) continue; /* "$" inside data: dropped, re-added below */
             d->sym[o + len] = (int32_t)m;
@@ -139,6 +146,19 @@ static sg_status data_build(tdm_data *d, const sg_seq_set *set, const size_t *id
     free(map);
     map = NULL;
     d->log2_sigma = log2((double)d->nsym);
+    {
+        double *cnt = calloc(d->nsym, sizeof *cnt);
+        d->sym_bits = malloc(d->nsym * sizeof *d->sym_bits);
+        if (!cnt || !d->sym_bits) {
+            free(cnt);
+            goto oom;
+        }
+        /* words may be shorter than allocated ("$" in the data dropped): count by word */
+        for (size_t k = 0; k < n; k++)
+            for (uint32_t p = 0; p < d->wlen[k]; p++) cnt[d->sym[d->woff[k] + p]] += 1;
+        tdm_unigram_bits(cnt, d->nsym, d->sym_bits, &d->unk_bits);
+        free(cnt);
+    }
 
     /* group identical symbol strings */
     size_t *ord = malloc((n ? n : 1) * sizeof *ord);
@@ -469,10 +489,23 @@ typedef struct tdm_eval_result {
     double pi[TDM_NOPS];
 } tdm_eval_result;
 
+/* Screening cache: the one-EM-iteration repair cost of every group left unmatched by the current
+ * automaton. Screening a candidate reuses these costs for groups that were already unmatched and
+ * runs the DP only for groups the candidate newly unmatches (deletions); the few best candidates
+ * are then evaluated exactly. */
+typedef struct tdm_gcache {
+    uint8_t *unm;        /* group unmatched in the current automaton */
+    double *cc, *uc;     /* corrected / uncorrected cost of its members */
+    uint32_t *nc, *nu;
+} tdm_gcache;
+
 typedef struct tdm_learn_ctx {
     const tdm_data *d;
     unsigned noise_ops;
     unsigned em_iters;
+    int untimed;
+    tdm_gcache *cache; /* fill (full evaluation of the current automaton) or use (screening) */
+    int use_cache;
 } tdm_learn_ctx;
 
 static void prior_pi(unsigned ops, double pi[TDM_NOPS])
@@ -486,7 +519,7 @@ static void prior_pi(unsigned ops, double pi[TDM_NOPS])
     pi[TDM_OP_TR] = 1.0 - 0.025 * k;
 }
 
-static double model_cost(const tdm_data *d, const taut *a, const tdm_eval_scratch *s, unsigned noise_ops)
+static double model_cost(const tdm_data *d, const taut *a, const tdm_eval_scratch *s, unsigned noise_ops, int untimed)
 {
     uint32_t nq_alive = 2, ne_alive = 0, nsrc = 0;
     uint8_t *st = calloc(a->nq, 2);
@@ -510,7 +543,7 @@ static double model_cost(const tdm_data *d, const taut *a, const tdm_eval_scratc
     for (uint32_t e = 0; e < a->ne; e++) {
         if (!(s->mvis[e] > 0)) continue;
         c += 2 * lq + ls;
-        if (a->sym[e] == TDM_END) continue;
+        if (a->sym[e] == TDM_END || untimed) continue;
         const tdm_gauss *g = &s->eg[e];
         c += tdm_LN(lround(g->mu[0])) + tdm_LN(lround(g->mu[1])) + tdm_LN(lround(g->cov[0] / 0.1)) +
              tdm_LN(lround(g->cov[2] / 0.1)) + tdm_LN(lround(g->cov[1] / 0.1));
@@ -520,7 +553,7 @@ static double model_cost(const tdm_data *d, const taut *a, const tdm_eval_scratc
 
 /* Fill ebits/eg/in-CSR of the current stats; returns usable edge count */
 static void prepare_view(const tdm_data *d, const taut *a, tdm_eval_scratch *s, const double pi[TDM_NOPS],
-                         unsigned noise_ops, tdm_view *v)
+                         unsigned noise_ops, int untimed, tdm_view *v)
 {
     for (uint32_t q = 0; q < a->nq; q++) s->outsum[q] = 0;
     for (uint32_t e = 0; e < a->ne; e++)
@@ -563,8 +596,11 @@ static void prepare_view(const tdm_data *d, const taut *a, tdm_eval_scratch *s, 
     v->in_idx = s->in_idx;
     for (int o = 0; o < TDM_NOPS; o++) v->op_bits[o] = pi[o] > 0 ? -log2(pi[o]) : TDM_INF;
     v->log2_sigma = d->log2_sigma;
+    v->sym_bits = d->sym_bits;
+    v->unk_bits = d->unk_bits;
     tdm_vcache_reset(&s->vc, a->ne);
     v->cache = &s->vc;
+    v->untimed = untimed;
     if (noise_ops & SG_TADAM_NOISE_DEL) {
         tdm_closure(v, s->dist, s->next_edge);
         v->dist = s->dist;
@@ -572,11 +608,13 @@ static void prepare_view(const tdm_data *d, const taut *a, tdm_eval_scratch *s, 
     }
 }
 
-static double word_explicit(const tdm_data *d, size_t w)
+static double word_explicit(const tdm_data *d, size_t w, int untimed)
 {
     double c = 0;
-    for (uint32_t p = 0; p < d->wlen[w]; p++)
-        c += tdm_explicit_bits(d->log2_sigma, d->x0[d->woff[w] + p], d->x1[d->woff[w] + p]);
+    for (uint32_t p = 0; p < d->wlen[w]; p++) {
+        size_t i = d->woff[w] + p;
+        c += d->sym_bits[d->sym[i]] + (untimed ? 0 : tdm_LN(d->x0[i]) + tdm_LN(d->x1[i]));
+    }
     return c;
 }
 
@@ -639,7 +677,7 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
     unsigned iters = ctx->em_iters ? ctx->em_iters : 1;
     tdm_view v;
     for (unsigned it = 0; it < iters; it++) {
-        prepare_view(d, a, s, pi, ctx->noise_ops, &v);
+        prepare_view(d, a, s, pi, ctx->noise_ops, ctx->untimed, &v);
         /* matched words: from edge statistics */
         double mc = V * v.op_bits[TDM_OP_TR];
         if (!(v.op_bits[TDM_OP_TR] < TDM_INF)) mc = 0;
@@ -652,6 +690,7 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
                 mc += mult * s->ebits[e];
                 if (sy[p] == (int32_t)TDM_END) continue;
                 size_t pp = d->goff[g] + p;
+                if (ctx->untimed) continue;
                 for (size_t k = d->dv_off[pp]; k < d->dv_off[pp + 1]; k++)
                     mc += d->dv[k].cnt * tdm_view_value_bits(&v, (uint32_t)e, d->dv[k].x0, d->dv[k].x1);
             }
@@ -667,6 +706,15 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
         }
         for (size_t g = 0; g < d->ng && n_unm_words; g++) {
             if (s->gok[g]) continue;
+            if (ctx->use_cache && ctx->cache->unm[g]) {
+                cc += ctx->cache->cc[g];
+                uc += ctx->cache->uc[g];
+                nc += ctx->cache->nc[g];
+                nu += ctx->cache->nu[g];
+                continue;
+            }
+            double cc0 = cc, uc0 = uc;
+            size_t nc0 = nc, nu0 = nu;
             /* one DP per distinct symbol string (on its first member); every member is priced on
              * that repair path with its own values */
             size_t w0 = d->gword[g], o0 = d->woff[w0];
@@ -676,12 +724,12 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
             for (size_t m = d->gmem_off[g]; m < d->gmem_off[g + 1]; m++) {
                 size_t w = d->gmem[m], o = d->woff[w];
                 if (!(c0 < TDM_INF)) {
-                    uc += word_explicit(d, w);
+                    uc += word_explicit(d, w, ctx->untimed);
                     nu++;
                     continue;
                 }
                 double c = w == w0 ? c0 : tdm_trace_cost(&v, steps, ns, d->sym + o, d->x0 + o, d->x1 + o);
-                double ce = word_explicit(d, w);
+                double ce = word_explicit(d, w, ctx->untimed);
                 if (!(c <= ce)) { /* the encoder sends the word verbatim when that is shorter */
                     uc += ce;
                     nu++;
@@ -698,7 +746,15 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
                         stats_add(&s->nxst[t->edge], d->x0[o + (size_t)t->pos], d->x1[o + (size_t)t->pos], 1);
                 }
             }
+            if (ctx->cache && !ctx->use_cache && it == 0) {
+                ctx->cache->cc[g] = cc - cc0;
+                ctx->cache->uc[g] = uc - uc0;
+                ctx->cache->nc[g] = (uint32_t)(nc - nc0);
+                ctx->cache->nu[g] = (uint32_t)(nu - nu0);
+            }
         }
+        if (ctx->cache && !ctx->use_cache && it == 0)
+            for (size_t g = 0; g < d->ng; g++) ctx->cache->unm[g] = !s->gok[g];
         double N = (double)d->nw, ok = (double)(n_matched + nc);
         double status = N > 0 ? xlog2x(ok, ok / N) + xlog2x((double)nu, (double)nu / N) : 0;
         double data = mc + cc + uc + status;
@@ -733,8 +789,8 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
          * compute its cost; the model cost only depends on the gaussians and edge liveness, and
          * the liveness does not change. Recompute the view with the best pi for consistency. */
     }
-    prepare_view(d, a, s, best_pi, 0, &v);
-    double mcost = model_cost(d, a, s, ctx->noise_ops);
+    prepare_view(d, a, s, best_pi, 0, ctx->untimed, &v);
+    double mcost = model_cost(d, a, s, ctx->noise_ops, ctx->untimed);
     if (res) {
         br.model = mcost;
         br.data = best;
@@ -884,7 +940,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
     const tdm_data *d = ctx->d;
     /* one more evaluation pass to collect the repair traces under the best parameters */
     tdm_view v;
-    prepare_view(d, a, s, r->pi, ctx->noise_ops, &v);
+    prepare_view(d, a, s, r->pi, ctx->noise_ops, ctx->untimed, &v);
     double *vis = calloc(a->ne ? a->ne : 1, sizeof *vis);
     uint64_t *count = calloc(a->ne ? a->ne : 1, sizeof *count);
     uint32_t *lastw = malloc((a->ne ? a->ne : 1) * sizeof *lastw);
@@ -915,7 +971,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
             tdm_step *steps;
             size_t ns;
             double c = tdm_repair(&v, d->sym + o, d->x0 + o, d->x1 + o, d->wlen[w], &s->dp, &steps, &ns);
-            if (!(c <= word_explicit(d, w))) continue;
+            if (!(c <= word_explicit(d, w, ctx->untimed))) continue;
             for (size_t i = 0; i < ns; i++) {
                 const tdm_step *t = &steps[i];
                 if (t->edge < 0 || t->op == TDM_OP_DUP) continue;
@@ -932,7 +988,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
             }
         }
     }
-    qsort(pays.data, pays.len, sizeof(pe), cmp_pe);
+    if (pays.len) qsort(pays.data, pays.len, sizeof(pe), cmp_pe);
     /* alphabet */
     m->n_sym = d->nsym;
     m->sym = calloc(d->nsym, sizeof *m->sym);
@@ -1040,6 +1096,15 @@ done:
     return rc;
 }
 
+static const double *g_sort_costs; /* qsort context (single-threaded section) */
+static int cmp_cost_idx(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    double x = g_sort_costs[i], y = g_sort_costs[j];
+    if (x != y) return x < y ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
 /* ---- public entry point ------------------------------------------------------------------- */
 
 void sg_tadam_learn_opts_init(sg_tadam_learn_opts *o)
@@ -1074,22 +1139,46 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     tdm_data d;
     sg_status st = data_build(&d, set, idx, n, err);
     if (st != SG_OK) return st;
+    if (d.nsym > TDM_MAX_SYMBOLS) {
+        size_t ns = d.nsym;
+        data_free(&d);
+        return sg_error_set(err, SG_ERR_RANGE,
+                            "%zu distinct symbols: more than %d for one automaton (group the data, e.g. --by port)",
+                            ns - 1, TDM_MAX_SYMBOLS);
+    }
     if (d.total_events > (size_t)INT32_MAX / 4) {
         data_free(&d);
         return sg_error_set(err, SG_ERR_RANGE, "too many events (%zu)", d.total_events);
     }
-    tdm_learn_ctx ctx = {&d, o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3};
+    tdm_learn_ctx ctx = {&d, o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3, o->untimed, NULL, 0};
+    tdm_gcache gc = {0};
+    gc.unm = calloc(d.ng + 1, 1);
+    gc.cc = calloc(d.ng + 1, sizeof *gc.cc);
+    gc.uc = calloc(d.ng + 1, sizeof *gc.uc);
+    gc.nc = calloc(d.ng + 1, sizeof *gc.nc);
+    gc.nu = calloc(d.ng + 1, sizeof *gc.nu);
+    tdm_learn_ctx fill = ctx; /* full evaluation of the chosen automaton, filling the cache */
+    fill.cache = &gc;
+    tdm_learn_ctx screen = ctx;
+    screen.em_iters = 1;
+    screen.cache = &gc;
+    screen.use_cache = 1;
     int nthreads = o->threads > 0 ? o->threads : sg_threads_get();
     if (nthreads < 1) nthreads = 1;
     tdm_eval_scratch *sc = calloc((size_t)nthreads, sizeof *sc);
     taut cur = {0};
-    if (!sc || init_state_symbol(&d, &cur) != 0) {
+    if (!sc || !gc.unm || !gc.cc || !gc.uc || !gc.nc || !gc.nu || init_state_symbol(&d, &cur) != 0) {
         free(sc);
+        free(gc.unm);
+        free(gc.cc);
+        free(gc.uc);
+        free(gc.nc);
+        free(gc.nu);
         data_free(&d);
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     }
     tdm_eval_result cres;
-    double cost = evaluate(&ctx, &cur, &sc[0], &cres);
+    double cost = evaluate(&fill, &cur, &sc[0], &cres);
     unsigned it = 0;
     unsigned max_iters = o->max_iters ? o->max_iters : 200;
     sg_progress *prog = o->quiet ? NULL : sg_progress_create("tadam search", max_iters);
@@ -1118,12 +1207,44 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
                 costs[i] = TDM_INF;
                 continue;
             }
-            costs[i] = evaluate(&ctx, &cand_a, &sc[tid], NULL);
+            costs[i] = evaluate(&screen, &cand_a, &sc[tid], NULL);
+            taut_free(&cand_a);
+        }
+        /* stage 2: the TDM_RESCORE best screened candidates (one EM iteration, prior noise
+         * probabilities) get the full hard-EM evaluation; the choice is the lowest full cost, ties
+         * by candidate index, so it does not depend on the thread count */
+        size_t *ord = malloc(nc * sizeof *ord);
+        if (!ord) {
+            free(costs);
+            free(cands);
+            failed = 1;
+            break;
+        }
+        for (size_t i = 0; i < nc; i++) ord[i] = i;
+        g_sort_costs = costs;
+        qsort(ord, nc, sizeof *ord, cmp_cost_idx);
+        size_t nre = nc < TDM_RESCORE ? nc : TDM_RESCORE;
+        double full[TDM_RESCORE];
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+        for (size_t r = 0; r < nre; r++) {
+            int tid = 0;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+#endif
+            taut cand_a = {0};
+            full[r] = TDM_INF;
+            if (!(costs[ord[r]] < TDM_INF) || apply_cand(&cur, &cands[ord[r]], &cand_a) != 0) continue;
+            full[r] = evaluate(&ctx, &cand_a, &sc[tid], NULL);
             taut_free(&cand_a);
         }
         size_t bi = SIZE_MAX;
-        for (size_t i = 0; i < nc; i++)
-            if (costs[i] < cost - 1e-9 && (bi == SIZE_MAX || costs[i] < costs[bi])) bi = i;
+        double bcost = TDM_INF;
+        for (size_t r = 0; r < nre; r++)
+            if (full[r] < cost - 1e-6 && (full[r] < bcost || (full[r] == bcost && ord[r] < bi))) {
+                bcost = full[r];
+                bi = ord[r];
+            }
+        free(ord);
         if (bi == SIZE_MAX) {
             free(costs);
             free(cands);
@@ -1132,14 +1253,22 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         taut next = {0}, packed = {0};
         if (apply_cand(&cur, &cands[bi], &next) != 0) failed = 1;
         free(costs);
-        free(cands);
-        if (failed) break;
-        cost = evaluate(&ctx, &next, &sc[0], &cres);
+        if (failed) {
+            free(cands);
+            break;
+        }
+        cost = evaluate(&fill, &next, &sc[0], &cres);
+        if (getenv("SG_TADAM_TRACE"))
+            fprintf(stderr, "it %u: op %d (%u,%u) of %zu cands -> cost %.1f (model %.1f) nq %u ne %u matched %zu corr %zu unc %zu t=%.1f\n",
+                    it, cands[bi].type, cands[bi].a, cands[bi].b, nc, cost, cres.model, next.nq, next.ne, cres.n_matched,
+                    cres.n_corrected, cres.n_uncorrected, now_s() - t0);
         if (compact(&next, &sc[0], &packed) != 0) {
             taut_free(&next);
+            free(cands);
             failed = 1;
             break;
         }
+        free(cands);
         taut_free(&next);
         taut_free(&cur);
         cur = packed;
@@ -1149,6 +1278,11 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     if (failed) {
         for (int t = 0; t < nthreads; t++) scratch_free(&sc[t]);
         free(sc);
+        free(gc.unm);
+        free(gc.cc);
+        free(gc.uc);
+        free(gc.nc);
+        free(gc.nu);
         taut_free(&cur);
         data_free(&d);
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory during the search");
@@ -1172,6 +1306,11 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     free(sc);
     taut_free(&cur);
     data_free(&d);
+    free(gc.unm);
+    free(gc.cc);
+    free(gc.uc);
+    free(gc.nc);
+    free(gc.nu);
     if (st != SG_OK) {
         sg_tadam_model_destroy(m);
         return st;

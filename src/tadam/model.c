@@ -47,6 +47,7 @@ void sg_tadam_model_destroy(sg_tadam_model *m)
     free(m->v_sym);
     free(m->v_g);
     free(m->v_bits);
+    free(m->sym_bits);
     free(m);
 }
 
@@ -194,6 +195,16 @@ sg_status tdm_model_index(sg_tadam_model *m, sg_error *err)
     m->v_bits = malloc(ne1 * sizeof *m->v_bits);
     if (!m->v_src || !m->v_dst || !m->v_sym || !m->v_g || !m->v_bits)
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    free(m->sym_bits);
+    m->sym_bits = malloc(m->n_sym * sizeof *m->sym_bits);
+    double *cnt = calloc(m->n_sym, sizeof *cnt);
+    if (!m->sym_bits || !cnt) {
+        free(cnt);
+        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    }
+    for (uint32_t e = 0; e < m->n_edges; e++) cnt[m->edges[e].sym] += m->edges[e].visits > 0 ? m->edges[e].visits : 0;
+    tdm_unigram_bits(cnt, m->n_sym, m->sym_bits, &m->unk_bits);
+    free(cnt);
     for (uint32_t e = 0; e < m->n_edges; e++) {
         m->v_src[e] = m->edges[e].src;
         m->v_dst[e] = m->edges[e].dst;
@@ -233,6 +244,8 @@ void tdm_model_view(const sg_tadam_model *m, tdm_view *v)
     for (int o = 0; o < TDM_NOPS; o++) v->op_bits[o] = m->pi[o] > 0 ? -log2(m->pi[o]) : TDM_INF;
     /* unknown symbols at scoring time are sent among |Σ|+1 possibilities */
     v->log2_sigma = log2((double)m->n_sym + 1.0);
+    v->sym_bits = m->sym_bits;
+    v->unk_bits = m->unk_bits;
 }
 
 /* ---- names ------------------------------------------------------------------------------- */
@@ -247,26 +260,38 @@ int sg_tadam_format_parse(const char *s, sg_tadam_format *out)
     return 0;
 }
 
+/* proto 0 = TCP and UDP */
 static const struct {
+    uint8_t proto;
     int port;
     const char *name;
-} services[] = {{20, "ftp-data"}, {21, "ftp"},     {22, "ssh"},      {23, "telnet"},  {25, "smtp"},
-                {53, "dns"},      {67, "dhcp"},    {68, "dhcp"},     {80, "http"},    {110, "pop3"},
-                {123, "ntp"},     {137, "netbios-ns"}, {138, "netbios-dgm"}, {139, "netbios-ssn"},
-                {143, "imap"},    {161, "snmp"},   {389, "ldap"},    {443, "https"},  {445, "smb"},
-                {465, "smtps"},   {587, "submission"}, {993, "imaps"}, {995, "pop3s"}, {1883, "mqtt"},
-                {3306, "mysql"},  {3389, "rdp"},   {5353, "mdns"},   {5355, "llmnr"}, {8080, "http-alt"},
-                {8443, "https-alt"}};
+} services[] = {{6, 20, "ftp-data"},    {6, 21, "ftp"},         {6, 22, "ssh"},          {6, 23, "telnet"},
+                {6, 25, "smtp"},        {0, 53, "dns"},         {17, 67, "dhcp"},        {17, 68, "dhcp"},
+                {6, 80, "http"},        {6, 110, "pop3"},       {17, 123, "ntp"},        {17, 137, "netbios-ns"},
+                {17, 138, "netbios-dgm"}, {6, 139, "netbios-ssn"}, {6, 143, "imap"},     {17, 161, "snmp"},
+                {0, 389, "ldap"},       {17, 427, "svrloc"},    {6, 443, "https"},       {17, 443, "quic"},
+                {6, 445, "smb"},        {6, 465, "smtps"},      {17, 500, "isakmp"},     {6, 587, "submission"},
+                {6, 993, "imaps"},      {6, 995, "pop3s"},      {6, 1883, "mqtt"},       {17, 1900, "ssdp"},
+                {6, 3306, "mysql"},     {6, 3389, "rdp"},       {17, 3478, "stun"},      {6, 5222, "xmpp"},
+                {17, 5353, "mdns"},     {17, 5355, "llmnr"},    {6, 8080, "http-alt"},   {6, 8443, "https-alt"}};
 
 const char *sg_tadam_service_name(uint8_t proto, int32_t port, char *buf, size_t bufsz)
 {
-    if (port < 0 || proto == 0) {
+    if (proto == 0) {
         snprintf(buf, bufsz, "all");
+        return buf;
+    }
+    if (port < 0) { /* ICMP and other port-less protocols: one automaton per protocol */
+        const char *p = proto == SG_PROTO_ICMP ? "icmp" : proto == SG_PROTO_ICMPV6 ? "icmpv6" : proto == SG_PROTO_TCP ? "tcp" : proto == SG_PROTO_UDP ? "udp" : NULL;
+        if (p)
+            snprintf(buf, bufsz, "%s", p);
+        else
+            snprintf(buf, bufsz, "proto%u", proto);
         return buf;
     }
     if (proto == SG_PROTO_TCP || proto == SG_PROTO_UDP)
         for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
-            if (services[i].port == port) {
+            if (services[i].port == port && (services[i].proto == 0 || services[i].proto == proto)) {
                 snprintf(buf, bufsz, "%s", services[i].name);
                 return buf;
             }
@@ -284,15 +309,6 @@ static const char *op_names[TDM_NOPS] = {"tr", "add", "dup", "swap", "del"};
 
 static json_t *jreal(double x) { return json_real(isfinite(x) ? x : 0.0); }
 
-static char *now_iso(void)
-{
-    char buf[40];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return strdup(buf);
-}
 
 static json_t *to_secgen(const sg_tadam_model *m)
 {
@@ -365,11 +381,9 @@ static json_t *to_secgen(const sg_tadam_model *m)
     json_object_set_new(tr, "corrected", json_integer((json_int_t)m->n_corrected));
     json_object_set_new(tr, "uncorrected", json_integer((json_int_t)m->n_uncorrected));
     json_object_set_new(tr, "iterations", json_integer(m->iterations));
-    json_object_set_new(tr, "seconds", jreal(m->learn_seconds));
     json_object_set_new(tr, "init", json_string("state-symbol"));
     json_object_set_new(tr, "search", json_string("steepest descent: merge, split-state, delete-edge"));
     if (m->source) json_object_set_new(tr, "source", json_string(m->source));
-    if (m->created) json_object_set_new(tr, "created", json_string(m->created));
     if (m->imported_from) json_object_set_new(tr, "imported_from", json_string(m->imported_from));
     json_object_set_new(r, "training", tr);
     return r;
@@ -504,7 +518,7 @@ static json_t *to_fosr(const sg_tadam_model *m)
     json_object_set_new(md, "select_dst_ports", m->port >= 0 ? json_pack("[i]", m->port) : json_array());
     json_object_set_new(md, "ignore_dst_ports", json_array());
     json_object_set_new(md, "input_file", json_string(m->source ? m->source : ""));
-    json_object_set_new(md, "creation_time", json_string(m->created ? m->created : ""));
+    json_object_set_new(md, "creation_time", json_string(m->created && m->imported_from ? m->created : ""));
     json_object_set_new(md, "automaton_name", json_string(m->name ? m->name : "all"));
     json_object_set_new(md, "iat_unit", json_string("ns"));
     json_object_set_new(md, "exported_by", json_string("secgen"));
@@ -752,7 +766,7 @@ static sg_status load_secgen(const char *name, json_t *r, sg_tadam_model *m, sg_
             }
             for (size_t i = 0; i < n && st == SG_OK; i++) {
                 json_t *p = json_array_get(h, i);
-                int64_t pv, pc;
+                int64_t pv = 0, pc = 1;
                 if (json_array_size(p) != 2 || jint(json_array_get(p, 0), 0, 1 << 30, &pv) ||
                     jint(json_array_get(p, 1), 1, INT64_MAX, &pc))
                     st = sg_error_set(err, SG_ERR_PARSE, "%s: edge %u: payload_hist[%zu] must be [size, count>0]", name,
@@ -1128,13 +1142,11 @@ sg_status sg_tadam_model_save(const sg_tadam_model *m, const char *path, sg_tada
 
 sg_status sg_tadam_model_set_source(sg_tadam_model *m, const char *source, sg_error *err)
 {
-    free(m->created);
-    m->created = now_iso();
     if (source) {
         free(m->source);
         m->source = strdup(source);
     }
-    if (!m->created || (source && !m->source)) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    if (source && !m->source) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     return SG_OK;
 }
 
@@ -1173,15 +1185,16 @@ sg_status sg_tadam_model_print(const sg_tadam_model *m, FILE *fp)
                 m->cost_model + m->cost_data, m->cost_model, m->cost_data, m->cost_matched, m->cost_corrected,
                 m->cost_uncorrected, m->cost_status);
     if (m->n_train)
-        fprintf(fp, "  training: %zu sequences, %zu events (%zu matched, %zu repaired, %zu unrepairable), %u iterations, %.2f s\n",
-                m->n_train, m->n_train_events, m->n_matched, m->n_corrected, m->n_uncorrected, m->iterations,
-                m->learn_seconds);
+        fprintf(fp, "  training: %zu sequences, %zu events (%zu matched, %zu repaired, %zu sent verbatim), %u iterations\n",
+                m->n_train, m->n_train_events, m->n_matched, m->n_corrected, m->n_uncorrected, m->iterations);
     for (uint32_t q = 0; q < m->n_states; q++) {
         if (m->out_off[q] == m->out_off[q + 1]) continue;
         fprintf(fp, "  state %u%s:\n", q, q == m->initial ? " (initial)" : "");
         for (uint32_t k = m->out_off[q]; k < m->out_off[q + 1]; k++) {
             const tdm_edge *E = &m->edges[m->out_idx[k]];
-            fprintf(fp, "    --%-12s--> %-4u p=%.3f", m->sym[E->sym].name, E->dst, E->p);
+            char q[80];
+            snprintf(q, sizeof q, "\"%s\"", m->sym[E->sym].name);
+            fprintf(fp, "    %-14s -> %-4u p=%.3f", q, E->dst, E->p);
             if (E->sym != TDM_END)
                 fprintf(fp, "  iat~%.0fus (x%.1f)  payload~%.0fB", tdm_ungrid(E->g.mu[0], m->scale_iat),
                         exp2(sqrt(E->g.cov[0]) / m->scale_iat), tdm_ungrid(E->g.mu[1], m->scale_payload));

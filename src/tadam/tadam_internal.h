@@ -19,6 +19,12 @@
 /* payload histogram entries kept per edge (most frequent sizes) */
 #define TDM_HIST_MAX 64
 
+/* learning: words longer than this are truncated (DP memory is O(length x states)) */
+#define TDM_MAX_WORD 4096
+#define TDM_MAX_SYMBOLS 2000
+/* DP beam width in bits (see tdm_repair) */
+#define TDM_BEAM_BITS 48.0
+
 enum { TDM_OP_TR = 0, TDM_OP_ADD, TDM_OP_DUP, TDM_OP_SWAP, TDM_OP_DEL, TDM_NOPS };
 
 typedef struct tdm_gauss {
@@ -84,6 +90,7 @@ struct sg_tadam_model {
     uint32_t *v_src, *v_dst, *v_sym;
     tdm_gauss *v_g;
     double *v_bits;
+    double *sym_bits, unk_bits; /* unigram code of the alphabet (from edge visits) */
     double *dist;       /* deletion closure, [n_states^2] */
     int32_t *next_edge;
 };
@@ -117,11 +124,24 @@ typedef struct tdm_view {
     const tdm_gauss *eg;       /* per edge */
     const uint32_t *in_off, *in_idx;
     double op_bits[TDM_NOPS];  /* -log2 pi; TDM_INF when disabled */
-    double log2_sigma;         /* alphabet size code for sent symbols */
+    double log2_sigma;         /* alphabet size code for sent symbols (when sym_bits is NULL) */
+    const double *sym_bits;    /* code length of a symbol sent verbatim (add op, explicit words):
+                                  smoothed unigram code; unk_bits for symbols outside the alphabet */
+    double unk_bits;
     const double *dist;        /* [nq*nq] deletion closure or NULL; dist[a*nq+b] */
     const int32_t *next_edge;  /* [nq*nq] first edge of the closure path a->b, -1 if a==b */
     tdm_vcache *cache;         /* optional memo (NULL: compute every time) */
+    int untimed;               /* scoring: ignore values (symbols only) */
 } tdm_view;
+
+/* code length of symbol a (-1 = unknown) sent verbatim */
+static inline double tdm_sym_bits(const tdm_view *v, int32_t a)
+{
+    if (!v->sym_bits) return v->log2_sigma;
+    return a >= 0 ? v->sym_bits[a] : v->unk_bits;
+}
+/* smoothed unigram code from counts[0..n-1]: -log2((c+1/2)/(N + (n+1)/2)); unknown gets 1/2 */
+void tdm_unigram_bits(const double *counts, uint32_t n, double *bits, double *unk);
 
 /* -log2 P(x | edge e) through the view's memo */
 double tdm_view_value_bits(const tdm_view *v, uint32_t e, int32_t x0, int32_t x1);
