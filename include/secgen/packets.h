@@ -13,6 +13,7 @@
 
 #include "secgen/core.h"
 #include "secgen/flow.h"
+#include "secgen/netcfg.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -157,6 +158,84 @@ void sg_merger_destroy(sg_merger *m);
 sg_status sg_merger_add(sg_merger *m, sg_frames *fr, uint64_t flow_index, sg_error *err);
 sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_error *err);
 size_t sg_merger_open_flows(const sg_merger *m);
+
+/* ---- network mapping ------------------------------------------------------------------------------
+ * Flow endpoints (as the flow model emits them) -> hosts of the network (sg_pkt_host: address, MAC,
+ * OS, TTL). Without a config: addresses are kept; anonymised names ("EXT_SERVER", "11529_47",
+ * "DNS") map deterministically to plausible public IPv4 addresses; private hosts get an
+ * OpenStack-style MAC (fa:16:3e + hash), public ones the gateway's MAC. With a config: a flow to
+ * a private (model) server goes to a config host offering the service (consistent weighted
+ * rendezvous hash of the model address, weights = usage), its client to a config host that uses the
+ * service (client list, talks_to), flows outside a client's activity hours are thinned; public
+ * endpoints stay public. Read-only after creation: safe to use from several threads. */
+typedef struct sg_netmap sg_netmap;
+sg_status sg_netmap_create(const sg_netcfg *cfg, sg_netmap **out, sg_error *err); /* cfg may be NULL; kept by reference */
+void sg_netmap_destroy(sg_netmap *m);
+typedef enum sg_netmap_result {
+    SG_NETMAP_OK = 0,
+    SG_NETMAP_BAD_ADDR,      /* an address that cannot be mapped (e.g. v4/v6 mix) */
+    SG_NETMAP_NO_SERVER,     /* no host of the config offers the service */
+    SG_NETMAP_NO_CLIENT,     /* no host of the config uses the service (or may talk to the server) */
+    SG_NETMAP_INACTIVE       /* dropped by the client's activity profile */
+} sg_netmap_result;
+/* Rewrites f's addresses/ports to the network and fills conn. rng decides activity thinning. */
+sg_netmap_result sg_netmap_flow(const sg_netmap *m, sg_flow *f, sg_rng *rng, sg_pkt_conn *conn);
+/* Deterministic plausible public IPv4 for an anonymised name (out >= 16 bytes) */
+void sg_netmap_public_v4(const char *name, uint8_t out[4]);
+
+/* ---- the generation pipeline ----------------------------------------------------------------------
+ * Flows in (start-time order, e.g. from the FlowChronicle generator) -> per flow: network mapping,
+ * packet sequence from the sampler (a TADAM automaton of the flow's service) reconciled with the
+ * flow's packet/byte counts and duration, TCP normalisation, frames -> time-ordered pcap, and the
+ * flows as they really are in the pcap (--flows-out ground truth). Flows are processed in batches:
+ * the per-flow stages run in parallel (OpenMP), everything else is sequential in flow order, so
+ * the output is byte-identical for any thread count. Memory holds one batch plus the flows still
+ * open at the current time: it does not grow with the generated duration. */
+
+/* Sampler: fill *out (sg_pkt; t_ns = offset from the flow start, any origin) with the packet
+ * sequence of flow f, ideally with f's packet counts per direction (target_fwd/bwd: -1 = unknown).
+ * Set *found = 0 when there is no model for the flow's service (the generator then uses a simple
+ * flow-shaped sequence, counted in the stats). Called from several threads at once. */
+typedef sg_status (*sg_pktgen_sampler)(void *ctx, const sg_flow *f, int64_t target_fwd, int64_t target_bwd,
+                                       sg_rng *rng, sg_vec *out, int *found, sg_error *err);
+
+typedef struct sg_pktgen_opts {
+    uint64_t seed;
+    const sg_netcfg *netcfg;     /* NULL: the model's own addresses */
+    const char *pcap_path;       /* NULL: no pcap */
+    sg_pcap_format pcap_format;
+    const char *flows_out;       /* NULL: none; native flow CSV of what the pcap holds */
+    int pair_unidirectional;     /* flows are NetFlow-style one-way records: pair them (see docs) */
+    int taint;                   /* IPv4 evil bit on every packet */
+    size_t batch;                /* flows per parallel batch (0 = 2048) */
+    sg_pktgen_sampler sampler;   /* NULL: flow-shaped sequences only */
+    void *sampler_ctx;
+} sg_pktgen_opts;
+
+typedef struct sg_pktgen_stats {
+    uint64_t flows_in, flows_out;
+    uint64_t paired, flipped;              /* unidirectional pairing */
+    uint64_t dropped_netcfg[5];            /* by sg_netmap_result */
+    uint64_t no_model;                     /* flows without an automaton (flow-shaped sequence) */
+    uint64_t port_bumps;                   /* client ports moved to avoid a live 5-tuple */
+    uint64_t packets, bytes;               /* frames written (bytes = frame bytes) */
+    uint64_t norm_inserted, norm_dropped;  /* TCP normalisation */
+    /* reconciliation of generated flows with the flow model's targets (flows with known targets) */
+    uint64_t n_pkts_cmp, n_bytes_cmp, n_dur_cmp;
+    double sum_pkts_relerr, sum_bytes_relerr, sum_dur_relerr;
+    uint64_t pkts_exact, bytes_within10, dur_within10;
+    size_t peak_open_flows;
+} sg_pktgen_stats;
+
+typedef struct sg_pktgen sg_pktgen;
+sg_status sg_pktgen_create(const sg_pktgen_opts *o, sg_pktgen **out, sg_error *err);
+/* flows must come in non-decreasing start order */
+sg_status sg_pktgen_add(sg_pktgen *g, const sg_flow *f, sg_error *err);
+/* drains everything and commits the outputs */
+sg_status sg_pktgen_finish(sg_pktgen *g, sg_pktgen_stats *stats, sg_error *err);
+/* frees; discards uncommitted outputs */
+void sg_pktgen_destroy(sg_pktgen *g);
+void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp);
 
 /* ---- address helpers ----------------------------------------------------------------------------- */
 /* Parse dotted IPv4 or IPv6 text; returns 0 ok, sets *is_v6. */

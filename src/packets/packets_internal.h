@@ -29,6 +29,9 @@ void sg_payload_state_init(sg_payload_state *ps, const sg_pkt_conn *conn, const 
 size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len);
 size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, uint8_t *out);
 
+/* smallest payload a packet of this service may carry (DNS: a message with a question) */
+uint32_t sg_payload_min_len(const sg_pkt_conn *c, int dir);
+
 /* bytes sg_payload_fill may write into the frame buffer for this packet */
 size_t sg_payload_template_cap(const sg_payload_state *ps, int dir, uint32_t len);
 /* Writes the first k bytes of the payload into out and returns k; the remaining len-k bytes are

@@ -95,7 +95,7 @@ sg_status sg_packets_tcp_normalize(sg_vec *pkts, uint16_t mss, uint64_t seed, ui
     double rtt = exp(log(2e6) + 1.0 * sg_rng_normal(&r));
     if (rtt < 5e4) rtt = 5e4;
     if (rtt > 3e8) rtt = 3e8;
-    n.rtt = (int64_t)rtt;
+    n.rtt = (int64_t)(rtt / 2000) * 2000; /* whole, even microseconds: times stay on the µs grid */
     const int64_t ack_delay = 40000; /* 40 µs: a host acknowledging immediately */
     sg_status s = SG_OK;
     const sg_pkt *in = pkts->data;

@@ -161,9 +161,15 @@ static size_t dns_query(sg_payload_state *ps, uint32_t len, uint8_t *o)
 
 static size_t dns_response(sg_payload_state *ps, uint32_t len, uint8_t *o)
 {
-    size_t rem = len - 12 - ps->qlen;
+    size_t rem = ps->qlen && len >= 12u + ps->qlen ? len - 12 - ps->qlen : 1;
+    if (rem >= 1 && rem <= 14) {
+        /* no room to echo the question exactly: answer a fresh question sized to fit */
+        dns_query(ps, len, o);
+        put16(o + 2, 0x8180);
+        return len;
+    }
     size_t an = rem / 16, opt = rem % 16;
-    if (opt) { an--; opt += 16; } /* an >= 1 guaranteed by the cap check */
+    if (opt && opt < 15) { an--; opt += 16; }
     put16(o, ps->dns_id); put16(o + 2, 0x8180); put16(o + 4, 1); put16(o + 6, (uint32_t)an); put16(o + 8, 0);
     put16(o + 10, opt ? 1 : 0);
     memcpy(o + 12, ps->qname, ps->qlen);
@@ -179,11 +185,27 @@ static size_t dns_response(sg_payload_state *ps, uint32_t len, uint8_t *o)
     return len;
 }
 
+uint32_t sg_payload_min_len(const sg_pkt_conn *c, int dir)
+{
+    switch (kind_of(c)) {
+    case K_DNS: return 24;   /* header + a question */
+    case K_TLS: return 22;   /* record header + AEAD tag + 1 byte */
+    case K_SSH: return 48;   /* smallest encrypted SSH packet with its MAC */
+    case K_HTTP: return dir == SG_DIR_FWD ? 64 : 38;
+    case K_SMTP: return 32;
+    }
+    return 0;
+}
+
 /* ---- text protocols --------------------------------------------------------------------------- */
 /* head + "X-Pad: aaaa\r\n" sized so the whole message is exactly len, ending with "\r\n\r\n" */
 static size_t text_head(sg_rng *r, const char *head, uint32_t len, uint8_t *o, const char *end, int pad_header)
 {
     size_t h = strlen(head), e = strlen(end);
+    if (h + e > len) { /* too short for the template: cut it (callers' caps avoid this) */
+        memcpy(o, head, len);
+        return len;
+    }
     memcpy(o, head, h);
     size_t fill = len - h - e;
     if (pad_header && fill >= 10) {
@@ -197,40 +219,66 @@ static size_t text_head(sg_rng *r, const char *head, uint32_t len, uint8_t *o, c
     return len;
 }
 
-static size_t http(sg_payload_state *ps, int dir, uint32_t len, uint8_t *o)
+/* head lines added while they fit, then padding, then the blank line */
+static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, uint8_t *o)
 {
-    char head[256];
     char name[9];
     rand_alpha(ps->r, (uint8_t *)name, 8);
     name[8] = 0;
-    if (dir == SG_DIR_FWD)
-        snprintf(head, sizeof head, "GET /%s HTTP/1.1\r\nHost: www.%s.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nAccept: */*\r\n", name, name);
-    else
-        snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\nConnection: close\r\n");
-    if (dir == SG_DIR_FWD) return text_head(ps->r, head, len, o, "\r\n", 1);
-    /* response: head, blank line, then the body (printable) */
-    size_t h = strlen(head);
-    memcpy(o, head, h);
-    memcpy(o + h, "\r\n", 2);
-    rand_alpha(ps->r, o + h + 2, len - h - 2);
+    char lines[4][128];
+    int nl = 0;
+    if (dir == SG_DIR_FWD) {
+        snprintf(lines[nl++], 128, "GET /%s HTTP/1.1\r\n", idx ? name : "");
+        snprintf(lines[nl++], 128, "Host: %s.com\r\n", name);
+        snprintf(lines[nl++], 128, "User-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\n");
+        snprintf(lines[nl++], 128, "Accept: */*\r\n");
+    } else {
+        snprintf(lines[nl++], 128, "HTTP/1.1 200 OK\r\n");
+        snprintf(lines[nl++], 128, "Connection: close\r\n");
+        snprintf(lines[nl++], 128, "Server: nginx\r\n");
+        snprintf(lines[nl++], 128, "Content-Type: text/html\r\n");
+    }
+    size_t used = 0;
+    for (int i = 0; i < nl; i++) {
+        size_t l = strlen(lines[i]);
+        if (used + l + 2 > len) break;
+        memcpy(o + used, lines[i], l);
+        used += l;
+    }
+    size_t rest = len - used - 2;
+    if (dir == SG_DIR_FWD) {
+        /* requests have no body: pad with a header line */
+        if (rest >= 10) {
+            memcpy(o + used, "X-Pad: ", 7);
+            rand_alpha(ps->r, o + used + 7, rest - 9);
+            memcpy(o + used + rest - 2, "\r\n", 2);
+        } else {
+            memset(o + used, ' ', rest); /* (never: len >= 64 leaves room for the pad line) */
+        }
+        memcpy(o + len - 2, "\r\n", 2);
+        return len;
+    }
+    /* response: blank line then the body (printable) */
+    memcpy(o + used, "\r\n", 2);
+    rand_alpha(ps->r, o + used + 2, rest);
     return len;
 }
 
 size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
 {
     switch (ps->kind) {
-    case K_HTTP: return idx == 0 && len >= 160 && len <= 4096 ? len : 0;
+    case K_HTTP:
+        if (dir == SG_DIR_FWD) return len >= 64 && len <= 8192 ? len : 0; /* every client payload is a request */
+        return idx == 0 && len >= 38 && len <= 8192 ? len : 0;             /* then the body, until close */
     case K_TLS:
         if (idx == 0) {
             if (dir == SG_DIR_FWD) return len >= TLS_CH_MIN && len <= 16000 ? len : 0;
             return len >= TLS_SH_MIN && len <= 16000 ? 140 : (len >= 6 && len <= 16000 ? 5 : 0);
         }
         return len >= 6 && len <= 16000 ? 5 : 0;
-    case K_DNS:
-        if (dir == SG_DIR_FWD) return len >= 24 && len <= 512 ? len : 0;
-        return ps->qlen && len >= (uint32_t)(12 + ps->qlen + 16) && len <= 1232 ? len : 0;
+    case K_DNS: return len >= 24 && len <= 1472 ? len : 0;
     case K_SSH: return idx == 0 && len >= 24 && len <= 200 ? len : 0;
-    case K_SMTP: return idx == 0 && len >= 24 && len <= 200 ? len : 0;
+    case K_SMTP: return idx == 0 && len >= 32 && len <= 200 ? len : 0;
     }
     return 0;
 }
@@ -239,7 +287,7 @@ size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, 
 {
     if (!sg_tmpl_cap(ps, dir, idx, len)) return 0;
     switch (ps->kind) {
-    case K_HTTP: return http(ps, dir, len, out);
+    case K_HTTP: return http(ps, dir, idx, len, out);
     case K_TLS:
         if (idx == 0 && dir == SG_DIR_FWD) return tls_client_hello(ps->r, len, out);
         if (idx == 0 && len >= TLS_SH_MIN) return tls_server_hello(ps->r, len, out);

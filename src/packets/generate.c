@@ -1,0 +1,601 @@
+/* The generation pipeline: flows -> (pairing) -> batches [parallel: map, sample, reconcile,
+ * normalise] -> [sequential: 5-tuple reuse check] -> [parallel: frames] -> [sequential: flows-out,
+ * k-way merge into the pcap]. See include/secgen/packets.h and docs/packets.md. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "packets/packets_internal.h"
+#include "secgen/packets.h"
+
+enum {
+    SG_STREAM_GEN_MAP = 0x50420010u,    /* activity thinning */
+    SG_STREAM_GEN_SAMPLE = 0x50420011u, /* the sampler (automaton walk) */
+    SG_STREAM_GEN_SHAPE = 0x50420012u   /* reconciliation and flow-shaped sequences */
+};
+
+#define PAIR_WINDOW_US (5 * 1000000LL)     /* a response half must start within 5 s of its request */
+#define MAX_GAP_NS (100 * 1000000000LL)    /* below extract's 120 s idle timeout */
+#define MAX_DUR_NS (29 * 60 * 1000000000LL) /* below extract's 30 min active timeout */
+#define REUSE_GUARD_US (121 * 1000000LL)   /* a 5-tuple is not reused until 121 s after its flow ends */
+
+typedef struct pflow {
+    sg_flow f;
+    int unk_fwd, unk_bwd;
+    int paired;
+} pflow;
+
+typedef struct item {
+    pflow in;
+    sg_flow f; /* after mapping (targets) */
+    uint64_t idx;
+    int result; /* sg_netmap_result */
+    int no_model;
+    sg_pkt_conn conn;
+    sg_vec pkts;
+    sg_frames fr;
+    sg_tcp_norm_stats ns;
+    sg_status st;
+    sg_error err;
+} item;
+
+struct sg_pktgen {
+    sg_pktgen_opts o;
+    sg_netmap *nm;
+    sg_payload_pool *pool;
+    sg_pcap_writer *pw;
+    sg_flow_writer *fw;
+    sg_merger *mg;
+    pflow *pend;
+    size_t pend_head, npend, cappend; /* live entries are pend[pend_head .. npend) */
+    item *items;
+    size_t nitems, capitems;
+    uint64_t next_idx;
+    int64_t last_in_start;
+    sg_hashmap *live;
+    size_t live_purge_at;
+    sg_pktgen_stats st;
+};
+
+/* ---- helpers ----------------------------------------------------------------------------------- */
+/* 2: well-known or named service port, 1: registered range (a server port next to an ephemeral
+ * one), 0: ephemeral (>= 32768, Linux and Windows clients) */
+static int port_rank(uint8_t proto, uint16_t p)
+{
+    if (p < 1024 || sg_net_service_name(proto, p) != NULL) return 2;
+    return p < 32768 ? 1 : 0;
+}
+
+static int is_response(const sg_flow *f)
+{
+    if (f->proto == SG_PROTO_ICMP) return (f->dst_port >> 8) == 0; /* echo reply */
+    if (f->proto != SG_PROTO_TCP && f->proto != SG_PROTO_UDP) return 0;
+    return port_rank(f->proto, f->src_port) > port_rank(f->proto, f->dst_port);
+}
+
+static size_t hdr_bytes(const sg_pkt_conn *c)
+{
+    size_t ip = c->cli.is_v6 ? 40 : 20;
+    if (c->proto == SG_PROTO_TCP) return ip + 20 + (c->cli.os == SG_OS_LINUX ? 12 : 0);
+    if (c->proto == SG_PROTO_UDP || c->proto == SG_PROTO_ICMP || c->proto == SG_PROTO_ICMPV6) return ip + 8;
+    return ip;
+}
+
+static uint32_t max_payload(const sg_pkt_conn *c)
+{
+    if (c->proto == SG_PROTO_TCP) return sg_packets_max_segment(c);
+    return c->cli.is_v6 ? 1452 : 1472; /* one unfragmented datagram */
+}
+
+static sg_status push_pkt(sg_vec *v, int64_t t, int dir, uint8_t flags, uint32_t len)
+{
+    sg_pkt p = {.t_ns = t, .payload_len = len, .dir = (uint8_t)dir, .tcp_flags = flags};
+    return sg_vec_push(v, &p);
+}
+
+/* A sequence shaped only by the flow's counts, for services without an automaton. */
+static sg_status flow_shaped(item *it, sg_rng *r)
+{
+    sg_vec *v = &it->pkts;
+    sg_vec_clear(v);
+    const sg_flow *f = &it->f;
+    int64_t nf = it->in.unk_fwd ? -1 : (int64_t)f->fwd_packets;
+    int64_t nb = it->in.unk_bwd ? -1 : (int64_t)f->bwd_packets;
+    if (nf < 1) nf = nb > 0 ? nb : 1;
+    if (nb < 0) nb = f->proto == SG_PROTO_TCP ? (nf > 1 ? nf : 1) : (nf > 0 ? nf : 1);
+    if (nf > 100000) nf = 100000;
+    if (nb > 100000) nb = 100000;
+    int64_t gap = 1000000; /* 1 ms */
+    int64_t t = 0;
+    sg_status s = SG_OK;
+    const uint32_t pl = 100; /* placeholder: reconcile() scales payloads to the byte counts */
+    if (f->proto == SG_PROTO_TCP) {
+        if (nb == 0) return push_pkt(v, 0, 0, SG_TCP_SYN, 0);
+        if (nf == 1) {
+            s = push_pkt(v, 0, 0, SG_TCP_SYN, 0);
+            return s ? s : push_pkt(v, gap, 1, SG_TCP_RST | SG_TCP_ACK, 0);
+        }
+        s = push_pkt(v, t, 0, SG_TCP_SYN, 0);
+        if (!s) s = push_pkt(v, t += gap, 1, SG_TCP_SYN | SG_TCP_ACK, 0);
+        int64_t rf = nf - 1, rb = nb - 1;
+        int close3 = rf >= 2 && rb >= 1;
+        if (close3) rf -= 2, rb -= 1;
+        /* request/response: client data, then the server's data (the last server packet of a
+         * burst carries data, the earlier ones too) */
+        while (!s && (rf > 0 || rb > 0)) {
+            if (rf > 0) { s = push_pkt(v, t += gap, 0, SG_TCP_ACK | SG_TCP_PSH, pl); rf--; }
+            int64_t burst = rf > 0 ? (rb + rf) / (rf + 1) : rb;
+            if (burst < 1 && rb > 0) burst = 1;
+            for (int64_t k = 0; k < burst && !s; k++, rb--) s = push_pkt(v, t += gap, 1, SG_TCP_ACK | SG_TCP_PSH, pl);
+        }
+        if (close3 && !s) {
+            s = push_pkt(v, t += gap, 0, SG_TCP_FIN | SG_TCP_ACK, 0);
+            if (!s) s = push_pkt(v, t += gap, 1, SG_TCP_FIN | SG_TCP_ACK, 0);
+            if (!s) s = push_pkt(v, t += gap, 0, SG_TCP_ACK, 0);
+        }
+        return s;
+    }
+    /* UDP / ICMP / other: alternate, requests first */
+    int64_t rf = nf, rb = nb;
+    while (!s && (rf > 0 || rb > 0)) {
+        if (rf > 0) { s = push_pkt(v, t, 0, 0, pl); rf--; t += gap; }
+        if (rb > 0 && !s) { s = push_pkt(v, t, 1, 0, pl); rb--; t += gap; }
+    }
+    (void)r;
+    return s;
+}
+
+/* Scale payload sizes to the flow's byte counts and times to its duration (see docs). */
+static void reconcile(item *it)
+{
+    sg_pkt *p = it->pkts.data;
+    size_t n = it->pkts.len;
+    const sg_flow *f = &it->f;
+    uint32_t maxp = max_payload(&it->conn);
+    size_t hdr = hdr_bytes(&it->conn);
+    for (int d = 0; d < 2; d++) {
+        int unknown = d ? it->in.unk_bwd : it->in.unk_fwd;
+        uint64_t cnt = 0, cur = 0;
+        for (size_t i = 0; i < n; i++)
+            if (p[i].dir == d) { cnt++; cur += p[i].payload_len; }
+        if (unknown || cnt == 0) {
+            for (size_t i = 0; i < n; i++)
+                if (p[i].dir == d && p[i].payload_len > maxp) p[i].payload_len = maxp;
+            continue;
+        }
+        uint64_t bytes = d ? f->bwd_bytes : f->fwd_bytes;
+        double tgt = (double)bytes - (double)(cnt * hdr);
+        if (tgt < 0) tgt = 0;
+        if (cur == 0 && tgt > 0 && it->conn.proto != SG_PROTO_TCP) {
+            for (size_t i = 0; i < n; i++)
+                if (p[i].dir == d) p[i].payload_len = 1, cur++;
+        }
+        if (cur == 0) continue;
+        double k = tgt / (double)cur, carry = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (p[i].dir != d || p[i].payload_len == 0) continue;
+            double want = p[i].payload_len * k + carry;
+            double got = floor(want + 0.5);
+            if (got < 0) got = 0;
+            if (got > maxp) got = maxp;
+            /* a data segment stays a data segment (flags say PSH) */
+            if (got < 1 && it->conn.proto == SG_PROTO_TCP) got = 1;
+            carry = want - got;
+            p[i].payload_len = (uint32_t)got;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t mn = sg_payload_min_len(&it->conn, p[i].dir);
+        if (mn && p[i].payload_len < mn && (it->conn.proto != SG_PROTO_TCP || p[i].payload_len > 0)) p[i].payload_len = mn;
+    }
+    /* times: offsets from the first packet, on the µs grid, scaled to the duration */
+    if (n == 0) return;
+    int64_t base = p[0].t_ns, prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t o = p[i].t_ns - base;
+        if (o < prev) o = prev;
+        p[i].t_ns = o;
+        prev = o;
+    }
+    int64_t span = p[n - 1].t_ns;
+    int64_t tgt = f->duration_us * 1000;
+    if (n > 1 && tgt > 0) {
+        if (span > 0) {
+            double k = (double)tgt / (double)span;
+            for (size_t i = 0; i < n; i++) p[i].t_ns = (int64_t)((double)p[i].t_ns * k);
+        } else {
+            for (size_t i = 0; i < n; i++) p[i].t_ns = (int64_t)((double)tgt * (double)i / (double)(n - 1));
+        }
+    }
+    /* idle gaps and total length stay under the flow meter's timeouts */
+    int64_t shift = 0, last = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t o = p[i].t_ns - shift;
+        if (i && o - last > MAX_GAP_NS) { shift += o - last - MAX_GAP_NS; o = last + MAX_GAP_NS; }
+        p[i].t_ns = o;
+        last = o;
+    }
+    if (p[n - 1].t_ns > MAX_DUR_NS) {
+        double k = (double)MAX_DUR_NS / (double)p[n - 1].t_ns;
+        for (size_t i = 0; i < n; i++) p[i].t_ns = (int64_t)((double)p[i].t_ns * k);
+    }
+    int64_t start = f->start_us * 1000;
+    for (size_t i = 0; i < n; i++) p[i].t_ns = start + p[i].t_ns / 1000 * 1000;
+}
+
+static void stage_a(sg_pktgen *g, item *it)
+{
+    sg_rng r;
+    sg_rng_init(&r, g->o.seed, SG_STREAM_GEN_MAP, it->idx);
+    it->f = it->in.f;
+    it->result = sg_netmap_flow(g->nm, &it->f, &r, &it->conn);
+    sg_vec_clear(&it->pkts);
+    if (it->result != SG_NETMAP_OK) return;
+    it->conn.taint = (uint8_t)g->o.taint;
+    int found = 0;
+    if (g->o.sampler) {
+        sg_rng rs;
+        sg_rng_init(&rs, g->o.seed, SG_STREAM_GEN_SAMPLE, it->idx);
+        int64_t tf = it->in.unk_fwd ? -1 : (int64_t)it->f.fwd_packets;
+        int64_t tb = it->in.unk_bwd ? -1 : (int64_t)it->f.bwd_packets;
+        it->st = g->o.sampler(g->o.sampler_ctx, &it->f, tf, tb, &rs, &it->pkts, &found, &it->err);
+        if (it->st != SG_OK) return;
+    }
+    sg_rng rr;
+    sg_rng_init(&rr, g->o.seed, SG_STREAM_GEN_SHAPE, it->idx);
+    if (!found || it->pkts.len == 0) {
+        it->no_model = 1;
+        if ((it->st = flow_shaped(it, &rr)) != SG_OK) {
+            sg_error_set(&it->err, it->st, "flow %llu: out of memory", (unsigned long long)it->idx);
+            return;
+        }
+    }
+    reconcile(it);
+    sg_pkt *p = it->pkts.data;
+    if (it->conn.proto == SG_PROTO_TCP) {
+        it->st = sg_packets_tcp_normalize(&it->pkts, sg_packets_max_segment(&it->conn), g->o.seed, it->idx, &it->ns, &it->err);
+    } else if (it->pkts.len && p[0].dir != SG_DIR_FWD) {
+        /* the initiator sends first: move the first client packet to the front */
+        for (size_t i = 1; i < it->pkts.len; i++)
+            if (p[i].dir == SG_DIR_FWD) {
+                int64_t t0 = p[0].t_ns;
+                sg_pkt c = p[i];
+                memmove(p + 1, p, i * sizeof *p);
+                p[0] = c;
+                p[0].t_ns = t0;
+                break;
+            }
+        if (p[0].dir != SG_DIR_FWD) /* no client packet at all: the first one becomes it */
+            p[0].dir = SG_DIR_FWD;
+    }
+}
+
+static sg_status live_check(sg_pktgen *g, item *it)
+{
+    /* key: proto, addresses, ports; value: time (µs) until which the 5-tuple is taken */
+    uint8_t key[1 + 32 + 4];
+    sg_pkt *p = it->pkts.data;
+    int64_t start_us = p[0].t_ns / 1000, end_us = p[it->pkts.len - 1].t_ns / 1000;
+    for (int tries = 0; tries < 4096; tries++) {
+        key[0] = it->conn.proto;
+        memcpy(key + 1, it->conn.cli.addr, 16);
+        memcpy(key + 17, it->conn.srv.addr, 16);
+        key[33] = (uint8_t)(it->conn.src_port >> 8); key[34] = (uint8_t)it->conn.src_port;
+        key[35] = (uint8_t)(it->conn.dst_port >> 8); key[36] = (uint8_t)it->conn.dst_port;
+        uint64_t until;
+        if (sg_hashmap_get(g->live, key, sizeof key, &until) && (int64_t)until > start_us) {
+            /* taken: the next port of the ephemeral range (32768-60999, Linux) */
+            uint16_t sp = it->conn.src_port;
+            sp = (uint16_t)(sp < 32768 || sp >= 60999 ? 32768 : sp + 1);
+            it->conn.src_port = sp;
+            it->f.src_port = sp;
+            g->st.port_bumps++;
+            continue;
+        }
+        return sg_hashmap_put(g->live, key, sizeof key, (uint64_t)(end_us + REUSE_GUARD_US));
+    }
+    return SG_OK; /* 4096 live flows on one client/server/port triple: keep the last port */
+}
+
+static void live_purge(sg_pktgen *g, int64_t now_us)
+{
+    size_t sz = sg_hashmap_size(g->live);
+    if (sz < g->live_purge_at) return;
+    sg_vec dead;
+    sg_vec_init(&dead, 37);
+    size_t itr = 0;
+    const void *k;
+    size_t kl;
+    uint64_t v;
+    while (sg_hashmap_next(g->live, &itr, &k, &kl, &v))
+        if ((int64_t)v <= now_us && kl == 37) sg_vec_push(&dead, k);
+    for (size_t i = 0; i < dead.len; i++) sg_hashmap_remove(g->live, (char *)dead.data + 37 * i, 37);
+    sg_vec_free(&dead);
+    g->live_purge_at = 2 * sg_hashmap_size(g->live) + 4096;
+}
+
+static void compare(sg_pktgen *g, const item *it, const sg_frames_summary *s)
+{
+    const sg_flow *f = &it->f;
+    sg_pktgen_stats *st = &g->st;
+    if (!it->in.unk_fwd && !it->in.unk_bwd) {
+        double tp = (double)(f->fwd_packets + f->bwd_packets), gp = (double)(s->fwd_packets + s->bwd_packets);
+        if (tp > 0) {
+            st->n_pkts_cmp++;
+            st->sum_pkts_relerr += fabs(gp - tp) / tp;
+            if (gp == tp) st->pkts_exact++;
+        }
+        double tb = (double)(f->fwd_bytes + f->bwd_bytes), gb = (double)(s->fwd_bytes + s->bwd_bytes);
+        if (tb > 0) {
+            st->n_bytes_cmp++;
+            double e = fabs(gb - tb) / tb;
+            st->sum_bytes_relerr += e;
+            if (e <= 0.1) st->bytes_within10++;
+        }
+    }
+    if (f->duration_us > 0) {
+        double td = (double)f->duration_us, gd = (double)(s->last_ns - s->first_ns) / 1000.0;
+        st->n_dur_cmp++;
+        double e = fabs(gd - td) / td;
+        st->sum_dur_relerr += e;
+        if (e <= 0.1) st->dur_within10++;
+    }
+}
+
+static sg_status process_batch(sg_pktgen *g, sg_error *err)
+{
+    size_t n = g->nitems;
+    if (!n) return SG_OK;
+    item *items = g->items;
+#pragma omp parallel for schedule(dynamic, 8)
+    for (size_t i = 0; i < n; i++) stage_a(g, &items[i]);
+    for (size_t i = 0; i < n; i++) {
+        item *it = &items[i];
+        if (it->st != SG_OK) { *err = it->err; return it->st; }
+        if (it->result != SG_NETMAP_OK) { g->st.dropped_netcfg[it->result]++; continue; }
+        if (it->pkts.len == 0) continue;
+        sg_status s = live_check(g, it);
+        if (s != SG_OK) return sg_error_set(err, s, "generate: out of memory");
+    }
+#pragma omp parallel for schedule(dynamic, 8)
+    for (size_t i = 0; i < n; i++) {
+        item *it = &items[i];
+        if (it->result != SG_NETMAP_OK || it->pkts.len == 0) continue;
+        sg_frames_clear(&it->fr);
+        it->st = sg_packets_build(&it->conn, it->pkts.data, it->pkts.len, g->pool, g->o.seed, it->idx, &it->fr, &it->err);
+    }
+    int64_t last_start = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        item *it = &items[i];
+        if (it->st != SG_OK) { *err = it->err; return it->st; }
+        if (it->result != SG_NETMAP_OK || it->pkts.len == 0) continue;
+        sg_frames_summary s;
+        sg_frames_summarize(&it->fr, 14, &s);
+        compare(g, it, &s);
+        g->st.norm_inserted += it->ns.inserted;
+        g->st.norm_dropped += it->ns.dropped;
+        g->st.no_model += (uint64_t)it->no_model;
+        g->st.flows_out++;
+        if (g->fw) {
+            sg_flow o = it->f;
+            o.start_us = s.first_ns / 1000;
+            o.duration_us = (s.last_ns - s.first_ns) / 1000;
+            o.src_port = it->conn.src_port;
+            o.dst_port = it->conn.dst_port;
+            o.fwd_packets = s.fwd_packets;
+            o.fwd_bytes = s.fwd_bytes;
+            o.bwd_packets = s.bwd_packets;
+            o.bwd_bytes = s.bwd_bytes;
+            o.flags = it->conn.proto == SG_PROTO_TCP ? s.flags : 0;
+            o.tos = 0;
+            if (it->conn.proto == SG_PROTO_ICMP || it->conn.proto == SG_PROTO_ICMPV6) o.src_port = 0, o.dst_port = (uint16_t)(it->conn.proto == SG_PROTO_ICMP ? 8 << 8 : 128 << 8);
+            sg_status st = sg_flow_writer_write(g->fw, &o, err);
+            if (st != SG_OK) return st;
+        }
+        if (s.first_ns > last_start) last_start = s.first_ns;
+        if (g->pw) {
+            sg_status st = sg_merger_add(g->mg, &it->fr, it->idx, err);
+            if (st != SG_OK) return st;
+        }
+    }
+    g->nitems = 0;
+    if (g->pw && last_start != INT64_MIN) {
+        if (sg_merger_open_flows(g->mg) > g->st.peak_open_flows) g->st.peak_open_flows = sg_merger_open_flows(g->mg);
+        sg_status st = sg_merger_flush(g->mg, last_start, g->pw, err);
+        if (st != SG_OK) return st;
+        live_purge(g, last_start / 1000);
+    }
+    return SG_OK;
+}
+
+static sg_status release(sg_pktgen *g, const pflow *pf, sg_error *err)
+{
+    if (g->nitems == g->capitems) {
+        sg_status s = process_batch(g, err);
+        if (s != SG_OK) return s;
+    }
+    item *it = &g->items[g->nitems++];
+    it->in = *pf;
+    it->idx = g->next_idx++;
+    it->no_model = 0;
+    it->st = SG_OK;
+    it->err.status = SG_OK;
+    it->err.msg[0] = 0;
+    memset(&it->ns, 0, sizeof it->ns);
+    return SG_OK;
+}
+
+static sg_status pend_push(sg_pktgen *g, const pflow *pf, sg_error *err)
+{
+    if (g->npend == g->cappend) {
+        if (g->pend_head > 0) {
+            memmove(g->pend, g->pend + g->pend_head, (g->npend - g->pend_head) * sizeof *g->pend);
+            g->npend -= g->pend_head;
+            g->pend_head = 0;
+        }
+        if (g->npend == g->cappend) {
+            size_t nc = g->cappend ? 2 * g->cappend : 256;
+            pflow *np = realloc(g->pend, nc * sizeof *np);
+            if (!np) return sg_error_set(err, SG_ERR_NOMEM, "generate: out of memory");
+            g->pend = np;
+            g->cappend = nc;
+        }
+    }
+    g->pend[g->npend++] = *pf;
+    return SG_OK;
+}
+
+/* ---- public API -------------------------------------------------------------------------------- */
+sg_status sg_pktgen_create(const sg_pktgen_opts *o, sg_pktgen **out, sg_error *err)
+{
+    *out = NULL;
+    sg_pktgen *g = calloc(1, sizeof *g);
+    if (!g) return sg_error_set(err, SG_ERR_NOMEM, "generate: out of memory");
+    g->o = *o;
+    if (!g->o.batch) g->o.batch = 2048;
+    g->capitems = g->o.batch;
+    g->last_in_start = INT64_MIN;
+    g->items = calloc(g->capitems, sizeof *g->items);
+    g->mg = sg_merger_create();
+    g->live = sg_hashmap_create(4096);
+    g->live_purge_at = 8192;
+    sg_status s = SG_OK;
+    if (!g->items || !g->mg || !g->live) s = sg_error_set(err, SG_ERR_NOMEM, "generate: out of memory");
+    for (size_t i = 0; g->items && i < g->capitems; i++) {
+        sg_vec_init(&g->items[i].pkts, sizeof(sg_pkt));
+        sg_frames_init(&g->items[i].fr);
+    }
+    if (s == SG_OK) s = sg_netmap_create(o->netcfg, &g->nm, err);
+    if (s == SG_OK && o->pcap_path) s = sg_payload_pool_create(&g->pool, o->seed, 4u << 20, err);
+    if (s == SG_OK && o->pcap_path) s = sg_pcap_writer_open(&g->pw, o->pcap_path, o->pcap_format, err);
+    if (s == SG_OK && o->flows_out) s = sg_flow_writer_open(&g->fw, o->flows_out, SG_FMT_NATIVE, err);
+    if (s != SG_OK) { sg_pktgen_destroy(g); return s; }
+    *out = g;
+    return SG_OK;
+}
+
+sg_status sg_pktgen_add(sg_pktgen *g, const sg_flow *f, sg_error *err)
+{
+    if (f->start_us < g->last_in_start)
+        return sg_error_set(err, SG_ERR_INVALID, "generate: flow %llu starts before the previous one (flows must be in start order)",
+                            (unsigned long long)g->st.flows_in + 1);
+    g->last_in_start = f->start_us;
+    g->st.flows_in++;
+    pflow pf = {.f = *f};
+    if (!g->o.pair_unidirectional) return release(g, &pf, err);
+    /* release pending flows too old to be paired */
+    while (g->pend_head < g->npend && g->pend[g->pend_head].f.start_us < f->start_us - PAIR_WINDOW_US) {
+        sg_status s = release(g, &g->pend[g->pend_head], err);
+        if (s != SG_OK) return s;
+        g->pend_head++;
+    }
+    if (is_response(f)) {
+        pflow *match = NULL;
+        for (int pass = 0; pass < 2 && !match; pass++)
+            for (size_t i = g->npend; i-- > g->pend_head;) {
+                pflow *p = &g->pend[i];
+                if (p->paired || p->f.proto != f->proto || p->f.dst_port != f->src_port) continue;
+                if (pass == 0 && p->f.src_port != f->dst_port) continue;
+                if (strcmp(p->f.src_ip, f->dst_ip) || strcmp(p->f.dst_ip, f->src_ip)) continue;
+                match = p;
+                break;
+            }
+        if (match) {
+            match->f.bwd_packets = f->fwd_packets;
+            match->f.bwd_bytes = f->fwd_bytes;
+            match->f.flags |= f->flags;
+            int64_t end = f->start_us + f->duration_us;
+            if (end > match->f.start_us + match->f.duration_us) match->f.duration_us = end - match->f.start_us;
+            match->unk_bwd = 0;
+            match->paired = 1;
+            g->st.paired++;
+            return SG_OK;
+        }
+        /* a response without its request: the same connection seen from the client side */
+        pf.f = *f;
+        memcpy(pf.f.src_ip, f->dst_ip, SG_ADDR_MAX);
+        memcpy(pf.f.dst_ip, f->src_ip, SG_ADDR_MAX);
+        pf.f.src_port = f->dst_port;
+        pf.f.dst_port = f->src_port;
+        if (f->proto == SG_PROTO_ICMP) pf.f.src_port = 0, pf.f.dst_port = 8 << 8;
+        pf.f.bwd_packets = f->fwd_packets;
+        pf.f.bwd_bytes = f->fwd_bytes;
+        pf.f.fwd_packets = 0;
+        pf.f.fwd_bytes = 0;
+        pf.unk_fwd = 1;
+        g->st.flipped++;
+        return pend_push(g, &pf, err);
+    }
+    pf.unk_bwd = 1;
+    return pend_push(g, &pf, err);
+}
+
+sg_status sg_pktgen_finish(sg_pktgen *g, sg_pktgen_stats *stats, sg_error *err)
+{
+    sg_status s = SG_OK;
+    while (s == SG_OK && g->pend_head < g->npend) s = release(g, &g->pend[g->pend_head++], err);
+    if (s == SG_OK) s = process_batch(g, err);
+    if (s == SG_OK && g->pw) s = sg_merger_flush(g->mg, INT64_MAX, g->pw, err);
+    if (s == SG_OK && g->pw) {
+        g->st.packets = sg_pcap_writer_packets(g->pw);
+        g->st.bytes = sg_pcap_writer_bytes(g->pw);
+        s = sg_pcap_writer_close(g->pw, err);
+        g->pw = NULL;
+    }
+    if (s == SG_OK && g->fw) {
+        s = sg_flow_writer_close(g->fw, err);
+        g->fw = NULL;
+    }
+    if (stats) *stats = g->st;
+    return s;
+}
+
+void sg_pktgen_destroy(sg_pktgen *g)
+{
+    if (!g) return;
+    sg_pcap_writer_abort(g->pw);
+    sg_flow_writer_abort(g->fw);
+    for (size_t i = 0; g->items && i < g->capitems; i++) {
+        sg_vec_free(&g->items[i].pkts);
+        sg_frames_free(&g->items[i].fr);
+    }
+    free(g->items);
+    free(g->pend);
+    sg_merger_destroy(g->mg);
+    sg_hashmap_destroy(g->live);
+    sg_netmap_destroy(g->nm);
+    sg_payload_pool_destroy(g->pool);
+    free(g);
+}
+
+void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp)
+{
+    fprintf(fp, "flows: %llu in, %llu written", (unsigned long long)s->flows_in, (unsigned long long)s->flows_out);
+    if (s->paired || s->flipped)
+        fprintf(fp, " (one-way records: %llu paired, %llu responses without request)", (unsigned long long)s->paired,
+                (unsigned long long)s->flipped);
+    fprintf(fp, "\n");
+    uint64_t dropped = 0;
+    for (int i = 1; i < 5; i++) dropped += s->dropped_netcfg[i];
+    if (dropped)
+        fprintf(fp, "dropped by the network config: %llu (service not offered %llu, no client %llu, outside activity hours %llu, bad address %llu)\n",
+                (unsigned long long)dropped, (unsigned long long)s->dropped_netcfg[SG_NETMAP_NO_SERVER],
+                (unsigned long long)s->dropped_netcfg[SG_NETMAP_NO_CLIENT],
+                (unsigned long long)s->dropped_netcfg[SG_NETMAP_INACTIVE],
+                (unsigned long long)s->dropped_netcfg[SG_NETMAP_BAD_ADDR]);
+    if (s->no_model) fprintf(fp, "flows without an automaton for their service (flow-shaped packets): %llu\n", (unsigned long long)s->no_model);
+    if (s->packets) fprintf(fp, "packets: %llu, bytes: %llu\n", (unsigned long long)s->packets, (unsigned long long)s->bytes);
+    if (s->n_pkts_cmp)
+        fprintf(fp, "vs flow model: packets exact %.1f%% (mean rel. error %.3f), bytes within 10%% %.1f%% (mean %.3f)",
+                100.0 * (double)s->pkts_exact / (double)s->n_pkts_cmp, s->sum_pkts_relerr / (double)s->n_pkts_cmp,
+                s->n_bytes_cmp ? 100.0 * (double)s->bytes_within10 / (double)s->n_bytes_cmp : 0.0,
+                s->n_bytes_cmp ? s->sum_bytes_relerr / (double)s->n_bytes_cmp : 0.0);
+    if (s->n_dur_cmp)
+        fprintf(fp, ", duration within 10%% %.1f%% (mean %.3f)", 100.0 * (double)s->dur_within10 / (double)s->n_dur_cmp,
+                s->sum_dur_relerr / (double)s->n_dur_cmp);
+    if (s->n_pkts_cmp || s->n_dur_cmp) fprintf(fp, "\n");
+    if (s->norm_inserted || s->norm_dropped)
+        fprintf(fp, "TCP normalisation: %llu packets inserted, %llu dropped\n", (unsigned long long)s->norm_inserted,
+                (unsigned long long)s->norm_dropped);
+    if (s->port_bumps) fprintf(fp, "client ports moved to avoid reusing a live 5-tuple: %llu\n", (unsigned long long)s->port_bumps);
+}

@@ -1,0 +1,267 @@
+/* The generation pipeline with a hand-written sampler: identical bytes for 1 and 2 threads and any
+ * batch size, time order, reconciliation with the flow's counts, pairing of one-way records,
+ * network config mapping, and a tshark pass. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <omp.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "secgen/packets.h"
+
+/* A tiny "automaton": TCP = S, SA, A, (P> P<)*k, FA>, FA<, A>; UDP = (> <)*k. Payload sizes and
+ * gaps are random; k follows the targets when given. */
+static sg_status sampler(void *ctx, const sg_flow *f, int64_t tf, int64_t tb, sg_rng *r, sg_vec *out, int *found,
+                         sg_error *err)
+{
+    (void)ctx;
+    (void)err;
+    *found = f->dst_port != 9999; /* pretend port 9999 has no model */
+    if (!*found) return SG_OK;
+    int64_t t = 0;
+    sg_pkt p = {0};
+    if (f->proto == SG_PROTO_TCP) {
+        int64_t kf = tf >= 4 ? tf - 4 : 1 + (int64_t)sg_rng_below(r, 4);
+        int64_t kb = tb >= 2 ? tb - 2 : kf;
+        uint8_t fl[3] = {SG_TCP_SYN, SG_TCP_SYN | SG_TCP_ACK, SG_TCP_ACK};
+        for (int i = 0; i < 3; i++) {
+            p = (sg_pkt){.t_ns = t += 1000 * (int64_t)(1 + sg_rng_below(r, 500)), .dir = (uint8_t)(i == 1), .tcp_flags = fl[i]};
+            if (sg_vec_push(out, &p)) return SG_ERR_NOMEM;
+        }
+        for (int64_t i = 0; i < (kf > kb ? kf : kb); i++)
+            for (int d = 0; d < 2; d++) {
+                if (i >= (d ? kb : kf)) continue;
+                p = (sg_pkt){.t_ns = t += 1000 * (int64_t)(1 + sg_rng_below(r, 20000)), .dir = (uint8_t)d,
+                             .tcp_flags = SG_TCP_ACK | SG_TCP_PSH, .payload_len = (uint32_t)(20 + sg_rng_below(r, 3000))};
+                if (sg_vec_push(out, &p)) return SG_ERR_NOMEM;
+            }
+        uint8_t cl[3] = {SG_TCP_FIN | SG_TCP_ACK, SG_TCP_FIN | SG_TCP_ACK, SG_TCP_ACK};
+        for (int i = 0; i < 3; i++) {
+            p = (sg_pkt){.t_ns = t += 1000 * (int64_t)(1 + sg_rng_below(r, 500)), .dir = (uint8_t)(i == 1), .tcp_flags = cl[i]};
+            if (sg_vec_push(out, &p)) return SG_ERR_NOMEM;
+        }
+    } else {
+        int64_t k = tf > 0 ? tf : 1 + (int64_t)sg_rng_below(r, 3);
+        for (int64_t i = 0; i < k; i++)
+            for (int d = 0; d < 2 && (d == 0 || tb != 0); d++) {
+                p = (sg_pkt){.t_ns = t += 1000 * (int64_t)(1 + sg_rng_below(r, 2000)), .dir = (uint8_t)d,
+                             .payload_len = (uint32_t)(30 + sg_rng_below(r, 400))};
+                if (sg_vec_push(out, &p)) return SG_ERR_NOMEM;
+            }
+    }
+    return SG_OK;
+}
+
+/* a deterministic flow stream: clients 192.168.200.x, servers 192.168.100.x and the Internet */
+static void make_flow(uint64_t i, sg_flow *f)
+{
+    memset(f, 0, sizeof *f);
+    f->start_us = 1491379200000000LL + (int64_t)i * 37000; /* 2017-04-05, 37 ms apart */
+    static const uint16_t ports[] = {443, 80, 53, 22, 9999, 443, 53, 25};
+    uint16_t dp = ports[i % 8];
+    f->proto = dp == 53 ? SG_PROTO_UDP : SG_PROTO_TCP;
+    f->dst_port = dp;
+    f->src_port = (uint16_t)(40000 + (i * 7919) % 20000);
+    snprintf(f->src_ip, SG_ADDR_MAX, "192.168.200.%u", (unsigned)(1 + i % 5));
+    if (i % 3 == 0) snprintf(f->dst_ip, SG_ADDR_MAX, "%u_%u", (unsigned)(10000 + i % 7), (unsigned)(i % 50));
+    else snprintf(f->dst_ip, SG_ADDR_MAX, "192.168.100.%u", (unsigned)(2 + i % 3));
+    f->duration_us = (int64_t)(i % 5) * 250000;
+    f->fwd_packets = f->proto == SG_PROTO_TCP ? 5 + i % 7 : 1;
+    f->bwd_packets = f->proto == SG_PROTO_TCP ? 4 + i % 5 : 1;
+    f->fwd_bytes = f->fwd_packets * 52 + 300 * (i % 4);
+    f->bwd_bytes = f->bwd_packets * 52 + 4000 * (i % 3);
+}
+
+static char *tmp_path(const char *name)
+{
+    const char *d = getenv("TMPDIR");
+    static char buf[8][512];
+    static int k;
+    char *p = buf[k++ & 7];
+    snprintf(p, 512, "%s/sg_pg_%d_%s", d && *d ? d : "/tmp", (int)getpid(), name);
+    return p;
+}
+
+static void run(const char *path, int threads, size_t batch, size_t nflows, int pair, const sg_netcfg *cfg,
+                sg_pktgen_stats *st)
+{
+    omp_set_num_threads(threads);
+    sg_pktgen_opts o = {.seed = 42, .pcap_path = path, .pcap_format = SG_PCAP_US, .batch = batch,
+                        .sampler = sampler, .pair_unidirectional = pair, .netcfg = cfg};
+    sg_pktgen *g;
+    sg_error err = {0};
+    assert_int_equal(sg_pktgen_create(&o, &g, &err), SG_OK);
+    for (uint64_t i = 0; i < nflows; i++) {
+        sg_flow f;
+        make_flow(i, &f);
+        if (pair && i % 2 == 1) { /* the response half of the previous flow */
+            sg_flow q;
+            make_flow(i - 1, &q);
+            f = q;
+            f.start_us += 500;
+            memcpy(f.src_ip, q.dst_ip, SG_ADDR_MAX);
+            memcpy(f.dst_ip, q.src_ip, SG_ADDR_MAX);
+            f.src_port = q.dst_port;
+            f.dst_port = q.src_port;
+            f.fwd_packets = q.bwd_packets;
+            f.fwd_bytes = q.bwd_bytes;
+            f.bwd_packets = f.bwd_bytes = 0;
+        }
+        if (sg_pktgen_add(g, &f, &err) != SG_OK) fail_msg("%s", err.msg);
+    }
+    if (sg_pktgen_finish(g, st, &err) != SG_OK) fail_msg("%s", err.msg);
+    sg_pktgen_destroy(g);
+    omp_set_num_threads(1);
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long sz = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    unsigned char *b = malloc((size_t)sz + 1);
+    assert_int_equal(fread(b, 1, (size_t)sz, fp), (size_t)sz);
+    fclose(fp);
+    *n = (size_t)sz;
+    return b;
+}
+
+static void test_deterministic_any_threads(void **st)
+{
+    (void)st;
+    char *a = tmp_path("a.pcap"), *b = tmp_path("b.pcap"), *c = tmp_path("c.pcap");
+    sg_pktgen_stats s1, s2, s3;
+    run(a, 1, 2048, 600, 0, NULL, &s1);
+    run(b, 2, 64, 600, 0, NULL, &s2);
+    run(c, 2, 7, 600, 0, NULL, &s3);
+    size_t na, nb, nc;
+    unsigned char *da = slurp(a, &na), *db = slurp(b, &nb), *dc = slurp(c, &nc);
+    assert_int_equal(na, nb);
+    assert_int_equal(na, nc);
+    assert_memory_equal(da, db, na);
+    assert_memory_equal(da, dc, na);
+    assert_int_equal(s1.flows_out, 600);
+    assert_int_equal(s1.no_model, 75); /* every 8th flow goes to port 9999 */
+    assert_true(s1.packets > 600 * 4);
+    /* the sampler follows the targets: counts match exactly for the modelled TCP flows */
+    assert_true(s1.pkts_exact >= 375);
+    free(da);
+    free(db);
+    free(dc);
+    /* time order */
+    char eb[PCAP_ERRBUF_SIZE];
+    pcap_t *pc = pcap_open_offline(a, eb);
+    assert_non_null(pc);
+    struct pcap_pkthdr *h;
+    const u_char *d;
+    long long last = 0, n = 0;
+    while (pcap_next_ex(pc, &h, &d) == 1) {
+        long long t = (long long)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+        assert_true(t >= last);
+        last = t;
+        n++;
+    }
+    assert_int_equal(n, (long long)s1.packets);
+    pcap_close(pc);
+    unlink(a);
+    unlink(b);
+    unlink(c);
+}
+
+static void test_pairing(void **st)
+{
+    (void)st;
+    char *a = tmp_path("p.pcap");
+    sg_pktgen_stats s;
+    run(a, 2, 100, 400, 1, NULL, &s);
+    assert_int_equal(s.flows_in, 400);
+    assert_int_equal(s.paired, 200);
+    assert_int_equal(s.flows_out, 200);
+    unlink(a);
+}
+
+static void test_netcfg_mapping(void **st)
+{
+    (void)st;
+    const char *y = "network:\n  gateway_mac: \"02:00:00:00:00:01\"\n"
+                    "hosts:\n"
+                    "  - hostname: web\n    interfaces: [{ip_addr: 10.9.0.10, mac_addr: \"00:16:3e:00:00:10\", services: [https, http]}]\n"
+                    "  - hostname: dns\n    interfaces: [{ip_addr: 10.9.0.53, services: [dns]}]\n"
+                    "  - hostname: pc1\n    interfaces: [{ip_addr: 10.9.1.1}]\n"
+                    "  - hostname: pc2\n    client: [dns]\n    interfaces: [{ip_addr: 10.9.1.2}]\n";
+    sg_netcfg *cfg;
+    sg_error err = {0};
+    assert_int_equal(sg_netcfg_load_mem("n.yaml", y, strlen(y), &cfg, &err), SG_OK);
+    char *a = tmp_path("n.pcap");
+    sg_pktgen_stats s;
+    run(a, 2, 50, 400, 0, cfg, &s);
+    /* ssh (22), smtp (25) and 9999 to private servers are not offered: dropped */
+    assert_true(s.dropped_netcfg[SG_NETMAP_NO_SERVER] > 0);
+    assert_int_equal(s.flows_out + s.dropped_netcfg[SG_NETMAP_NO_SERVER], 400);
+    /* every packet uses config addresses or public ones, never the model's 192.168.x */
+    char eb[PCAP_ERRBUF_SIZE];
+    pcap_t *pc = pcap_open_offline(a, eb);
+    assert_non_null(pc);
+    struct pcap_pkthdr *h;
+    const u_char *d;
+    int web = 0;
+    while (pcap_next_ex(pc, &h, &d) == 1) {
+        const u_char *ip = d + 14;
+        assert_false(ip[12] == 192 && ip[13] == 168);
+        assert_false(ip[16] == 192 && ip[17] == 168);
+        if (ip[16] == 10 && ip[17] == 9 && ip[18] == 0 && ip[19] == 10) {
+            web++;
+            assert_int_equal(d[5], 0x10); /* the configured MAC */
+        }
+        /* pc2 only uses dns */
+        if (ip[12] == 10 && ip[13] == 9 && ip[14] == 1 && ip[15] == 2) assert_int_equal(ip[9], SG_PROTO_UDP);
+    }
+    assert_true(web > 0);
+    pcap_close(pc);
+    unlink(a);
+    sg_netcfg_destroy(cfg);
+}
+
+static void test_tshark_valid(void **st)
+{
+    (void)st;
+    if (system("command -v tshark >/dev/null 2>&1") != 0) { skip(); return; }
+    char *a = tmp_path("t.pcap");
+    sg_pktgen_stats s;
+    run(a, 2, 100, 400, 0, NULL, &s);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "tshark -r %s -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE "
+             "-Y '_ws.malformed || (_ws.expert.severity >= \"warning\" && !tcp.connection.rst) || tcp.analysis.flags || "
+             "ip.checksum.status == \"Bad\" || tcp.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\"' "
+             "-T fields -e frame.number -e _ws.col.Info 2>&1 | grep -v 'Running as user' | head -20",
+             a);
+    FILE *fp = popen(cmd, "r");
+    assert_non_null(fp);
+    char line[2048];
+    int bad = 0;
+    while (fgets(line, sizeof line, fp)) { fprintf(stderr, "tshark: %s", line); bad++; }
+    pclose(fp);
+    assert_int_equal(bad, 0);
+    unlink(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_deterministic_any_threads),
+        cmocka_unit_test(test_pairing),
+        cmocka_unit_test(test_netcfg_mapping),
+        cmocka_unit_test(test_tshark_valid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
