@@ -33,7 +33,7 @@ split3() { # in.csv dir
   half=$((n / 2))
   head -n 1 "$in" | tee "$d/train.csv" "$d/test.csv" > "$d/eva.csv"
   sed -n "2,$((half + 1))p" "$in" >> "$d/train.csv"
-  tail -n +$((half + 2)) "$in" | awk -v t="$d/test.csv" -v e="$d/eva.csv" '{ print > ((NR % 2) ? t : e) }'
+  tail -n +$((half + 2)) "$in" | awk -v t="$d/test.csv" -v e="$d/eva.csv" '{ print >> ((NR % 2) ? t : e) }'
 }
 
 run_set() { # name sorted.csv
@@ -44,7 +44,7 @@ run_set() { # name sorted.csv
   : > "$d/times.tsv"
   if has_fc; then
     t0=$(date +%s.%N)
-    "$SECGEN" learn "$d/train.csv" -o "$d/fc_model.json" -j 2
+    "$SECGEN" learn "$d/train.csv" -o "$d/fc_model.json" -j 2 --quiet
     "$SECGEN" generate -m "$d/fc_model.json" -n "$ntrain" --flows-out "$d/FlowChronicle.csv" -s "$SEED" -j 2 --quiet
     t1=$(date +%s.%N)
     printf 'FlowChronicle\t%.1f\n' "$(echo "$t1 - $t0" | bc -l)" >> "$d/times.tsv"
@@ -88,11 +88,13 @@ python3 - "$WORK" "$OUT" "$REPS" "$SEED" <<'PY'
 import json, math, os, sys, datetime
 work, out, reps, seed = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 paper = ["density", "coverage", "cmd", "pcd", "emd", "jsd", "dkc", "md"]
-extra = ["fph", "iat_ks"]
+extra = ["fph", "iat_ks", "acf"]
 head = {"density": "Density ↑", "coverage": "Coverage ↑", "cmd": "CMD ↓", "pcd": "PCD ↓", "emd": "EMD ↓",
-        "jsd": "JSD ↓", "dkc": "DKC ↓", "md": "MD ≈ref", "fph": "FPH (h) ↓", "iat_ks": "IAT-KS ↓"}
+        "jsd": "JSD ↓", "dkc": "DKC ↓", "md": "MD ≈ref", "fph": "FPH (h) ↓", "iat_ks": "IAT-KS ↓",
+        "acf": "ACF ↓"}
 def fmt(v, k):
     if v is None or (isinstance(v, float) and math.isnan(v)): return "n/a"
+    if k == "acf": return f"{v:.3g}"
     return f"{v:.2f}" if k in ("pcd", "md", "fph") else f"{v:.3f}"
 def ranks(rows, ref):
     # spec §8: rank generators (not Reference) per metric, min rank for ties; average over 8
@@ -116,7 +118,7 @@ lines = ["# Fidelity results (FlowChronicle paper, Table 2 protocol)", "",
          "with `--align-start`) and **eva** (MD non-members). Every generator learns on train and produces as many "
          "flows as train holds; every table is scored against train (as in the paper); MD members = train. "
          "Ranks (spec §8) over the 8 paper metrics, Reference excluded; MD ranked by |MD − MD_Reference|. "
-         "FPH and IAT-KS are this project's temporal metrics (not ranked).", ""]
+         "FPH and IAT-KS are this project's temporal metrics, ACF the spec's ACF difference (paper Figs. 4-5); not ranked.", ""]
 for name, title in (("cidds", "CIDDS-001 sample (8,192 flows, week 3, unidirectional NetFlow)"),
                     ("ugr16", "UGR'16 (4 hosts, 2016-04-11, 21,714 flows)")):
     d = os.path.join(work, name)

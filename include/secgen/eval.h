@@ -111,6 +111,13 @@ double sg_eval_md(const sg_eval_cols *mem, const size_t *im, size_t nm, const sg
  * distributions. Tables need not be sorted. NaN when undefined. */
 double sg_eval_fph_distance(const sg_eval_cols *r, const sg_eval_cols *g);
 double sg_eval_iat_ks(const sg_eval_cols *r, const sg_eval_cols *g);
+/* ACF difference (spec §8 temporal metrics): per continuous column over the seconds covered by
+ * both tables; returns the mean over columns with a defined value (col[] may be NULL). */
+double sg_eval_acf_diff(const sg_eval_cols *r, const sg_eval_cols *g, double col[SG_EVAL_NCONT]);
+/* sample autocorrelation (statsmodels, biased) of x at lags 0..n-1 via FFT; NaN if constant */
+sg_status sg_eval_acf(const double *x, size_t n, double *rho);
+/* Σ over lags kept by the Bartlett 95 % test on real's ACF of |ρ_real - ρ_gen|, / n */
+double sg_eval_acf_distance(const double *real, const double *gen, size_t n);
 
 /* ---- whole evaluation --------------------------------------------------------------------- */
 
@@ -137,7 +144,8 @@ typedef struct sg_eval_result {
     size_t dkc_count[SG_EVAL_NDKC];    /* violations in the whole synthetic table */
     size_t dkc_count_real[SG_EVAL_NDKC];
     double corr_real[25], corr_synth[25]; /* of the first repetition */
-    double fph, iat_ks;
+    double fph, iat_ks, acf;
+    double acf_col[SG_EVAL_NCONT];
     double secs_knn, secs_total; /* wall time of Density/Coverage and of the whole run */
 } sg_eval_result;
 

@@ -237,6 +237,7 @@ sg_status sg_eval_run(sg_eval *e, sg_error *err)
     }
     R->fph = sg_eval_fph_distance(&e->real, &e->synth);
     R->iat_ks = sg_eval_iat_ks(&e->real, &e->synth);
+    R->acf = sg_eval_acf_diff(&e->real, &e->synth, R->acf_col);
     R->secs_total = now_s() - t_start;
 done:
     free(pr);

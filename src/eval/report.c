@@ -24,6 +24,7 @@ static size_t metric_rows(const sg_eval_result *r, metric_row *m)
     m[n++] = (metric_row){"MD", "md", "reference", "membership disclosure (close to Reference)", r->md};
     m[n++] = (metric_row){"FPH", "fph", "lower", "flows-per-hour profile distance (hours)", r->fph};
     m[n++] = (metric_row){"IAT-KS", "iat_ks", "lower", "inter-arrival KS statistic", r->iat_ks};
+    m[n++] = (metric_row){"ACF", "acf", "lower", "autocorrelation difference of per-second sums", r->acf};
     return n;
 }
 
@@ -70,13 +71,15 @@ sg_status sg_eval_write_text(const sg_eval *e, const sg_eval_report_info *info, 
         else
             fprintf(fp, "%-9s %s  %.4f\n", m[i].name, sg_eval__arrow(m[i].dir), m[i].v);
     }
-    if (!strcmp(m[7].key, "md") && e->has_train && r->md_nan_reps)
+    if (e->has_train && r->md_nan_reps)
         fprintf(fp, "  (MD undefined in %u of %u repetitions: no true positive at some threshold)\n", r->md_nan_reps,
                 r->repetitions);
     for (int c = 0; c < SG_EVAL_NCONT; c++)
         fprintf(fp, "EMD[%s] %s  %.4f\n", sg_eval_cont_names[c], sg_eval__arrow("lower"), r->emd_col[c]);
     for (int c = 0; c < SG_EVAL_NDISC; c++)
         fprintf(fp, "JSD[%s] %s  %.4f\n", sg_eval_disc_names[c], sg_eval__arrow("lower"), r->jsd_col[c]);
+    for (int c = 0; c < SG_EVAL_NCONT; c++)
+        fprintf(fp, "ACF[%s] %s  %.4f\n", sg_eval_cont_names[c], sg_eval__arrow("lower"), r->acf_col[c]);
     for (int c = 0; c < SG_EVAL_NDKC; c++)
         fprintf(fp, "DKC rule %2d %s  %.4f  violations %zu of %zu (real %zu of %zu)  %s\n", c + 1,
                 sg_eval__arrow("lower"), r->dkc_frac[c], r->dkc_count[c], r->n_synth, r->dkc_count_real[c],
@@ -141,6 +144,9 @@ sg_status sg_eval_write_json(const sg_eval *e, const sg_eval_report_info *info, 
     json_t *emd = json_object(), *jsd = json_object();
     for (int c = 0; c < SG_EVAL_NCONT; c++) json_object_set_new(emd, sg_eval_cont_names[c], num(r->emd_col[c]));
     for (int c = 0; c < SG_EVAL_NDISC; c++) json_object_set_new(jsd, sg_eval_disc_names[c], num(r->jsd_col[c]));
+    json_t *acf = json_object();
+    for (int c = 0; c < SG_EVAL_NCONT; c++) json_object_set_new(acf, sg_eval_cont_names[c], num(r->acf_col[c]));
+    json_object_set_new(root, "acf_columns", acf);
     json_object_set_new(root, "emd_columns", emd);
     json_object_set_new(root, "jsd_columns", jsd);
     json_t *rules = json_array();

@@ -13,7 +13,7 @@ head -n 601 "$SRC_CSV" > "$T/a.csv"
 
 # text: one line per metric with its direction
 "$SECGEN" evaluate "$T/a.csv" "$T/b.csv" -r 2 > "$T/out.txt"
-for m in Density Coverage CMD PCD EMD JSD DKC MD FPH IAT-KS; do
+for m in Density Coverage CMD PCD EMD JSD DKC MD FPH IAT-KS ACF; do
   grep -q "^$m " "$T/out.txt" || fail "metric $m missing"
 done
 grep -q '^Density   ↑  0\.[0-9]' "$T/out.txt" || fail "Density line"
@@ -23,7 +23,7 @@ grep -q 'n/a (needs --train)' "$T/out.txt" || fail "MD without --train"
 
 # identical tables score perfectly
 "$SECGEN" evaluate "$T/a.csv" "$T/a.csv" -r 1 -f json -o "$T/same.json"
-for m in cmd pcd emd jsd fph iat_ks; do
+for m in cmd pcd emd jsd fph iat_ks acf; do
   v=$(jq ".metrics.$m.value" "$T/same.json")
   [ "$v" = "0" ] || [ "$v" = "0.0" ] || fail "identical tables: $m = $v"
 done
