@@ -95,6 +95,8 @@ void sg_flow_writer_abort(sg_flow_writer *w);                     /* frees w; NU
 /* Write one row to a FILE (no header) */
 int sg_flow_fprint(FILE *fp, const sg_flow *f, sg_flow_format fmt);
 sg_status sg_flow_write(const char *path, const sg_flow_table *t, sg_flow_format fmt, sg_error *err);
+/* Plain-words summary (size, time span, protocols, top services and hosts) for `secgen info`. */
+sg_status sg_flow_table_describe(const sg_flow_table *t, FILE *fp, size_t top_k, sg_error *err);
 
 /* flags <-> ".AP.SF" (buf >= 7) */
 void sg_flow_flags_format(uint8_t flags, char *buf);

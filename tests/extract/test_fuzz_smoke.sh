@@ -19,6 +19,6 @@ if ! clang -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
 fi
 build=$src/build/fuzz-smoke
 # quiet configure/build; show output only on failure
-if ! out=$(cmake --preset fuzz -B "$build" 2>&1); then echo "$out"; exit 1; fi
+if ! out=$(cd "$src" && cmake --preset fuzz -B "$build" 2>&1); then echo "$out"; exit 1; fi
 if ! out=$(cmake --build "$build" -j2 2>&1); then echo "$out" | tail -40; exit 1; fi
 exec "$src/scripts/fuzz-smoke.sh" "$build" "$secs"
