@@ -2,7 +2,6 @@
  * per-second sums of real and synthetic flows over the seconds both tables cover; the sample
  * autocorrelations (statsmodels' biased definition) via FFT; lags whose Bartlett 95 % interval
  * of the real ACF excludes 0 are kept; score = Σ_kept |ρ_real − ρ_synth| / n. */
-#include <complex.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,52 +10,103 @@
 
 #define ACF_MAX_SECONDS (1u << 23) /* 97 days of 1-second buckets */
 
-/* in-place iterative radix-2 FFT; n a power of two; inverse without the 1/n factor */
-static void fft(double complex *a, size_t n, int inverse)
+/* in-place iterative radix-2 FFT on split real/imaginary arrays; n a power of two; twiddles
+ * ct[k] = cos(2πk/n), st[k] = sin(2πk/n) for k < n/2; inverse without the 1/n factor. Plain
+ * double arithmetic (C99 complex multiplication goes through the slow NaN-checking helper). */
+static void fft(double *re, double *im, size_t n, int inverse, const double *ct, const double *st)
 {
     for (size_t i = 1, j = 0; i < n; i++) {
         size_t bit = n >> 1;
         for (; j & bit; bit >>= 1) j ^= bit;
         j ^= bit;
         if (i < j) {
-            double complex t = a[i];
-            a[i] = a[j];
-            a[j] = t;
+            double t = re[i];
+            re[i] = re[j];
+            re[j] = t;
+            t = im[i];
+            im[i] = im[j];
+            im[j] = t;
         }
     }
+    double sg = inverse ? 1 : -1;
     for (size_t len = 2; len <= n; len <<= 1) {
-        double ang = 2 * M_PI / (double)len * (inverse ? 1 : -1);
-        double complex wl = cos(ang) + I * sin(ang);
-        for (size_t i = 0; i < n; i += len) {
-            double complex w = 1;
-            for (size_t k = 0; k < len / 2; k++) {
-                double complex u = a[i + k], v = a[i + k + len / 2] * w;
-                a[i + k] = u + v;
-                a[i + k + len / 2] = u - v;
-                w *= wl;
+        size_t half = len / 2, step = n / len;
+        for (size_t i = 0; i < n; i += len)
+            for (size_t k = 0; k < half; k++) {
+                double wr = ct[k * step], wi = sg * st[k * step];
+                size_t a = i + k, b = a + half;
+                double vr = re[b] * wr - im[b] * wi, vi = re[b] * wi + im[b] * wr;
+                re[b] = re[a] - vr;
+                im[b] = im[a] - vi;
+                re[a] += vr;
+                im[a] += vi;
             }
-        }
     }
+}
+
+/* autocorrelations of two series at once: one complex FFT of x + i·y gives both spectra */
+static sg_status acf2(const double *x, const double *y, size_t n, double *rx, double *ry)
+{
+    size_t m = 1;
+    while (m < 2 * n) m <<= 1;
+    double *re = calloc(m, sizeof *re), *im = calloc(m, sizeof *im);
+    double *ct = malloc(m / 2 * sizeof *ct), *st = malloc(m / 2 * sizeof *st);
+    if (!re || !im || !ct || !st) {
+        free(re);
+        free(im);
+        free(ct);
+        free(st);
+        return SG_ERR_NOMEM;
+    }
+    for (size_t k = 0; k < m / 2; k++) {
+        ct[k] = cos(2 * M_PI * (double)k / (double)m);
+        st[k] = sin(2 * M_PI * (double)k / (double)m);
+    }
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < n; i++) mx += x[i], my += y ? y[i] : 0;
+    mx /= (double)n;
+    my /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        re[i] = x[i] - mx;
+        im[i] = y ? y[i] - my : 0;
+    }
+    fft(re, im, m, 0, ct, st);
+    /* Z = X + iY: X_k = (Z_k + conj Z_{m-k})/2, Y_k = (Z_k - conj Z_{m-k})/(2i);
+     * |X_k|² and |Y_k|² go to re and im (both real sequences, even in k) */
+    for (size_t k = 0; k <= m / 2; k++) {
+        size_t j = (m - k) & (m - 1);
+        double ar = re[k], ai = im[k], br = re[j], bi = im[j];
+        double xr = (ar + br) / 2, xi = (ai - bi) / 2; /* X_k */
+        double yr = (ai + bi) / 2, yi = (br - ar) / 2; /* Y_k */
+        double px = xr * xr + xi * xi, py = yr * yr + yi * yi;
+        re[k] = re[j] = px;
+        im[k] = im[j] = py;
+    }
+    /* the power spectra are real and even: one inverse FFT of px + i·py returns both
+     * autocovariance sequences (real part: x, imaginary part: y) */
+    fft(re, im, m, 1, ct, st);
+    /* a constant series has no autocorrelation (variance 0): NaN, as statsmodels */
+    int cx = 1, cy = 1;
+    for (size_t i = 1; i < n && (cx || cy); i++) {
+        cx &= x[i] == x[0];
+        cy &= !y || y[i] == y[0];
+    }
+    double c0x = re[0], c0y = im[0];
+    for (size_t k = 0; k < n; k++) {
+        rx[k] = !cx && c0x > 0 ? re[k] / c0x : NAN;
+        if (ry) ry[k] = !cy && c0y > 0 ? im[k] / c0y : NAN;
+    }
+    free(re);
+    free(im);
+    free(ct);
+    free(st);
+    return SG_OK;
 }
 
 sg_status sg_eval_acf(const double *x, size_t n, double *rho)
 {
     if (n == 0) return SG_ERR_EMPTY;
-    double mean = 0;
-    for (size_t i = 0; i < n; i++) mean += x[i];
-    mean /= (double)n;
-    size_t m = 1;
-    while (m < 2 * n) m <<= 1;
-    double complex *a = calloc(m, sizeof *a);
-    if (!a) return SG_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++) a[i] = x[i] - mean;
-    fft(a, m, 0);
-    for (size_t i = 0; i < m; i++) a[i] = creal(a[i]) * creal(a[i]) + cimag(a[i]) * cimag(a[i]);
-    fft(a, m, 1);
-    double c0 = creal(a[0]);
-    for (size_t k = 0; k < n; k++) rho[k] = c0 > 0 ? creal(a[k]) / c0 : NAN;
-    free(a);
-    return SG_OK;
+    return acf2(x, NULL, n, rho, NULL);
 }
 
 double sg_eval_acf_distance(const double *real, const double *gen, size_t n)
@@ -64,8 +114,7 @@ double sg_eval_acf_distance(const double *real, const double *gen, size_t n)
     if (n < 2) return NAN;
     double *rr = malloc(n * sizeof *rr), *rg = malloc(n * sizeof *rg);
     double out = NAN;
-    if (rr && rg && sg_eval_acf(real, n, rr) == SG_OK && sg_eval_acf(gen, n, rg) == SG_OK && !isnan(rr[0]) &&
-        !isnan(rg[0])) {
+    if (rr && rg && acf2(real, gen, n, rr, rg) == SG_OK && !isnan(rr[0]) && !isnan(rg[0])) {
         double s = 0, sumsq = 0;
         for (size_t k = 1; k < n; k++) {
             /* Bartlett: v_1 = 1/n, v_k = (1 + 2 Σ_{l<k} ρ_l²)/n */
@@ -100,30 +149,34 @@ double sg_eval_acf_diff(const sg_eval_cols *r, const sg_eval_cols *g, double col
     int64_t lo = r0 > g0 ? r0 : g0, hi = r1 < g1 ? r1 : g1; /* seconds covered by both */
     if (hi - lo + 1 < 2 || hi - lo + 1 > (int64_t)ACF_MAX_SECONDS) return NAN;
     size_t n = (size_t)(hi - lo + 1);
-    double *xr = malloc(n * sizeof *xr), *xg = malloc(n * sizeof *xg);
-    if (!xr || !xg) {
+    double v[SG_EVAL_NCONT];
+    /* columns are independent: one per thread (each result is computed the same way whatever
+     * the thread count, so the output does not depend on -j) */
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int c = 0; c < SG_EVAL_NCONT; c++) {
+        v[c] = NAN;
+        double *xr = calloc(n, sizeof *xr), *xg = calloc(n, sizeof *xg);
+        if (xr && xg) {
+            for (size_t i = 0; i < r->n; i++) {
+                int64_t s = fdiv(r->time_us[i], S) - lo;
+                if (s >= 0 && s < (int64_t)n) xr[s] += r->cont[c][i];
+            }
+            for (size_t i = 0; i < g->n; i++) {
+                int64_t s = fdiv(g->time_us[i], S) - lo;
+                if (s >= 0 && s < (int64_t)n) xg[s] += g->cont[c][i];
+            }
+            int cr = 1, cg = 1; /* constant series: undefined, skip the FFTs */
+            for (size_t i = 1; i < n && (cr || cg); i++) cr &= xr[i] == xr[0], cg &= xg[i] == xg[0];
+            if (!cr && !cg) v[c] = sg_eval_acf_distance(xr, xg, n);
+        }
         free(xr);
         free(xg);
-        return NAN;
     }
     double sum = 0;
     int cnt = 0;
     for (int c = 0; c < SG_EVAL_NCONT; c++) {
-        memset(xr, 0, n * sizeof *xr);
-        memset(xg, 0, n * sizeof *xg);
-        for (size_t i = 0; i < r->n; i++) {
-            int64_t s = fdiv(r->time_us[i], S) - lo;
-            if (s >= 0 && s < (int64_t)n) xr[s] += r->cont[c][i];
-        }
-        for (size_t i = 0; i < g->n; i++) {
-            int64_t s = fdiv(g->time_us[i], S) - lo;
-            if (s >= 0 && s < (int64_t)n) xg[s] += g->cont[c][i];
-        }
-        double v = sg_eval_acf_distance(xr, xg, n);
-        if (col) col[c] = v;
-        if (!isnan(v)) sum += v, cnt++;
+        if (col) col[c] = v[c];
+        if (!isnan(v[c])) sum += v[c], cnt++;
     }
-    free(xr);
-    free(xg);
     return cnt ? sum / cnt : NAN;
 }
