@@ -103,10 +103,67 @@ static sg_status acf2(const double *x, const double *y, size_t n, double *rx, do
     return SG_OK;
 }
 
+/* Autocorrelation of a sparse series (most seconds empty) without an FFT: with d_t = x_t - mu,
+ *   Σ_{t<n-k} d_t d_{t+k} = Σ x_t x_{t+k} - mu (S[k, n-1] + S[0, n-1-k]) + (n-k) mu²,
+ * the first sum over pairs of non-zero seconds, the others from prefix sums. O(nnz² + n). */
+static sg_status acf_sparse(const double *x, size_t n, double *rho)
+{
+    size_t nnz = 0;
+    for (size_t i = 0; i < n; i++) nnz += x[i] != 0;
+    size_t *pos = malloc((nnz ? nnz : 1) * sizeof *pos);
+    double *pre = malloc((n + 1) * sizeof *pre);
+    if (!pos || !pre) {
+        free(pos);
+        free(pre);
+        return SG_ERR_NOMEM;
+    }
+    nnz = 0;
+    pre[0] = 0;
+    int constant = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] != 0) pos[nnz++] = i;
+        pre[i + 1] = pre[i] + x[i];
+        constant &= x[i] == x[0];
+    }
+    for (size_t k = 0; k < n; k++) rho[k] = 0;
+    for (size_t a = 0; a < nnz; a++)
+        for (size_t b = a; b < nnz; b++) rho[pos[b] - pos[a]] += x[pos[a]] * x[pos[b]];
+    double mu = pre[n] / (double)n;
+    for (size_t k = 0; k < n; k++)
+        rho[k] += -mu * ((pre[n] - pre[k]) + pre[n - k]) + (double)(n - k) * mu * mu;
+    double c0 = rho[0];
+    for (size_t k = 0; k < n; k++) rho[k] = !constant && c0 > 0 ? rho[k] / c0 : NAN;
+    free(pos);
+    free(pre);
+    return SG_OK;
+}
+
+static size_t count_nz(const double *x, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++) c += x[i] != 0;
+    return c;
+}
+
+/* FFT or pair sums, whichever is cheaper for these two series (same values up to rounding) */
+static sg_status acf_pair(const double *x, const double *y, size_t n, double *rx, double *ry)
+{
+    size_t m = 1, lg = 0;
+    while (m < 2 * n) m <<= 1, lg++;
+    double fft_cost = 4.0 * (double)m * (double)lg;
+    double nx = (double)count_nz(x, n), ny = y ? (double)count_nz(y, n) : 0;
+    if (nx * nx / 2 + ny * ny / 2 + 4.0 * (double)n < fft_cost) {
+        sg_status st = acf_sparse(x, n, rx);
+        if (st == SG_OK && y) st = acf_sparse(y, n, ry);
+        return st;
+    }
+    return acf2(x, y, n, rx, ry);
+}
+
 sg_status sg_eval_acf(const double *x, size_t n, double *rho)
 {
     if (n == 0) return SG_ERR_EMPTY;
-    return acf2(x, NULL, n, rho, NULL);
+    return acf_pair(x, NULL, n, rho, NULL);
 }
 
 double sg_eval_acf_distance(const double *real, const double *gen, size_t n)
@@ -119,7 +176,7 @@ double sg_eval_acf_distance(const double *real, const double *gen, size_t n)
     int same = memcmp(real, gen, n * sizeof *real) == 0;
     sg_status st = SG_ERR_NOMEM;
     if (rr && rg) {
-        st = same ? acf2(real, NULL, n, rr, NULL) : acf2(real, gen, n, rr, rg);
+        st = same ? acf_pair(real, NULL, n, rr, NULL) : acf_pair(real, gen, n, rr, rg);
         if (st == SG_OK && same) memcpy(rg, rr, n * sizeof *rg);
     }
     if (st == SG_OK && !isnan(rr[0]) && !isnan(rg[0])) {

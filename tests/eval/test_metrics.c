@@ -359,6 +359,25 @@ static void test_acf(void **s)
     double c[3] = {2, 2, 2};
     assert_int_equal(sg_eval_acf(c, 3, rho), SG_OK);
     assert_true(isnan(rho[0]));
+    /* both computation paths (sparse pair sums, FFT) against the direct definition */
+    for (int dense = 0; dense < 2; dense++) {
+        enum { M = 3000 };
+        static double z[M], got[M];
+        sg_rng rr;
+        for (int i = 0; i < M; i++) {
+            sg_rng_init(&rr, 9, 9, (uint64_t)i);
+            z[i] = (dense || sg_rng_below(&rr, 100) == 0) ? (double)(1 + sg_rng_below(&rr, 1000)) : 0;
+        }
+        assert_int_equal(sg_eval_acf(z, M, got), SG_OK);
+        double mu = 0, c0 = 0;
+        for (int i = 0; i < M; i++) mu += z[i] / M;
+        for (int i = 0; i < M; i++) c0 += (z[i] - mu) * (z[i] - mu);
+        for (int k = 0; k < M; k += 7) {
+            double ck = 0;
+            for (int i = 0; i + k < M; i++) ck += (z[i] - mu) * (z[i + k] - mu);
+            NEAR(got[k], ck / c0, 1e-9);
+        }
+    }
     /* a period-10 series against itself and against a shuffled copy */
     enum { N = 400 };
     double p[N], q[N];
