@@ -264,7 +264,7 @@ static void decode(const enc *E, const uint32_t *row, uint64_t seed, uint64_t id
 }
 
 /* KDE resampling of a training start time (spec §7/D15: an observed start + N(0, 1) x 10 ms);
- * first_only: the earliest start (SequenceBN chains, see docs/metrics.md §6) */
+ * first_only: the earliest start (SequenceBN chains, see docs/metrics.md §7) */
 static int64_t resample_start(const enc *E, uint64_t seed, uint64_t idx, int first_only)
 {
     sg_rng r;
