@@ -111,8 +111,26 @@ double sg_eval_md(const sg_eval_cols *mem, const size_t *im, size_t nm, const sg
  * distributions. Tables need not be sorted. NaN when undefined. */
 double sg_eval_fph_distance(const sg_eval_cols *r, const sg_eval_cols *g);
 double sg_eval_iat_ks(const sg_eval_cols *r, const sg_eval_cols *g);
+/* ACF difference (spec §8 temporal metrics): per continuous column over the seconds covered by
+ * both tables; returns the mean over columns with a defined value (col[] may be NULL). */
+double sg_eval_acf_diff(const sg_eval_cols *r, const sg_eval_cols *g, double col[SG_EVAL_NCONT]);
+/* sample autocorrelation (statsmodels, biased) of x at lags 0..n-1 via FFT; NaN if constant */
+sg_status sg_eval_acf(const double *x, size_t n, double *rho);
+/* Σ over lags kept by the Bartlett 95 % test on real's ACF of |ρ_real - ρ_gen|, / n */
+double sg_eval_acf_distance(const double *real, const double *gen, size_t n);
 
 /* ---- whole evaluation --------------------------------------------------------------------- */
+
+/* Metric selection (bit mask); 0 in sg_eval_opts.metrics = all (MD only with a training table). */
+enum {
+    SG_EM_DENSITY = 1u << 0, SG_EM_COVERAGE = 1u << 1, SG_EM_CMD = 1u << 2, SG_EM_PCD = 1u << 3,
+    SG_EM_EMD = 1u << 4, SG_EM_JSD = 1u << 5, SG_EM_DKC = 1u << 6, SG_EM_MD = 1u << 7,
+    SG_EM_FPH = 1u << 8, SG_EM_IAT = 1u << 9, SG_EM_ACF = 1u << 10,
+    SG_EM_PAPER = 0xffu, SG_EM_ALL = 0x7ffu
+};
+/* "density,coverage,cmd,pcd,emd,jsd,dkc,md,fph,iat,acf", "paper" (the 8 of Table 2), "all";
+ * returns 0 on success, else fills err with the unknown name. */
+int sg_eval_metrics_parse(const char *list, uint32_t *mask, sg_error *err);
 
 typedef struct sg_eval_opts {
     size_t sample_size;  /* rows drawn per table and repetition (10000); min(n, this) */
@@ -123,6 +141,7 @@ typedef struct sg_eval_opts {
     sg_eval_dkc_opts dkc;
     int64_t synth_shift_us; /* added to synthetic start times */
     int align_start;        /* shift synthetic so its first flow starts with the real one */
+    uint32_t metrics;       /* SG_EM_* mask; 0 = all; requesting MD without train is an error */
 } sg_eval_opts;
 void sg_eval_opts_default(sg_eval_opts *o);
 
@@ -130,6 +149,7 @@ typedef struct sg_eval_result {
     size_t n_real, n_synth, n_train, n_holdout, sample_real, sample_synth;
     unsigned repetitions, reps_computed, md_nan_reps;
     int folded;             /* tables folded onto totals */
+    uint32_t metrics;       /* metrics computed (SG_EM_*) */
     int64_t applied_shift_us;
     double density, coverage, cmd, pcd, emd, jsd, dkc, md; /* means over repetitions; md NaN w/o train */
     double emd_col[SG_EVAL_NCONT], jsd_col[SG_EVAL_NDISC];
@@ -137,7 +157,8 @@ typedef struct sg_eval_result {
     size_t dkc_count[SG_EVAL_NDKC];    /* violations in the whole synthetic table */
     size_t dkc_count_real[SG_EVAL_NDKC];
     double corr_real[25], corr_synth[25]; /* of the first repetition */
-    double fph, iat_ks;
+    double fph, iat_ks, acf;
+    double acf_col[SG_EVAL_NCONT];
     double secs_knn, secs_total; /* wall time of Density/Coverage and of the whole run */
 } sg_eval_result;
 

@@ -18,6 +18,8 @@ static void help(FILE *fp)
             "(Density, Coverage, CMD, PCD, EMD, JSD, DKC, MD) plus flows-per-hour and inter-arrival\n"
             "distances. Any flow layout secgen reads (native, CIDDS-001, Argus, UGR'16, NetShare);\n"
             "definitions in docs/metrics.md.\n\n"
+            "  -m, --metrics LIST     comma list of density,coverage,cmd,pcd,emd,jsd,dkc,md,fph,iat,acf\n"
+            "                         or paper / all (default all; md only with --train)\n"
             "  -t, --train FILE       generator's training flows: enables MD (members)\n"
             "      --holdout FILE     non-members for MD (default: REAL, which must differ from --train)\n"
             "  -f, --format FMT       text (default), json or html\n"
@@ -70,7 +72,7 @@ int sg_cmd_evaluate(int argc, char **argv)
         {"mdns-addr", required_argument, 0, 'A'},   {"shift-synth", required_argument, 0, 'T'},
         {"align-start", no_argument, 0, 'a'},       {"real-format", required_argument, 0, 'R'},
         {"synth-format", required_argument, 0, 'Y'}, {"quiet", no_argument, 0, 'q'},
-        {"timings", no_argument, 0, 'W'},           {"help", no_argument, 0, 'h'},
+        {"timings", no_argument, 0, 'W'},           {"metrics", required_argument, 0, 'm'},           {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     sg_eval_opts eo;
     sg_eval_opts_default(&eo);
@@ -80,7 +82,7 @@ int sg_cmd_evaluate(int argc, char **argv)
     int c, timings = 0;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:f:o:s:j:r:k:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":t:f:o:s:j:r:k:m:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 't': train = optarg; break;
         case 'H': holdout = optarg; break;
@@ -136,6 +138,11 @@ int sg_cmd_evaluate(int argc, char **argv)
             break;
         case 'q': sg_progress_set_quiet(1); break;
         case 'W': timings = 1; break;
+        case 'm': {
+            sg_error e2 = {0};
+            if (sg_eval_metrics_parse(optarg, &eo.metrics, &e2)) return sg_cli_usage_error(CMD, "--metrics: %s", e2.msg);
+            break;
+        }
         case 'h': help(stdout); return SG_EXIT_OK;
         case ':': return sg_cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
         default: return sg_cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
@@ -143,6 +150,8 @@ int sg_cmd_evaluate(int argc, char **argv)
     }
     if (argc - optind != 2) return sg_cli_usage_error(CMD, "expected REAL.csv and SYNTH.csv");
     const char *real = argv[optind], *synth = argv[optind + 1];
+    if ((eo.metrics & SG_EM_MD) && !train)
+        return sg_cli_usage_error(CMD, "MD (membership disclosure) needs the generator's training data: pass --train TRAIN.csv");
     if (holdout && !train) return sg_cli_usage_error(CMD, "--holdout is the MD non-member set: it needs --train");
     if (train && !holdout && same_file(train, real))
         return sg_cli_usage_error(CMD, "MD needs non-members: REAL is the --train file itself; pass --holdout FILE");

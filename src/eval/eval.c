@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "eval/eval_internal.h"
@@ -20,6 +21,39 @@ void sg_eval_opts_default(sg_eval_opts *o)
 }
 
 enum { ROLE_REAL = 0, ROLE_SYNTH, ROLE_TRAIN, ROLE_HOLDOUT };
+
+int sg_eval_metrics_parse(const char *list, uint32_t *mask, sg_error *err)
+{
+    static const struct {
+        const char *name;
+        uint32_t bit;
+    } names[] = {{"density", SG_EM_DENSITY}, {"coverage", SG_EM_COVERAGE}, {"cmd", SG_EM_CMD}, {"pcd", SG_EM_PCD},
+                 {"emd", SG_EM_EMD},         {"jsd", SG_EM_JSD},           {"dkc", SG_EM_DKC}, {"md", SG_EM_MD},
+                 {"fph", SG_EM_FPH},         {"iat", SG_EM_IAT},           {"iat_ks", SG_EM_IAT}, {"acf", SG_EM_ACF},
+                 {"paper", SG_EM_PAPER},     {"all", SG_EM_ALL}};
+    uint32_t m = 0;
+    const char *p = list;
+    while (p && *p) {
+        size_t len = strcspn(p, ",");
+        size_t i;
+        for (i = 0; i < sizeof names / sizeof *names; i++)
+            if (strlen(names[i].name) == len && strncasecmp(p, names[i].name, len) == 0) break;
+        if (i == sizeof names / sizeof *names) {
+            sg_error_set(err, SG_ERR_INVALID, "unknown metric '%.*s' (density, coverage, cmd, pcd, emd, jsd, dkc, md, fph, iat, acf, paper, all)",
+                         (int)len, p);
+            return -1;
+        }
+        m |= names[i].bit;
+        p += len;
+        if (*p == ',') p++;
+    }
+    if (!m) {
+        sg_error_set(err, SG_ERR_INVALID, "empty metric list");
+        return -1;
+    }
+    *mask = m;
+    return 0;
+}
 
 static int64_t min_start(const sg_flow_table *t)
 {
@@ -46,6 +80,10 @@ sg_status sg_eval_create(sg_eval **out, const sg_flow_table *real, const sg_flow
     if (o.sample_size == 0 || o.repetitions == 0 || o.md_sample == 0)
         return sg_error_set(err, SG_ERR_INVALID, "sample size, repetitions and MD sample must be >= 1");
     if (o.k < 1 || o.k > 63) return sg_error_set(err, SG_ERR_INVALID, "k must be in [1, 63], got %d", o.k);
+    if (o.metrics && (o.metrics & SG_EM_MD) && !train)
+        return sg_error_set(err, SG_ERR_INVALID, "MD (membership disclosure) needs the generator's training table (--train)");
+    if (!o.metrics) o.metrics = SG_EM_ALL;
+    if (!train) o.metrics &= ~(uint32_t)SG_EM_MD;
 
     sg_eval *e = calloc(1, sizeof *e);
     if (!e || !(e->dict = sg_eval_dict_create())) {
@@ -59,6 +97,7 @@ sg_status sg_eval_create(sg_eval **out, const sg_flow_table *real, const sg_flow
     int64_t shift = o.synth_shift_us;
     if (o.align_start) shift += min_start(real) - min_start(synth);
     e->res.folded = fold;
+    e->res.metrics = o.metrics;
     e->res.applied_shift_us = shift;
     sg_status st = sg_eval_cols_from_flows(real, fold, 0, e->dict, &e->real, err);
     if (st == SG_OK) st = sg_eval_cols_from_flows(synth, fold, shift, e->dict, &e->synth, err);
@@ -176,12 +215,18 @@ sg_status sg_eval_run(sg_eval *e, sg_error *err)
         draw(pr, e->real.n, sr, o->seed, SG_EVAL_STREAM_SAMPLE + ROLE_REAL, rep);
         draw(ps, e->synth.n, ss, o->seed, SG_EVAL_STREAM_SAMPLE + ROLE_SYNTH, rep);
         if (rep == 0 || subsampled) {
-            double t0 = now_s();
-            status = sg_eval_prdc(&e->real, pr, sr, &e->synth, ps, ss, o->k, &den, &cov, err);
-            R->secs_knn += now_s() - t0;
-            if (status != SG_OK) goto done;
-            status = sg_eval_cmd(&e->real, pr, sr, &e->synth, ps, ss, &cmd, err);
-            if (status != SG_OK) goto done;
+            uint32_t M = R->metrics;
+            if (M & (SG_EM_DENSITY | SG_EM_COVERAGE)) {
+                double t0 = now_s();
+                status = sg_eval_prdc(&e->real, pr, sr, &e->synth, ps, ss, o->k, &den, &cov, err);
+                R->secs_knn += now_s() - t0;
+                if (status != SG_OK) goto done;
+            }
+            if (M & SG_EM_CMD) {
+                status = sg_eval_cmd(&e->real, pr, sr, &e->synth, ps, ss, &cmd, err);
+                if (status != SG_OK) goto done;
+            }
+            /* the correlation matrices feed the HTML heatmaps: always computed */
             double *cr = rep == 0 ? R->corr_real : NULL, *cg = rep == 0 ? R->corr_synth : NULL;
             pcd = sg_eval_pcd(&e->real, pr, sr, &e->synth, ps, ss, cr, cg);
             emd = sg_eval_emd(&e->real, pr, sr, &e->synth, ps, ss, emdc);
@@ -199,7 +244,7 @@ sg_status sg_eval_run(sg_eval *e, sg_error *err)
         for (int c = 0; c < SG_EVAL_NCONT; c++) acc_add(&a_emdc[c], emdc[c]);
         for (int c = 0; c < SG_EVAL_NDISC; c++) acc_add(&a_jsdc[c], jsdc[c]);
         for (int c = 0; c < SG_EVAL_NDKC; c++) acc_add(&a_frac[c], frac[c]);
-        if (e->has_train) {
+        if (e->has_train && (R->metrics & SG_EM_MD)) {
             draw(pt, e->train.n, st, o->seed, SG_EVAL_STREAM_SAMPLE + ROLE_TRAIN, rep);
             draw(pn, non->n, sn, o->seed, SG_EVAL_STREAM_SAMPLE + ROLE_HOLDOUT, rep);
             /* 500 of each rep's samples: positions into pt / pn / ps */
@@ -221,7 +266,13 @@ sg_status sg_eval_run(sg_eval *e, sg_error *err)
     R->emd = acc_mean(&a_emd);
     R->jsd = acc_mean(&a_jsd);
     R->dkc = acc_mean(&a_dkc);
-    R->md = e->has_train ? acc_mean(&a_md) : NAN;
+    R->md = (R->metrics & SG_EM_MD) ? acc_mean(&a_md) : NAN;
+    if (!(R->metrics & SG_EM_DENSITY)) R->density = NAN;
+    if (!(R->metrics & SG_EM_COVERAGE)) R->coverage = NAN;
+    if (!(R->metrics & SG_EM_PCD)) R->pcd = NAN;
+    if (!(R->metrics & SG_EM_EMD)) R->emd = NAN;
+    if (!(R->metrics & SG_EM_JSD)) R->jsd = NAN;
+    if (!(R->metrics & SG_EM_DKC)) R->dkc = NAN;
     for (int c = 0; c < SG_EVAL_NCONT; c++) R->emd_col[c] = acc_mean(&a_emdc[c]);
     for (int c = 0; c < SG_EVAL_NDISC; c++) R->jsd_col[c] = acc_mean(&a_jsdc[c]);
     for (int c = 0; c < SG_EVAL_NDKC; c++) R->dkc_frac[c] = acc_mean(&a_frac[c]);
@@ -235,8 +286,10 @@ sg_status sg_eval_run(sg_eval *e, sg_error *err)
         uint32_t m = sg_eval_dkc_row(&e->real, e->dict, i, &o->dkc);
         for (int c = 0; c < SG_EVAL_NDKC; c++) R->dkc_count_real[c] += m >> c & 1;
     }
-    R->fph = sg_eval_fph_distance(&e->real, &e->synth);
-    R->iat_ks = sg_eval_iat_ks(&e->real, &e->synth);
+    R->fph = (R->metrics & SG_EM_FPH) ? sg_eval_fph_distance(&e->real, &e->synth) : NAN;
+    R->iat_ks = (R->metrics & SG_EM_IAT) ? sg_eval_iat_ks(&e->real, &e->synth) : NAN;
+    for (int c = 0; c < SG_EVAL_NCONT; c++) R->acf_col[c] = NAN;
+    R->acf = (R->metrics & SG_EM_ACF) ? sg_eval_acf_diff(&e->real, &e->synth, R->acf_col) : NAN;
     R->secs_total = now_s() - t_start;
 done:
     free(pr);

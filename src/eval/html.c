@@ -30,7 +30,7 @@ static void esc(FILE *fp, const char *s)
 static void fmt_num(char *buf, size_t n, double v)
 {
     if (isnan(v)) snprintf(buf, n, "n/a");
-    else if (v != 0 && fabs(v) < 0.001) snprintf(buf, n, "%.2e", v);
+    else if (v != 0 && fabs(v) < 0.001) snprintf(buf, n, "%.3e", v);
     else snprintf(buf, n, "%.4f", v);
 }
 

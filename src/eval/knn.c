@@ -94,46 +94,73 @@ sg_status sg_eval_prdc(const sg_eval_cols *r, const size_t *ir, size_t nr, const
     }
     free(keys);
 
-    /* pack points: real first, then generated */
+    /* pack points: real first, then generated; categories as dense 32-bit codes per column */
     double *X = malloc(n * (size_t)(nnum ? nnum : 1) * sizeof *X);
-    uint64_t *K = malloc(n * (size_t)(ncat ? ncat : 1) * sizeof *K);
+    uint32_t *K = malloc(n * (size_t)(ncat ? ncat : 1) * sizeof *K);
+    uint64_t *raw = malloc(n * sizeof *raw), *uniq = malloc(n * sizeof *uniq);
     double *rho = malloc(nr * sizeof *rho);
     size_t *cnt = calloc(nr, sizeof *cnt);
-    if (!X || !K || !rho || !cnt) {
+    if (!X || !K || !rho || !cnt || !raw || !uniq) {
         free(X);
         free(K);
+        free(raw);
+        free(uniq);
         free(rho);
         free(cnt);
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     }
-    for (size_t p = 0; p < n; p++) {
-        const sg_eval_cols *t = p < nr ? r : g;
-        size_t row = p < nr ? ROW(ir, p) : ROW(ig, p - nr);
-        int a = 0, b = 0;
-        for (int c = 0; c < SG_EVAL_NCOLS; c++) {
-            if (numeric[c])
-                X[p * (size_t)nnum + a++] = span[c] > 0 ? (num_of(t, row, c) - lo[c]) / span[c] : 0.0;
-            else
-                K[p * (size_t)ncat + b++] = key_of(t, row, c);
+    int a = 0, b = 0;
+    for (int c = 0; c < SG_EVAL_NCOLS; c++) {
+        if (numeric[c]) {
+            for (size_t p = 0; p < n; p++) {
+                const sg_eval_cols *t = p < nr ? r : g;
+                size_t row = p < nr ? ROW(ir, p) : ROW(ig, p - nr);
+                X[p * (size_t)nnum + a] = span[c] > 0 ? (num_of(t, row, c) - lo[c]) / span[c] : 0.0;
+            }
+            a++;
+            continue;
         }
+        for (size_t p = 0; p < n; p++) {
+            const sg_eval_cols *t = p < nr ? r : g;
+            raw[p] = key_of(t, p < nr ? ROW(ir, p) : ROW(ig, p - nr), c);
+        }
+        memcpy(uniq, raw, n * sizeof *uniq);
+        qsort(uniq, n, sizeof *uniq, cmp_u64);
+        size_t nu = 0;
+        for (size_t i = 0; i < n; i++)
+            if (i == 0 || uniq[i] != uniq[nu - 1]) uniq[nu++] = uniq[i];
+        for (size_t p = 0; p < n; p++) {
+            size_t lo2 = 0, hi2 = nu; /* binary search: raw[p] is present */
+            while (lo2 < hi2) {
+                size_t mid = (lo2 + hi2) / 2;
+                if (uniq[mid] < raw[p]) lo2 = mid + 1;
+                else hi2 = mid;
+            }
+            K[p * (size_t)ncat + b] = (uint32_t)lo2;
+        }
+        b++;
     }
+    free(raw);
+    free(uniq);
 
     const double *Xr = X, *Xg = X + nr * (size_t)nnum;
-    const uint64_t *Kr = K, *Kg = K + nr * (size_t)ncat;
+    const uint32_t *Kr = K, *Kg = K + nr * (size_t)ncat;
     size_t kk = (size_t)k + 1; /* k-th neighbour other than itself = (k+1)-th smallest incl. self */
 #pragma omp parallel for schedule(dynamic, 32)
     for (size_t i = 0; i < nr; i++) {
         double best[64];
         size_t nb = 0;
         const double *xi = Xr + i * (size_t)nnum;
-        const uint64_t *ki = Kr + i * (size_t)ncat;
+        const uint32_t *ki = Kr + i * (size_t)ncat;
         for (size_t j = 0; j < nr; j++) {
-            const double *xj = Xr + j * (size_t)nnum;
-            const uint64_t *kj = Kr + j * (size_t)ncat;
-            double d = 0;
-            for (int c = 0; c < nnum; c++) d += (xi[c] - xj[c]) * (xi[c] - xj[c]);
+            const uint32_t *kj = Kr + j * (size_t)ncat;
             int diff = 0;
             for (int c = 0; c < ncat; c++) diff += ki[c] != kj[c];
+            /* the categorical part alone already reaches the current k-th distance: skip */
+            if (nb == kk && 2.0 * diff >= best[kk - 1]) continue;
+            const double *xj = Xr + j * (size_t)nnum;
+            double d = 0;
+            for (int c = 0; c < nnum; c++) d += (xi[c] - xj[c]) * (xi[c] - xj[c]);
             d += 2.0 * diff;
             /* keep the kk smallest, sorted ascending */
             if (nb < kk) {
@@ -150,12 +177,13 @@ sg_status sg_eval_prdc(const sg_eval_cols *r, const size_t *ir, size_t nr, const
         rho[i] = rad;
         size_t c_in = 0;
         for (size_t j = 0; j < ng; j++) {
-            const double *xj = Xg + j * (size_t)nnum;
-            const uint64_t *kj = Kg + j * (size_t)ncat;
-            double d = 0;
-            for (int c = 0; c < nnum; c++) d += (xi[c] - xj[c]) * (xi[c] - xj[c]);
+            const uint32_t *kj = Kg + j * (size_t)ncat;
             int diff = 0;
             for (int c = 0; c < ncat; c++) diff += ki[c] != kj[c];
+            if (2.0 * diff >= rad) continue; /* cannot be strictly inside the radius */
+            const double *xj = Xg + j * (size_t)nnum;
+            double d = 0;
+            for (int c = 0; c < nnum; c++) d += (xi[c] - xj[c]) * (xi[c] - xj[c]);
             d += 2.0 * diff;
             c_in += d < rad; /* strict: squared distances keep the order of distances */
         }

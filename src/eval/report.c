@@ -11,7 +11,24 @@ typedef struct metric_row {
     double v;
 } metric_row;
 
+static size_t all_rows(const sg_eval_result *r, metric_row *m);
+
+static const uint32_t row_bits[] = {SG_EM_DENSITY, SG_EM_COVERAGE, SG_EM_CMD, SG_EM_PCD, SG_EM_EMD, SG_EM_JSD,
+                                    SG_EM_DKC,     SG_EM_MD,       SG_EM_FPH, SG_EM_IAT, SG_EM_ACF};
+
+/* rows of the metrics table: the selected metrics (MD is listed, as n/a, when it was not
+ * computed for want of a training table) */
 static size_t metric_rows(const sg_eval_result *r, metric_row *m)
+{
+    size_t n = all_rows(r, m), k = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((r->metrics & row_bits[i]) ||
+            (row_bits[i] == SG_EM_MD && r->n_train == 0 && (r->metrics | SG_EM_MD) == SG_EM_ALL))
+            m[k++] = m[i];
+    return k;
+}
+
+static size_t all_rows(const sg_eval_result *r, metric_row *m)
 {
     size_t n = 0;
     m[n++] = (metric_row){"Density", "density", "higher", "k-NN precision-like (k=5)", r->density};
@@ -24,6 +41,7 @@ static size_t metric_rows(const sg_eval_result *r, metric_row *m)
     m[n++] = (metric_row){"MD", "md", "reference", "membership disclosure (close to Reference)", r->md};
     m[n++] = (metric_row){"FPH", "fph", "lower", "flows-per-hour profile distance (hours)", r->fph};
     m[n++] = (metric_row){"IAT-KS", "iat_ks", "lower", "inter-arrival KS statistic", r->iat_ks};
+    m[n++] = (metric_row){"ACF", "acf", "lower", "autocorrelation difference of per-second sums", r->acf};
     return n;
 }
 
@@ -50,6 +68,15 @@ size_t sg_eval__metric_rows(const sg_eval_result *r, const char **names, const c
 
 static const char *nz(const char *s) { return s ? s : "-"; }
 
+/* 4 decimals; tiny values in scientific notation so they do not print as 0.0000 */
+static const char *fmtv(double v, char *buf, size_t n)
+{
+    if (isnan(v)) snprintf(buf, n, "n/a");
+    else if (v != 0 && fabs(v) < 1e-3) snprintf(buf, n, "%.3e", v);
+    else snprintf(buf, n, "%.4f", v);
+    return buf;
+}
+
 sg_status sg_eval_write_text(const sg_eval *e, const sg_eval_report_info *info, FILE *fp, sg_error *err)
 {
     const sg_eval_result *r = &e->res;
@@ -62,22 +89,25 @@ sg_status sg_eval_write_text(const sg_eval *e, const sg_eval_report_info *info, 
             r->reps_computed, e->o.seed, e->o.k, r->folded ? ", byte/packet counters folded onto totals" : "",
             r->applied_shift_us ? ", synthetic times shifted" : "");
     metric_row m[16];
+    char b[32];
     size_t n = metric_rows(r, m);
     for (size_t i = 0; i < n; i++) {
         if (isnan(m[i].v))
             fprintf(fp, "%-9s %s  %s\n", m[i].name, sg_eval__arrow(m[i].dir),
-                    !strcmp(m[i].key, "md") && !e->has_train ? "n/a (needs --train)" : "nan");
+                    !strcmp(m[i].key, "md") && !e->has_train ? "n/a (needs --train)" : "n/a");
         else
-            fprintf(fp, "%-9s %s  %.4f\n", m[i].name, sg_eval__arrow(m[i].dir), m[i].v);
+            fprintf(fp, "%-9s %s  %s\n", m[i].name, sg_eval__arrow(m[i].dir), fmtv(m[i].v, b, sizeof b));
     }
-    if (!strcmp(m[7].key, "md") && e->has_train && r->md_nan_reps)
+    if (e->has_train && r->md_nan_reps)
         fprintf(fp, "  (MD undefined in %u of %u repetitions: no true positive at some threshold)\n", r->md_nan_reps,
                 r->repetitions);
-    for (int c = 0; c < SG_EVAL_NCONT; c++)
-        fprintf(fp, "EMD[%s] %s  %.4f\n", sg_eval_cont_names[c], sg_eval__arrow("lower"), r->emd_col[c]);
-    for (int c = 0; c < SG_EVAL_NDISC; c++)
-        fprintf(fp, "JSD[%s] %s  %.4f\n", sg_eval_disc_names[c], sg_eval__arrow("lower"), r->jsd_col[c]);
-    for (int c = 0; c < SG_EVAL_NDKC; c++)
+    for (int c = 0; c < SG_EVAL_NCONT && (r->metrics & SG_EM_EMD); c++)
+        fprintf(fp, "EMD[%s] %s  %s\n", sg_eval_cont_names[c], sg_eval__arrow("lower"), fmtv(r->emd_col[c], b, sizeof b));
+    for (int c = 0; c < SG_EVAL_NDISC && (r->metrics & SG_EM_JSD); c++)
+        fprintf(fp, "JSD[%s] %s  %s\n", sg_eval_disc_names[c], sg_eval__arrow("lower"), fmtv(r->jsd_col[c], b, sizeof b));
+    for (int c = 0; c < SG_EVAL_NCONT && (r->metrics & SG_EM_ACF); c++)
+        fprintf(fp, "ACF[%s] %s  %s\n", sg_eval_cont_names[c], sg_eval__arrow("lower"), fmtv(r->acf_col[c], b, sizeof b));
+    for (int c = 0; c < SG_EVAL_NDKC && (r->metrics & SG_EM_DKC); c++)
         fprintf(fp, "DKC rule %2d %s  %.4f  violations %zu of %zu (real %zu of %zu)  %s\n", c + 1,
                 sg_eval__arrow("lower"), r->dkc_frac[c], r->dkc_count[c], r->n_synth, r->dkc_count_real[c],
                 r->n_real, sg_eval_dkc_descr[c]);
@@ -141,6 +171,9 @@ sg_status sg_eval_write_json(const sg_eval *e, const sg_eval_report_info *info, 
     json_t *emd = json_object(), *jsd = json_object();
     for (int c = 0; c < SG_EVAL_NCONT; c++) json_object_set_new(emd, sg_eval_cont_names[c], num(r->emd_col[c]));
     for (int c = 0; c < SG_EVAL_NDISC; c++) json_object_set_new(jsd, sg_eval_disc_names[c], num(r->jsd_col[c]));
+    json_t *acf = json_object();
+    for (int c = 0; c < SG_EVAL_NCONT; c++) json_object_set_new(acf, sg_eval_cont_names[c], num(r->acf_col[c]));
+    json_object_set_new(root, "acf_columns", acf);
     json_object_set_new(root, "emd_columns", emd);
     json_object_set_new(root, "jsd_columns", jsd);
     json_t *rules = json_array();

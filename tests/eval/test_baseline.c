@@ -176,6 +176,8 @@ static void test_sequence_bn(void **s)
     /* gaps are about 2 s as in training */
     double span = (double)(g.flows[g.n - 1].start_us - g.flows[0].start_us) / 1e6 / (double)(g.n - 1);
     assert_true(span > 1.5 && span < 2.5);
+    /* the chain starts with the training period */
+    assert_true(llabs(g.flows[0].start_us - t.flows[0].start_us) < 100000);
     assert_int_equal(sg_baseline_generate(&t, &o, &g2, &err), SG_OK);
     assert_memory_equal(g.flows, g2.flows, g.n * sizeof *g.flows);
     sg_flow_table_free(&g);

@@ -13,7 +13,7 @@ head -n 601 "$SRC_CSV" > "$T/a.csv"
 
 # text: one line per metric with its direction
 "$SECGEN" evaluate "$T/a.csv" "$T/b.csv" -r 2 > "$T/out.txt"
-for m in Density Coverage CMD PCD EMD JSD DKC MD FPH IAT-KS; do
+for m in Density Coverage CMD PCD EMD JSD DKC MD FPH IAT-KS ACF; do
   grep -q "^$m " "$T/out.txt" || fail "metric $m missing"
 done
 grep -q '^Density   ↑  0\.[0-9]' "$T/out.txt" || fail "Density line"
@@ -23,7 +23,7 @@ grep -q 'n/a (needs --train)' "$T/out.txt" || fail "MD without --train"
 
 # identical tables score perfectly
 "$SECGEN" evaluate "$T/a.csv" "$T/a.csv" -r 1 -f json -o "$T/same.json"
-for m in cmd pcd emd jsd fph iat_ks; do
+for m in cmd pcd emd jsd fph iat_ks acf; do
   v=$(jq ".metrics.$m.value" "$T/same.json")
   [ "$v" = "0" ] || [ "$v" = "0.0" ] || fail "identical tables: $m = $v"
 done
@@ -68,7 +68,23 @@ printf 'foo,bar\n1,2\n' > "$T/weird.csv"
 "$SECGEN" evaluate "$T/a.csv" "$T/b.csv" -f pdf 2> /dev/null; [ $? = 2 ] || fail "bad format"
 "$SECGEN" evaluate "$T/a.csv" "$T/b.csv" -k 0 2> /dev/null; [ $? = 2 ] || fail "bad k"
 "$SECGEN" evaluate "$T/a.csv" "$T/b.csv" --dkc foo 2> /dev/null; [ $? = 2 ] || fail "bad dkc"
+"$SECGEN" evaluate "$T/a.csv" "$T/b.csv" --metrics md 2> "$T/err"; rc=$?
+[ $rc = 2 ] && grep -q 'needs the generator' "$T/err" || fail "--metrics md without --train"
+"$SECGEN" evaluate "$T/a.csv" "$T/b.csv" --metrics cmd,foo 2> /dev/null; [ $? = 2 ] || fail "unknown metric"
+# a header of one layout with rows of another: the reader names file and line
+{ head -n 1 "$SRC_CSV"; echo '2017-04-05T00:02:34.321000Z,0.003,TCP,192.168.220.16,43771,192.168.100.5,445,2,174,0,0,.AP...'; } > "$T/mixed.csv"
+"$SECGEN" evaluate "$T/a.csv" "$T/mixed.csv" 2> "$T/err"; rc=$?
+[ $rc = 1 ] && grep -q 'mixed.csv:2' "$T/err" || fail "mismatched layout: rc $rc $(cat "$T/err")"
 set -e
+
+# metric selection
+"$SECGEN" evaluate "$T/a.csv" "$T/b.csv" --metrics cmd,jsd -r 1 > "$T/sel.txt"
+[ "$(grep -c '^[A-Za-z-]* *[↑↓≈]' "$T/sel.txt")" = 2 ] || fail "--metrics cmd,jsd: $(cat "$T/sel.txt")"
+# different layouts in one evaluation: UGR'16 nfdump vs NetShare export
+U="$SHARED/data/ugr16_flows"
+"$SECGEN" evaluate "$U/ugr16_2016-04-11_host_42.219.152.127.csv" "$U/netshare_ugr16_small_raw.csv" -r 1 -f json -o "$T/u.json"
+jq -e '.inputs.n_real == 1491 and .inputs.n_synthetic == 1000 and .metrics.cmd.value > 0' "$T/u.json" > /dev/null \
+  || fail "UGR'16 vs NetShare"
 
 # baselines: n flows, deterministic, readable by evaluate
 for b in independent-bn sequence-bn; do
