@@ -466,7 +466,7 @@ sg_status sg_pktgen_create(const sg_pktgen_opts *o, sg_pktgen **out, sg_error *e
         sg_frames_init(&g->items[i].fr);
     }
     if (s == SG_OK) s = sg_netmap_create(o->netcfg, &g->nm, err);
-    if (s == SG_OK && o->pcap_path) s = sg_payload_pool_create(&g->pool, o->seed, 4u << 20, err);
+    if (s == SG_OK) s = sg_payload_pool_create(&g->pool, o->seed, 256u << 10, err);
     if (s == SG_OK && o->pcap_path) s = sg_pcap_writer_open(&g->pw, o->pcap_path, o->pcap_format, err);
     if (s == SG_OK && o->flows_out) s = sg_flow_writer_open(&g->fw, o->flows_out, SG_FMT_NATIVE, err);
     if (s != SG_OK) { sg_pktgen_destroy(g); return s; }

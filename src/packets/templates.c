@@ -55,7 +55,14 @@ static void rand_bytes(sg_rng *r, uint8_t *o, size_t n)
 
 static void rand_alpha(sg_rng *r, uint8_t *o, size_t n)
 {
-    for (size_t i = 0; i < n; i++) o[i] = (uint8_t)('a' + sg_rng_below(r, 26));
+    /* 12 letters per 64-bit draw (26^12 < 2^57) */
+    for (size_t i = 0; i < n;) {
+        uint64_t v = sg_rng_u64(r) >> 7;
+        for (int k = 0; k < 12 && i < n; k++, i++) {
+            o[i] = (uint8_t)('a' + v % 26);
+            v /= 26;
+        }
+    }
 }
 
 /* ---- TLS ---------------------------------------------------------------------------------- */
@@ -236,7 +243,7 @@ static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, ui
         snprintf(lines[nl++], 128, "HTTP/1.1 200 OK\r\n");
         snprintf(lines[nl++], 128, "Connection: close\r\n");
         snprintf(lines[nl++], 128, "Server: nginx\r\n");
-        snprintf(lines[nl++], 128, "Content-Type: text/html\r\n");
+        snprintf(lines[nl++], 128, "Content-Type: application/octet-stream\r\n");
     }
     size_t used = 0;
     for (int i = 0; i < nl; i++) {
@@ -258,10 +265,10 @@ static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, ui
         memcpy(o + len - 2, "\r\n", 2);
         return len;
     }
-    /* response: blank line then the body (printable) */
+    /* response: blank line, then the body: pool bytes (binary content) */
     memcpy(o + used, "\r\n", 2);
-    rand_alpha(ps->r, o + used + 2, rest);
-    return len;
+    (void)rest;
+    return used + 2;
 }
 
 size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
@@ -269,7 +276,7 @@ size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
     switch (ps->kind) {
     case K_HTTP:
         if (dir == SG_DIR_FWD) return len >= 64 && len <= 8192 ? len : 0; /* every client payload is a request */
-        return idx == 0 && len >= 38 && len <= 8192 ? len : 0;             /* then the body, until close */
+        return idx == 0 && len >= 38 && len <= 8192 ? (len < 160 ? len : 160) : 0; /* head; body from the pool */
     case K_TLS:
         if (idx == 0) {
             if (dir == SG_DIR_FWD) return len >= TLS_CH_MIN && len <= 16000 ? len : 0;
