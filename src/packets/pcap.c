@@ -75,7 +75,9 @@ static sg_status put_copy(sg_pcap_writer *w, const void *p, size_t n, sg_error *
         s = put_ref(w, p, n, err);
         return s != SG_OK ? s : sg_pcap_writer_sync(w, err);
     }
-    if (w->slen + n > STAGE) {
+    /* sync before copying (never inside put_ref after it: a sync empties the staging area, and
+     * later copies would overwrite bytes still referenced) */
+    if (w->slen + n > STAGE || w->niov == IOVN) {
         sg_status s = sg_pcap_writer_sync(w, err);
         if (s != SG_OK) return s;
     }
