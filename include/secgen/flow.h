@@ -71,9 +71,14 @@ typedef struct sg_flow_read_opts {
     sg_flow_format format; /* SG_FMT_AUTO: detect from the header */
     int skip_bad;          /* skip malformed rows instead of failing */
     size_t skipped;        /* out: rows skipped */
+    size_t nonip_skipped;  /* out: rows of non-IP protocols (Argus "arp", "llc"...) left out */
+    size_t rows;           /* out: data rows seen (= n read + skipped + nonip_skipped) */
 } sg_flow_read_opts;
 
-/* Read a whole CSV ("-" = stdin). Errors name file, line and column. Rows are kept in file order. */
+/* Read a whole CSV ("-" = stdin). Errors name file, line and column. Rows are kept in file order.
+ * *out is initialised by the call (previous content is not freed); on error it is left empty.
+ * opts may be NULL (autodetect, fail on the first bad row). A header-only file gives an empty
+ * table and SG_OK; a file without even a header line fails with SG_ERR_EMPTY. */
 sg_status sg_flow_read(const char *path, sg_flow_read_opts *opts, sg_flow_table *out, sg_error *err);
 /* Read from memory (fuzzing, tests); name is used in messages */
 sg_status sg_flow_read_mem(const char *name, const char *data, size_t len, sg_flow_read_opts *opts,

@@ -1,0 +1,197 @@
+/* secgen eval: fidelity metrics of synthetic flow tables (FlowChronicle paper, Table 2, plus
+ * temporal metrics), the IndependentBN / SequenceBN baselines, and text / JSON / HTML reports.
+ *
+ * Definitions follow ../shared/specs/flowchronicle.md §8-9 and are written out in
+ * docs/metrics.md. Every table is first mapped onto the paper's common columns:
+ *   timestamp, continuous = [In Byte, Out Byte, In Packet, Out Packet, Duration],
+ *   discrete  = [Proto, Src IP, Dst IP, Dst Pt, Flags]
+ * (Out = initiator -> responder = fwd_*, In = bwd_*). When any table of an evaluation comes from a
+ * layout without per-direction counters (CIDDS-001 unidirectional NetFlow, UGR'16, NetShare) all
+ * tables are folded onto totals (Out = fwd + bwd, In = 0) so they stay comparable. */
+#ifndef SECGEN_EVAL_H
+#define SECGEN_EVAL_H
+
+#include "secgen/core.h"
+#include "secgen/flow.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { SG_EVAL_NCONT = 5, SG_EVAL_NDISC = 5, SG_EVAL_NCOLS = 11, SG_EVAL_NDKC = 21 };
+
+/* Column indices inside the continuous / discrete groups (paper order). */
+enum { SG_EC_IN_BYTES = 0, SG_EC_OUT_BYTES, SG_EC_IN_PKTS, SG_EC_OUT_PKTS, SG_EC_DURATION };
+enum { SG_ED_PROTO = 0, SG_ED_SRC_IP, SG_ED_DST_IP, SG_ED_DST_PORT, SG_ED_FLAGS };
+
+extern const char *const sg_eval_cont_names[SG_EVAL_NCONT];
+extern const char *const sg_eval_disc_names[SG_EVAL_NDISC];
+extern const char *const sg_eval_dkc_descr[SG_EVAL_NDKC];
+
+/* RNG streams used by eval (sg_rng_init(&r, seed, stream, index)). */
+enum {
+    SG_EVAL_STREAM_SAMPLE = 0x45560000u, /* + table role; index = repetition */
+    SG_EVAL_STREAM_MD = 0x45561000u,     /* + role; index = repetition */
+    SG_EVAL_STREAM_BASELINE = 0x45562000u
+};
+
+/* ---- common columns ----------------------------------------------------------------------
+ * Discrete values are interned in a dictionary shared by all tables of one evaluation (so codes
+ * are comparable across tables); continuous values are doubles (bytes, packets, seconds). */
+typedef struct sg_eval_dict sg_eval_dict;
+sg_eval_dict *sg_eval_dict_create(void);
+void sg_eval_dict_destroy(sg_eval_dict *d);
+const char *sg_eval_dict_str(const sg_eval_dict *d, int col, uint32_t code);
+size_t sg_eval_dict_size(const sg_eval_dict *d, int col);
+/* intern a value of discrete column col; returns code or -1 on OOM */
+int64_t sg_eval_dict_intern(sg_eval_dict *d, int col, const char *s);
+
+typedef struct sg_eval_cols {
+    size_t n;
+    int64_t *time_us;                /* flow start, µs since the epoch */
+    double *cont[SG_EVAL_NCONT];     /* n values each */
+    uint32_t *disc[SG_EVAL_NDISC];   /* n codes each (sg_eval_dict) */
+} sg_eval_cols;
+
+/* Map a flow table onto the common columns. fold_totals: Out = fwd+bwd, In = 0.
+ * shift_us is added to every start time. */
+sg_status sg_eval_cols_from_flows(const sg_flow_table *t, int fold_totals, int64_t shift_us,
+                                  sg_eval_dict *dict, sg_eval_cols *out, sg_error *err);
+/* Allocate n zeroed rows (tests build tables by hand). */
+sg_status sg_eval_cols_alloc(sg_eval_cols *c, size_t n);
+void sg_eval_cols_free(sg_eval_cols *c);
+/* 1 when the layout carries per-direction counters (native, Argus). */
+int sg_eval_format_is_bidirectional(sg_flow_format f);
+
+/* ---- single metrics (idx = rows to use, NULL = all n rows) -------------------------------- */
+
+/* scipy.spatial.distance.jensenshannon of two count vectors, natural log. NaN if a sum is 0. */
+double sg_eval_js_distance(const double *p, const double *q, size_t n);
+/* mean_k |a[k] - b[k]| (wasserstein_distance of two equal-length sorted ECDF vectors) */
+double sg_eval_ecdf_distance(const double *a, const double *b, size_t n);
+/* EMD of one continuous column (numpy 'fd' bins on the real values, spec §8). NaN if nr = 0. */
+double sg_eval_emd_column(const double *real, size_t nr, const double *gen, size_t ng);
+/* numpy.histogram_bin_edges(x, bins='fd'): number of bins and range; returns bins (>= 1) */
+size_t sg_eval_fd_bins(const double *x, size_t n, double *first, double *last);
+
+/* Per-column metrics on two tables; per-column values go to col[] (may be NULL). */
+double sg_eval_emd(const sg_eval_cols *r, const size_t *ir, size_t nr, const sg_eval_cols *g,
+                   const size_t *ig, size_t ng, double col[SG_EVAL_NCONT]);
+double sg_eval_jsd(const sg_eval_cols *r, const size_t *ir, size_t nr, const sg_eval_cols *g,
+                   const size_t *ig, size_t ng, double col[SG_EVAL_NDISC]);
+/* PCD; corr_r / corr_g (may be NULL) receive the 5x5 Pearson matrices (row-major). */
+double sg_eval_pcd(const sg_eval_cols *r, const size_t *ir, size_t nr, const sg_eval_cols *g,
+                   const size_t *ig, size_t ng, double corr_r[25], double corr_g[25]);
+sg_status sg_eval_cmd(const sg_eval_cols *r, const size_t *ir, size_t nr, const sg_eval_cols *g,
+                      const size_t *ig, size_t ng, double *cmd, sg_error *err);
+/* Density and Coverage (Naeem et al. 2020) with k nearest neighbours, OpenMP-parallel and
+ * deterministic. NaN when nr <= k or ng = 0. */
+sg_status sg_eval_prdc(const sg_eval_cols *r, const size_t *ir, size_t nr, const sg_eval_cols *g,
+                       const size_t *ig, size_t ng, int k, double *density, double *coverage,
+                       sg_error *err);
+
+typedef struct sg_eval_dkc_opts {
+    int corrected;          /* rule 3 as "Dst Pt = 0 and not ICMP and not IGMP", divisor 21 */
+    const char *dns_addr;   /* rule 12 address of the DNS resolver; default "DNS" (CIDDS) */
+    const char *mdns_addr;  /* rule 13; default "10008_251" (CIDDS) */
+} sg_eval_dkc_opts;
+/* Bit mask of the DKC rules (bit r-1 = rule r) violated by row i. */
+uint32_t sg_eval_dkc_row(const sg_eval_cols *g, const sg_eval_dict *d, size_t i, const sg_eval_dkc_opts *o);
+/* DKC = sum of the 21 violation fractions / 20 (/21 corrected); frac[] may be NULL. */
+double sg_eval_dkc(const sg_eval_cols *g, const sg_eval_dict *d, const size_t *ig, size_t ng,
+                   const sg_eval_dkc_opts *o, double frac[SG_EVAL_NDKC]);
+
+/* Membership disclosure F1 sum (spec §8): members / non-members / generated rows. NaN when a
+ * threshold with predictions has no true positive (as the reference). */
+double sg_eval_md(const sg_eval_cols *mem, const size_t *im, size_t nm, const sg_eval_cols *non,
+                  const size_t *in, size_t nn, const sg_eval_cols *g, const size_t *ig, size_t ng);
+
+/* Temporal metrics (not in the paper): 1-Wasserstein distance (hours) between the normalised
+ * flows-per-hour profiles, and the Kolmogorov-Smirnov statistic between the inter-arrival time
+ * distributions. Tables need not be sorted. NaN when undefined. */
+double sg_eval_fph_distance(const sg_eval_cols *r, const sg_eval_cols *g);
+double sg_eval_iat_ks(const sg_eval_cols *r, const sg_eval_cols *g);
+
+/* ---- whole evaluation --------------------------------------------------------------------- */
+
+typedef struct sg_eval_opts {
+    size_t sample_size;  /* rows drawn per table and repetition (10000); min(n, this) */
+    unsigned repetitions;/* 20 */
+    size_t md_sample;    /* 500 */
+    int k;               /* 5 */
+    uint64_t seed;
+    sg_eval_dkc_opts dkc;
+    int64_t synth_shift_us; /* added to synthetic start times */
+    int align_start;        /* shift synthetic so its first flow starts with the real one */
+} sg_eval_opts;
+void sg_eval_opts_default(sg_eval_opts *o);
+
+typedef struct sg_eval_result {
+    size_t n_real, n_synth, n_train, n_holdout, sample_real, sample_synth;
+    unsigned repetitions, reps_computed, md_nan_reps;
+    int folded;             /* tables folded onto totals */
+    int64_t applied_shift_us;
+    double density, coverage, cmd, pcd, emd, jsd, dkc, md; /* means over repetitions; md NaN w/o train */
+    double emd_col[SG_EVAL_NCONT], jsd_col[SG_EVAL_NDISC];
+    double dkc_frac[SG_EVAL_NDKC];     /* mean violation fraction per rule (samples) */
+    size_t dkc_count[SG_EVAL_NDKC];    /* violations in the whole synthetic table */
+    size_t dkc_count_real[SG_EVAL_NDKC];
+    double corr_real[25], corr_synth[25]; /* of the first repetition */
+    double fph, iat_ks;
+    double secs_knn, secs_total; /* wall time of Density/Coverage and of the whole run */
+} sg_eval_result;
+
+/* An evaluation: owns the mapped tables and the result (report writers need the data). */
+typedef struct sg_eval sg_eval;
+/* train/holdout may be NULL. MD runs when train is given: members = train, non-members =
+ * holdout if given, else real. */
+sg_status sg_eval_create(sg_eval **out, const sg_flow_table *real, const sg_flow_table *synth,
+                         const sg_flow_table *train, const sg_flow_table *holdout,
+                         const sg_eval_opts *opts, sg_error *err);
+void sg_eval_destroy(sg_eval *e);
+sg_status sg_eval_run(sg_eval *e, sg_error *err);
+const sg_eval_result *sg_eval_get_result(const sg_eval *e);
+
+typedef struct sg_eval_report_info {
+    const char *real_name, *synth_name, *train_name, *holdout_name;
+} sg_eval_report_info;
+sg_status sg_eval_write_text(const sg_eval *e, const sg_eval_report_info *info, FILE *fp, sg_error *err);
+sg_status sg_eval_write_json(const sg_eval *e, const sg_eval_report_info *info, FILE *fp, sg_error *err);
+/* One self-contained HTML page (inline SVG and CSS, no script, no external resource). */
+sg_status sg_eval_write_html(const sg_eval *e, const sg_eval_report_info *info, FILE *fp, sg_error *err);
+
+/* ---- baselines (spec §9) ------------------------------------------------------------------- */
+
+typedef enum sg_baseline_kind { SG_BASELINE_INDEPENDENT_BN = 0, SG_BASELINE_SEQUENCE_BN } sg_baseline_kind;
+/* "independent-bn" / "sequence-bn"; returns 0 on success */
+int sg_baseline_kind_parse(const char *s, sg_baseline_kind *out);
+
+typedef struct sg_baseline_opts {
+    sg_baseline_kind kind;
+    size_t n;          /* flows to generate */
+    uint64_t seed;
+    int window;        /* SequenceBN slices (5) */
+    int max_parents;   /* 3 */
+    int nbins;         /* numeric bins (40) */
+} sg_baseline_opts;
+void sg_baseline_opts_default(sg_baseline_opts *o);
+/* Learn on train (any order; sorted internally) and generate opts->n flows sorted by start. */
+sg_status sg_baseline_generate(const sg_flow_table *train, const sg_baseline_opts *opts,
+                               sg_flow_table *out, sg_error *err);
+
+/* Numeric binning of spec §1.3 (zero -> bin 0, non-zero values -> up to nbins equal-frequency
+ * bins with numpy linear-interpolation quantile edges, duplicates dropped). */
+typedef struct sg_eval_bins {
+    double *edges; /* nedges = K + 1 (K bins 1..K); NULL when no non-zero value */
+    size_t nedges;
+} sg_eval_bins;
+sg_status sg_eval_bins_fit(const double *x, size_t n, int nbins, sg_eval_bins *b, sg_error *err);
+uint32_t sg_eval_bins_code(const sg_eval_bins *b, double x);
+/* un-bin: bin 0 -> 0, bin k -> uniform in (e_{k-1}, e_k) */
+double sg_eval_bins_sample(const sg_eval_bins *b, uint32_t code, sg_rng *rng);
+void sg_eval_bins_free(sg_eval_bins *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,245 @@
+/* FlowChronicle data encoding (spec §1): one global dictionary per column (codes in order of
+ * first appearance in time order), ip columns sharing one address dictionary (so a reuse
+ * across Src/Dst compares addresses), numeric columns binned into a zero bin + up to 40
+ * equal-frequency bins, posting lists per (column, code). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fc/fc_internal.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+size_t fc_bin_edges(const double *vals, size_t n, double *edges)
+{
+    /* vals: the non-zero values (any order); edges: numpy linear-interpolation quantiles
+     * k/40, k = 0..40, duplicates dropped */
+    if (n == 0) return 0;
+    double *s = malloc(n * sizeof *s);
+    if (!s) return 0;
+    memcpy(s, vals, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_double);
+    size_t ne = 0;
+    for (int k = 0; k <= 40; k++) {
+        double pos = (double)(n - 1) * (double)k / 40.0;
+        size_t lo = (size_t)floor(pos);
+        double frac = pos - (double)lo;
+        double q = lo + 1 < n ? s[lo] + frac * (s[lo + 1] - s[lo]) : s[n - 1];
+        if (k == 0) q = s[0];
+        if (k == 40) q = s[n - 1];
+        if (ne == 0 || q > edges[ne - 1]) edges[ne++] = q;
+    }
+    free(s);
+    return ne;
+}
+
+uint32_t fc_bin_of(const double *edges, size_t ne, double x)
+{
+    if (x == 0.0) return 0;
+    if (ne <= 1) return 1;
+    size_t K = ne - 1;
+    if (x <= edges[1]) return 1;
+    /* smallest k with x <= edges[k] */
+    size_t lo = 1, hi = K;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (x <= edges[mid]) hi = mid;
+        else lo = mid + 1;
+    }
+    return (uint32_t)lo;
+}
+
+void fc_data_free(fc_data *d)
+{
+    for (size_t c = 0; c < FC_MAXC; c++) {
+        fc_column *col = &d->col[c];
+        if (col->labels && col->role != FC_ROLE_IP) {
+            for (size_t v = 0; v < col->ndom; v++) free(col->labels[v]);
+            free(col->labels);
+        }
+        free(col->code_bin);
+        free(col->edges);
+        free(d->post_off[c]);
+        free(d->post_idx[c]);
+    }
+    if (d->iplabels)
+        for (size_t i = 0; i < d->nip; i++) free(d->iplabels[i]);
+    free(d->iplabels);
+    free(d->t);
+    free(d->codes);
+    memset(d, 0, sizeof *d);
+}
+
+sg_status fc_data_build(fc_data *d, const fc_rawcol *cols, size_t C, size_t n, const int64_t *t_abs_us, sg_error *err)
+{
+    memset(d, 0, sizeof *d);
+    if (C == 0 || C > FC_MAXC) return sg_error_set(err, SG_ERR_INVALID, "flowchronicle: %zu columns (1..%d)", C, FC_MAXC);
+    if (n == 0) return sg_error_set(err, SG_ERR_EMPTY, "flowchronicle: no flows to learn from");
+    if (n > UINT32_MAX - 2) return sg_error_set(err, SG_ERR_RANGE, "flowchronicle: too many flows (%zu)", n);
+    d->n = n;
+    d->C = C;
+    sg_status st = SG_OK;
+    d->t = malloc(n * sizeof *d->t);
+    if (!d->t) goto oom;
+    /* times: 10 ms units, rounded, relative to the first flow */
+    {
+        int64_t u = FC_TIME_UNIT_US;
+        int64_t f0 = t_abs_us[0];
+        int64_t r0 = (f0 >= 0 ? (f0 + u / 2) / u : -((-f0 + u / 2) / u));
+        d->t_first_us = r0 * u;
+        for (size_t i = 0; i < n; i++) {
+            int64_t x = t_abs_us[i];
+            int64_t r = (x >= 0 ? (x + u / 2) / u : -((-x + u / 2) / u));
+            d->t[i] = r - r0;
+            if (i && d->t[i] < d->t[i - 1])
+                return fc_data_free(d), sg_error_set(err, SG_ERR_INVALID, "flowchronicle: flows not sorted by time");
+        }
+        int64_t span = d->t[n - 1] - d->t[0];
+        d->tau = span > 0 ? log2((double)span) : 0.0;
+    }
+    sg_strtab *ipt = sg_strtab_create();
+    if (!ipt) goto oom;
+    d->codes = malloc(n * C * sizeof(uint32_t));
+    if (!d->codes) goto oom_ip;
+    for (size_t c = 0; c < C; c++) {
+        fc_column *col = &d->col[c];
+        snprintf(col->name, sizeof col->name, "%s", cols[c].name);
+        col->role = cols[c].role;
+        col->field = cols[c].field;
+        col->integer = cols[c].integer;
+        d->code[c] = d->codes + c * n;
+    }
+    /* ip columns first (shared dictionary: first appearance scanning rows, then columns) */
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < C; c++) {
+            if (cols[c].role != FC_ROLE_IP) continue;
+            const char *s = cols[c].str[i] ? cols[c].str[i] : "";
+            int64_t id = sg_strtab_intern(ipt, s, strlen(s));
+            if (id < 0) goto oom_ip;
+            d->code[c][i] = (uint32_t)id;
+        }
+    d->nip = sg_strtab_size(ipt);
+    d->iplabels = calloc(d->nip ? d->nip : 1, sizeof *d->iplabels);
+    if (!d->iplabels) goto oom_ip;
+    for (size_t i = 0; i < d->nip; i++) {
+        d->iplabels[i] = strdup(sg_strtab_str(ipt, i));
+        if (!d->iplabels[i]) goto oom_ip;
+    }
+    sg_strtab_destroy(ipt);
+    ipt = NULL;
+    for (size_t c = 0; c < C; c++) {
+        fc_column *col = &d->col[c];
+        if (col->role == FC_ROLE_IP) {
+            /* per-column domain size = addresses seen in this column */
+            uint8_t *seen = calloc(d->nip ? d->nip : 1, 1);
+            if (!seen) goto oom;
+            for (size_t i = 0; i < n; i++)
+                if (!seen[d->code[c][i]]) {
+                    seen[d->code[c][i]] = 1;
+                    col->ndom++;
+                }
+            free(seen);
+            col->labels = d->iplabels; /* shared, not owned */
+            d->codespace[c] = d->nip;
+        } else if (col->role == FC_ROLE_CAT) {
+            sg_strtab *tab = sg_strtab_create();
+            if (!tab) goto oom;
+            for (size_t i = 0; i < n; i++) {
+                const char *s = cols[c].str[i] ? cols[c].str[i] : "";
+                int64_t id = sg_strtab_intern(tab, s, strlen(s));
+                if (id < 0) {
+                    sg_strtab_destroy(tab);
+                    goto oom;
+                }
+                d->code[c][i] = (uint32_t)id;
+            }
+            col->ndom = sg_strtab_size(tab);
+            col->labels = calloc(col->ndom, sizeof *col->labels);
+            if (!col->labels) {
+                sg_strtab_destroy(tab);
+                goto oom;
+            }
+            for (size_t v = 0; v < col->ndom; v++) {
+                col->labels[v] = strdup(sg_strtab_str(tab, v));
+                if (!col->labels[v]) {
+                    sg_strtab_destroy(tab);
+                    goto oom;
+                }
+            }
+            sg_strtab_destroy(tab);
+            d->codespace[c] = col->ndom;
+        } else {
+            /* numeric: bins, then codes by first appearance of bins */
+            double *nz = malloc(n * sizeof *nz);
+            if (!nz) goto oom;
+            size_t nnz = 0;
+            for (size_t i = 0; i < n; i++) {
+                double x = cols[c].num[i];
+                if (!isfinite(x) || x < 0) {
+                    free(nz);
+                    fc_data_free(d);
+                    return sg_error_set(err, SG_ERR_INVALID, "flowchronicle: column %s: invalid value %g in flow %zu",
+                                        cols[c].name, x, i + 1);
+                }
+                if (x != 0.0) nz[nnz++] = x;
+            }
+            col->edges = malloc(41 * sizeof *col->edges);
+            if (!col->edges) {
+                free(nz);
+                goto oom;
+            }
+            col->nedges = fc_bin_edges(nz, nnz, col->edges);
+            free(nz);
+            uint32_t nb = (uint32_t)(col->nedges > 1 ? col->nedges : 2); /* bins 0..K (K >= 1) */
+            uint32_t *bin2code = malloc(nb * sizeof *bin2code);
+            col->code_bin = malloc(nb * sizeof *col->code_bin);
+            if (!bin2code || !col->code_bin) {
+                free(bin2code);
+                goto oom;
+            }
+            for (uint32_t b = 0; b < nb; b++) bin2code[b] = UINT32_MAX;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t b = fc_bin_of(col->edges, col->nedges, cols[c].num[i]);
+                if (b >= nb) b = nb - 1;
+                if (bin2code[b] == UINT32_MAX) {
+                    bin2code[b] = (uint32_t)col->ndom;
+                    col->code_bin[col->ndom++] = b;
+                }
+                d->code[c][i] = bin2code[b];
+            }
+            free(bin2code);
+            col->labels = calloc(col->ndom, sizeof *col->labels);
+            if (!col->labels) goto oom;
+            for (size_t v = 0; v < col->ndom; v++) {
+                uint32_t b = col->code_bin[v];
+                char buf[96];
+                if (b == 0) snprintf(buf, sizeof buf, "0");
+                else if (col->nedges <= 1) snprintf(buf, sizeof buf, "%.15g", col->edges[0]);
+                else snprintf(buf, sizeof buf, "%s%.15g, %.15g]", b == 1 ? "[" : "(", col->edges[b - 1], col->edges[b]);
+                col->labels[v] = strdup(buf);
+                if (!col->labels[v]) goto oom;
+            }
+            d->codespace[c] = col->ndom;
+        }
+    }
+    /* posting lists */
+    for (size_t c = 0; c < C; c++) {
+        size_t V = d->codespace[c];
+        d->post_off[c] = calloc(V + 2, sizeof(uint32_t));
+        d->post_idx[c] = malloc(n * sizeof(uint32_t));
+        if (!d->post_off[c] || !d->post_idx[c]) goto oom;
+        for (size_t i = 0; i < n; i++) d->post_off[c][d->code[c][i] + 2]++;
+        for (size_t v = 0; v < V; v++) d->post_off[c][v + 2] += d->post_off[c][v + 1];
+        for (size_t i = 0; i < n; i++) d->post_idx[c][d->post_off[c][d->code[c][i] + 1]++] = (uint32_t)i;
+    }
+    return st;
+oom_ip:
+    sg_strtab_destroy(ipt);
+oom:
+    fc_data_free(d);
+    return sg_error_set(err, SG_ERR_NOMEM, "flowchronicle: out of memory");
+}

@@ -1,0 +1,219 @@
+/* FlowChronicle internals shared by the files of src/fc and the unit tests (tests/fc). */
+#ifndef SECGEN_FC_INTERNAL_H
+#define SECGEN_FC_INTERNAL_H
+
+#include "secgen/bn.h"
+#include "secgen/fc.h"
+
+#define FC_MAXC 12 /* feature columns */
+#define FC_MAXR 5  /* rows per pattern (spec: "typically <= 4"); longer concatenations are skipped */
+#define FC_TIME_UNIT_US 10000 /* 10 ms ("time precision 100") */
+
+enum fc_role { FC_ROLE_CAT = 0, FC_ROLE_IP = 1, FC_ROLE_NUM = 2 };
+
+/* which sg_flow field a column holds */
+enum fc_field {
+    FC_F_OTHER = 0, /* tests: abstract column */
+    FC_F_PROTO,
+    FC_F_SRC_IP,
+    FC_F_SRC_PORT,
+    FC_F_DST_IP,
+    FC_F_DST_PORT,
+    FC_F_FWD_PKTS,
+    FC_F_FWD_BYTES,
+    FC_F_BWD_PKTS,
+    FC_F_BWD_BYTES,
+    FC_F_FLAGS,
+    FC_F_DURATION
+};
+
+typedef struct fc_column {
+    char name[32];
+    int field;
+    int role;
+    int integer;      /* numeric column of integers (bytes, packets) */
+    size_t ndom;      /* |dom(c)|: distinct values (bins) observed in this column */
+    char **labels;    /* readable value of each code 0..ndom-1 (ip: the address) */
+    /* numeric: bin of each code (0 = the value 0; k >= 1 = (edges[k-1], edges[k]]) */
+    uint32_t *code_bin;
+    double *edges;
+    size_t nedges;    /* K + 1 (0 when no non-zero value) */
+    /* ip columns share one address space: code = address id (see fc_data.ipdict) and
+     * ndom counts the addresses seen in this column */
+} fc_column;
+
+/* Encoded training table (spec §1): column-major codes, times in 10 ms units from t_first,
+ * posting lists per (column, code). */
+typedef struct fc_data {
+    size_t n, C;
+    fc_column col[FC_MAXC];
+    uint32_t *codes;          /* column-major block n x C */
+    uint32_t *code[FC_MAXC];  /* code[c] = codes + c * n */
+    int64_t *t;
+    int64_t t_first_us; /* absolute time of t = 0 */
+    double tau;         /* lg(t_max - t_min) (0 if the span is 0) */
+    /* ip columns: shared address dictionary (codes of the ip columns index it) */
+    size_t nip;
+    char **iplabels;
+    /* posting lists: rows with code v in column c are post_idx[c][post_off[c][v] .. post_off[c][v+1]) */
+    uint32_t *post_off[FC_MAXC];
+    uint32_t *post_idx[FC_MAXC];
+    size_t codespace[FC_MAXC]; /* number of codes of column c's code space (nip for ip columns) */
+} fc_data;
+
+/* a raw column for fc_data_build: strings (cat/ip) or doubles (numeric) */
+typedef struct fc_rawcol {
+    const char *name;
+    int role;
+    int field;
+    int integer;
+    const char *const *str;
+    const double *num;
+} fc_rawcol;
+
+sg_status fc_data_build(fc_data *d, const fc_rawcol *cols, size_t C, size_t n, const int64_t *t_abs_us,
+                        sg_error *err);
+void fc_data_free(fc_data *d);
+/* numeric binning (§1.3): edges from non-zero values; bin of a value */
+size_t fc_bin_edges(const double *vals, size_t n, double *edges /* >= 41 */);
+uint32_t fc_bin_of(const double *edges, size_t nedges, double x);
+
+/* ---- patterns ---------------------------------------------------------------------------- */
+enum { FC_FREE = 0, FC_FIXED = 1, FC_SET = 2, FC_USE = 3 };
+
+typedef struct fc_cell {
+    uint8_t kind;
+    uint8_t pad[3];
+    uint32_t v; /* FIXED: code; SET/USE: placeholder id */
+} fc_cell;
+
+typedef struct fc_pat {
+    uint32_t nrows;
+    uint32_t C;
+    fc_cell cell[FC_MAXR][FC_MAXC];
+} fc_pat;
+
+void fc_pat_init(fc_pat *p, size_t C, size_t nrows);
+/* renumber placeholders in order of first appearance (rows top-down, columns ascending) */
+void fc_pat_canon(fc_pat *p);
+/* structural validity (§2.1): rows non-empty with a FIXED or USE cell, no USE in row 0, every USE
+ * preceded by its SET, SET/USE only on ip columns */
+int fc_pat_valid(const fc_pat *p, const fc_data *d);
+size_t fc_pat_covered(const fc_pat *p);
+size_t fc_pat_nplaceholders(const fc_pat *p);
+/* compact key for hashing (canonical pattern assumed); returns length */
+size_t fc_pat_key(const fc_pat *p, unsigned char *buf /* >= 8 + 8*FC_MAXR*FC_MAXC */);
+int fc_pat_from_key(fc_pat *p, const unsigned char *key, size_t len, size_t C);
+
+/* BN variables of a pattern: FREE and SET cells, row-major */
+size_t fc_pat_vars(const fc_pat *p, uint8_t *vrow, uint8_t *vcol);
+
+/* ---- windows (§2.2) ----------------------------------------------------------------------- */
+typedef struct fc_win {
+    uint32_t row[FC_MAXR];
+    int64_t prio; /* 100 * covered(P) - gaps (i.e. 100 x the spec's priority) */
+    double cost;  /* tau + delay codes (bits) */
+} fc_win;
+
+/* all windows (earliest completion), sorted by priority desc then start asc. W10 = max delay in
+ * 10 ms units (<= 0: unlimited). */
+sg_status fc_windows(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *out /* fc_win */);
+/* candidate score (§6.2) from sorted windows */
+uint64_t fc_windows_score(const fc_data *d, const fc_pat *p, const sg_vec *wins, uint8_t *scratch_covered);
+
+/* ---- costs (§3) -------------------------------------------------------------------------- */
+double fc_rowcost(const fc_pat *p, size_t r, const fc_data *d);
+/* L(P) without and with the BN structure cost */
+double fc_pattern_cost_nobn(const fc_pat *p, const fc_data *d);
+
+/* ---- search state ------------------------------------------------------------------------ */
+typedef struct fc_mpat {
+    fc_pat p;
+    sg_vec wins;      /* fc_win, sorted */
+    sg_bn *bn;        /* over fc_pat_vars (structure fixed when added) */
+    size_t nvars;
+    uint8_t vrow[FC_MAXR * FC_MAXC], vcol[FC_MAXR * FC_MAXC];
+    double cost;      /* L(P) incl. BN structure */
+    /* current cover */
+    sg_vec acc;       /* uint32 indices of accepted windows (in priority order) */
+    uint64_t acc_sig; /* signature of acc */
+    double kt;        /* KT of the accepted records */
+} fc_mpat;
+
+typedef struct fc_cover {
+    size_t npat;
+    sg_vec *acc;      /* per pattern: accepted window indices (uint32) */
+    uint8_t *covered; /* per flow */
+    size_t nuncovered;
+} fc_cover;
+
+/* the search engine, usable directly by tests */
+typedef struct fc_search fc_search;
+fc_search *fc_search_create(const fc_data *d, int64_t W10, int empty_base_dag, sg_error *err);
+void fc_search_destroy(fc_search *s);
+/* L(D | current M) */
+double fc_search_data_cost(const fc_search *s);
+double fc_search_model_cost(const fc_search *s); /* sum of L(P) */
+double fc_search_base_structure_cost(const fc_search *s);
+double fc_search_empty_data_cost(const fc_search *s);
+/* try to add p (folding it, §6.3); returns 1 accepted, 0 rejected, <0 error. On acceptance the
+ * folded pattern is in the model. new_total/new_p_cost (optional) receive L(D|M+P) and L(P). */
+int fc_search_try_add(fc_search *s, const fc_pat *p, double *new_data_cost, double *p_cost, fc_pat *folded);
+/* run the full search (§6.4) */
+sg_status fc_search_run(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_learn_stats *stats, sg_error *err);
+size_t fc_search_npatterns(const fc_search *s);
+const fc_mpat *fc_search_pattern(const fc_search *s, size_t i);
+const uint8_t *fc_search_covered(const fc_search *s); /* per flow */
+
+/* ---- model ------------------------------------------------------------------------------- */
+typedef struct fc_gpat {
+    fc_pat p;            /* empty pattern: one row, all FREE */
+    sg_bn *bn;           /* fitted, over vars */
+    size_t nvars;
+    uint8_t vrow[FC_MAXR * FC_MAXC], vcol[FC_MAXR * FC_MAXC];
+    uint64_t usage;
+    double cost;         /* L(P) */
+    int64_t *starts;     /* training start times, 10 ms units from t_first, ascending */
+    size_t nstarts;
+    int64_t *delays[FC_MAXR]; /* per gap r (row r -> r+1), 10 ms units */
+    size_t ndelays[FC_MAXR];
+} fc_gpat;
+
+struct sg_fc_model {
+    char *source;
+    sg_flow_format layout;
+    int unidirectional;
+    size_t nflows;
+    int64_t t_first_us, t_last_us; /* first / last flow start */
+    int64_t span10;                /* t_max - t_min (10 ms units) */
+    double time_window_s;
+    size_t C;
+    fc_column col[FC_MAXC];
+    size_t nip;
+    char **iplabels;
+    size_t npat;
+    fc_gpat *pats; /* npat patterns + 1 empty pattern at index npat */
+    sg_fc_learn_stats stats;
+    /* derived for generation: instances per hour of week */
+    double how_rate[168];       /* instances per hour, per hour-of-week (-1: not observed) */
+    double hod_rate[24];        /* per hour-of-day (-1: not observed) */
+    double mean_rate;           /* per hour over the span */
+    uint32_t *inst_pat;         /* all training instances: pattern index (npat = empty) */
+    uint32_t *inst_off;         /* offset within its hour, in 10 ms units */
+    uint32_t *how_off;          /* 169 offsets into inst_by_how */
+    uint32_t *inst_by_how;      /* instance ids grouped by hour of week */
+    uint32_t *hod_off;          /* 25 offsets into inst_by_hod */
+    uint32_t *inst_by_hod;
+    size_t ninst;
+};
+
+sg_status fc_model_prepare(sg_fc_model *m, sg_error *err); /* derive the generation tables */
+const char *fc_model_label(const sg_fc_model *m, size_t c, uint32_t code);
+
+/* small helpers (local versions of the flow module's formatting) */
+const char *fc_proto_str(uint8_t proto, char *buf, size_t n);
+int fc_proto_parse(const char *s, uint8_t *out);
+void fc_flags_str(uint8_t flags, char *buf /* >= 7 */);
+int fc_flags_parse(const char *s, uint8_t *out);
+
+#endif

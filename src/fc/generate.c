@@ -1,0 +1,332 @@
+/* FlowChronicle generation (spec §7 with decision D8 for arbitrary spans).
+ *
+ * Time is cut into one-hour slots aligned on UTC hours. Slot s (absolute hour index) gets
+ * K ~ Poisson(rate(h)) pattern instances, rate = training instances per hour for its hour of week
+ * (falling back to hour of day, then the mean, when the training span never covered that hour).
+ * Each instance picks one training instance of that hour uniformly — this gives the pattern with
+ * the right frequency and a start offset inside the hour, jittered by the spec's KDE (N(0, 1) in
+ * 10 ms units) — then samples its pattern's BN and its inter-row delays (resampled training
+ * delays + N(0, 1), clamped at 0). Instance j of slot s draws only from
+ * sg_rng(seed, FC_STREAM_INSTANCE, s << 24 | j), and K from sg_rng(seed, FC_STREAM_COUNT, s),
+ * so slots can be generated in parallel and in any order. A min-heap keyed by
+ * (time, instance, row) releases flows in time order once no later slot can precede them:
+ * memory holds at most the flows of a batch of slots plus rows delayed past it. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fc/fc_internal.h"
+
+#define FC_STREAM_COUNT 0x46430001u
+#define FC_STREAM_INSTANCE 0x46430002u
+#define HOUR_US INT64_C(3600000000)
+#define SLOT_BATCH 8
+#define MAX_PER_SLOT (1u << 24)
+
+typedef struct gen_item {
+    int64_t t;
+    uint64_t inst;
+    uint32_t row;
+    int32_t pattern;
+    sg_flow flow;
+} gen_item;
+
+struct sg_fc_generator {
+    const sg_fc_model *m;
+    sg_fc_gen_opts o;
+    int64_t start, end; /* end = INT64_MAX without duration */
+    int64_t next_slot;  /* absolute hour index of the next slot to generate */
+    int64_t last_slot;  /* last slot (inclusive) when a duration is set */
+    gen_item *heap;
+    size_t nheap, cap;
+    uint64_t emitted;
+    int64_t empty_slots; /* consecutive slots without any flow (guard when only -n is given) */
+    int done;
+};
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if ((a % b) && ((a < 0) != (b < 0))) q--;
+    return q;
+}
+
+static int hour_of_week(int64_t hour_index)
+{
+    int64_t day = floor_div(hour_index, 24);
+    int64_t wd = ((day + 3) % 7 + 7) % 7;
+    return (int)(wd * 24 + (hour_index - day * 24));
+}
+
+static int item_before(const gen_item *a, const gen_item *b)
+{
+    if (a->t != b->t) return a->t < b->t;
+    if (a->inst != b->inst) return a->inst < b->inst;
+    return a->row < b->row;
+}
+
+static int heap_push(sg_fc_generator *g, const gen_item *it)
+{
+    if (g->nheap == g->cap) {
+        size_t nc = g->cap ? g->cap * 2 : 1024;
+        gen_item *nh = realloc(g->heap, nc * sizeof *nh);
+        if (!nh) return -1;
+        g->heap = nh;
+        g->cap = nc;
+    }
+    size_t i = g->nheap++;
+    g->heap[i] = *it;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!item_before(&g->heap[i], &g->heap[p])) break;
+        gen_item t = g->heap[i];
+        g->heap[i] = g->heap[p];
+        g->heap[p] = t;
+        i = p;
+    }
+    return 0;
+}
+
+static void heap_pop(sg_fc_generator *g, gen_item *out)
+{
+    *out = g->heap[0];
+    g->heap[0] = g->heap[--g->nheap];
+    size_t n = g->nheap, i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, b = i;
+        if (l < n && item_before(&g->heap[l], &g->heap[b])) b = l;
+        if (r < n && item_before(&g->heap[r], &g->heap[b])) b = r;
+        if (b == i) break;
+        gen_item t = g->heap[i];
+        g->heap[i] = g->heap[b];
+        g->heap[b] = t;
+        i = b;
+    }
+}
+
+sg_status sg_fc_generator_create(const sg_fc_model *m, const sg_fc_gen_opts *o, sg_fc_generator **out, sg_error *err)
+{
+    *out = NULL;
+    if (o->duration_us <= 0 && o->max_flows == 0)
+        return sg_error_set(err, SG_ERR_INVALID, "generation needs a flow count or a duration");
+    sg_fc_generator *g = calloc(1, sizeof *g);
+    if (!g) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    g->m = m;
+    g->o = *o;
+    g->start = o->start_us == INT64_MIN ? m->t_first_us : o->start_us;
+    g->end = o->duration_us > 0 ? g->start + o->duration_us : INT64_MAX;
+    if (o->duration_us > 0 && g->end < g->start) g->end = INT64_MAX; /* overflow */
+    g->next_slot = floor_div(g->start, HOUR_US);
+    g->last_slot = g->end == INT64_MAX ? INT64_MAX : floor_div(g->end - 1, HOUR_US);
+    *out = g;
+    return SG_OK;
+}
+
+void sg_fc_generator_destroy(sg_fc_generator *g)
+{
+    if (!g) return;
+    free(g->heap);
+    free(g);
+}
+
+uint64_t sg_fc_generator_count(const sg_fc_generator *g) { return g->emitted; }
+
+static uint64_t poisson(sg_rng *r, double lambda)
+{
+    if (lambda <= 0) return 0;
+    if (lambda < 30) {
+        /* Knuth: multiply uniforms until below e^-lambda */
+        double L = exp(-lambda), p = 1.0;
+        uint64_t k = 0;
+        do {
+            k++;
+            p *= sg_rng_uniform(r);
+        } while (p > L && k < 1000);
+        return k - 1;
+    }
+    double x = floor(lambda + sqrt(lambda) * sg_rng_normal(r) + 0.5);
+    return x < 0 ? 0 : (uint64_t)x;
+}
+
+/* value of a numeric code: bin 0 -> 0; bin k -> uniform inside (e_{k-1}, e_k] (integers: a
+ * uniform integer of the interval; the first bin includes e_0) */
+static double unbin(const fc_column *col, uint32_t code, sg_rng *r)
+{
+    uint32_t b = code < col->ndom ? col->code_bin[code] : 0;
+    if (b == 0 || col->nedges == 0) return 0.0;
+    if (col->nedges == 1) return col->integer ? llround(col->edges[0]) : col->edges[0];
+    double lo = col->edges[b - 1], hi = col->edges[b];
+    if (col->integer) {
+        double ilo = b == 1 ? ceil(lo) : floor(lo) + 1.0, ihi = floor(hi);
+        if (ihi < ilo) return (double)llround(hi);
+        return ilo + (double)sg_rng_below(r, (uint64_t)(ihi - ilo) + 1);
+    }
+    return lo + (hi - lo) * sg_rng_uniform_pos(r);
+}
+
+static void decode_row(const sg_fc_model *m, const uint32_t *codes, sg_rng *r, sg_flow *f)
+{
+    memset(f, 0, sizeof *f);
+    int have_sport = 0;
+    for (size_t c = 0; c < m->C; c++) {
+        const fc_column *col = &m->col[c];
+        const char *lab = fc_model_label(m, c, codes[c]);
+        switch (col->field) {
+        case FC_F_PROTO: fc_proto_parse(lab, &f->proto); break;
+        case FC_F_SRC_IP: snprintf(f->src_ip, sizeof f->src_ip, "%s", lab); break;
+        case FC_F_DST_IP: snprintf(f->dst_ip, sizeof f->dst_ip, "%s", lab); break;
+        case FC_F_SRC_PORT: f->src_port = (uint16_t)strtoul(lab, NULL, 10); have_sport = 1; break;
+        case FC_F_DST_PORT: f->dst_port = (uint16_t)strtoul(lab, NULL, 10); break;
+        case FC_F_FLAGS: fc_flags_parse(lab, &f->flags); break;
+        case FC_F_FWD_PKTS: f->fwd_packets = (uint64_t)unbin(col, codes[c], r); break;
+        case FC_F_FWD_BYTES: f->fwd_bytes = (uint64_t)unbin(col, codes[c], r); break;
+        case FC_F_BWD_PKTS: f->bwd_packets = (uint64_t)unbin(col, codes[c], r); break;
+        case FC_F_BWD_BYTES: f->bwd_bytes = (uint64_t)unbin(col, codes[c], r); break;
+        case FC_F_DURATION: f->duration_us = (int64_t)llround(unbin(col, codes[c], r) * 1e6); break;
+        default: break;
+        }
+    }
+    /* bidirectional models do not model the (ephemeral) source port: draw one */
+    if (!have_sport && (f->proto == SG_PROTO_TCP || f->proto == SG_PROTO_UDP))
+        f->src_port = (uint16_t)(49152 + sg_rng_below(r, 16384));
+}
+
+static int64_t pick_delay(const fc_gpat *g, size_t r, sg_rng *rng)
+{
+    if (g->ndelays[r] == 0) return 0;
+    double d = (double)g->delays[r][sg_rng_below(rng, g->ndelays[r])] + sg_rng_normal(rng);
+    int64_t x = (int64_t)llround(d);
+    return x < 0 ? 0 : x;
+}
+
+/* generate slot s into out (vector of gen_item) */
+static int gen_slot(const sg_fc_generator *g, int64_t s, sg_vec *out)
+{
+    const sg_fc_model *m = g->m;
+    int how = hour_of_week(s);
+    double rate;
+    const uint32_t *pool;
+    size_t npool;
+    if (m->how_rate[how] >= 0) {
+        rate = m->how_rate[how];
+        pool = m->inst_by_how + m->how_off[how];
+        npool = m->how_off[how + 1] - m->how_off[how];
+    } else if (m->hod_rate[how % 24] >= 0) {
+        rate = m->hod_rate[how % 24];
+        pool = m->inst_by_hod + m->hod_off[how % 24];
+        npool = m->hod_off[how % 24 + 1] - m->hod_off[how % 24];
+    } else {
+        rate = m->mean_rate;
+        pool = NULL;
+        npool = m->ninst;
+    }
+    if (npool == 0 || rate <= 0) return 0;
+    sg_rng rc;
+    sg_rng_init(&rc, g->o.seed, FC_STREAM_COUNT, (uint64_t)s);
+    uint64_t K = poisson(&rc, rate);
+    if (K >= MAX_PER_SLOT) K = MAX_PER_SLOT - 1;
+    int64_t slot_us = s * HOUR_US;
+    for (uint64_t j = 0; j < K; j++) {
+        uint64_t inst = ((uint64_t)s << 24) | j;
+        sg_rng r;
+        sg_rng_init(&r, g->o.seed, FC_STREAM_INSTANCE, inst);
+        size_t pick = sg_rng_below(&r, npool);
+        uint32_t ti = pool ? pool[pick] : (uint32_t)pick;
+        const fc_gpat *gp = &m->pats[m->inst_pat[ti]];
+        /* start: the training offset inside the hour + KDE jitter, kept inside the slot */
+        int64_t off = (int64_t)m->inst_off[ti] * FC_TIME_UNIT_US + (int64_t)llround(sg_rng_normal(&r) * FC_TIME_UNIT_US);
+        if (off < 0) off = 0;
+        if (off >= HOUR_US) off = HOUR_US - 1;
+        if (!pool) off = (int64_t)sg_rng_below(&r, HOUR_US);
+        /* one joint sample of the BN */
+        uint32_t vals[FC_MAXR * FC_MAXC];
+        sg_bn_sample(gp->bn, &r, vals);
+        uint32_t cell[FC_MAXR][FC_MAXC];
+        uint32_t ph[FC_MAXR * FC_MAXC] = {0};
+        for (size_t v = 0; v < gp->nvars; v++) cell[gp->vrow[v]][gp->vcol[v]] = vals[v];
+        for (size_t rr = 0; rr < gp->p.nrows; rr++)
+            for (size_t c = 0; c < m->C; c++) {
+                const fc_cell *x = &gp->p.cell[rr][c];
+                if (x->kind == FC_FIXED) cell[rr][c] = x->v;
+                else if (x->kind == FC_SET) ph[x->v] = cell[rr][c];
+            }
+        for (size_t rr = 0; rr < gp->p.nrows; rr++)
+            for (size_t c = 0; c < m->C; c++)
+                if (gp->p.cell[rr][c].kind == FC_USE) cell[rr][c] = ph[gp->p.cell[rr][c].v];
+        int64_t t = slot_us + off;
+        for (size_t rr = 0; rr < gp->p.nrows; rr++) {
+            if (rr > 0) t += pick_delay(gp, rr - 1, &r) * FC_TIME_UNIT_US;
+            gen_item it;
+            decode_row(m, cell[rr], &r, &it.flow);
+            if (t >= g->end) break; /* this row and the later ones fall outside (spec §7.4) */
+            if (t < g->start) continue;
+            it.flow.start_us = t;
+            it.t = t;
+            it.inst = inst;
+            it.row = (uint32_t)rr;
+            it.pattern = m->inst_pat[ti] == m->npat ? -1 : (int32_t)m->inst_pat[ti];
+            if (sg_vec_push(out, &it) != SG_OK) return -1;
+        }
+    }
+    return 0;
+}
+
+/* generate the next batch of slots (parallel) and push their flows */
+static int gen_batch(sg_fc_generator *g)
+{
+    int64_t s0 = g->next_slot;
+    int64_t nb = SLOT_BATCH;
+    /* keep a batch around 200k flows for very busy models */
+    if (g->m->mean_rate * SLOT_BATCH > 200000.0) nb = (int64_t)(200000.0 / g->m->mean_rate) + 1;
+    if (nb > SLOT_BATCH) nb = SLOT_BATCH;
+    if (g->last_slot != INT64_MAX && s0 + nb - 1 > g->last_slot) nb = g->last_slot - s0 + 1;
+    if (nb <= 0) {
+        g->done = 1;
+        return 0;
+    }
+    sg_vec outs[SLOT_BATCH];
+    int fail = 0;
+    for (int64_t k = 0; k < nb; k++) sg_vec_init(&outs[k], sizeof(gen_item));
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t k = 0; k < nb; k++)
+        if (gen_slot(g, s0 + k, &outs[k]) != 0) {
+#pragma omp atomic write
+            fail = 1;
+        }
+    size_t total = 0;
+    for (int64_t k = 0; k < nb && !fail; k++) {
+        gen_item *it = outs[k].data;
+        for (size_t i = 0; i < outs[k].len && !fail; i++)
+            if (heap_push(g, &it[i]) != 0) fail = 1;
+        total += outs[k].len;
+    }
+    for (int64_t k = 0; k < nb; k++) sg_vec_free(&outs[k]);
+    g->next_slot = s0 + nb;
+    if (total == 0) g->empty_slots += nb;
+    else g->empty_slots = 0;
+    /* without a duration, stop after ten years without any flow (a model with no instances) */
+    if (g->end == INT64_MAX && g->empty_slots > 24 * 365 * 10 && g->nheap == 0) g->done = 1;
+    return fail ? -1 : 0;
+}
+
+int sg_fc_generator_next(sg_fc_generator *g, sg_flow *flow, sg_fc_flow_info *info)
+{
+    for (;;) {
+        if (g->o.max_flows && g->emitted >= g->o.max_flows) return 0;
+        /* a pending flow can be released when it starts before every flow of ungenerated slots */
+        if (g->nheap && (g->done || g->heap[0].t < g->next_slot * HOUR_US)) {
+            gen_item it;
+            heap_pop(g, &it);
+            *flow = it.flow;
+            if (info) {
+                info->pattern = it.pattern;
+                info->instance = it.inst;
+                info->row = it.row;
+            }
+            g->emitted++;
+            return 1;
+        }
+        if (g->done) return 0;
+        if (gen_batch(g) != 0) return -1;
+    }
+}

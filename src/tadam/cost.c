@@ -1,0 +1,467 @@
+/* TADAM costs: universal integer code, value grid and discretised Gaussian probabilities, and the
+ * noise-aware repair dynamic program (Viterbi over (position, state)). */
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tadam/tadam_internal.h"
+
+/* ---- universal integer code ----------------------------------------------------------------
+ * Rissanen's code for integers >= 1 applied to n+1 so that 0 is encodable. Only the positive
+ * iterated logarithms are summed: the reference implementation also adds the first term that
+ * falls in (0,1), which is negative and makes the code non-monotone (spec A6). We do not. */
+static double ln_slow(uint64_t n)
+{
+    double c = log2(2.865064);
+    double t = log2((double)n + 1.0);
+    while (t > 0.0) {
+        c += t;
+        t = log2(t);
+    }
+    return c;
+}
+
+#define LN_TAB 4096
+static double ln_tab[LN_TAB];
+static pthread_once_t ln_once = PTHREAD_ONCE_INIT;
+static void ln_init(void)
+{
+    for (int i = 0; i < LN_TAB; i++) ln_tab[i] = ln_slow((uint64_t)i);
+}
+
+double tdm_LN(int64_t n)
+{
+    if (n < 0) return 1.0 + tdm_LN(n == INT64_MIN ? INT64_MAX : -n); /* sign bit */
+    if (n < LN_TAB) {
+        pthread_once(&ln_once, ln_init);
+        return ln_tab[n];
+    }
+    return ln_slow((uint64_t)n);
+}
+
+double sg_tadam_integer_code(int64_t n) { return tdm_LN(n); }
+
+/* ---- value grid ----------------------------------------------------------------------------- */
+int32_t tdm_grid(int64_t v, double scale)
+{
+    if (v <= 0) return 0;
+    double x = scale * log2(1.0 + (double)v);
+    return (int32_t)lround(x);
+}
+
+double tdm_ungrid(double x, double scale)
+{
+    if (x <= 0) return 0.0;
+    double v = exp2(x / scale) - 1.0;
+    return v;
+}
+
+void tdm_gauss_from_stats(const tdm_stats *s, tdm_gauss *g)
+{
+    g->n = s->n;
+    if (s->n <= 0) {
+        g->mu[0] = g->mu[1] = 0;
+        g->cov[0] = g->cov[2] = TDM_RIDGE;
+        g->cov[1] = 0;
+        return;
+    }
+    double m0 = s->s0 / s->n, m1 = s->s1 / s->n;
+    double v0 = s->s00 / s->n - m0 * m0, v1 = s->s11 / s->n - m1 * m1, c = s->s01 / s->n - m0 * m1;
+    if (!(v0 > 0)) v0 = 0;
+    if (!(v1 > 0)) v1 = 0;
+    v0 += TDM_RIDGE;
+    v1 += TDM_RIDGE;
+    double lim = 0.999 * sqrt(v0 * v1);
+    if (c > lim) c = lim;
+    if (c < -lim) c = -lim;
+    g->mu[0] = m0;
+    g->mu[1] = m1;
+    g->cov[0] = v0;
+    g->cov[1] = c;
+    g->cov[2] = v1;
+}
+
+/* mass of N(mu, var) on [x-1/2, x+1/2], computed on the tail side to avoid cancellation */
+static double cell_mass(double x, double mu, double var)
+{
+    double s = sqrt(var) * M_SQRT2;
+    double a = (x - 0.5 - mu) / s, b = (x + 0.5 - mu) / s;
+    double p;
+    if (a > 0)
+        p = 0.5 * (erfc(a) - erfc(b));
+    else if (b < 0)
+        p = 0.5 * (erfc(-b) - erfc(-a));
+    else
+        p = 1.0 - 0.5 * (erfc(-a) + erfc(b));
+    return p > 0 ? p : 0;
+}
+
+/* P(x0, x1) = P(x1) P(x0 | x1) with the conditional Gaussian of the IAT given the payload (as
+ * Fos-R samples), each factor an exact unit-cell mass: a proper distribution on the integer grid
+ * (fixes spec A10). Mixed with weight eps = 1/(n+2) with the universal code 2^-(L_N(x0)+L_N(x1)),
+ * which keeps every value encodable at a finite, explicit cost (replaces the 1e-3 floor hack). */
+double tdm_value_bits(const tdm_gauss *g, int32_t x0, int32_t x1)
+{
+    double p1 = cell_mass(x1, g->mu[1], g->cov[2]);
+    double m0 = g->mu[0] + g->cov[1] / g->cov[2] * (x1 - g->mu[1]);
+    double v0 = g->cov[0] - g->cov[1] * g->cov[1] / g->cov[2];
+    if (v0 < TDM_RIDGE * 0.5) v0 = TDM_RIDGE * 0.5;
+    double p0 = cell_mass(x0, m0, v0);
+    double eps = 1.0 / (g->n + 2.0);
+    double pu = exp2(-(tdm_LN(x0) + tdm_LN(x1)));
+    double p = (1.0 - eps) * p0 * p1 + eps * pu;
+    if (!(p > 0)) return 2000.0; /* cannot happen (pu > 0); guard against underflow anyway */
+    return -log2(p);
+}
+
+void tdm_vcache_free(tdm_vcache *c)
+{
+    free(c->key);
+    free(c->val);
+    memset(c, 0, sizeof *c);
+}
+
+void tdm_vcache_reset(tdm_vcache *c, uint32_t ne)
+{
+    if (ne > c->cap_edges) {
+        size_t n = (size_t)ne * 2;
+        uint64_t *k = realloc(c->key, n * TDM_VC_SLOTS * sizeof *k);
+        if (!k) {
+            c->cap_edges = 0; /* memo disabled; tdm_view_value_bits computes directly */
+            return;
+        }
+        c->key = k;
+        double *v = realloc(c->val, n * TDM_VC_SLOTS * sizeof *v);
+        if (!v) {
+            c->cap_edges = 0;
+            return;
+        }
+        c->val = v;
+        c->cap_edges = n;
+    }
+    if (c->key) memset(c->key, 0, (size_t)ne * TDM_VC_SLOTS * sizeof *c->key);
+}
+
+double tdm_view_value_bits(const tdm_view *v, uint32_t e, int32_t x0, int32_t x1)
+{
+    tdm_vcache *c = v->cache;
+    if (!c || e >= c->cap_edges) return tdm_value_bits(&v->eg[e], x0, x1);
+    uint64_t key = ((uint64_t)(uint32_t)x0 << 32 | (uint32_t)x1) + 1;
+    uint64_t h = key * 0x9E3779B97F4A7C15ull;
+    uint64_t *ks = c->key + (size_t)e * TDM_VC_SLOTS;
+    double *vs = c->val + (size_t)e * TDM_VC_SLOTS;
+    for (unsigned probe = 0; probe < 8; probe++) {
+        size_t i = (size_t)((h >> 56) + probe) & (TDM_VC_SLOTS - 1);
+        if (ks[i] == key) return vs[i];
+        if (ks[i] == 0) {
+            double b = tdm_value_bits(&v->eg[e], x0, x1);
+            ks[i] = key;
+            vs[i] = b;
+            return b;
+        }
+    }
+    return tdm_value_bits(&v->eg[e], x0, x1); /* neighbourhood full: compute */
+}
+
+double tdm_explicit_bits(double log2_sigma, int32_t x0, int32_t x1)
+{
+    return log2_sigma + tdm_LN(x0) + tdm_LN(x1);
+}
+
+/* ---- repair DP -------------------------------------------------------------------------------- */
+
+#define OP_SWAP2 5 /* second edge of a swap (internal trace marker) */
+
+void tdm_dp_scratch_free(tdm_dp_scratch *s)
+{
+    free(s->M);
+    free(s->T);
+    free(s->bp_op);
+    free(s->bp_e1);
+    free(s->bp_e2);
+    free(s->bp_prev);
+    free(s->bp_close);
+    free(s->steps);
+    free(s->xbits);
+    memset(s, 0, sizeof *s);
+}
+
+static int scratch_reserve(tdm_dp_scratch *s, size_t cells, size_t steps)
+{
+    if (cells > s->cap_cells) {
+        size_t c = cells * 2;
+        double *M = realloc(s->M, c * sizeof *M), *T = NULL;
+        if (M) s->M = M;
+        T = realloc(s->T, c * sizeof *T);
+        if (T) s->T = T;
+        int32_t *a = realloc(s->bp_op, c * sizeof *a);
+        if (a) s->bp_op = a;
+        int32_t *b = realloc(s->bp_e1, c * sizeof *b);
+        if (b) s->bp_e1 = b;
+        int32_t *d = realloc(s->bp_e2, c * sizeof *d);
+        if (d) s->bp_e2 = d;
+        int32_t *e = realloc(s->bp_prev, c * sizeof *e);
+        if (e) s->bp_prev = e;
+        int32_t *f = realloc(s->bp_close, c * sizeof *f);
+        if (f) s->bp_close = f;
+        if (!M || !T || !a || !b || !d || !e || !f) return -1;
+        s->cap_cells = c;
+    }
+    if (steps > s->cap_xbits) {
+        size_t c = steps * 2;
+        double *x = realloc(s->xbits, c * sizeof *x);
+        if (!x) return -1;
+        s->xbits = x;
+        s->cap_xbits = c;
+    }
+    if (steps > s->cap_steps) {
+        size_t c = steps * 2;
+        tdm_step *st = realloc(s->steps, c * sizeof *st);
+        if (!st) return -1;
+        s->steps = st;
+        s->cap_steps = c;
+    }
+    return 0;
+}
+
+void tdm_closure(const tdm_view *v, double *dist, int32_t *next_edge)
+{
+    uint32_t n = v->nq;
+    for (uint32_t i = 0; i < n * n; i++) {
+        dist[i] = TDM_INF;
+        next_edge[i] = -1;
+    }
+    for (uint32_t i = 0; i < n; i++) dist[i * n + i] = 0;
+    if (!(v->op_bits[TDM_OP_DEL] < TDM_INF)) return;
+    for (uint32_t e = 0; e < v->ne; e++) {
+        if (!(v->ebits[e] < TDM_INF) || v->esym[e] == TDM_END) continue;
+        double w = v->op_bits[TDM_OP_DEL] + v->ebits[e];
+        size_t k = (size_t)v->esrc[e] * n + v->edst[e];
+        if (w < dist[k]) {
+            dist[k] = w;
+            next_edge[k] = (int32_t)e;
+        }
+    }
+    for (uint32_t k = 0; k < n; k++)
+        for (uint32_t i = 0; i < n; i++) {
+            double dik = dist[i * n + k];
+            if (!(dik < TDM_INF)) continue;
+            for (uint32_t j = 0; j < n; j++) {
+                double d = dik + dist[k * n + j];
+                if (d < dist[i * n + j]) {
+                    dist[i * n + j] = d;
+                    next_edge[i * n + j] = next_edge[i * n + k];
+                }
+            }
+        }
+}
+
+double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, const int32_t *x1, size_t L,
+                  tdm_dp_scratch *sc, tdm_step **steps_out, size_t *nsteps_out)
+{
+    const uint32_t nq = v->nq;
+    const size_t cells = (L + 1) * nq;
+    if (steps_out) *nsteps_out = 0;
+    if (L == 0 || scratch_reserve(sc, cells, 2 * L + (size_t)nq * (L + 1) + 4) != 0) return TDM_INF;
+    double *M = sc->M, *T = sc->T;
+    const int del = v->dist != NULL && v->op_bits[TDM_OP_DEL] < TDM_INF;
+    double *xb = sc->xbits;
+    for (size_t l = 0; l < L; l++) xb[l] = v->op_bits[TDM_OP_ADD] + tdm_explicit_bits(v->log2_sigma, x0[l], x1[l]);
+    for (size_t i = 0; i < cells; i++) {
+        M[i] = T[i] = TDM_INF;
+        sc->bp_op[i] = -1;
+        sc->bp_close[i] = -1;
+    }
+    for (uint32_t s = 0; s < nq; s++) {
+        double d = s == v->q0 ? 0 : (del ? v->dist[(size_t)v->q0 * nq + s] : TDM_INF);
+        M[s] = d;
+        sc->bp_close[s] = (int32_t)v->q0;
+    }
+    for (size_t l = 0; l < L; l++) {
+        const int32_t a = sym[l];
+        const int last = a == (int32_t)TDM_END;
+        double *Ml = M + l * nq, *Tn = T + (l + 1) * nq;
+        int32_t *bop = sc->bp_op + (l + 1) * nq, *be1 = sc->bp_e1 + (l + 1) * nq, *be2 = sc->bp_e2 + (l + 1) * nq,
+                *bpv = sc->bp_prev + (l + 1) * nq;
+        for (uint32_t s = 0; s < nq; s++) {
+            double best = TDM_INF;
+            int32_t op = -1, e1 = -1, e2 = -1, prev = -1;
+            if (!last && Ml[s] < TDM_INF) {
+                /* spurious symbol: stay */
+                double c = Ml[s] + xb[l];
+                if (c < best) {
+                    best = c;
+                    op = TDM_OP_ADD;
+                    prev = (int32_t)s;
+                }
+                /* duplicate of the previous observed symbol, valued under the edge just taken;
+                 * only directly after a transition or duplicate (not after a closure) */
+                if (l > 0 && v->op_bits[TDM_OP_DUP] < TDM_INF && sym[l - 1] == a && a >= 0) {
+                    size_t pc = l * nq + s;
+                    int32_t pop = sc->bp_op[pc];
+                    if (sc->bp_close[pc] == (int32_t)s && (pop == TDM_OP_TR || pop == TDM_OP_DUP)) {
+                        int32_t le = sc->bp_e1[pc];
+                        if (le >= 0 && v->esym[le] == (uint32_t)a) {
+                            double c2 = Ml[s] + v->op_bits[TDM_OP_DUP] + tdm_view_value_bits(v, (uint32_t)le, x0[l], x1[l]);
+                            if (c2 < best) {
+                                best = c2;
+                                op = TDM_OP_DUP;
+                                e1 = le;
+                                prev = (int32_t)s;
+                            }
+                        }
+                    }
+                }
+            }
+            if (a >= 0) {
+                for (uint32_t k = v->in_off[s]; k < v->in_off[s + 1]; k++) {
+                    uint32_t e = v->in_idx[k];
+                    if (v->esym[e] != (uint32_t)a || !(v->ebits[e] < TDM_INF)) continue;
+                    double m = Ml[v->esrc[e]];
+                    if (!(m < TDM_INF)) continue;
+                    double c = m + v->op_bits[TDM_OP_TR] + v->ebits[e];
+                    if (!(c < best)) continue;
+                    c += a == (int32_t)TDM_END ? 0 : tdm_view_value_bits(v, e, x0[l], x1[l]);
+                    if (c < best) {
+                        best = c;
+                        op = TDM_OP_TR;
+                        e1 = (int32_t)e;
+                        prev = (int32_t)v->esrc[e];
+                    }
+                }
+                /* swap: observed (b, a) explained by edges reading a then b */
+                if (!last && l >= 1 && v->op_bits[TDM_OP_SWAP] < TDM_INF) {
+                    int32_t b = sym[l - 1];
+                    if (b >= 0 && b != a && b != (int32_t)TDM_END) {
+                        const double *Mp = M + (l - 1) * nq;
+                        for (uint32_t k = v->in_off[s]; k < v->in_off[s + 1]; k++) {
+                            uint32_t e = v->in_idx[k];
+                            if (v->esym[e] != (uint32_t)b || !(v->ebits[e] < TDM_INF)) continue;
+                            uint32_t mid = v->esrc[e];
+                            for (uint32_t k2 = v->in_off[mid]; k2 < v->in_off[mid + 1]; k2++) {
+                                uint32_t f = v->in_idx[k2];
+                                if (v->esym[f] != (uint32_t)a || !(v->ebits[f] < TDM_INF)) continue;
+                                double m = Mp[v->esrc[f]];
+                                if (!(m < TDM_INF)) continue;
+                                double c = m + v->op_bits[TDM_OP_SWAP] + v->ebits[f] + v->ebits[e];
+                                if (!(c < best)) continue;
+                                c += tdm_view_value_bits(v, f, x0[l], x1[l]) +
+                                     tdm_view_value_bits(v, e, x0[l - 1], x1[l - 1]);
+                                if (c < best) {
+                                    best = c;
+                                    op = TDM_OP_SWAP;
+                                    e1 = (int32_t)f;
+                                    e2 = (int32_t)e;
+                                    prev = (int32_t)v->esrc[f];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Tn[s] = best;
+            bop[s] = op;
+            be1[s] = e1;
+            be2[s] = e2;
+            bpv[s] = prev;
+        }
+        /* closure: missing symbols inserted after this position */
+        double *Mn = M + (l + 1) * nq;
+        int32_t *bcl = sc->bp_close + (l + 1) * nq;
+        for (uint32_t s = 0; s < nq; s++) {
+            Mn[s] = Tn[s];
+            bcl[s] = (int32_t)s;
+        }
+        if (del && !last) {
+            for (uint32_t s = 0; s < nq; s++) {
+                if (!(Tn[s] < TDM_INF)) continue;
+                const double *drow = v->dist + (size_t)s * nq;
+                for (uint32_t t = 0; t < nq; t++) {
+                    double c = Tn[s] + drow[t];
+                    if (c < Mn[t]) {
+                        Mn[t] = c;
+                        bcl[t] = (int32_t)s;
+                    }
+                }
+            }
+        }
+    }
+    double total = M[L * nq + v->qf];
+    if (!(total < TDM_INF) || !steps_out) return total;
+
+    /* trace back (collected in reverse, then reversed) */
+    tdm_step *st = sc->steps;
+    size_t ns = 0;
+    size_t l = L;
+    uint32_t s = v->qf;
+    for (;;) {
+        int32_t from = sc->bp_close[l * nq + s];
+        if (from >= 0 && (uint32_t)from != s) {
+            /* deletion path from -> s: collect forward then push reversed */
+            size_t start = ns;
+            uint32_t cur = (uint32_t)from;
+            while (cur != s && ns < sc->cap_steps) {
+                int32_t e = v->next_edge[(size_t)cur * nq + s];
+                if (e < 0) break;
+                st[ns++] = (tdm_step){TDM_OP_DEL, e, -1};
+                cur = v->edst[e];
+            }
+            for (size_t i = start, j = ns; i + 1 < j; i++, j--) {
+                tdm_step t = st[i];
+                st[i] = st[j - 1];
+                st[j - 1] = t;
+            }
+            s = (uint32_t)from;
+        }
+        if (l == 0) break;
+        size_t c = l * nq + s;
+        int32_t op = sc->bp_op[c];
+        if (op == TDM_OP_SWAP) {
+            /* in reverse time order: second edge (value of pos l-2) last in time -> first pushed */
+            st[ns++] = (tdm_step){OP_SWAP2, sc->bp_e2[c], (int32_t)l - 2};
+            st[ns++] = (tdm_step){TDM_OP_SWAP, sc->bp_e1[c], (int32_t)l - 1};
+            s = (uint32_t)sc->bp_prev[c];
+            l -= 2;
+        } else {
+            st[ns++] = (tdm_step){(uint8_t)op, sc->bp_e1[c], (int32_t)l - 1};
+            s = (uint32_t)sc->bp_prev[c];
+            l -= 1;
+        }
+        if (ns + 2 + nq >= sc->cap_steps) break; /* cannot happen: reserve covers it */
+    }
+    for (size_t i = 0, j = ns; i + 1 < j; i++, j--) {
+        tdm_step t = st[i];
+        st[i] = st[j - 1];
+        st[j - 1] = t;
+    }
+    *steps_out = st;
+    *nsteps_out = ns;
+    return total;
+}
+
+double tdm_trace_cost(const tdm_view *v, const tdm_step *st, size_t ns, const int32_t *sym, const int32_t *x0,
+                      const int32_t *x1)
+{
+    double c = 0;
+    for (size_t i = 0; i < ns; i++) {
+        const tdm_step *t = &st[i];
+        size_t p = t->pos >= 0 ? (size_t)t->pos : 0;
+        switch (t->op) {
+        case TDM_OP_TR:
+            c += v->op_bits[TDM_OP_TR] + v->ebits[t->edge];
+            if (sym[p] != (int32_t)TDM_END) c += tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]);
+            break;
+        case TDM_OP_ADD: c += v->op_bits[TDM_OP_ADD] + tdm_explicit_bits(v->log2_sigma, x0[p], x1[p]); break;
+        case TDM_OP_DUP: c += v->op_bits[TDM_OP_DUP] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]); break;
+        case TDM_OP_SWAP:
+            c += v->op_bits[TDM_OP_SWAP] + v->ebits[t->edge] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]);
+            break;
+        case OP_SWAP2: c += v->ebits[t->edge] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]); break;
+        case TDM_OP_DEL: c += v->op_bits[TDM_OP_DEL] + v->ebits[t->edge]; break;
+        default: break;
+        }
+    }
+    return c;
+}

@@ -1,0 +1,193 @@
+/* Sampling timed sequences from an automaton: forward walk by edge probabilities, or exact
+ * conditioning on the number of events per direction through a backward table
+ * beta[q][f][b] = P(reach the final state from q emitting exactly f forward and b backward events).
+ * Fos-R approximates this conditioning by weighting predecessors by training counts (spec A13). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tadam/tadam_internal.h"
+
+#define MAX_IAT_US 1e13      /* ~115 days: keeps huge grid values finite */
+#define MAX_PAYLOAD 1073741824.0
+
+void sg_tadam_sample_opts_init(sg_tadam_sample_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_len = 1000;
+    o->target_fwd = o->target_bwd = -1;
+}
+
+static int conditionable(const sg_tadam_model *m)
+{
+    for (uint32_t e = 0; e < m->n_edges; e++)
+        if (m->edges[e].sym != TDM_END && m->sym[m->edges[e].sym].dir == 0) return 0;
+    return 1;
+}
+
+sg_status sg_tadam_model_prepare(sg_tadam_model *m, size_t F, size_t B, sg_error *err)
+{
+    if (!F) F = 128;
+    if (!B) B = 128;
+    if (F > 4096 || B > 4096) return sg_error_set(err, SG_ERR_RANGE, "conditioning table too large (%zu x %zu)", F, B);
+    if (!conditionable(m)) return SG_OK; /* events without direction: no count conditioning */
+    size_t per = (F + 1) * (B + 1);
+    if ((size_t)m->n_states * per > ((size_t)1 << 28))
+        return sg_error_set(err, SG_ERR_RANGE, "conditioning table too large for %u states", m->n_states);
+    double *beta = calloc((size_t)m->n_states * per, sizeof *beta);
+    if (!beta) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    /* increasing f + b: every non-"$" edge consumes one event */
+    for (size_t tot = 0; tot <= F + B; tot++)
+        for (size_t f = 0; f <= F && f <= tot; f++) {
+            size_t b = tot - f;
+            if (b > B) continue;
+            for (uint32_t q = 0; q < m->n_states; q++) {
+                double s = 0;
+                for (uint32_t k = m->out_off[q]; k < m->out_off[q + 1]; k++) {
+                    const tdm_edge *E = &m->edges[m->out_idx[k]];
+                    if (E->sym == TDM_END) {
+                        if (tot == 0) s += E->p;
+                        continue;
+                    }
+                    int d = m->sym[E->sym].dir;
+                    if (d > 0 && f > 0) s += E->p * beta[(size_t)E->dst * per + (f - 1) * (B + 1) + b];
+                    if (d < 0 && b > 0) s += E->p * beta[(size_t)E->dst * per + f * (B + 1) + (b - 1)];
+                }
+                beta[(size_t)q * per + f * (B + 1) + b] = s;
+            }
+        }
+    free(m->beta.beta);
+    m->beta.beta = beta;
+    m->beta.F = F;
+    m->beta.B = B;
+    return SG_OK;
+}
+
+static void draw_values(const sg_tadam_model *m, const tdm_edge *E, sg_rng *r, int64_t *iat, int64_t *pay)
+{
+    const tdm_gauss *g = &E->g;
+    double x1, payload;
+    if (E->n_hist) {
+        /* empirical payload sizes (exact values such as a 517-byte ClientHello) */
+        uint64_t tot = 0;
+        for (uint32_t i = 0; i < E->n_hist; i++) tot += E->hist_cnt[i];
+        uint64_t u = sg_rng_below(r, tot);
+        uint32_t i = 0;
+        while (i + 1 < E->n_hist && u >= E->hist_cnt[i]) u -= E->hist_cnt[i++];
+        payload = (double)E->hist_val[i];
+        x1 = m->scale_payload * log2(1.0 + payload);
+    } else {
+        x1 = g->mu[1] + sqrt(g->cov[2]) * sg_rng_normal(r);
+        payload = tdm_ungrid(x1, m->scale_payload);
+    }
+    /* IAT from the conditional Gaussian given the payload */
+    double m0 = g->mu[0] + g->cov[1] / g->cov[2] * (x1 - g->mu[1]);
+    double v0 = g->cov[0] - g->cov[1] * g->cov[1] / g->cov[2];
+    if (v0 < 1e-9) v0 = 1e-9;
+    double x0 = m0 + sqrt(v0) * sg_rng_normal(r);
+    double t = tdm_ungrid(x0, m->scale_iat);
+    if (!(t <= MAX_IAT_US)) t = MAX_IAT_US;
+    if (!(payload <= MAX_PAYLOAD)) payload = MAX_PAYLOAD;
+    *iat = (int64_t)llround(t);
+    *pay = (int64_t)llround(payload);
+}
+
+static double beta_at(const sg_tadam_model *m, uint32_t q, int64_t f, int64_t b)
+{
+    if (f < 0 || b < 0 || (size_t)f > m->beta.F || (size_t)b > m->beta.B) return 0;
+    size_t per = (m->beta.F + 1) * (m->beta.B + 1);
+    return m->beta.beta[(size_t)q * per + (size_t)f * (m->beta.B + 1) + (size_t)b];
+}
+
+sg_status sg_tadam_sample(const sg_tadam_model *m, sg_rng *rng, const sg_tadam_sample_opts *o, sg_tadam_event *out,
+                          size_t cap, size_t *n_out, int *complete, sg_error *err)
+{
+    sg_tadam_sample_opts def;
+    if (!o) {
+        sg_tadam_sample_opts_init(&def);
+        o = &def;
+    }
+    *n_out = 0;
+    *complete = 0;
+    size_t maxlen = o->max_len ? o->max_len : 1000;
+    if (maxlen > cap) maxlen = cap;
+    int cond = (o->target_fwd >= 0 || o->target_bwd >= 0) && conditionable(m);
+    int64_t tf = o->target_fwd < 0 ? 0 : o->target_fwd, tb = o->target_bwd < 0 ? 0 : o->target_bwd;
+    if (cond) {
+        if (!m->beta.beta) {
+            sg_status st = sg_tadam_model_prepare((sg_tadam_model *)m, 0, 0, err);
+            if (st != SG_OK) return st;
+        }
+        /* one unconstrained direction: sum over it is approximated by choosing the most likely
+         * count; simpler and deterministic: treat -1 as "nearest reachable" on that axis */
+        if (beta_at(m, m->initial, tf, tb) <= 0) {
+            double bestd = HUGE_VAL;
+            int64_t bf = -1, bb = -1;
+            for (int64_t f = 0; f <= (int64_t)m->beta.F; f++)
+                for (int64_t b = 0; b <= (int64_t)m->beta.B; b++) {
+                    if (beta_at(m, m->initial, f, b) <= 0) continue;
+                    double df = o->target_fwd < 0 ? 0 : (double)(f - tf), db = o->target_bwd < 0 ? 0 : (double)(b - tb);
+                    double dd = df * df + db * db;
+                    if (dd < bestd) {
+                        bestd = dd;
+                        bf = f;
+                        bb = b;
+                    }
+                }
+            if (bf < 0) cond = 0; /* nothing reachable within the table: unconstrained walk */
+            tf = bf;
+            tb = bb;
+        }
+    }
+    uint32_t q = m->initial;
+    size_t n = 0;
+    double w[256];
+    for (;;) {
+        uint32_t k0 = m->out_off[q], k1 = m->out_off[q + 1];
+        if (k0 == k1) break; /* dead end (imported model): truncated */
+        uint32_t deg = k1 - k0;
+        double tot = 0;
+        double *wp = deg <= 256 ? w : malloc(deg * sizeof *wp);
+        if (!wp) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        for (uint32_t k = 0; k < deg; k++) {
+            const tdm_edge *E = &m->edges[m->out_idx[k0 + k]];
+            double x = E->p;
+            if (cond) {
+                if (E->sym == TDM_END)
+                    x *= (tf == 0 && tb == 0) ? 1.0 : 0.0;
+                else {
+                    int d = m->sym[E->sym].dir;
+                    x *= beta_at(m, E->dst, tf - (d > 0), tb - (d < 0));
+                }
+            }
+            wp[k] = x;
+            tot += x;
+        }
+        uint32_t pick;
+        if (!(tot > 0)) {
+            if (wp != w) free(wp);
+            break;
+        }
+        pick = (uint32_t)sg_rng_categorical(rng, wp, deg);
+        if (wp != w) free(wp);
+        const tdm_edge *E = &m->edges[m->out_idx[k0 + pick]];
+        if (E->sym == TDM_END) {
+            *complete = 1;
+            break;
+        }
+        if (n >= maxlen) break;
+        sg_tadam_event *ev = &out[n++];
+        ev->symbol = m->sym[E->sym].name;
+        ev->symbol_id = E->sym;
+        ev->dir = m->sym[E->sym].dir;
+        ev->tcp_flags = m->sym[E->sym].flags;
+        draw_values(m, E, rng, &ev->iat_us, &ev->payload);
+        if (cond) {
+            tf -= ev->dir > 0;
+            tb -= ev->dir < 0;
+        }
+        q = E->dst;
+    }
+    *n_out = n;
+    return SG_OK;
+}

@@ -1,0 +1,169 @@
+/* Internal structures of the TADAM module (not part of the public API). */
+#ifndef SECGEN_TADAM_INTERNAL_H
+#define SECGEN_TADAM_INTERNAL_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "secgen/tadam.h"
+
+#define TDM_INF HUGE_VAL
+#define TDM_END 0u /* symbol id of "$" in every model alphabet */
+
+/* grid scales: x = round(k * log2(1 + v)) */
+#define TDM_SCALE_IAT 4.0
+#define TDM_SCALE_PAYLOAD 8.0
+/* ridge added to the diagonal of every edge covariance (grid units^2): keeps the conditional
+ * Gaussian well defined when one dimension is constant (logs: payload always 0). */
+#define TDM_RIDGE 0.05
+/* payload histogram entries kept per edge (most frequent sizes) */
+#define TDM_HIST_MAX 64
+
+enum { TDM_OP_TR = 0, TDM_OP_ADD, TDM_OP_DUP, TDM_OP_SWAP, TDM_OP_DEL, TDM_NOPS };
+
+typedef struct tdm_gauss {
+    double mu[2];  /* grid means: iat, payload */
+    double cov[3]; /* c00 (iat), c01, c11 (payload), ridge included */
+    double n;      /* samples behind the estimate (drives the outlier weight) */
+} tdm_gauss;
+
+/* Sufficient statistics of values on one edge */
+typedef struct tdm_stats {
+    double n, s0, s1, s00, s01, s11;
+} tdm_stats;
+
+typedef struct tdm_edge {
+    uint32_t src, dst, sym;
+    double p;        /* transition probability out of src */
+    double visits;   /* occurrences in training (matched + repaired) */
+    uint64_t count;  /* distinct training sequences using it (Fos-R "count") */
+    tdm_gauss g;
+    uint32_t n_hist; /* payload histogram (raw bytes, descending count) */
+    int64_t *hist_val;
+    uint64_t *hist_cnt;
+} tdm_edge;
+
+typedef struct tdm_symbol {
+    char *name;
+    int dir;
+    uint8_t flags;
+} tdm_symbol;
+
+/* Count-conditioned sampling tables (see sample.c) */
+typedef struct tdm_beta {
+    size_t F, B;  /* max fwd, bwd */
+    double *beta; /* [state][f][b]: prob. to reach final from state emitting exactly f fwd / b bwd */
+} tdm_beta;
+
+struct sg_tadam_model {
+    char *name;
+    uint8_t proto;
+    int32_t port;
+    uint32_t n_states, initial, final;
+    uint32_t n_sym;
+    tdm_symbol *sym; /* sym[0] = "$" */
+    sg_hashmap *sym_index;
+    uint32_t n_edges;
+    tdm_edge *edges;
+    uint32_t *out_off, *out_idx; /* CSR out-edges per state */
+    uint32_t *in_off, *in_idx;   /* CSR in-edges per state */
+    double pi[TDM_NOPS];         /* op probabilities (0 = disabled) */
+    unsigned noise_ops;
+    double scale_iat, scale_payload;
+    /* MDL breakdown (bits) */
+    double cost_model, cost_data, cost_matched, cost_corrected, cost_uncorrected, cost_status;
+    /* training metadata */
+    size_t n_train, n_train_events, n_matched, n_corrected, n_uncorrected;
+    unsigned iterations;
+    double learn_seconds;
+    char *source;  /* free text: input file, imported format... */
+    char *created; /* ISO time */
+    char *imported_from; /* "fosr" when imported */
+    tdm_beta beta;
+    /* scoring view (struct-of-arrays copy built by tdm_model_index; read-only afterwards) */
+    uint32_t *v_src, *v_dst, *v_sym;
+    tdm_gauss *v_g;
+    double *v_bits;
+    double *dist;       /* deletion closure, [n_states^2] */
+    int32_t *next_edge;
+};
+
+/* ---- cost.c ---- */
+double tdm_LN(int64_t n);
+int32_t tdm_grid(int64_t v, double scale);
+double tdm_ungrid(double x, double scale); /* inverse map (continuous) */
+void tdm_gauss_from_stats(const tdm_stats *s, tdm_gauss *g);
+/* -log2 P(x | g) for grid values (x0 = iat, x1 = payload) with the outlier mixture */
+double tdm_value_bits(const tdm_gauss *g, int32_t x0, int32_t x1);
+/* explicit cost of one event (symbol sent verbatim): log2|Σ| + L_N(x0) + L_N(x1) */
+double tdm_explicit_bits(double log2_sigma, int32_t x0, int32_t x1);
+
+/* Per-edge memo of value costs (the same small grid values recur on an edge): open addressing,
+ * TDM_VC_SLOTS slots per edge; key 0 = empty. Owned by one thread. */
+#define TDM_VC_SLOTS 256
+typedef struct tdm_vcache {
+    size_t cap_edges;
+    uint64_t *key;
+    double *val;
+} tdm_vcache;
+void tdm_vcache_reset(tdm_vcache *c, uint32_t ne); /* returns with all slots empty; grows */
+void tdm_vcache_free(tdm_vcache *c);
+
+/* Read-only automaton view used by the repair DP */
+typedef struct tdm_view {
+    uint32_t nq, ne, q0, qf;
+    const uint32_t *esrc, *edst, *esym;
+    const double *ebits;       /* -log2 p(e); TDM_INF = unusable edge */
+    const tdm_gauss *eg;       /* per edge */
+    const uint32_t *in_off, *in_idx;
+    double op_bits[TDM_NOPS];  /* -log2 pi; TDM_INF when disabled */
+    double log2_sigma;         /* alphabet size code for sent symbols */
+    const double *dist;        /* [nq*nq] deletion closure or NULL; dist[a*nq+b] */
+    const int32_t *next_edge;  /* [nq*nq] first edge of the closure path a->b, -1 if a==b */
+    tdm_vcache *cache;         /* optional memo (NULL: compute every time) */
+} tdm_view;
+
+/* -log2 P(x | edge e) through the view's memo */
+double tdm_view_value_bits(const tdm_view *v, uint32_t e, int32_t x0, int32_t x1);
+
+/* one step of a repair trace */
+typedef struct tdm_step {
+    uint8_t op;   /* TDM_OP_* */
+    int32_t edge; /* edge followed (tr/del/swap: the edge for the value at pos), -1 none */
+    int32_t pos;  /* observed position whose value travels on edge, -1 (deletion) */
+} tdm_step;
+
+typedef struct tdm_dp_scratch {
+    size_t cap_cells;
+    double *M, *T;
+    int32_t *bp_op, *bp_e1, *bp_e2, *bp_prev, *bp_close;
+    size_t cap_steps;
+    tdm_step *steps;
+    size_t cap_xbits;
+    double *xbits;
+} tdm_dp_scratch;
+
+void tdm_dp_scratch_free(tdm_dp_scratch *s);
+/* Compute the closure dist/next_edge of v (deletion op); arrays of nq*nq */
+void tdm_closure(const tdm_view *v, double *dist, int32_t *next_edge);
+/* Best repair of the word (sym[i] may be -1 for an unknown symbol; the word must end with
+ * TDM_END). Returns its cost in bits or TDM_INF. If steps != NULL, steps/nsteps receive the
+ * trace (in scratch memory). */
+double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, const int32_t *x1, size_t L,
+                  tdm_dp_scratch *sc, tdm_step **steps, size_t *nsteps);
+
+/* Cost of a given repair trace applied to a word with the same symbols (values may differ): the
+ * learner repairs one word per distinct symbol string and prices every member on that path. */
+double tdm_trace_cost(const tdm_view *v, const tdm_step *st, size_t ns, const int32_t *sym, const int32_t *x0,
+                      const int32_t *x1);
+#define TDM_OP_SWAP2 5
+
+/* ---- model.c ---- */
+sg_tadam_model *tdm_model_alloc(void);
+sg_status tdm_model_index(sg_tadam_model *m, sg_error *err); /* CSR lists + symbol index */
+void tdm_symbol_parse(tdm_symbol *s);                        /* dir/flags from the name */
+int64_t tdm_model_find_symbol(const sg_tadam_model *m, const char *s, size_t len);
+/* read-only view over the model's arrays (valid after tdm_model_index) */
+void tdm_model_view(const sg_tadam_model *m, tdm_view *v);
+
+#endif
