@@ -18,6 +18,8 @@ enum {
 #define MAX_GAP_NS (100 * 1000000000LL)    /* below extract's 120 s idle timeout */
 #define MAX_DUR_NS (29 * 60 * 1000000000LL) /* below extract's 30 min active timeout */
 #define REUSE_GUARD_US (121 * 1000000LL)   /* a 5-tuple is not reused until 121 s after its flow ends */
+#define MAX_DIR_PACKETS 20000              /* per direction and flow (CIDDS p99.9 is ~1100 per record) */
+#define MAX_PPS 5000                       /* per direction (CIDDS-001's fastest record: ~3900 pkt/s) */
 
 typedef struct pflow {
     sg_flow f;
@@ -31,6 +33,8 @@ typedef struct item {
     uint64_t idx;
     int result; /* sg_netmap_result */
     int no_model;
+    int64_t tf, tb; /* packet targets per direction after the caps, -1 = unknown */
+    int capped;
     sg_pkt_conn conn;
     sg_vec pkts;
     sg_frames fr;
@@ -99,12 +103,9 @@ static sg_status flow_shaped(item *it, sg_rng *r)
     sg_vec *v = &it->pkts;
     sg_vec_clear(v);
     const sg_flow *f = &it->f;
-    int64_t nf = it->in.unk_fwd ? -1 : (int64_t)f->fwd_packets;
-    int64_t nb = it->in.unk_bwd ? -1 : (int64_t)f->bwd_packets;
+    int64_t nf = it->tf, nb = it->tb;
     if (nf < 1) nf = nb > 0 ? nb : 1;
     if (nb < 0) nb = f->proto == SG_PROTO_TCP ? (nf > 1 ? nf : 1) : (nf > 0 ? nf : 1);
-    if (nf > 100000) nf = 100000;
-    if (nb > 100000) nb = 100000;
     int64_t gap = 1000000; /* 1 ms */
     int64_t t = 0;
     sg_status s = SG_OK;
@@ -232,13 +233,20 @@ static void stage_a(sg_pktgen *g, item *it)
     sg_vec_clear(&it->pkts);
     if (it->result != SG_NETMAP_OK) return;
     it->conn.taint = (uint8_t)g->o.taint;
+    /* packet targets, capped: a flow model sampling columns from separate bins can combine a
+     * huge packet count with a short duration */
+    int64_t lim = MAX_DIR_PACKETS;
+    if (it->f.duration_us > 0 && 10 + it->f.duration_us / 1000000.0 * MAX_PPS < lim) lim = 10 + (int64_t)(it->f.duration_us / 1000000.0 * MAX_PPS);
+    it->tf = it->in.unk_fwd ? -1 : (int64_t)it->f.fwd_packets;
+    it->tb = it->in.unk_bwd ? -1 : (int64_t)it->f.bwd_packets;
+    it->capped = 0;
+    if (it->tf > lim) it->tf = lim, it->capped = 1;
+    if (it->tb > lim) it->tb = lim, it->capped = 1;
     int found = 0;
     if (g->o.sampler) {
         sg_rng rs;
         sg_rng_init(&rs, g->o.seed, SG_STREAM_GEN_SAMPLE, it->idx);
-        int64_t tf = it->in.unk_fwd ? -1 : (int64_t)it->f.fwd_packets;
-        int64_t tb = it->in.unk_bwd ? -1 : (int64_t)it->f.bwd_packets;
-        it->st = g->o.sampler(g->o.sampler_ctx, &it->f, tf, tb, &rs, &it->pkts, &found, &it->err);
+        it->st = g->o.sampler(g->o.sampler_ctx, &it->f, it->tf, it->tb, &rs, &it->pkts, &found, &it->err);
         if (it->st != SG_OK) return;
     }
     sg_rng rr;
@@ -375,6 +383,7 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
         g->st.norm_inserted += it->ns.inserted;
         g->st.norm_dropped += it->ns.dropped;
         g->st.no_model += (uint64_t)it->no_model;
+        g->st.capped += (uint64_t)it->capped;
         g->st.flows_out++;
         if (g->fw) {
             sg_flow o = it->f;
@@ -583,6 +592,7 @@ void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp)
                 (unsigned long long)s->dropped_netcfg[SG_NETMAP_NO_CLIENT],
                 (unsigned long long)s->dropped_netcfg[SG_NETMAP_INACTIVE],
                 (unsigned long long)s->dropped_netcfg[SG_NETMAP_BAD_ADDR]);
+    if (s->capped) fprintf(fp, "flows whose packet counts were capped (%d per direction, %d packets/s): %llu\n", MAX_DIR_PACKETS, MAX_PPS, (unsigned long long)s->capped);
     if (s->no_model) fprintf(fp, "flows without an automaton for their service (flow-shaped packets): %llu\n", (unsigned long long)s->no_model);
     if (s->packets) fprintf(fp, "packets: %llu, bytes: %llu\n", (unsigned long long)s->packets, (unsigned long long)s->bytes);
     if (s->n_pkts_cmp)
