@@ -322,18 +322,20 @@ static void live_purge(sg_pktgen *g, int64_t now_us)
     g->live_purge_at = 2 * sg_hashmap_size(g->live) + 4096;
 }
 
+/* generated vs the flow model's targets, per direction whose counts the model gave */
 static void compare(sg_pktgen *g, const item *it, const sg_frames_summary *s)
 {
     const sg_flow *f = &it->f;
     sg_pktgen_stats *st = &g->st;
-    if (!it->in.unk_fwd && !it->in.unk_bwd) {
-        double tp = (double)(f->fwd_packets + f->bwd_packets), gp = (double)(s->fwd_packets + s->bwd_packets);
+    for (int d = 0; d < 2; d++) {
+        if (d ? it->in.unk_bwd : it->in.unk_fwd) continue;
+        double tp = (double)(d ? f->bwd_packets : f->fwd_packets), gp = (double)(d ? s->bwd_packets : s->fwd_packets);
+        double tb = (double)(d ? f->bwd_bytes : f->fwd_bytes), gb = (double)(d ? s->bwd_bytes : s->fwd_bytes);
         if (tp > 0) {
             st->n_pkts_cmp++;
             st->sum_pkts_relerr += fabs(gp - tp) / tp;
             if (gp == tp) st->pkts_exact++;
         }
-        double tb = (double)(f->fwd_bytes + f->bwd_bytes), gb = (double)(s->fwd_bytes + s->bwd_bytes);
         if (tb > 0) {
             st->n_bytes_cmp++;
             double e = fabs(gb - tb) / tb;
@@ -595,13 +597,14 @@ void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp)
     if (s->capped) fprintf(fp, "flows whose packet counts were capped (%d per direction, %d packets/s): %llu\n", MAX_DIR_PACKETS, MAX_PPS, (unsigned long long)s->capped);
     if (s->no_model) fprintf(fp, "flows without an automaton for their service (flow-shaped packets): %llu\n", (unsigned long long)s->no_model);
     if (s->packets) fprintf(fp, "packets: %llu, bytes: %llu\n", (unsigned long long)s->packets, (unsigned long long)s->bytes);
+    if (s->n_pkts_cmp || s->n_dur_cmp) fprintf(fp, "vs flow model (per direction with known counts):");
     if (s->n_pkts_cmp)
-        fprintf(fp, "vs flow model: packets exact %.1f%% (mean rel. error %.3f), bytes within 10%% %.1f%% (mean %.3f)",
+        fprintf(fp, " packets exact %.1f%% (mean rel. error %.3f), bytes within 10%% %.1f%% (mean %.3f)",
                 100.0 * (double)s->pkts_exact / (double)s->n_pkts_cmp, s->sum_pkts_relerr / (double)s->n_pkts_cmp,
                 s->n_bytes_cmp ? 100.0 * (double)s->bytes_within10 / (double)s->n_bytes_cmp : 0.0,
                 s->n_bytes_cmp ? s->sum_bytes_relerr / (double)s->n_bytes_cmp : 0.0);
     if (s->n_dur_cmp)
-        fprintf(fp, ", duration within 10%% %.1f%% (mean %.3f)", 100.0 * (double)s->dur_within10 / (double)s->n_dur_cmp,
+        fprintf(fp, "%s duration within 10%% %.1f%% (mean %.3f)", s->n_pkts_cmp ? "," : "", 100.0 * (double)s->dur_within10 / (double)s->n_dur_cmp,
                 s->sum_dur_relerr / (double)s->n_dur_cmp);
     if (s->n_pkts_cmp || s->n_dur_cmp) fprintf(fp, "\n");
     if (s->norm_inserted || s->norm_dropped)
