@@ -35,6 +35,7 @@ typedef struct item {
     int no_model;
     int64_t tf, tb; /* packet targets per direction after the caps, -1 = unknown */
     int capped;
+    int unmatched; /* the automaton could not produce the target counts */
     sg_pkt_conn conn;
     sg_vec pkts;
     sg_frames fr;
@@ -240,6 +241,7 @@ static void stage_a(sg_pktgen *g, item *it)
     it->tf = it->in.unk_fwd ? -1 : (int64_t)it->f.fwd_packets;
     it->tb = it->in.unk_bwd ? -1 : (int64_t)it->f.bwd_packets;
     it->capped = 0;
+    it->unmatched = 0;
     if (it->tf > lim) it->tf = lim, it->capped = 1;
     if (it->tb > lim) it->tb = lim, it->capped = 1;
     int found = 0;
@@ -251,8 +253,20 @@ static void stage_a(sg_pktgen *g, item *it)
     }
     sg_rng rr;
     sg_rng_init(&rr, g->o.seed, SG_STREAM_GEN_SHAPE, it->idx);
+    if (found && it->pkts.len) {
+        /* the automaton must honour the counts the flow model gave (its count-conditioned
+         * sampler falls back to the nearest reachable counts); otherwise the flow-shaped
+         * sequence keeps the flow model's numbers */
+        int64_t n[2] = {0, 0};
+        const sg_pkt *q = it->pkts.data;
+        for (size_t i = 0; i < it->pkts.len; i++) n[q[i].dir ? 1 : 0]++;
+        if ((it->tf >= 0 && n[0] != it->tf) || (it->tb >= 0 && n[1] != it->tb)) {
+            found = 0;
+            it->unmatched = 1;
+        }
+    }
     if (!found || it->pkts.len == 0) {
-        it->no_model = 1;
+        it->no_model = !it->unmatched;
         if ((it->st = flow_shaped(it, &rr)) != SG_OK) {
             sg_error_set(&it->err, it->st, "flow %llu: out of memory", (unsigned long long)it->idx);
             return;
@@ -386,6 +400,7 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
         g->st.norm_dropped += it->ns.dropped;
         g->st.no_model += (uint64_t)it->no_model;
         g->st.capped += (uint64_t)it->capped;
+        g->st.unmatched += (uint64_t)it->unmatched;
         g->st.flows_out++;
         if (g->fw) {
             sg_flow o = it->f;
@@ -589,12 +604,13 @@ void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp)
     uint64_t dropped = 0;
     for (int i = 1; i < 5; i++) dropped += s->dropped_netcfg[i];
     if (dropped)
-        fprintf(fp, "dropped by the network config: %llu (service not offered %llu, no client %llu, outside activity hours %llu, bad address %llu)\n",
+        fprintf(fp, "dropped by the network config: %llu (service not offered %llu, no client %llu, outside activity hours %llu, bad or self address %llu)\n",
                 (unsigned long long)dropped, (unsigned long long)s->dropped_netcfg[SG_NETMAP_NO_SERVER],
                 (unsigned long long)s->dropped_netcfg[SG_NETMAP_NO_CLIENT],
                 (unsigned long long)s->dropped_netcfg[SG_NETMAP_INACTIVE],
                 (unsigned long long)s->dropped_netcfg[SG_NETMAP_BAD_ADDR]);
     if (s->capped) fprintf(fp, "flows whose packet counts were capped (%d per direction, %d packets/s): %llu\n", MAX_DIR_PACKETS, MAX_PPS, (unsigned long long)s->capped);
+    if (s->unmatched) fprintf(fp, "flows whose automaton could not reach the flow's packet counts (flow-shaped packets): %llu\n", (unsigned long long)s->unmatched);
     if (s->no_model) fprintf(fp, "flows without an automaton for their service (flow-shaped packets): %llu\n", (unsigned long long)s->no_model);
     if (s->packets) fprintf(fp, "packets: %llu, bytes: %llu\n", (unsigned long long)s->packets, (unsigned long long)s->bytes);
     if (s->n_pkts_cmp || s->n_dur_cmp) fprintf(fp, "vs flow model (per direction with known counts):");

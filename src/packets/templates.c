@@ -17,7 +17,7 @@
 
 #include "packets/packets_internal.h"
 
-enum { K_NONE, K_HTTP, K_TLS, K_DNS, K_SSH, K_SMTP };
+enum { K_NONE, K_HTTP, K_TLS, K_DNS, K_SSH, K_SMTP, K_DNS_TCP };
 
 static int kind_of(const sg_pkt_conn *c)
 {
@@ -27,6 +27,7 @@ static int kind_of(const sg_pkt_conn *c)
         if (p == 443 || p == 993 || p == 995 || p == 465 || p == 8443 || p == 853 || p == 636) return K_TLS;
         if (p == 22) return K_SSH;
         if (p == 25 || p == 587) return K_SMTP;
+        if (p == 53) return K_DNS_TCP; /* each segment: 2-byte length + one DNS message */
     } else if (c->proto == SG_PROTO_UDP) {
         if (p == 53 || p == 5353) return K_DNS;
     }
@@ -196,6 +197,7 @@ uint32_t sg_payload_min_len(const sg_pkt_conn *c, int dir)
 {
     switch (kind_of(c)) {
     case K_DNS: return 24;   /* header + a question */
+    case K_DNS_TCP: return 26;
     case K_TLS: return 22;   /* record header + AEAD tag + 1 byte */
     case K_SSH: return 48;   /* smallest encrypted SSH packet with its MAC */
     case K_HTTP: return dir == SG_DIR_FWD ? 64 : 38;
@@ -284,6 +286,7 @@ size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
         }
         return len >= 6 && len <= 16000 ? 5 : 0;
     case K_DNS: return len >= 24 && len <= 1472 ? len : 0;
+    case K_DNS_TCP: return len >= 26 && len <= 1472 ? len : 0;
     case K_SSH: return idx == 0 && len >= 24 && len <= 200 ? len : 0;
     case K_SMTP: return idx == 0 && len >= 32 && len <= 200 ? len : 0;
     }
@@ -301,6 +304,11 @@ size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, 
         out[0] = 0x17; out[1] = 3; out[2] = 3; put16(out + 3, len - 5);
         return 5;
     case K_DNS: return dir == SG_DIR_FWD ? dns_query(ps, len, out) : dns_response(ps, len, out);
+    case K_DNS_TCP:
+        put16(out, len - 2);
+        if (dir == SG_DIR_FWD) dns_query(ps, len - 2, out + 2);
+        else dns_response(ps, len - 2, out + 2);
+        return len;
     case K_SSH:
         return text_head(ps->r, dir == SG_DIR_FWD ? "SSH-2.0-OpenSSH_9.2p1 " : "SSH-2.0-OpenSSH_8.9p1 ", len, out, "\r\n", 0);
     case K_SMTP:
