@@ -217,10 +217,12 @@ typedef struct sg_pktgen_stats {
     uint64_t paired, flipped;              /* unidirectional pairing */
     uint64_t dropped_netcfg[5];            /* by sg_netmap_result */
     uint64_t no_model;                     /* flows without an automaton (flow-shaped sequence) */
+    uint64_t capped;                       /* flows whose packet targets hit the caps */
+    uint64_t unmatched;                    /* automaton samples with other counts (flow-shaped used) */
     uint64_t port_bumps;                   /* client ports moved to avoid a live 5-tuple */
     uint64_t packets, bytes;               /* frames written (bytes = frame bytes) */
     uint64_t norm_inserted, norm_dropped;  /* TCP normalisation */
-    /* reconciliation of generated flows with the flow model's targets (flows with known targets) */
+    /* reconciliation with the flow model's targets: per flow direction with known counts */
     uint64_t n_pkts_cmp, n_bytes_cmp, n_dur_cmp;
     double sum_pkts_relerr, sum_bytes_relerr, sum_dur_relerr;
     uint64_t pkts_exact, bytes_within10, dur_within10;

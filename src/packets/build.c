@@ -248,7 +248,9 @@ sg_status sg_packets_build(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n
             l4h = 0;
         }
         /* templated payloads live in the header buffer; the rest comes from the pool */
-        size_t tmpl_cap = sg_payload_template_cap(&ps, d, plen);
+        /* ICMP echo payloads and given (replayed) payloads go entirely into the frame buffer */
+        size_t tmpl_cap = (proto == SG_PROTO_ICMP || proto == SG_PROTO_ICMPV6 || p->payload) ? plen
+                                                                                              : sg_payload_template_cap(&ps, d, plen);
         sg_frame *f;
         uint8_t *h = frames_alloc(out, 14 + l3 + l4h + tmpl_cap, &f);
         if (!h) return sg_error_set(err, SG_ERR_NOMEM, "flow %llu: out of memory building frames",
@@ -360,6 +362,9 @@ sg_status sg_packets_build(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n
             memcpy(l4 + off, &c, 2);
         }
         f->hdr_len = (uint32_t)(14 + l3 + l4h + inbuf);
+        if (f->hdr_len > 14 + l3 + l4h + tmpl_cap) /* a template wrote more than it reserved */
+            return sg_error_set(err, SG_ERR_INVALID, "flow %llu packet %zu: internal error: payload template overflow",
+                                (unsigned long long)flow_index, i);
         f->pay = pay_ext;
         f->pay_len = pay_ext ? (uint32_t)(plen - inbuf) : 0;
         frames_commit(out, f);

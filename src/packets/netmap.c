@@ -259,6 +259,8 @@ sg_netmap_result sg_netmap_flow(const sg_netmap *m, sg_flow *f, sg_rng *rng, sg_
             model_host(m, &srv, f->proto);
         }
     }
+    /* a host talking to itself never reaches the wire (and both directions would share one key) */
+    if (cli.is_v6 == srv.is_v6 && !memcmp(cli.addr, srv.addr, 16)) return SG_NETMAP_BAD_ADDR;
     conn->cli = cli;
     conn->srv = srv;
     conn->src_port = f->src_port;

@@ -7,7 +7,7 @@
 struct sg_payload_pool {
     uint8_t *data;
     size_t size;      /* bytes, even */
-    uint64_t *prefix; /* prefix[k] = sum of the first k native 16-bit words */
+    uint16_t *prefix; /* prefix[k] = sum of the first k native 16-bit words, mod 0xffff (small: cache-resident) */
 };
 
 /* Per-flow payload synthesis state. */
@@ -40,5 +40,11 @@ size_t sg_payload_template_cap(const sg_payload_state *ps, int dir, uint32_t len
 size_t sg_payload_fill(sg_payload_state *ps, int dir, uint32_t len, uint8_t *out, const uint8_t **ext,
                        uint32_t *ext_sum);
 
+
+/* pcap writer internals (pcap.c): referencing writes (pieces must stay valid until the next
+ * sync; copy = 0) and the sync itself */
+sg_status sg_pcap_writer_write_ref(sg_pcap_writer *w, int64_t t_ns, const void *a, size_t alen, const void *b,
+                                   size_t blen, int copy, sg_error *err);
+sg_status sg_pcap_writer_sync(sg_pcap_writer *w, sg_error *err);
 
 #endif

@@ -32,7 +32,7 @@ sg_status sg_payload_pool_create(sg_payload_pool **out, uint64_t seed, size_t si
     for (size_t k = 0; k < size / 2; k++) {
         uint16_t w;
         memcpy(&w, p->data + 2 * k, 2);
-        p->prefix[k + 1] = p->prefix[k] + w;
+        p->prefix[k + 1] = (uint16_t)(((uint32_t)p->prefix[k] + w) % 0xffff);
     }
     *out = p;
     return SG_OK;
@@ -48,7 +48,8 @@ void sg_payload_pool_destroy(sg_payload_pool *p)
 
 static uint32_t pool_sum(const sg_payload_pool *p, size_t off, size_t len)
 {
-    uint64_t s = p->prefix[(off + (len & ~(size_t)1)) / 2] - p->prefix[off / 2];
+    /* one's-complement sums are sums mod 0xffff: the difference of two prefixes is the slice's */
+    uint64_t s = (uint32_t)p->prefix[(off + (len & ~(size_t)1)) / 2] + 0xffff - p->prefix[off / 2];
     if (len & 1) {
         uint8_t last[2] = {p->data[off + len - 1], 0};
         uint16_t w;
@@ -81,7 +82,8 @@ size_t sg_payload_fill(sg_payload_state *ps, int dir, uint32_t len, uint8_t *out
     }
     size_t rest = len - k;
     size_t span = ps->pool->size - rest;
-    size_t off = (size_t)sg_rng_below(ps->r, span / 2 + 1) * 2;
+    /* multiply-shift instead of an exact bounded draw: the bias (< 2^-12) does not matter here */
+    size_t off = (size_t)(((uint64_t)sg_rng_u32(ps->r) * (span / 2 + 1)) >> 32) * 2;
     *ext = ps->pool->data + off;
     *ext_sum = pool_sum(ps->pool, off, rest);
     return k;

@@ -1,25 +1,90 @@
-/* pcap / pcapng writer on top of sg_outfile (temp file + rename: never a truncated output). */
+/* pcap / pcapng writer on top of sg_outfile (temp file + rename: never a truncated output).
+ * Output goes through writev(): record headers are copied into a small staging area, frame bytes
+ * are referenced where they already are (frame buffers, payload pool), so the kernel copies each
+ * byte once. Referenced pieces must stay valid until the next sync (sg_merger_flush syncs before
+ * it returns); sg_pcap_writer_write copies everything and is safe for any caller. */
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
+#include "packets/packets_internal.h"
 #include "secgen/packets.h"
 
 #define SG_PCAP_SNAPLEN 262144u
-#define SG_PCAP_BUFSZ (1u << 20)
+#define IOVN 1024
+#define STAGE (1u << 20)
 
 struct sg_pcap_writer {
     sg_outfile *of;
-    FILE *fp;
+    int fd;
     sg_pcap_format fmt;
     uint64_t packets, bytes;
-    char *iobuf;
+    struct iovec iov[IOVN];
+    int niov;
+    uint8_t *stage; /* copies: record headers, and whole packets for the copying API */
+    size_t slen;
 };
 
-static sg_status wr(sg_pcap_writer *w, const void *p, size_t n, sg_error *err)
+sg_status sg_pcap_writer_sync(sg_pcap_writer *w, sg_error *err)
 {
-    if (n && fwrite(p, 1, n, w->fp) != n)
-        return sg_error_set(err, SG_ERR_IO, "%s: write failed", sg_outfile_path(w->of));
+    struct iovec *v = w->iov;
+    int n = w->niov;
+    while (n > 0) {
+        ssize_t k = writev(w->fd, v, n > IOVN ? IOVN : n);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", sg_outfile_path(w->of), strerror(errno));
+        }
+        while (n > 0 && (size_t)k >= v->iov_len) { k -= (ssize_t)v->iov_len; v++; n--; }
+        if (n > 0) { v->iov_base = (char *)v->iov_base + k; v->iov_len -= (size_t)k; }
+    }
+    w->niov = 0;
+    w->slen = 0;
     return SG_OK;
+}
+
+/* reference n bytes at p (valid until the next sync) */
+static sg_status put_ref(sg_pcap_writer *w, const void *p, size_t n, sg_error *err)
+{
+    if (!n) return SG_OK;
+    if (w->niov == IOVN) {
+        sg_status s = sg_pcap_writer_sync(w, err);
+        if (s != SG_OK) return s;
+    }
+    /* merge with the previous piece when contiguous (consecutive staged copies) */
+    if (w->niov && (const char *)w->iov[w->niov - 1].iov_base + w->iov[w->niov - 1].iov_len == (const char *)p) {
+        w->iov[w->niov - 1].iov_len += n;
+        return SG_OK;
+    }
+    w->iov[w->niov].iov_base = (void *)p;
+    w->iov[w->niov].iov_len = n;
+    w->niov++;
+    return SG_OK;
+}
+
+/* copy n bytes into the staging area and reference them */
+static sg_status put_copy(sg_pcap_writer *w, const void *p, size_t n, sg_error *err)
+{
+    if (!n) return SG_OK;
+    if (n > STAGE) { /* larger than the staging area: write it out directly */
+        sg_status s = sg_pcap_writer_sync(w, err);
+        if (s != SG_OK) return s;
+        s = put_ref(w, p, n, err);
+        return s != SG_OK ? s : sg_pcap_writer_sync(w, err);
+    }
+    /* sync before copying (never inside put_ref after it: a sync empties the staging area, and
+     * later copies would overwrite bytes still referenced) */
+    if (w->slen + n > STAGE || w->niov == IOVN) {
+        sg_status s = sg_pcap_writer_sync(w, err);
+        if (s != SG_OK) return s;
+    }
+    uint8_t *d = w->stage + w->slen;
+    memcpy(d, p, n);
+    w->slen += n;
+    return put_ref(w, d, n, err);
 }
 
 sg_status sg_pcap_writer_open(sg_pcap_writer **out, const char *path, sg_pcap_format fmt, sg_error *err)
@@ -30,21 +95,21 @@ sg_status sg_pcap_writer_open(sg_pcap_writer **out, const char *path, sg_pcap_fo
     w->fmt = fmt;
     sg_status s = sg_outfile_open(&w->of, path, err);
     if (s != SG_OK) { free(w); return s; }
-    w->fp = sg_outfile_fp(w->of);
-    /* a large stdio buffer: frames are written as 2-3 small pieces each */
-    w->iobuf = malloc(SG_PCAP_BUFSZ);
-    if (w->iobuf) setvbuf(w->fp, w->iobuf, _IOFBF, SG_PCAP_BUFSZ);
+    FILE *fp = sg_outfile_fp(w->of);
+    fflush(fp); /* nothing goes through stdio from here on */
+    w->fd = fileno(fp);
+    w->stage = malloc(STAGE);
+    if (!w->stage) { sg_pcap_writer_abort(w); return sg_error_set(err, SG_ERR_NOMEM, "pcap writer: out of memory"); }
     if (fmt == SG_PCAPNG) {
         /* Section Header Block + Interface Description Block (Ethernet, if_tsresol = 9: ns) */
         uint32_t shb[7] = {0x0A0D0D0A, 28, 0x1A2B3C4D, 0x00000001, 0xffffffff, 0xffffffff, 28};
         uint32_t idb[8] = {0x00000001, 32, 1 /* linktype + reserved */, SG_PCAP_SNAPLEN, 0, 0, 0, 32};
-        /* option if_tsresol (9) len 1 value 9, padded; then opt_endofopt */
         uint8_t *o = (uint8_t *)&idb[4];
-        uint16_t code = 9, len = 1;
+        uint16_t code = 9, len = 1; /* if_tsresol, then opt_endofopt */
         memcpy(o, &code, 2); memcpy(o + 2, &len, 2); o[4] = 9; o[5] = o[6] = o[7] = 0;
         memset(o + 8, 0, 4);
-        s = wr(w, shb, sizeof shb, err);
-        if (s == SG_OK) s = wr(w, idb, sizeof idb, err);
+        s = put_copy(w, shb, sizeof shb, err);
+        if (s == SG_OK) s = put_copy(w, idb, sizeof idb, err);
     } else {
         uint32_t magic = fmt == SG_PCAP_NS ? 0xa1b23c4du : 0xa1b2c3d4u;
         uint8_t gh[24];
@@ -52,15 +117,15 @@ sg_status sg_pcap_writer_open(sg_pcap_writer **out, const char *path, sg_pcap_fo
         uint32_t zero = 0, snap = SG_PCAP_SNAPLEN, lt = 1;
         memcpy(gh, &magic, 4); memcpy(gh + 4, &vmaj, 2); memcpy(gh + 6, &vmin, 2);
         memcpy(gh + 8, &zero, 4); memcpy(gh + 12, &zero, 4); memcpy(gh + 16, &snap, 4); memcpy(gh + 20, &lt, 4);
-        s = wr(w, gh, sizeof gh, err);
+        s = put_copy(w, gh, sizeof gh, err);
     }
     if (s != SG_OK) { sg_pcap_writer_abort(w); return s; }
     *out = w;
     return SG_OK;
 }
 
-sg_status sg_pcap_writer_write(sg_pcap_writer *w, int64_t t_ns, const void *a, size_t alen,
-                               const void *b, size_t blen, sg_error *err)
+sg_status sg_pcap_writer_write_ref(sg_pcap_writer *w, int64_t t_ns, const void *a, size_t alen, const void *b,
+                                   size_t blen, int copy, sg_error *err)
 {
     size_t len = alen + (b ? blen : 0);
     if (len > SG_PCAP_SNAPLEN)
@@ -75,12 +140,12 @@ sg_status sg_pcap_writer_write(sg_pcap_writer *w, int64_t t_ns, const void *a, s
         uint32_t blk = (uint32_t)(28 + len + pad + 4);
         uint64_t ts = (uint64_t)t_ns;
         uint32_t h[7] = {0x00000006, blk, 0, (uint32_t)(ts >> 32), (uint32_t)ts, (uint32_t)len, (uint32_t)len};
-        static const uint8_t zeros[4];
-        s = wr(w, h, sizeof h, err);
-        if (s == SG_OK) s = wr(w, a, alen, err);
-        if (s == SG_OK && b) s = wr(w, b, blen, err);
-        if (s == SG_OK) s = wr(w, zeros, pad, err);
-        if (s == SG_OK) s = wr(w, &blk, 4, err);
+        uint8_t tail[8] = {0};
+        memcpy(tail + pad, &blk, 4);
+        s = put_copy(w, h, sizeof h, err);
+        if (s == SG_OK) s = put_copy(w, a, alen, err);
+        if (s == SG_OK && b) s = (copy || blen <= 512) ? put_copy(w, b, blen, err) : put_ref(w, b, blen, err);
+        if (s == SG_OK) s = put_copy(w, tail, pad + 4, err);
     } else {
         uint32_t h[4];
         int64_t sec = t_ns / 1000000000;
@@ -90,9 +155,11 @@ sg_status sg_pcap_writer_write(sg_pcap_writer *w, int64_t t_ns, const void *a, s
             return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: time beyond 2106 does not fit classic pcap",
                                 sg_outfile_path(w->of), (unsigned long long)w->packets + 1);
         h[0] = (uint32_t)sec; h[1] = (uint32_t)frac; h[2] = h[3] = (uint32_t)len;
-        s = wr(w, h, sizeof h, err);
-        if (s == SG_OK) s = wr(w, a, alen, err);
-        if (s == SG_OK && b) s = wr(w, b, blen, err);
+        s = put_copy(w, h, sizeof h, err);
+        /* headers and small payloads are copied next to the record header (one contiguous iovec
+         * for runs of small packets); large payloads are referenced */
+        if (s == SG_OK) s = put_copy(w, a, alen, err);
+        if (s == SG_OK && b) s = (copy || blen <= 512) ? put_copy(w, b, blen, err) : put_ref(w, b, blen, err);
     }
     if (s != SG_OK) return s;
     w->packets++;
@@ -100,13 +167,24 @@ sg_status sg_pcap_writer_write(sg_pcap_writer *w, int64_t t_ns, const void *a, s
     return SG_OK;
 }
 
+sg_status sg_pcap_writer_write(sg_pcap_writer *w, int64_t t_ns, const void *a, size_t alen, const void *b, size_t blen,
+                               sg_error *err)
+{
+    return sg_pcap_writer_write_ref(w, t_ns, a, alen, b, blen, 1, err);
+}
+
 uint64_t sg_pcap_writer_packets(const sg_pcap_writer *w) { return w->packets; }
 uint64_t sg_pcap_writer_bytes(const sg_pcap_writer *w) { return w->bytes; }
 
 sg_status sg_pcap_writer_close(sg_pcap_writer *w, sg_error *err)
 {
-    sg_status s = sg_outfile_commit(w->of, err);
-    free(w->iobuf);
+    sg_status s = sg_pcap_writer_sync(w, err);
+    if (s != SG_OK) {
+        sg_pcap_writer_abort(w);
+        return s;
+    }
+    s = sg_outfile_commit(w->of, err);
+    free(w->stage);
     free(w);
     return s;
 }
@@ -115,6 +193,6 @@ void sg_pcap_writer_abort(sg_pcap_writer *w)
 {
     if (!w) return;
     sg_outfile_abort(w->of);
-    free(w->iobuf);
+    free(w->stage);
     free(w);
 }

@@ -17,7 +17,7 @@
 
 #include "packets/packets_internal.h"
 
-enum { K_NONE, K_HTTP, K_TLS, K_DNS, K_SSH, K_SMTP };
+enum { K_NONE, K_HTTP, K_TLS, K_DNS, K_SSH, K_SMTP, K_DNS_TCP };
 
 static int kind_of(const sg_pkt_conn *c)
 {
@@ -27,6 +27,7 @@ static int kind_of(const sg_pkt_conn *c)
         if (p == 443 || p == 993 || p == 995 || p == 465 || p == 8443 || p == 853 || p == 636) return K_TLS;
         if (p == 22) return K_SSH;
         if (p == 25 || p == 587) return K_SMTP;
+        if (p == 53) return K_DNS_TCP; /* each segment: 2-byte length + one DNS message */
     } else if (c->proto == SG_PROTO_UDP) {
         if (p == 53 || p == 5353) return K_DNS;
     }
@@ -55,7 +56,14 @@ static void rand_bytes(sg_rng *r, uint8_t *o, size_t n)
 
 static void rand_alpha(sg_rng *r, uint8_t *o, size_t n)
 {
-    for (size_t i = 0; i < n; i++) o[i] = (uint8_t)('a' + sg_rng_below(r, 26));
+    /* 12 letters per 64-bit draw (26^12 < 2^57) */
+    for (size_t i = 0; i < n;) {
+        uint64_t v = sg_rng_u64(r) >> 7;
+        for (int k = 0; k < 12 && i < n; k++, i++) {
+            o[i] = (uint8_t)('a' + v % 26);
+            v /= 26;
+        }
+    }
 }
 
 /* ---- TLS ---------------------------------------------------------------------------------- */
@@ -189,6 +197,7 @@ uint32_t sg_payload_min_len(const sg_pkt_conn *c, int dir)
 {
     switch (kind_of(c)) {
     case K_DNS: return 24;   /* header + a question */
+    case K_DNS_TCP: return 26;
     case K_TLS: return 22;   /* record header + AEAD tag + 1 byte */
     case K_SSH: return 48;   /* smallest encrypted SSH packet with its MAC */
     case K_HTTP: return dir == SG_DIR_FWD ? 64 : 38;
@@ -236,7 +245,7 @@ static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, ui
         snprintf(lines[nl++], 128, "HTTP/1.1 200 OK\r\n");
         snprintf(lines[nl++], 128, "Connection: close\r\n");
         snprintf(lines[nl++], 128, "Server: nginx\r\n");
-        snprintf(lines[nl++], 128, "Content-Type: text/html\r\n");
+        snprintf(lines[nl++], 128, "Content-Type: application/octet-stream\r\n");
     }
     size_t used = 0;
     for (int i = 0; i < nl; i++) {
@@ -258,10 +267,10 @@ static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, ui
         memcpy(o + len - 2, "\r\n", 2);
         return len;
     }
-    /* response: blank line then the body (printable) */
+    /* response: blank line, then the body: pool bytes (binary content) */
     memcpy(o + used, "\r\n", 2);
-    rand_alpha(ps->r, o + used + 2, rest);
-    return len;
+    (void)rest;
+    return used + 2;
 }
 
 size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
@@ -269,7 +278,7 @@ size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
     switch (ps->kind) {
     case K_HTTP:
         if (dir == SG_DIR_FWD) return len >= 64 && len <= 8192 ? len : 0; /* every client payload is a request */
-        return idx == 0 && len >= 38 && len <= 8192 ? len : 0;             /* then the body, until close */
+        return idx == 0 && len >= 38 && len <= 8192 ? (len < 160 ? len : 160) : 0; /* head; body from the pool */
     case K_TLS:
         if (idx == 0) {
             if (dir == SG_DIR_FWD) return len >= TLS_CH_MIN && len <= 16000 ? len : 0;
@@ -277,6 +286,7 @@ size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
         }
         return len >= 6 && len <= 16000 ? 5 : 0;
     case K_DNS: return len >= 24 && len <= 1472 ? len : 0;
+    case K_DNS_TCP: return len >= 26 && len <= 1472 ? len : 0;
     case K_SSH: return idx == 0 && len >= 24 && len <= 200 ? len : 0;
     case K_SMTP: return idx == 0 && len >= 32 && len <= 200 ? len : 0;
     }
@@ -294,6 +304,11 @@ size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, 
         out[0] = 0x17; out[1] = 3; out[2] = 3; put16(out + 3, len - 5);
         return 5;
     case K_DNS: return dir == SG_DIR_FWD ? dns_query(ps, len, out) : dns_response(ps, len, out);
+    case K_DNS_TCP:
+        put16(out, len - 2);
+        if (dir == SG_DIR_FWD) dns_query(ps, len - 2, out + 2);
+        else dns_response(ps, len - 2, out + 2);
+        return len;
     case K_SSH:
         return text_head(ps->r, dir == SG_DIR_FWD ? "SSH-2.0-OpenSSH_9.2p1 " : "SSH-2.0-OpenSSH_8.9p1 ", len, out, "\r\n", 0);
     case K_SMTP:

@@ -8,7 +8,7 @@ set -euo pipefail
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 if ! "$SECGEN" extract --help >/dev/null 2>&1; then echo "extract not built: skipped"; exit 0; fi
-"$SECGEN" generate -d 30m -s 11 -q -o "$T/g.pcap" --flows-out "$T/g.csv"
+"$SECGEN" generate -d 30m -s 11 --scale 10 -q -o "$T/g.pcap" --flows-out "$T/g.csv"
 "$SECGEN" extract "$T/g.pcap" -o "$T/x.csv" 2>/dev/null
 # compare as sorted sets (ties in start time may be ordered differently)
 n1=$(tail -n +2 "$T/g.csv" | wc -l)
