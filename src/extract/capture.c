@@ -90,6 +90,13 @@ sg_status sg_extractor_add_pcap(sg_extractor *x, void *handle, const char *name,
         x->st.packets++;
         x->st.captured_bytes += h->caplen;
         x->st.link[lk]++;
+        /* pcapng timestamps are 64-bit: a forged one would overflow the µs conversion (found by
+         * fuzz_pcap). Years beyond ±292,000 cannot be real; count the packet as malformed. */
+        if (h->ts.tv_sec > (INT64_MAX / 1000000 - 1) || h->ts.tv_sec < (INT64_MIN / 1000000 + 1)) {
+            x->st.malformed++;
+            sg_extract_issue_add(x, SG_ISSUE_MALFORMED, "timestamp out of range");
+            continue;
+        }
         int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
         st = sg_extract_ingest(x, dlt, ts, data, h->caplen, h->len, err);
         if (st != SG_OK) return sg_error_prefix(err, "%s:%llu: ", name, (unsigned long long)x->cur_packet);
