@@ -203,6 +203,12 @@ struct sg_fc_model {
     size_t npat;
     fc_gpat *pats; /* npat patterns + 1 empty pattern at index npat */
     sg_fc_learn_stats stats;
+    /* physical consistency learnt from the training flows (see docs/flowchronicle.md, D-gen):
+     * bytes and packets are binned and un-binned independently, which alone yields e.g. 3 bytes
+     * per packet; generation keeps bytes/packet inside the range seen in training. */
+    int have_bpp[2];              /* per direction (0 fwd, 1 bwd): range below is valid */
+    double bpp_lo[2], bpp_hi[2];  /* min / max IP bytes per packet seen in training */
+    int one_pkt_zero_dur;         /* every 1-packet training flow had duration 0 */
     /* derived for generation: instances per hour of week */
     double how_rate[168];       /* instances per hour, per hour-of-week (-1: not observed) */
     double hod_rate[24];        /* per hour-of-day (-1: not observed) */
@@ -217,6 +223,8 @@ struct sg_fc_model {
 };
 
 sg_status fc_model_prepare(sg_fc_model *m, sg_error *err); /* derive the generation tables */
+/* bytes-per-packet range and 1-packet durations of the training flows */
+void fc_model_learn_constraints(sg_fc_model *m, const sg_flow *flows, size_t n);
 const char *fc_model_label(const sg_fc_model *m, size_t c, uint32_t code);
 
 /* small helpers (local versions of the flow module's formatting) */

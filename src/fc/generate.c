@@ -167,8 +167,29 @@ static double unbin(const fc_column *col, uint32_t code, sg_rng *r)
     return lo + (hi - lo) * sg_rng_uniform_pos(r);
 }
 
+/* Bytes of one direction given its packet count: stay in the generated bin where the bin meets the
+ * training range of bytes per packet [lo*p, hi*p]; otherwise take the nearest feasible value.
+ * Without this, independent un-binning of bytes and packets gives flows of 3 bytes per packet. */
+static uint64_t fit_bytes(const sg_fc_model *m, int dir, const fc_column *col, uint32_t code, uint64_t bytes,
+                          uint64_t pkts, sg_rng *r)
+{
+    if (!m->have_bpp[dir] || pkts == 0) return bytes;
+    double flo = ceil(m->bpp_lo[dir] * (double)pkts), fhi = floor(m->bpp_hi[dir] * (double)pkts);
+    if (fhi < flo) fhi = flo;
+    if ((double)bytes >= flo && (double)bytes <= fhi) return bytes;
+    uint32_t b = code < col->ndom ? col->code_bin[code] : 0;
+    if (b > 0 && col->nedges > 1) {
+        double lo = b == 1 ? ceil(col->edges[0]) : floor(col->edges[b - 1]) + 1.0, hi = floor(col->edges[b]);
+        if (lo < flo) lo = flo;
+        if (hi > fhi) hi = fhi;
+        if (lo <= hi) return (uint64_t)lo + sg_rng_below(r, (uint64_t)(hi - lo) + 1);
+    }
+    return (uint64_t)((double)bytes < flo ? flo : fhi);
+}
+
 static void decode_row(const sg_fc_model *m, const uint32_t *codes, sg_rng *r, sg_flow *f)
 {
+    int cpk[2] = {-1, -1}, cby[2] = {-1, -1};
     memset(f, 0, sizeof *f);
     int have_sport = 0;
     for (size_t c = 0; c < m->C; c++) {
@@ -181,14 +202,23 @@ static void decode_row(const sg_fc_model *m, const uint32_t *codes, sg_rng *r, s
         case FC_F_SRC_PORT: f->src_port = (uint16_t)strtoul(lab, NULL, 10); have_sport = 1; break;
         case FC_F_DST_PORT: f->dst_port = (uint16_t)strtoul(lab, NULL, 10); break;
         case FC_F_FLAGS: fc_flags_parse(lab, &f->flags); break;
-        case FC_F_FWD_PKTS: f->fwd_packets = (uint64_t)unbin(col, codes[c], r); break;
-        case FC_F_FWD_BYTES: f->fwd_bytes = (uint64_t)unbin(col, codes[c], r); break;
-        case FC_F_BWD_PKTS: f->bwd_packets = (uint64_t)unbin(col, codes[c], r); break;
-        case FC_F_BWD_BYTES: f->bwd_bytes = (uint64_t)unbin(col, codes[c], r); break;
+        case FC_F_FWD_PKTS: f->fwd_packets = (uint64_t)unbin(col, codes[c], r); cpk[0] = (int)c; break;
+        case FC_F_FWD_BYTES: f->fwd_bytes = (uint64_t)unbin(col, codes[c], r); cby[0] = (int)c; break;
+        case FC_F_BWD_PKTS: f->bwd_packets = (uint64_t)unbin(col, codes[c], r); cpk[1] = (int)c; break;
+        case FC_F_BWD_BYTES: f->bwd_bytes = (uint64_t)unbin(col, codes[c], r); cby[1] = (int)c; break;
         case FC_F_DURATION: f->duration_us = (int64_t)llround(unbin(col, codes[c], r) * 1e6); break;
         default: break;
         }
     }
+    uint64_t *pk[2] = {&f->fwd_packets, &f->bwd_packets}, *by[2] = {&f->fwd_bytes, &f->bwd_bytes};
+    for (int d = 0; d < 2; d++) {
+        if (cby[d] < 0 || cpk[d] < 0) continue;
+        /* bytes without packets: the smallest packet count the training range allows */
+        if (*pk[d] == 0 && *by[d] > 0 && m->have_bpp[d] && m->bpp_hi[d] > 0)
+            *pk[d] = (uint64_t)ceil((double)*by[d] / m->bpp_hi[d]);
+        *by[d] = fit_bytes(m, d, &m->col[cby[d]], codes[cby[d]], *by[d], *pk[d], r);
+    }
+    if (m->one_pkt_zero_dur && f->fwd_packets + f->bwd_packets == 1) f->duration_us = 0;
     /* bidirectional models do not model the (ephemeral) source port: draw one */
     if (!have_sport && (f->proto == SG_PROTO_TCP || f->proto == SG_PROTO_UDP))
         f->src_port = (uint16_t)(49152 + sg_rng_below(r, 16384));

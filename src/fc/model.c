@@ -248,6 +248,28 @@ static sg_status finish_empty(const fc_data *d, const uint8_t *covered, fc_gpat 
     return st;
 }
 
+void fc_model_learn_constraints(sg_fc_model *m, const sg_flow *flows, size_t n)
+{
+    size_t one_pkt = 0, one_pkt_zero = 0;
+    for (int d = 0; d < 2; d++) m->have_bpp[d] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sg_flow *f = &flows[i];
+        const uint64_t pk[2] = {f->fwd_packets, f->bwd_packets}, by[2] = {f->fwd_bytes, f->bwd_bytes};
+        for (int d = 0; d < 2; d++) {
+            if (pk[d] == 0) continue;
+            double r = (double)by[d] / (double)pk[d];
+            if (!m->have_bpp[d] || r < m->bpp_lo[d]) m->bpp_lo[d] = r;
+            if (!m->have_bpp[d] || r > m->bpp_hi[d]) m->bpp_hi[d] = r;
+            m->have_bpp[d] = 1;
+        }
+        if (pk[0] + pk[1] == 1) {
+            one_pkt++;
+            one_pkt_zero += f->duration_us == 0;
+        }
+    }
+    m->one_pkt_zero_dur = one_pkt > 0 && one_pkt_zero == one_pkt;
+}
+
 sg_status sg_fc_learn(const sg_flow *flows, size_t n, sg_flow_format layout, const sg_fc_learn_opts *opts,
                       sg_fc_model **out, sg_fc_learn_stats *stats, sg_error *err)
 {
@@ -375,6 +397,7 @@ sg_status sg_fc_learn(const sg_flow *flows, size_t n, sg_flow_format layout, con
     for (size_t c = 0; c < C; c++)
         if (m->col[c].role == FC_ROLE_IP) m->col[c].labels = m->iplabels;
     m->stats = st0;
+    fc_model_learn_constraints(m, flows, n);
     st = fc_model_prepare(m, err);
     if (st != SG_OK) goto out;
     if (stats) *stats = st0;

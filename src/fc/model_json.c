@@ -150,6 +150,15 @@ static json_t *model_json(const sg_fc_model *m)
     json_object_set_new(prof, "hour_of_day", hod);
     json_object_set_new(prof, "mean", json_real(m->mean_rate));
     json_object_set_new(root, "time_profile", prof);
+    json_t *cons = json_object();
+    json_object_set_new(cons, "why", json_string("bytes and packets are binned independently; generation keeps IP bytes per "
+                                                 "packet inside the range seen in training (per direction)"));
+    for (int d = 0; d < 2; d++)
+        if (m->have_bpp[d])
+            json_object_set_new(cons, d == 0 ? "bytes_per_packet_fwd" : "bytes_per_packet_bwd",
+                                json_pack("[f,f]", m->bpp_lo[d], m->bpp_hi[d]));
+    json_object_set_new(cons, "one_packet_flows_have_zero_duration", json_boolean(m->one_pkt_zero_dur));
+    json_object_set_new(root, "constraints", cons);
     json_t *pats = json_array();
     for (size_t q = 0; q < m->npat; q++) json_array_append_new(pats, gpat_json(m, &m->pats[q], 0));
     json_object_set_new(root, "patterns", pats);
@@ -349,6 +358,21 @@ static sg_status model_from_json(const json_t *root, sg_fc_model **out, sg_error
     m->t_first_us = json_integer_value(tf);
     m->span10 = (int64_t)span;
     m->t_last_us = m->t_first_us + m->span10 * FC_TIME_UNIT_US;
+    /* optional (models written before it existed have none: no constraint) */
+    const json_t *cons = json_object_get(root, "constraints");
+    for (int d = 0; d < 2; d++) {
+        const json_t *a = json_object_get(cons, d == 0 ? "bytes_per_packet_fwd" : "bytes_per_packet_bwd");
+        if (!a) continue;
+        if (!json_is_array(a) || json_array_size(a) != 2 || !json_is_number(json_array_get(a, 0)) ||
+            !json_is_number(json_array_get(a, 1)))
+            FAIL("\"constraints\": bytes_per_packet_* must be [min, max]");
+        double lo = json_number_value(json_array_get(a, 0)), hi = json_number_value(json_array_get(a, 1));
+        if (!(lo >= 0 && hi >= lo && hi < 1e9)) FAIL("\"constraints\": bytes_per_packet_* out of range");
+        m->have_bpp[d] = 1;
+        m->bpp_lo[d] = lo;
+        m->bpp_hi[d] = hi;
+    }
+    m->one_pkt_zero_dur = json_is_true(json_object_get(cons, "one_packet_flows_have_zero_duration"));
     const json_t *lrn = json_object_get(root, "learning");
     if (json_is_number(json_object_get(lrn, "time_window_s"))) m->time_window_s = json_number_value(json_object_get(lrn, "time_window_s"));
     const json_t *dl = json_object_get(root, "description_length_bits");
