@@ -139,14 +139,14 @@ typedef struct sg_tadam_sample_opts {
 void sg_tadam_sample_opts_init(sg_tadam_sample_opts *o);
 
 /* Precompute the tables for count-conditioned sampling up to max_fwd/max_bwd events per
- * direction (default 128 each when 0). Not thread-safe; call once after loading, before sampling
- * from several threads. Sampling with targets on an unprepared model prepares it lazily (then it
- * is not thread-safe). */
+ * direction (default 128 each when 0; targets beyond the table snap to the nearest reachable counts
+ * inside it). Not thread-safe itself; sampling with targets on an unprepared model prepares it
+ * lazily under a lock (thread-safe). */
 sg_status sg_tadam_model_prepare(sg_tadam_model *m, size_t max_fwd, size_t max_bwd, sg_error *err);
 
 /* Draw one sequence from q0 to the final state. out has room for cap events; *n_out receives
  * the number written; *complete = 1 if the final state was reached (0 = truncated at max_len or
- * cap). Deterministic given the rng state. Thread-safe for a prepared model. */
+ * cap). Deterministic given the rng state. Thread-safe (also on an unprepared model). */
 sg_status sg_tadam_sample(const sg_tadam_model *m, sg_rng *rng, const sg_tadam_sample_opts *o, sg_tadam_event *out,
                           size_t cap, size_t *n_out, int *complete, sg_error *err);
 

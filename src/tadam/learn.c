@@ -1258,10 +1258,6 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
             break;
         }
         cost = evaluate(&fill, &next, &sc[0], &cres);
-        if (getenv("SG_TADAM_TRACE"))
-            fprintf(stderr, "it %u: op %d (%u,%u) of %zu cands -> cost %.1f (model %.1f) nq %u ne %u matched %zu corr %zu unc %zu t=%.1f\n",
-                    it, cands[bi].type, cands[bi].a, cands[bi].b, nc, cost, cres.model, next.nq, next.ne, cres.n_matched,
-                    cres.n_corrected, cres.n_uncorrected, now_s() - t0);
         if (compact(&next, &sc[0], &packed) != 0) {
             taut_free(&next);
             free(cands);

@@ -13,6 +13,7 @@ sg_tadam_model *tdm_model_alloc(void)
     sg_tadam_model *m = calloc(1, sizeof *m);
     if (!m) return NULL;
     m->port = -1;
+    pthread_mutex_init(&m->beta_lock, NULL);
     m->scale_iat = TDM_SCALE_IAT;
     m->scale_payload = TDM_SCALE_PAYLOAD;
     return m;
@@ -40,6 +41,7 @@ void sg_tadam_model_destroy(sg_tadam_model *m)
     free(m->created);
     free(m->imported_from);
     free(m->beta.beta);
+    pthread_mutex_destroy(&m->beta_lock);
     free(m->dist);
     free(m->next_edge);
     free(m->v_src);

@@ -56,10 +56,12 @@ sg_status sg_tadam_model_prepare(sg_tadam_model *m, size_t F, size_t B, sg_error
                 beta[(size_t)q * per + f * (B + 1) + b] = s;
             }
         }
-    free(m->beta.beta);
-    m->beta.beta = beta;
+    /* publish: F/B first, then the table pointer (release), read with acquire in sampling */
+    double *old = m->beta.beta;
     m->beta.F = F;
     m->beta.B = B;
+    __atomic_store_n(&m->beta.beta, beta, __ATOMIC_RELEASE);
+    free(old);
     return SG_OK;
 }
 
@@ -114,9 +116,15 @@ sg_status sg_tadam_sample(const sg_tadam_model *m, sg_rng *rng, const sg_tadam_s
     int cond = (o->target_fwd >= 0 || o->target_bwd >= 0) && conditionable(m);
     int64_t tf = o->target_fwd < 0 ? 0 : o->target_fwd, tb = o->target_bwd < 0 ? 0 : o->target_bwd;
     if (cond) {
-        if (!m->beta.beta) {
-            sg_status st = sg_tadam_model_prepare((sg_tadam_model *)m, 0, 0, err);
+        if (!__atomic_load_n(&m->beta.beta, __ATOMIC_ACQUIRE)) {
+            /* lazy preparation, safe when several threads sample from the same model */
+            sg_tadam_model *mm = (sg_tadam_model *)m;
+            pthread_mutex_lock(&mm->beta_lock);
+            sg_status st = SG_OK;
+            if (!__atomic_load_n(&mm->beta.beta, __ATOMIC_ACQUIRE)) st = sg_tadam_model_prepare(mm, 0, 0, err);
+            pthread_mutex_unlock(&mm->beta_lock);
             if (st != SG_OK) return st;
+            if (!__atomic_load_n(&m->beta.beta, __ATOMIC_ACQUIRE)) cond = 0; /* not conditionable */
         }
         /* one unconstrained direction: sum over it is approximated by choosing the most likely
          * count; simpler and deterministic: treat -1 as "nearest reachable" on that axis */

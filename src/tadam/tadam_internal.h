@@ -3,6 +3,7 @@
 #define SECGEN_TADAM_INTERNAL_H
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "secgen/tadam.h"
@@ -86,6 +87,7 @@ struct sg_tadam_model {
     char *created; /* ISO time */
     char *imported_from; /* "fosr" when imported */
     tdm_beta beta;
+    pthread_mutex_t beta_lock; /* lazy preparation from concurrent samplers */
     /* scoring view (struct-of-arrays copy built by tdm_model_index; read-only afterwards) */
     uint32_t *v_src, *v_dst, *v_sym;
     tdm_gauss *v_g;
