@@ -425,6 +425,10 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
         }
     }
     g->nitems = 0;
+    for (size_t i = 0; i < n; i++) { /* do not keep a big flow's buffers for the whole run */
+        if (items[i].pkts.cap > 4096) { sg_vec_free(&items[i].pkts); sg_vec_init(&items[i].pkts, sizeof(sg_pkt)); }
+        if (items[i].fr.bufcap > 65536 || items[i].fr.cap > 1024) sg_frames_free(&items[i].fr);
+    }
     if (g->pw && last_start != INT64_MIN) {
         if (sg_merger_open_flows(g->mg) > g->st.peak_open_flows) g->st.peak_open_flows = sg_merger_open_flows(g->mg);
         sg_status st = sg_merger_flush(g->mg, last_start, g->pw, err);

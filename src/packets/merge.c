@@ -126,11 +126,14 @@ sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_e
         if (m->n) sift_down(m, 0);
     }
     sg_status s = sg_pcap_writer_sync(w, err);
-    /* keep at most 1024 spare buffers so memory follows the number of open flows */
+    /* keep at most 1024 spare buffers, and none of a big flow's size, so memory follows the
+     * flows open now rather than the largest flows seen so far */
     while (m->nspare > 1024) {
         mflow *f = m->spare[--m->nspare];
         sg_frames_free(&f->fr);
         free(f);
     }
+    for (size_t i = 0; i < m->nspare; i++)
+        if (m->spare[i]->fr.bufcap > 65536 || m->spare[i]->fr.cap > 1024) sg_frames_free(&m->spare[i]->fr);
     return s;
 }

@@ -61,6 +61,13 @@ static sg_status segment(norm *n, int64_t t, int dir, uint8_t in_flags, uint32_t
         n->st.dropped++; /* acknowledges nothing new: would be a duplicate ACK */
         return SG_OK;
     }
+    /* ACK clock: the peer acknowledges before the sender's unacknowledged data would exceed the
+     * smallest window it may have advertised (64240 bytes, unscaled SYN window) */
+    if (len > 0 && !n->fin[!dir] && n->snd_nxt[dir] - n->acked[!dir] + len > 60000) {
+        n->st.inserted++;
+        sg_status s = emit(n, t, !dir, SG_TCP_ACK, 0, NULL);
+        if (s != SG_OK) return s;
+    }
     uint32_t mss = n->mss ? n->mss : 1460;
     uint32_t nseg = len > mss ? (len + mss - 1) / mss : 1;
     n->st.split += nseg - 1;

@@ -23,7 +23,7 @@ static int kind_of(const sg_pkt_conn *c)
 {
     uint16_t p = c->service_port;
     if (c->proto == SG_PROTO_TCP) {
-        if (p == 80 || p == 8080 || p == 8000 || p == 8081 || p == 8082 || p == 8088) return K_HTTP;
+        if (p == 80 || p == 8080 || p == 8000 || p == 8081 || p == 8082 || p == 8088 || p == 1900) return K_HTTP; /* 1900: SSDP is HTTP-shaped */
         if (p == 443 || p == 993 || p == 995 || p == 465 || p == 8443 || p == 853 || p == 636) return K_TLS;
         if (p == 22) return K_SSH;
         if (p == 25 || p == 587) return K_SMTP;
