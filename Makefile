@@ -17,10 +17,11 @@ build-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 
-# Main job: one hour of a small office network from the embedded default models.
+# Main job: ten minutes of a small office network from the embedded default models (an hour is
+# ~1.2 GB of pcap; pass your own duration to secgen generate -d).
 run: build
 	@mkdir -p $(OUT)
-	./build/release/secgen generate -d 1h -s 1 -o $(OUT)/secgen.pcap --flows-out $(OUT)/flows.csv
+	./build/release/secgen generate -d 10m -s 1 -o $(OUT)/secgen.pcap --flows-out $(OUT)/flows.csv
 	@./build/release/secgen info $(OUT)/secgen.pcap
 
 test: build-asan

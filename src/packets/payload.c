@@ -63,7 +63,10 @@ static uint32_t pool_sum(const sg_payload_pool *p, size_t off, size_t len)
 size_t sg_payload_template_cap(const sg_payload_state *ps, int dir, uint32_t len)
 {
     if (!ps->pool) return len;
-    return sg_tmpl_cap((sg_payload_state *)ps, dir, ps->count[dir], len);
+    size_t c = sg_tmpl_cap((sg_payload_state *)ps, dir, ps->count[dir], len);
+    /* room for the 2-byte prefix sg_payload_fill writes before an opaque pool slice */
+    size_t pre = len < 2 ? len : 2;
+    return c < pre ? pre : c;
 }
 
 size_t sg_payload_fill(sg_payload_state *ps, int dir, uint32_t len, uint8_t *out, const uint8_t **ext,
@@ -73,6 +76,18 @@ size_t sg_payload_fill(sg_payload_state *ps, int dir, uint32_t len, uint8_t *out
     *ext = NULL;
     size_t k = sg_tmpl_write(ps, dir, idx, len, out);
     if (k >= len) return len;
+    if (k == 0) {
+        /* Opaque payload: its first byte stays below 0x80. Random bytes starting with 10xxxxxx
+         * look like RTP/RTCP version 2, and tshark's heuristic RTCP dissector then reported about
+         * one such UDP packet in 30,000 as malformed. Two bytes keep the pool slice that follows
+         * 16-bit aligned for its precomputed checksum. */
+        uint32_t v = sg_rng_u32(ps->r);
+        out[0] = (uint8_t)(v & 0x7f);
+        if (len == 1) return 1;
+        out[1] = (uint8_t)(v >> 8);
+        k = 2;
+        if (k >= len) return len;
+    }
     if (!ps->pool) {
         for (size_t i = k; i < len; i += 4) {
             uint32_t v = sg_rng_u32(ps->r);
