@@ -207,7 +207,7 @@ typedef struct sg_pktgen_opts {
     const char *flows_out;       /* NULL: none; native flow CSV of what the pcap holds */
     int pair_unidirectional;     /* flows are NetFlow-style one-way records: pair them (see docs) */
     int taint;                   /* IPv4 evil bit on every packet */
-    size_t batch;                /* flows per parallel batch (0 = 2048) */
+    size_t batch;                /* flows per parallel batch (0 = 256) */
     sg_pktgen_sampler sampler;   /* NULL: flow-shaped sequences only */
     void *sampler_ctx;
 } sg_pktgen_opts;

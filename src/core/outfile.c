@@ -12,7 +12,8 @@
 struct sg_outfile {
     FILE *fp;
     char *path;
-    char *tmp; /* NULL for stdout */
+    char *tmp;  /* NULL for stdout and special files */
+    int direct; /* special file opened directly (closed on commit/abort) */
 };
 
 sg_status sg_outfile_open(sg_outfile **out, const char *path, sg_error *err)
@@ -27,6 +28,35 @@ sg_status sg_outfile_open(sg_outfile **out, const char *path, sg_error *err)
         o->fp = stdout;
         *out = o;
         return SG_OK;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* a device, FIFO or socket (-o /dev/null, a named pipe): write to it directly. A temporary
+         * file renamed over it would replace /dev/null with a regular file. */
+        if (S_ISDIR(st.st_mode)) {
+            free(o->path);
+            free(o);
+            return sg_error_set(err, SG_ERR_IO, "%s: is a directory", path);
+        }
+        o->fp = fopen(path, "wb");
+        if (!o->fp) {
+            sg_status e = sg_error_set(err, SG_ERR_IO, "%s: cannot open for writing: %s", path, strerror(errno));
+            free(o->path);
+            free(o);
+            return e;
+        }
+        o->direct = 1;
+        *out = o;
+        return SG_OK;
+    }
+    /* through a symbolic link, the temporary file goes next to the link's target and replaces
+     * the target, not the link */
+    struct stat lst;
+    char *real = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) ? realpath(path, NULL) : NULL;
+    if (real) {
+        free(o->path);
+        o->path = real;
+        path = real;
     }
     size_t n = strlen(path) + 16;
     o->tmp = malloc(n);
@@ -75,7 +105,10 @@ sg_status sg_outfile_commit(sg_outfile *o, sg_error *err)
     sg_status st = SG_OK;
     if (!o->tmp) {
         if (fflush(o->fp) != 0 || ferror(o->fp))
-            st = sg_error_set(err, SG_ERR_IO, "write to standard output failed: %s", strerror(errno));
+            st = o->direct ? sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", o->path, strerror(errno))
+                           : sg_error_set(err, SG_ERR_IO, "write to standard output failed: %s", strerror(errno));
+        if (o->direct && fclose(o->fp) != 0 && st == SG_OK)
+            st = sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", o->path, strerror(errno));
         outfile_free(o);
         return st;
     }
@@ -102,6 +135,8 @@ void sg_outfile_abort(sg_outfile *o)
     if (o->tmp) {
         fclose(o->fp);
         unlink(o->tmp);
+    } else if (o->direct) {
+        fclose(o->fp);
     } else {
         fflush(o->fp);
     }

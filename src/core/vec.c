@@ -3,6 +3,23 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+#define SG_HUGE ((size_t)2 << 20)
+
+void *sg_mem_alloc_big(size_t n)
+{
+    if (n < SG_HUGE) return malloc(n ? n : 1);
+    size_t r = (n + SG_HUGE - 1) & ~(SG_HUGE - 1);
+    void *p = NULL;
+    if (posix_memalign(&p, SG_HUGE, r)) return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    (void)madvise(p, r, MADV_HUGEPAGE); /* advice only: without THP it is ordinary memory */
+#endif
+    return p;
+}
 
 void sg_vec_init(sg_vec *v, size_t elem_size)
 {
@@ -19,8 +36,16 @@ sg_status sg_vec_reserve(sg_vec *v, size_t n_total)
         if (cap > SIZE_MAX / 2 / v->elem) return SG_ERR_NOMEM;
         cap *= 2;
     }
-    void *p = realloc(v->data, cap * v->elem);
-    if (!p) return SG_ERR_NOMEM;
+    void *p;
+    if (cap * v->elem >= SG_HUGE) { /* bulk vector: huge-page backed (see sg_mem_alloc_big) */
+        p = sg_mem_alloc_big(cap * v->elem);
+        if (!p) return SG_ERR_NOMEM;
+        if (v->len) memcpy(p, v->data, v->len * v->elem);
+        free(v->data);
+    } else {
+        p = realloc(v->data, cap * v->elem);
+        if (!p) return SG_ERR_NOMEM;
+    }
     v->data = p;
     v->cap = cap;
     return SG_OK;

@@ -5,6 +5,8 @@
 #include "packets/packets_internal.h"
 #include "secgen/packets.h"
 
+#define SPARE_BYTES ((size_t)32 << 20)
+
 typedef struct mflow {
     sg_frames fr;
     size_t pos;
@@ -126,14 +128,20 @@ sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_e
         if (m->n) sift_down(m, 0);
     }
     sg_status s = sg_pcap_writer_sync(w, err);
-    /* keep at most 1024 spare buffers, and none of a big flow's size, so memory follows the
-     * flows open now rather than the largest flows seen so far */
+    /* keep at most 1024 spare buffers within a byte budget (the earliest parked first), so memory
+     * follows the flows open now rather than the largest flows seen so far, while reused buffers
+     * spare the page faults of fresh ones */
     while (m->nspare > 1024) {
         mflow *f = m->spare[--m->nspare];
         sg_frames_free(&f->fr);
         free(f);
     }
-    for (size_t i = 0; i < m->nspare; i++)
-        if (m->spare[i]->fr.bufcap > 65536 || m->spare[i]->fr.cap > 1024) sg_frames_free(&m->spare[i]->fr);
+    size_t kept = 0;
+    for (size_t i = 0; i < m->nspare; i++) {
+        sg_frames *fr = &m->spare[i]->fr;
+        size_t b = fr->bufcap + fr->cap * sizeof(sg_frame);
+        if (kept + b > SPARE_BYTES) sg_frames_free(fr);
+        else kept += b;
+    }
     return s;
 }

@@ -18,7 +18,8 @@ sg_status sg_payload_pool_create(sg_payload_pool **out, uint64_t seed, size_t si
     p->size = size;
     p->data = malloc(size);
     p->prefix = malloc((size / 2 + 1) * sizeof *p->prefix);
-    if (!p->data || !p->prefix) {
+    p->alpha = malloc(SG_ALPHA_POOL);
+    if (!p->data || !p->prefix || !p->alpha) {
         sg_payload_pool_destroy(p);
         return sg_error_set(err, SG_ERR_NOMEM, "payload pool: out of memory");
     }
@@ -34,6 +35,11 @@ sg_status sg_payload_pool_create(sg_payload_pool **out, uint64_t seed, size_t si
         memcpy(&w, p->data + 2 * k, 2);
         p->prefix[k + 1] = (uint16_t)(((uint32_t)p->prefix[k] + w) % 0xffff);
     }
+    sg_rng_init(&r, seed, SG_STREAM_PKT_POOL, 1);
+    for (size_t i = 0; i < SG_ALPHA_POOL;) { /* 12 letters per 64-bit draw (26^12 < 2^57) */
+        uint64_t v = sg_rng_u64(&r) >> 7;
+        for (int k = 0; k < 12 && i < SG_ALPHA_POOL; k++, i++, v /= 26) p->alpha[i] = (uint8_t)('a' + v % 26);
+    }
     *out = p;
     return SG_OK;
 }
@@ -43,6 +49,7 @@ void sg_payload_pool_destroy(sg_payload_pool *p)
     if (!p) return;
     free(p->data);
     free(p->prefix);
+    free(p->alpha);
     free(p);
 }
 
@@ -62,8 +69,13 @@ static uint32_t pool_sum(const sg_payload_pool *p, size_t off, size_t len)
 
 size_t sg_payload_template_cap(const sg_payload_state *ps, int dir, uint32_t len)
 {
+    return sg_payload_template_cap_at(ps, dir, ps->count[dir], len);
+}
+
+size_t sg_payload_template_cap_at(const sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
+{
     if (!ps->pool) return len;
-    size_t c = sg_tmpl_cap((sg_payload_state *)ps, dir, ps->count[dir], len);
+    size_t c = sg_tmpl_cap((sg_payload_state *)ps, dir, idx, len);
     /* room for the 2-byte prefix sg_payload_fill writes before an opaque pool slice */
     size_t pre = len < 2 ? len : 2;
     return c < pre ? pre : c;

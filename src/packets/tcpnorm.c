@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "packets/packets_internal.h"
 #include "secgen/packets.h"
 
 enum { PH_NONE, PH_SYN, PH_SYNACK, PH_EST, PH_CLOSED };
@@ -25,7 +26,7 @@ static sg_status emit(norm *n, int64_t t, int dir, uint8_t flags, uint32_t len, 
     if (t < n->last_t) t = n->last_t;
     n->last_t = t;
     sg_pkt p = {.t_ns = t, .payload_len = len, .dir = (uint8_t)dir, .tcp_flags = flags, .payload = payload};
-    if (sg_vec_push(n->out, &p) != SG_OK) return SG_ERR_NOMEM;
+    if (sg_pkt_push(n->out, &p) != SG_OK) return SG_ERR_NOMEM;
     n->snd_nxt[dir] += len + ((flags & SG_TCP_SYN) ? 1 : 0) + ((flags & SG_TCP_FIN) ? 1 : 0);
     if (flags & SG_TCP_ACK) n->acked[dir] = n->snd_nxt[!dir];
     if (flags & SG_TCP_FIN) n->fin[dir] = 1;
@@ -91,9 +92,21 @@ sg_status sg_packets_tcp_normalize(sg_vec *pkts, uint16_t mss, uint64_t seed, ui
 {
     sg_vec out;
     sg_vec_init(&out, sizeof(sg_pkt));
+    sg_status s = sg_packets_tcp_normalize_buf(pkts, &out, mss, seed, flow_index, stats, err);
+    sg_vec_free(&out);
+    return s;
+}
+
+sg_status sg_packets_tcp_normalize_buf(sg_vec *pkts, sg_vec *scratch, uint16_t mss, uint64_t seed,
+                                       uint64_t flow_index, sg_tcp_norm_stats *stats, sg_error *err)
+{
+    sg_vec_clear(scratch);
+    /* most flows gain a handshake and a close: reserving that up front avoids regrowing */
+    if (sg_vec_reserve(scratch, pkts->len + pkts->len / 8 + 8) != SG_OK)
+        return sg_error_set(err, SG_ERR_NOMEM, "tcp normalise: out of memory");
     norm n;
     memset(&n, 0, sizeof n);
-    n.out = &out;
+    n.out = scratch;
     n.mss = mss;
     n.last_t = INT64_MIN;
     sg_rng r;
@@ -184,12 +197,10 @@ sg_status sg_packets_tcp_normalize(sg_vec *pkts, uint16_t mss, uint64_t seed, ui
             n.phase = PH_CLOSED;
         }
     }
-    if (s != SG_OK) {
-        sg_vec_free(&out);
-        return sg_error_set(err, SG_ERR_NOMEM, "tcp normalise: out of memory");
-    }
+    if (s != SG_OK) return sg_error_set(err, SG_ERR_NOMEM, "tcp normalise: out of memory");
     if (stats) *stats = n.st;
-    sg_vec_free(pkts);
-    *pkts = out;
+    sg_vec t = *pkts;
+    *pkts = *scratch;
+    *scratch = t;
     return SG_OK;
 }

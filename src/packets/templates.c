@@ -66,6 +66,16 @@ static void rand_alpha(sg_rng *r, uint8_t *o, size_t n)
     }
 }
 
+/* Long letter runs (HTTP padding: up to 8 KB per request) are a slice of the pool's letters at a
+ * random offset: one draw instead of one per 12 letters; profiling showed the per-letter loop at
+ * 8 % of generation time. */
+static void pad_alpha(sg_payload_state *ps, uint8_t *o, size_t n)
+{
+    if (!ps->pool || n < 32 || n > SG_ALPHA_POOL) { rand_alpha(ps->r, o, n); return; }
+    size_t off = (size_t)(((uint64_t)sg_rng_u32(ps->r) * (SG_ALPHA_POOL - n + 1)) >> 32);
+    memcpy(o, ps->pool->alpha + off, n);
+}
+
 /* ---- TLS ---------------------------------------------------------------------------------- */
 #define TLS_CH_MIN 200  /* fixed part of our ClientHello (198 bytes incl. record and padding headers) */
 #define TLS_SH_MIN 140  /* ServerHello 127 + ChangeCipherSpec 6 + ApplicationData header 5 + 2 */
@@ -259,7 +269,7 @@ static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, ui
         /* requests have no body: pad with a header line */
         if (rest >= 10) {
             memcpy(o + used, "X-Pad: ", 7);
-            rand_alpha(ps->r, o + used + 7, rest - 9);
+            pad_alpha(ps, o + used + 7, rest - 9);
             memcpy(o + used + rest - 2, "\r\n", 2);
         } else {
             memset(o + used, ' ', rest); /* (never: len >= 64 leaves room for the pad line) */
@@ -277,7 +287,10 @@ size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
 {
     switch (ps->kind) {
     case K_HTTP:
-        if (dir == SG_DIR_FWD) return len >= 64 && len <= 8192 ? len : 0; /* every client payload is a request */
+        /* the first client payload is a request, and so is every later one of request size; a
+         * large later one is a request body (upload) and comes from the pool: sending 20,000 GETs
+         * of 1,460 bytes is not what a client does */
+        if (dir == SG_DIR_FWD) return len >= 64 && len <= (idx == 0 ? 8192u : 1024u) ? len : 0;
         return idx == 0 && len >= 38 && len <= 8192 ? (len < 160 ? len : 160) : 0; /* head; body from the pool */
     case K_TLS:
         if (idx == 0) {

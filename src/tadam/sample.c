@@ -34,8 +34,11 @@ sg_status sg_tadam_model_prepare(sg_tadam_model *m, size_t F, size_t B, sg_error
     size_t per = (F + 1) * (B + 1);
     if ((size_t)m->n_states * per > ((size_t)1 << 28))
         return sg_error_set(err, SG_ERR_RANGE, "conditioning table too large for %u states", m->n_states);
-    double *beta = calloc((size_t)m->n_states * per, sizeof *beta);
+    size_t nbeta = (size_t)m->n_states * per;
+    double *beta = calloc(nbeta * sizeof(double) + (F + 2) * sizeof(uint32_t) + per * sizeof(uint16_t), 1);
     if (!beta) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    uint32_t *roff = (uint32_t *)(beta + nbeta);
+    uint16_t *rb = (uint16_t *)(roff + F + 2);
     /* increasing f + b: every non-"$" edge consumes one event */
     for (size_t tot = 0; tot <= F + B; tot++)
         for (size_t f = 0; f <= F && f <= tot; f++) {
@@ -56,10 +59,19 @@ sg_status sg_tadam_model_prepare(sg_tadam_model *m, size_t F, size_t B, sg_error
                 beta[(size_t)q * per + f * (B + 1) + b] = s;
             }
         }
+    uint32_t nr = 0;
+    for (size_t f = 0; f <= F; f++) {
+        roff[f] = nr;
+        for (size_t b = 0; b <= B; b++)
+            if (beta[(size_t)m->initial * per + f * (B + 1) + b] > 0) rb[nr++] = (uint16_t)b;
+    }
+    roff[F + 1] = nr;
     /* publish: F/B first, then the table pointer (release), read with acquire in sampling */
     double *old = m->beta.beta;
     m->beta.F = F;
     m->beta.B = B;
+    m->beta.roff = roff;
+    m->beta.rb = rb;
     __atomic_store_n(&m->beta.beta, beta, __ATOMIC_RELEASE);
     free(old);
     return SG_OK;
@@ -131,17 +143,33 @@ sg_status sg_tadam_sample(const sg_tadam_model *m, sg_rng *rng, const sg_tadam_s
         if (beta_at(m, m->initial, tf, tb) <= 0) {
             double bestd = HUGE_VAL;
             int64_t bf = -1, bb = -1;
-            for (int64_t f = 0; f <= (int64_t)m->beta.F; f++)
-                for (int64_t b = 0; b <= (int64_t)m->beta.B; b++) {
-                    if (beta_at(m, m->initial, f, b) <= 0) continue;
-                    double df = o->target_fwd < 0 ? 0 : (double)(f - tf), db = o->target_bwd < 0 ? 0 : (double)(b - tb);
-                    double dd = df * df + db * db;
-                    if (dd < bestd) {
-                        bestd = dd;
-                        bf = f;
-                        bb = b;
+            /* per row f, only the reachable b nearest to tb can win (ties: the smaller b, as a
+             * scan in increasing b would pick); rows hold the reachable b in ascending order */
+            for (int64_t f = 0; f <= (int64_t)m->beta.F; f++) {
+                const uint16_t *lo = m->beta.rb + m->beta.roff[f], *hi = m->beta.rb + m->beta.roff[f + 1];
+                if (lo == hi) continue;
+                int64_t b;
+                if (o->target_bwd < 0) {
+                    b = lo[0];
+                } else { /* first b >= tb, or the one before it if nearer */
+                    const uint16_t *a = lo, *z = hi;
+                    while (a < z) {
+                        const uint16_t *mid = a + (z - a) / 2;
+                        if (*mid < tb) a = mid + 1;
+                        else z = mid;
                     }
+                    if (a == hi) b = hi[-1];
+                    else if (a > lo && tb - a[-1] <= *a - tb) b = a[-1];
+                    else b = *a;
                 }
+                double df = o->target_fwd < 0 ? 0 : (double)(f - tf), db = o->target_bwd < 0 ? 0 : (double)(b - tb);
+                double dd = df * df + db * db;
+                if (dd < bestd) {
+                    bestd = dd;
+                    bf = f;
+                    bb = b;
+                }
+            }
             if (bf < 0) cond = 0; /* nothing reachable within the table: unconstrained walk */
             tf = bf;
             tb = bb;

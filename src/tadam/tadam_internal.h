@@ -60,6 +60,10 @@ typedef struct tdm_symbol {
 typedef struct tdm_beta {
     size_t F, B;  /* max fwd, bwd */
     double *beta; /* [state][f][b]: prob. to reach final from state emitting exactly f fwd / b bwd */
+    /* counts reachable from the initial state, row by row: rb[roff[f] .. roff[f+1]) are the b
+     * (ascending) with beta[initial][f][b] > 0; same allocation as beta */
+    uint32_t *roff;
+    uint16_t *rb;
 } tdm_beta;
 
 struct sg_tadam_model {

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "secgen/core.h"
@@ -235,6 +236,25 @@ static void test_outfile_atomic(void **state)
     assert_int_equal(sg_outfile_open(&o, "/nonexistent-dir/x.csv", &err), SG_ERR_IO);
     assert_non_null(strstr(err.msg, "/nonexistent-dir/x.csv"));
     assert_int_equal(sg_file_read_all("/nonexistent-file", &data, &n, &err), SG_ERR_IO);
+    /* special files are written in place: /dev/null stays a character device */
+    assert_int_equal(sg_file_write_atomic("/dev/null", "x\n", 2, &err), SG_OK);
+    struct stat st;
+    assert_int_equal(stat("/dev/null", &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+    /* through a symbolic link the target is replaced and the link kept */
+    char link[160];
+    snprintf(link, sizeof link, "%s/link.txt", dir);
+    assert_int_equal(symlink(path, link), 0);
+    assert_int_equal(sg_file_write_atomic(link, "new\n", 4, &err), SG_OK);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(sg_file_read_all(path, &data, &n, &err), SG_OK);
+    assert_string_equal(data, "new\n");
+    free(data);
+    /* a directory is refused with its name */
+    assert_int_equal(sg_outfile_open(&o, dir, &err), SG_ERR_IO);
+    assert_non_null(strstr(err.msg, "directory"));
+    unlink(link);
     unlink(path);
     rmdir(dir);
 }
