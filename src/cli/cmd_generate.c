@@ -8,6 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#endif
 
 #include <jansson.h>
 
@@ -181,6 +186,37 @@ static sg_status tadam_sampler(void *ctx, const sg_flow *f, int64_t tf, int64_t 
     return s;
 }
 
+/* Allocator tuning for the streaming generator (a process-wide choice, so it lives in the program,
+ * not the library). The working set (packet descriptors of the open flows) is tens of MB touched
+ * once, and on VMs each 4 KiB page fault is expensive: with 4 KiB pages -d 1h spent ~25 % of its
+ * time faulting; glibc's own glibc.malloc.hugetlb=1 tunable measured 1.04 s -> 0.75 s. Tunables
+ * cannot be set from inside a running process, so we do what that tunable does for the first
+ * 256 MiB of the heap: grow the heap once (memory is not touched), advise transparent huge pages
+ * on it, and keep it (no trimming; blocks up to 32 MiB from the heap rather than fresh mmaps). */
+static void tune_allocator(void)
+{
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
+    enum { CHUNK = 30 << 20, N = 9 };
+    if (getenv("SECGEN_NO_THP")) return;
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    void *blk[N] = {0};
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (int i = 0; i < N; i++) {
+        blk[i] = malloc(CHUNK);
+        if (!blk[i]) break;
+        uintptr_t a = (uintptr_t)blk[i];
+        if (a < lo) lo = a;
+        if (a + CHUNK > hi) hi = a + CHUNK;
+    }
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    lo = (lo + huge - 1) & ~(huge - 1);
+    hi &= ~(huge - 1);
+    if (hi > lo && hi - lo <= (uintptr_t)N * CHUNK + huge) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    for (int i = 0; i < N; i++) free(blk[i]);
+#endif
+}
+
 int sg_cmd_generate(int argc, char **argv)
 {
     enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_SCALE };
@@ -209,6 +245,7 @@ int sg_cmd_generate(int argc, char **argv)
     long long threads = 0;
     int quiet = 0, c, have_fmt = 0, ns = 0, pcapng = 0, taint = 0, nopair = 0;
     sg_flow_format ofmt = SG_FMT_NATIVE;
+    tune_allocator();
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:c:n:d:o:s:j:qh", lo, NULL)) != -1) {
         switch (c) {

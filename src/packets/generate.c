@@ -420,20 +420,15 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
         sg_status s = live_check(g, it);
         if (s != SG_OK) return sg_error_set(err, s, "generate: out of memory");
     }
-#pragma omp parallel for schedule(dynamic, 8)
-    for (size_t i = 0; i < n; i++) {
-        item *it = &items[i];
-        if (it->result != SG_NETMAP_OK || it->pkts.len == 0) continue;
-        sg_frames_clear(&it->fr);
-        it->st = sg_packets_build(&it->conn, it->pkts.data, it->pkts.len, g->pool, g->o.seed, it->idx, &it->fr, &it->err);
-    }
+    /* frames are built when written (sg_merger_add_lazy): the merger holds packet descriptors, not
+     * headers, for the flows still open. Building everything here in parallel kept ~140 bytes per
+     * packet in memory until its turn and was slower on one core (cache misses, page faults). */
     int64_t last_start = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
         item *it = &items[i];
-        if (it->st != SG_OK) { *err = it->err; return it->st; }
         if (it->result != SG_NETMAP_OK || it->pkts.len == 0) continue;
         sg_frames_summary s;
-        sg_frames_summarize(&it->fr, 14, &s);
+        sg_packets_summarize(&it->conn, it->pkts.data, it->pkts.len, &s);
         compare(g, it, &s);
         g->st.norm_inserted += it->ns.inserted;
         g->st.norm_dropped += it->ns.dropped;
@@ -459,7 +454,7 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
         }
         if (s.first_ns > last_start) last_start = s.first_ns;
         if (g->pw) {
-            sg_status st = sg_merger_add(g->mg, &it->fr, it->idx, err);
+            sg_status st = sg_merger_add_lazy(g->mg, &it->pkts, &it->conn, g->pool, g->o.seed, it->idx, err);
             if (st != SG_OK) return st;
         }
     }

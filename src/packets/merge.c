@@ -8,10 +8,33 @@
 #define SPARE_BYTES ((size_t)32 << 20)
 
 typedef struct mflow {
-    sg_frames fr;
+    sg_frames fr;      /* a flow added built */
+    sg_vec pkts;       /* a flow added lazily: packet descriptors, built one by one when written */
+    sg_flow_builder b; /* (lazy) its header state */
+    int lazy;
     size_t pos;
     uint64_t idx;
 } mflow;
+
+static void mflow_free(mflow *f)
+{
+    sg_frames_free(&f->fr);
+    sg_vec_free(&f->pkts);
+    free(f);
+}
+
+static mflow *mflow_new(void)
+{
+    mflow *f = calloc(1, sizeof *f);
+    if (f) sg_vec_init(&f->pkts, sizeof(sg_pkt));
+    return f;
+}
+
+static size_t mflow_count(const mflow *f) { return f->lazy ? f->pkts.len : f->fr.n; }
+static int64_t mflow_time(const mflow *f, size_t i)
+{
+    return f->lazy ? ((const sg_pkt *)f->pkts.data)[i].t_ns : f->fr.f[i].t_ns;
+}
 
 /* heap entries carry their key: comparisons never touch the flows' memory */
 typedef struct hent {
@@ -32,8 +55,8 @@ sg_merger *sg_merger_create(void) { return calloc(1, sizeof(sg_merger)); }
 void sg_merger_destroy(sg_merger *m)
 {
     if (!m) return;
-    for (size_t i = 0; i < m->n; i++) { sg_frames_free(&m->heap[i].f->fr); free(m->heap[i].f); }
-    for (size_t i = 0; i < m->nspare; i++) { sg_frames_free(&m->spare[i]->fr); free(m->spare[i]); }
+    for (size_t i = 0; i < m->n; i++) mflow_free(m->heap[i].f);
+    for (size_t i = 0; i < m->nspare; i++) mflow_free(m->spare[i]);
     free(m->heap);
     free(m->spare);
     free(m);
@@ -69,19 +92,60 @@ static void sift_up(sg_merger *m, size_t i)
     }
 }
 
-sg_status sg_merger_add(sg_merger *m, sg_frames *fr, uint64_t flow_index, sg_error *err)
+static mflow *take_flow(sg_merger *m, sg_error *err)
 {
-    if (fr->n == 0) return SG_OK;
     mflow *f;
     if (m->nspare) f = m->spare[--m->nspare];
-    else if (!(f = calloc(1, sizeof *f))) return sg_error_set(err, SG_ERR_NOMEM, "merger: out of memory");
+    else if (!(f = mflow_new())) {
+        sg_error_set(err, SG_ERR_NOMEM, "merger: out of memory");
+        return NULL;
+    }
     if (m->n == m->cap) {
         size_t nc = m->cap ? m->cap * 2 : 256;
         hent *nh = realloc(m->heap, nc * sizeof *nh);
-        if (!nh) { sg_frames_free(&f->fr); free(f); return sg_error_set(err, SG_ERR_NOMEM, "merger: out of memory"); }
+        if (!nh) {
+            mflow_free(f);
+            sg_error_set(err, SG_ERR_NOMEM, "merger: out of memory");
+            return NULL;
+        }
         m->heap = nh;
         m->cap = nc;
     }
+    return f;
+}
+
+sg_status sg_merger_add_lazy(sg_merger *m, sg_vec *pkts, const sg_pkt_conn *conn, const sg_payload_pool *pool,
+                             uint64_t seed, uint64_t flow_index, sg_error *err)
+{
+    if (pkts->len == 0) return SG_OK;
+    mflow *f = take_flow(m, err);
+    if (!f) return err ? err->status : SG_ERR_NOMEM;
+    sg_status s = sg_builder_init(&f->b, conn, pool, seed, flow_index, ((const sg_pkt *)pkts->data)[0].t_ns, err);
+    if (s != SG_OK) {
+        mflow_free(f);
+        return s;
+    }
+    /* swap vectors: the caller gets the spare's (cleared) one back for its next flow */
+    sg_vec tmp = f->pkts;
+    f->pkts = *pkts;
+    sg_vec_clear(&tmp);
+    *pkts = tmp;
+    sg_frames_clear(&f->fr);
+    f->lazy = 1;
+    f->pos = 0;
+    f->idx = flow_index;
+    m->heap[m->n++] = (hent){mflow_time(f, 0), flow_index, f};
+    sift_up(m, m->n - 1);
+    return SG_OK;
+}
+
+sg_status sg_merger_add(sg_merger *m, sg_frames *fr, uint64_t flow_index, sg_error *err)
+{
+    if (fr->n == 0) return SG_OK;
+    mflow *f = take_flow(m, err);
+    if (!f) return err ? err->status : SG_ERR_NOMEM;
+    f->lazy = 0;
+    sg_vec_clear(&f->pkts);
     /* swap buffers: the caller gets the spare's (cleared) buffers back for its next flow */
     sg_frames tmp = f->fr;
     f->fr = *fr;
@@ -99,13 +163,25 @@ sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_e
     while (m->n) {
         if (m->heap[0].t > upto_ns) break;
         mflow *f = m->heap[0].f;
-        const sg_frame *fr = &f->fr.f[f->pos];
-        /* frames are referenced, not copied: finished flows' buffers stay untouched until this
-         * function returns (they are only reused by a later sg_merger_add), and we sync first */
-        sg_status s = sg_pcap_writer_write_ref(w, fr->t_ns, f->fr.buf + fr->hdr_off, fr->hdr_len, fr->pay, fr->pay_len, 0, err);
+        sg_status s;
+        if (f->lazy) {
+            const sg_pkt *p = (const sg_pkt *)f->pkts.data + f->pos;
+            uint8_t *h;
+            size_t hl = 0;
+            const uint8_t *pay = NULL;
+            uint32_t pl = 0;
+            s = sg_pcap_writer_frame_begin(w, sg_builder_cap(&f->b, p), &h, err);
+            if (s == SG_OK) s = sg_builder_next(&f->b, p, h, &hl, &pay, &pl, err);
+            if (s == SG_OK) s = sg_pcap_writer_frame_end(w, p->t_ns, hl, pay, pl, err);
+        } else {
+            const sg_frame *fr = &f->fr.f[f->pos];
+            /* frames are referenced, not copied: finished flows' buffers stay untouched until this
+             * function returns (they are only reused by a later sg_merger_add), and we sync first */
+            s = sg_pcap_writer_write_ref(w, fr->t_ns, f->fr.buf + fr->hdr_off, fr->hdr_len, fr->pay, fr->pay_len, 0, err);
+        }
         if (s != SG_OK) return s;
-        if (++f->pos < f->fr.n) {
-            m->heap[0].t = f->fr.f[f->pos].t_ns;
+        if (++f->pos < mflow_count(f)) {
+            m->heap[0].t = mflow_time(f, f->pos);
         } else {
             m->heap[0] = m->heap[--m->n];
             if (m->nspare == m->spcap) {
@@ -114,8 +190,7 @@ sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_e
                 if (!ns) {
                     /* cannot park it: write out what references it, then free it */
                     s = sg_pcap_writer_sync(w, err);
-                    sg_frames_free(&f->fr);
-                    free(f);
+                    mflow_free(f);
                     if (s != SG_OK) return s;
                     f = NULL;
                 } else {
@@ -131,17 +206,18 @@ sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_e
     /* keep at most 1024 spare buffers within a byte budget (the earliest parked first), so memory
      * follows the flows open now rather than the largest flows seen so far, while reused buffers
      * spare the page faults of fresh ones */
-    while (m->nspare > 1024) {
-        mflow *f = m->spare[--m->nspare];
-        sg_frames_free(&f->fr);
-        free(f);
-    }
+    while (m->nspare > 1024) mflow_free(m->spare[--m->nspare]);
     size_t kept = 0;
     for (size_t i = 0; i < m->nspare; i++) {
-        sg_frames *fr = &m->spare[i]->fr;
-        size_t b = fr->bufcap + fr->cap * sizeof(sg_frame);
-        if (kept + b > SPARE_BYTES) sg_frames_free(fr);
-        else kept += b;
+        mflow *f = m->spare[i];
+        size_t b = f->fr.bufcap + f->fr.cap * sizeof(sg_frame) + f->pkts.cap * sizeof(sg_pkt);
+        if (kept + b > SPARE_BYTES) {
+            sg_frames_free(&f->fr);
+            sg_vec_free(&f->pkts);
+            sg_vec_init(&f->pkts, sizeof(sg_pkt));
+        } else {
+            kept += b;
+        }
     }
     return s;
 }

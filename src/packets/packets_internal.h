@@ -50,6 +50,13 @@ size_t sg_payload_fill(sg_payload_state *ps, int dir, uint32_t len, uint8_t *out
 sg_status sg_pcap_writer_write_ref(sg_pcap_writer *w, int64_t t_ns, const void *a, size_t alen, const void *b,
                                    size_t blen, int copy, sg_error *err);
 sg_status sg_pcap_writer_sync(sg_pcap_writer *w, sg_error *err);
+/* Building a frame in place: frame_begin reserves a record with room for cap header bytes in the
+ * staging area (*hdr points where the frame starts); frame_end completes it with its time, the
+ * header bytes actually written and an optional payload slice (referenced when large). Nothing else
+ * may be written to the writer in between. Saves building headers elsewhere and copying them. */
+sg_status sg_pcap_writer_frame_begin(sg_pcap_writer *w, size_t cap, uint8_t **hdr, sg_error *err);
+sg_status sg_pcap_writer_frame_end(sg_pcap_writer *w, int64_t t_ns, size_t hdr_len, const uint8_t *pay,
+                                   size_t pay_len, sg_error *err);
 
 /* sg_packets_tcp_normalize writing into a caller-kept scratch vector (swapped with pkts on
  * success), so a generator reuses its buffers from flow to flow */
@@ -64,5 +71,43 @@ static inline sg_status sg_pkt_push(sg_vec *v, const sg_pkt *p)
     ((sg_pkt *)v->data)[v->len++] = *p;
     return SG_OK;
 }
+
+/* ---- incremental frame builder (build.c) ---- */
+typedef struct sg_build_side {
+    const sg_pkt_host *h;
+    uint32_t isn, nxt;   /* absolute sequence numbers */
+    uint32_t ts_base, last_tsval;
+    uint16_t ipid;
+    uint32_t flowlabel;
+    uint64_t received;   /* payload bytes received from the peer (grows the advertised window) */
+    uint32_t icmp_seq;
+} sg_build_side;
+
+typedef struct sg_flow_builder {
+    sg_pkt_conn conn; /* own copy: sd[].h and ps.conn point into it, so a builder is never moved */
+    uint64_t flow_index;
+    sg_rng r, pr;
+    sg_build_side sd[2];
+    sg_payload_state ps;
+    uint16_t icmp_id, mss;
+    uint32_t icmp_last_seq;
+    int use_ts;
+    int64_t t0;
+} sg_flow_builder;
+
+sg_status sg_builder_init(sg_flow_builder *b, const sg_pkt_conn *conn, const sg_payload_pool *pool, uint64_t seed,
+                          uint64_t flow_index, int64_t t0, sg_error *err);
+/* bytes sg_builder_next may write for this packet (its next one) */
+size_t sg_builder_cap(const sg_flow_builder *b, const sg_pkt *p);
+/* the next frame of the flow: headers and in-frame payload into h (>= sg_builder_cap bytes),
+ * the rest of the payload as a pool slice *pay of *pay_len bytes (NULL, 0 if none) */
+sg_status sg_builder_next(sg_flow_builder *b, const sg_pkt *p, uint8_t *h, size_t *hdr_len, const uint8_t **pay,
+                          uint32_t *pay_len, sg_error *err);
+/* Adds a flow by its packet descriptors (*pkts, swapped for a cleared vector); its frames are
+ * built when sg_merger_flush writes them. */
+sg_status sg_merger_add_lazy(sg_merger *m, sg_vec *pkts, const sg_pkt_conn *conn, const sg_payload_pool *pool,
+                             uint64_t seed, uint64_t flow_index, sg_error *err);
+/* sg_frames_summarize's figures from the packet list alone */
+void sg_packets_summarize(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, sg_frames_summary *s);
 
 #endif

@@ -26,6 +26,7 @@ struct sg_pcap_writer {
     int niov;
     uint8_t *stage; /* copies: record headers, and whole packets for the copying API */
     size_t slen;
+    uint8_t *frame; /* between frame_begin and frame_end: the reserved record in the staging area */
 };
 
 sg_status sg_pcap_writer_sync(sg_pcap_writer *w, sg_error *err)
@@ -161,6 +162,76 @@ sg_status sg_pcap_writer_write_ref(sg_pcap_writer *w, int64_t t_ns, const void *
         if (s == SG_OK) s = put_copy(w, a, alen, err);
         if (s == SG_OK && b) s = (copy || blen <= 512) ? put_copy(w, b, blen, err) : put_ref(w, b, blen, err);
     }
+    if (s != SG_OK) return s;
+    w->packets++;
+    w->bytes += len;
+    return SG_OK;
+}
+
+static size_t rec_hdr_len(const sg_pcap_writer *w) { return w->fmt == SG_PCAPNG ? 28 : 16; }
+
+static sg_status check_frame(sg_pcap_writer *w, int64_t t_ns, size_t len, sg_error *err)
+{
+    if (len > SG_PCAP_SNAPLEN)
+        return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: frame of %zu bytes exceeds the snap length",
+                            sg_outfile_path(w->of), (unsigned long long)w->packets + 1, len);
+    if (t_ns < 0)
+        return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: time before 1970",
+                            sg_outfile_path(w->of), (unsigned long long)w->packets + 1);
+    if (w->fmt != SG_PCAPNG && t_ns / 1000000000 > UINT32_MAX)
+        return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: time beyond 2106 does not fit classic pcap",
+                            sg_outfile_path(w->of), (unsigned long long)w->packets + 1);
+    return SG_OK;
+}
+
+sg_status sg_pcap_writer_frame_begin(sg_pcap_writer *w, size_t cap, uint8_t **hdr, sg_error *err)
+{
+    size_t need = rec_hdr_len(w) + cap;
+    if (need > STAGE)
+        return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: %zu header bytes exceed the staging area",
+                            sg_outfile_path(w->of), (unsigned long long)w->packets + 1, cap);
+    /* room for this record and the iovecs of its payload slice and pcapng trailer */
+    if (w->slen + need > STAGE || w->niov + 3 > IOVN) {
+        sg_status s = sg_pcap_writer_sync(w, err);
+        if (s != SG_OK) return s;
+    }
+    w->frame = w->stage + w->slen;
+    *hdr = w->frame + rec_hdr_len(w);
+    return SG_OK;
+}
+
+sg_status sg_pcap_writer_frame_end(sg_pcap_writer *w, int64_t t_ns, size_t hdr_len, const uint8_t *pay,
+                                   size_t pay_len, sg_error *err)
+{
+    size_t len = hdr_len + (pay ? pay_len : 0);
+    sg_status s = check_frame(w, t_ns, len, err);
+    if (s != SG_OK) return s;
+    uint8_t *r = w->frame;
+    size_t rh = rec_hdr_len(w);
+    if (w->fmt == SG_PCAPNG) {
+        uint32_t pad = (uint32_t)((4 - (len & 3)) & 3);
+        uint32_t blk = (uint32_t)(28 + len + pad + 4);
+        uint64_t ts = (uint64_t)t_ns;
+        uint32_t h[7] = {0x00000006, blk, 0, (uint32_t)(ts >> 32), (uint32_t)ts, (uint32_t)len, (uint32_t)len};
+        memcpy(r, h, sizeof h);
+    } else {
+        int64_t frac = t_ns % 1000000000;
+        if (w->fmt == SG_PCAP_US) frac /= 1000;
+        uint32_t h[4] = {(uint32_t)(t_ns / 1000000000), (uint32_t)frac, (uint32_t)len, (uint32_t)len};
+        memcpy(r, h, sizeof h);
+    }
+    /* the record is already in the staging area: account for it and reference it in place */
+    w->slen += rh + hdr_len;
+    s = put_ref(w, r, rh + hdr_len, err);
+    if (s == SG_OK && pay && pay_len) s = pay_len <= 512 ? put_copy(w, pay, pay_len, err) : put_ref(w, pay, pay_len, err);
+    if (s == SG_OK && w->fmt == SG_PCAPNG) {
+        uint32_t pad = (uint32_t)((4 - (len & 3)) & 3);
+        uint32_t blk = (uint32_t)(28 + len + pad + 4);
+        uint8_t tail[8] = {0};
+        memcpy(tail + pad, &blk, 4);
+        s = put_copy(w, tail, pad + 4, err);
+    }
+    w->frame = NULL;
     if (s != SG_OK) return s;
     w->packets++;
     w->bytes += len;
