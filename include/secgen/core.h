@@ -118,7 +118,13 @@ typedef struct sg_rng {
 } sg_rng;
 
 void sg_rng_init(sg_rng *r, uint64_t seed, uint32_t stream, uint64_t index);
-uint32_t sg_rng_u32(sg_rng *r);
+void sg_rng_refill(sg_rng *r); /* next Philox block into buf (used by sg_rng_u32) */
+/* inline: the packet generator draws several words per packet, and the call cost showed */
+static inline uint32_t sg_rng_u32(sg_rng *r)
+{
+    if (r->used >= 4) sg_rng_refill(r);
+    return r->buf[r->used++];
+}
 uint64_t sg_rng_u64(sg_rng *r);
 double sg_rng_uniform(sg_rng *r);               /* [0,1), 53 random bits */
 double sg_rng_uniform_pos(sg_rng *r);           /* (0,1) */

@@ -54,14 +54,11 @@ void sg_rng_init(sg_rng *r, uint64_t seed, uint32_t stream, uint64_t index)
     r->used = 4; /* buffer empty */
 }
 
-uint32_t sg_rng_u32(sg_rng *r)
+void sg_rng_refill(sg_rng *r)
 {
-    if (r->used >= 4) {
-        philox4x32_10(r->ctr, r->key, r->buf);
-        r->ctr[3]++;
-        r->used = 0;
-    }
-    return r->buf[r->used++];
+    philox4x32_10(r->ctr, r->key, r->buf);
+    r->ctr[3]++;
+    r->used = 0;
 }
 
 uint64_t sg_rng_u64(sg_rng *r)
