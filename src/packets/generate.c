@@ -60,6 +60,7 @@ struct sg_pktgen {
     int64_t last_in_start;
     sg_hashmap *live;
     size_t live_purge_at;
+    int64_t flush_upto; /* pending flush of the last batch (INT64_MIN: none) */
     sg_pktgen_stats st;
 };
 
@@ -410,8 +411,33 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
     size_t n = g->nitems;
     if (!n) return SG_OK;
     item *items = g->items;
-#pragma omp parallel for schedule(dynamic, 8)
-    for (size_t i = 0; i < n; i++) stage_a(g, &items[i]);
+    /* Pipelined: the previous batch's packets are written (one task: the merge is sequential)
+     * while this batch is sampled (the other threads). Both only read shared state, and what the
+     * flush writes is fixed before it starts (flows of batches <= k-1, up to their last start), so
+     * the output does not depend on the interleaving. */
+    const int64_t upto = g->flush_upto;
+    const int do_flush = g->pw && upto != INT64_MIN;
+    sg_status fst = SG_OK;
+    sg_error ferr;
+    ferr.status = SG_OK;
+    ferr.msg[0] = 0;
+    if (do_flush && sg_merger_open_flows(g->mg) > g->st.peak_open_flows) g->st.peak_open_flows = sg_merger_open_flows(g->mg);
+#pragma omp parallel
+#pragma omp single
+    {
+        if (do_flush) {
+#pragma omp task shared(fst, ferr)
+            fst = sg_merger_flush(g->mg, upto, g->pw, &ferr);
+        }
+#pragma omp taskloop grainsize(8)
+        for (size_t i = 0; i < n; i++) stage_a(g, &items[i]);
+    }
+    if (fst != SG_OK) {
+        *err = ferr;
+        return fst;
+    }
+    if (do_flush) live_purge(g, upto / 1000);
+    g->flush_upto = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
         item *it = &items[i];
         if (it->st != SG_OK) { *err = it->err; return it->st; }
@@ -460,12 +486,7 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
     }
     g->nitems = 0;
     trim_items(g);
-    if (g->pw && last_start != INT64_MIN) {
-        if (sg_merger_open_flows(g->mg) > g->st.peak_open_flows) g->st.peak_open_flows = sg_merger_open_flows(g->mg);
-        sg_status st = sg_merger_flush(g->mg, last_start, g->pw, err);
-        if (st != SG_OK) return st;
-        live_purge(g, last_start / 1000);
-    }
+    if (g->pw && last_start != INT64_MIN) g->flush_upto = last_start; /* written during the next batch */
     return SG_OK;
 }
 
@@ -520,6 +541,7 @@ sg_status sg_pktgen_create(const sg_pktgen_opts *o, sg_pktgen **out, sg_error *e
     g->mg = sg_merger_create();
     g->live = sg_hashmap_create(4096);
     g->live_purge_at = 8192;
+    g->flush_upto = INT64_MIN;
     sg_status s = SG_OK;
     if (!g->items || !g->mg || !g->live) s = sg_error_set(err, SG_ERR_NOMEM, "generate: out of memory");
     for (size_t i = 0; g->items && i < g->capitems; i++) {
