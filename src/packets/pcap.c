@@ -125,49 +125,6 @@ sg_status sg_pcap_writer_open(sg_pcap_writer **out, const char *path, sg_pcap_fo
     return SG_OK;
 }
 
-sg_status sg_pcap_writer_write_ref(sg_pcap_writer *w, int64_t t_ns, const void *a, size_t alen, const void *b,
-                                   size_t blen, int copy, sg_error *err)
-{
-    size_t len = alen + (b ? blen : 0);
-    if (len > SG_PCAP_SNAPLEN)
-        return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: frame of %zu bytes exceeds the snap length",
-                            sg_outfile_path(w->of), (unsigned long long)w->packets + 1, len);
-    if (t_ns < 0)
-        return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: time before 1970",
-                            sg_outfile_path(w->of), (unsigned long long)w->packets + 1);
-    sg_status s;
-    if (w->fmt == SG_PCAPNG) {
-        uint32_t pad = (uint32_t)((4 - (len & 3)) & 3);
-        uint32_t blk = (uint32_t)(28 + len + pad + 4);
-        uint64_t ts = (uint64_t)t_ns;
-        uint32_t h[7] = {0x00000006, blk, 0, (uint32_t)(ts >> 32), (uint32_t)ts, (uint32_t)len, (uint32_t)len};
-        uint8_t tail[8] = {0};
-        memcpy(tail + pad, &blk, 4);
-        s = put_copy(w, h, sizeof h, err);
-        if (s == SG_OK) s = put_copy(w, a, alen, err);
-        if (s == SG_OK && b) s = (copy || blen <= 512) ? put_copy(w, b, blen, err) : put_ref(w, b, blen, err);
-        if (s == SG_OK) s = put_copy(w, tail, pad + 4, err);
-    } else {
-        uint32_t h[4];
-        int64_t sec = t_ns / 1000000000;
-        int64_t frac = t_ns % 1000000000;
-        if (w->fmt == SG_PCAP_US) frac /= 1000;
-        if (sec > UINT32_MAX)
-            return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: time beyond 2106 does not fit classic pcap",
-                                sg_outfile_path(w->of), (unsigned long long)w->packets + 1);
-        h[0] = (uint32_t)sec; h[1] = (uint32_t)frac; h[2] = h[3] = (uint32_t)len;
-        s = put_copy(w, h, sizeof h, err);
-        /* headers and small payloads are copied next to the record header (one contiguous iovec
-         * for runs of small packets); large payloads are referenced */
-        if (s == SG_OK) s = put_copy(w, a, alen, err);
-        if (s == SG_OK && b) s = (copy || blen <= 512) ? put_copy(w, b, blen, err) : put_ref(w, b, blen, err);
-    }
-    if (s != SG_OK) return s;
-    w->packets++;
-    w->bytes += len;
-    return SG_OK;
-}
-
 static size_t rec_hdr_len(const sg_pcap_writer *w) { return w->fmt == SG_PCAPNG ? 28 : 16; }
 
 static sg_status check_frame(sg_pcap_writer *w, int64_t t_ns, size_t len, sg_error *err)
@@ -181,6 +138,54 @@ static sg_status check_frame(sg_pcap_writer *w, int64_t t_ns, size_t len, sg_err
     if (w->fmt != SG_PCAPNG && t_ns / 1000000000 > UINT32_MAX)
         return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: time beyond 2106 does not fit classic pcap",
                             sg_outfile_path(w->of), (unsigned long long)w->packets + 1);
+    return SG_OK;
+}
+
+/* record header (pcap) or Enhanced Packet Block header (pcapng) of a frame of len bytes */
+static void rec_hdr(const sg_pcap_writer *w, int64_t t_ns, size_t len, uint8_t *out)
+{
+    if (w->fmt == SG_PCAPNG) {
+        uint32_t pad = (uint32_t)((4 - (len & 3)) & 3);
+        uint32_t blk = (uint32_t)(28 + len + pad + 4);
+        uint64_t ts = (uint64_t)t_ns;
+        uint32_t h[7] = {0x00000006, blk, 0, (uint32_t)(ts >> 32), (uint32_t)ts, (uint32_t)len, (uint32_t)len};
+        memcpy(out, h, sizeof h);
+    } else {
+        int64_t frac = t_ns % 1000000000;
+        if (w->fmt == SG_PCAP_US) frac /= 1000;
+        uint32_t h[4] = {(uint32_t)(t_ns / 1000000000), (uint32_t)frac, (uint32_t)len, (uint32_t)len};
+        memcpy(out, h, sizeof h);
+    }
+}
+
+/* pcapng: padding and the trailing block length after the frame bytes */
+static sg_status put_tail(sg_pcap_writer *w, size_t len, sg_error *err)
+{
+    if (w->fmt != SG_PCAPNG) return SG_OK;
+    uint32_t pad = (uint32_t)((4 - (len & 3)) & 3);
+    uint32_t blk = (uint32_t)(28 + len + pad + 4);
+    uint8_t tail[8] = {0};
+    memcpy(tail + pad, &blk, 4);
+    return put_copy(w, tail, pad + 4, err);
+}
+
+sg_status sg_pcap_writer_write_ref(sg_pcap_writer *w, int64_t t_ns, const void *a, size_t alen, const void *b,
+                                   size_t blen, int copy, sg_error *err)
+{
+    size_t len = alen + (b ? blen : 0);
+    sg_status s = check_frame(w, t_ns, len, err);
+    if (s != SG_OK) return s;
+    uint8_t h[28];
+    rec_hdr(w, t_ns, len, h);
+    s = put_copy(w, h, rec_hdr_len(w), err);
+    /* headers and small payloads are copied next to the record header (one contiguous iovec for
+     * runs of small packets); large payloads are referenced */
+    if (s == SG_OK) s = put_copy(w, a, alen, err);
+    if (s == SG_OK && b) s = (copy || blen <= 512) ? put_copy(w, b, blen, err) : put_ref(w, b, blen, err);
+    if (s == SG_OK) s = put_tail(w, len, err);
+    if (s != SG_OK) return s;
+    w->packets++;
+    w->bytes += len;
     return SG_OK;
 }
 
@@ -208,29 +213,12 @@ sg_status sg_pcap_writer_frame_end(sg_pcap_writer *w, int64_t t_ns, size_t hdr_l
     if (s != SG_OK) return s;
     uint8_t *r = w->frame;
     size_t rh = rec_hdr_len(w);
-    if (w->fmt == SG_PCAPNG) {
-        uint32_t pad = (uint32_t)((4 - (len & 3)) & 3);
-        uint32_t blk = (uint32_t)(28 + len + pad + 4);
-        uint64_t ts = (uint64_t)t_ns;
-        uint32_t h[7] = {0x00000006, blk, 0, (uint32_t)(ts >> 32), (uint32_t)ts, (uint32_t)len, (uint32_t)len};
-        memcpy(r, h, sizeof h);
-    } else {
-        int64_t frac = t_ns % 1000000000;
-        if (w->fmt == SG_PCAP_US) frac /= 1000;
-        uint32_t h[4] = {(uint32_t)(t_ns / 1000000000), (uint32_t)frac, (uint32_t)len, (uint32_t)len};
-        memcpy(r, h, sizeof h);
-    }
+    rec_hdr(w, t_ns, len, r);
     /* the record is already in the staging area: account for it and reference it in place */
     w->slen += rh + hdr_len;
     s = put_ref(w, r, rh + hdr_len, err);
     if (s == SG_OK && pay && pay_len) s = pay_len <= 512 ? put_copy(w, pay, pay_len, err) : put_ref(w, pay, pay_len, err);
-    if (s == SG_OK && w->fmt == SG_PCAPNG) {
-        uint32_t pad = (uint32_t)((4 - (len & 3)) & 3);
-        uint32_t blk = (uint32_t)(28 + len + pad + 4);
-        uint8_t tail[8] = {0};
-        memcpy(tail + pad, &blk, 4);
-        s = put_copy(w, tail, pad + 4, err);
-    }
+    if (s == SG_OK) s = put_tail(w, len, err);
     w->frame = NULL;
     if (s != SG_OK) return s;
     w->packets++;
