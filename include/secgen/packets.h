@@ -156,6 +156,12 @@ sg_merger *sg_merger_create(void);
 void sg_merger_destroy(sg_merger *m);
 /* takes *fr's contents (fr is left empty and reusable) */
 sg_status sg_merger_add(sg_merger *m, sg_frames *fr, uint64_t flow_index, sg_error *err);
+/* Adds a flow by its packet descriptors instead (*pkts is swapped for an empty vector): its frames
+ * are built when sg_merger_flush writes them, byte-identical to sg_packets_build with the same
+ * arguments, while the merger holds 24 bytes per pending packet instead of its headers. pool must
+ * outlive the flow's frames. */
+sg_status sg_merger_add_lazy(sg_merger *m, sg_vec *pkts, const sg_pkt_conn *conn, const sg_payload_pool *pool,
+                             uint64_t seed, uint64_t flow_index, sg_error *err);
 sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_error *err);
 size_t sg_merger_open_flows(const sg_merger *m);
 

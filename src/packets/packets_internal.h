@@ -103,10 +103,6 @@ size_t sg_builder_cap(const sg_flow_builder *b, const sg_pkt *p);
  * the rest of the payload as a pool slice *pay of *pay_len bytes (NULL, 0 if none) */
 sg_status sg_builder_next(sg_flow_builder *b, const sg_pkt *p, uint8_t *h, size_t *hdr_len, const uint8_t **pay,
                           uint32_t *pay_len, sg_error *err);
-/* Adds a flow by its packet descriptors (*pkts, swapped for a cleared vector); its frames are
- * built when sg_merger_flush writes them. */
-sg_status sg_merger_add_lazy(sg_merger *m, sg_vec *pkts, const sg_pkt_conn *conn, const sg_payload_pool *pool,
-                             uint64_t seed, uint64_t flow_index, sg_error *err);
 /* sg_frames_summarize's figures from the packet list alone */
 void sg_packets_summarize(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, sg_frames_summary *s);
 

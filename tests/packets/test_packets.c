@@ -494,6 +494,63 @@ static void test_tshark_mixed(void **st)
     sg_payload_pool_destroy(pool);
 }
 
+/* frames built when written (sg_merger_add_lazy) are byte-identical to frames built up front
+ * (sg_packets_build + sg_merger_add), in every output format */
+static void test_merger_lazy_equals_eager(void **st)
+{
+    (void)st;
+    sg_payload_pool *pool;
+    assert_int_equal(sg_payload_pool_create(&pool, 3, 1 << 16, NULL), SG_OK);
+    const sg_pcap_format fmts[] = {SG_PCAP_US, SG_PCAP_NS, SG_PCAPNG};
+    for (int k = 0; k < 3; k++) {
+        char *path[2] = {tmp_path("eager.pcap"), tmp_path("lazy.pcap")};
+        for (int lazy = 0; lazy < 2; lazy++) {
+            sg_pcap_writer *w;
+            assert_int_equal(sg_pcap_writer_open(&w, path[lazy], fmts[k], NULL), SG_OK);
+            sg_merger *m = sg_merger_create();
+            sg_frames fr;
+            sg_frames_init(&fr);
+            int64_t t0 = 1700000000000000LL;
+            for (uint64_t idx = 0; idx < 24; idx++) {
+                static const uint8_t protos[] = {SG_PROTO_TCP, SG_PROTO_UDP, SG_PROTO_ICMP};
+                uint8_t proto = protos[idx % 3];
+                int v6 = (idx / 3) % 2 && proto != SG_PROTO_ICMP;
+                static const uint16_t tports[] = {443, 80, 22, 25};
+                uint16_t dp = proto == SG_PROTO_TCP ? tports[(idx / 6) % 4] : (proto == SG_PROTO_UDP ? 53 : 0);
+                sg_pkt_conn c = conn_of(proto, v6 ? "2001:db8::10" : "192.168.1.10", v6 ? "2001:db8::20" : "192.168.1.20",
+                                        (uint16_t)(40000 + idx), dp);
+                sg_vec v;
+                sg_vec_init(&v, sizeof(sg_pkt));
+                int64_t t = t0 + (int64_t)idx * 700; /* overlapping flows: the merge interleaves them */
+                push(&v, t, 0, SG_TCP_SYN, 0);
+                for (int i = 1; i < 12; i++)
+                    push(&v, t + 400 * i, i % 2, SG_TCP_ACK | SG_TCP_PSH, (uint32_t)((idx * 97 + (uint64_t)i * 331) % 1400 + 30));
+                if (proto == SG_PROTO_TCP)
+                    assert_int_equal(sg_packets_tcp_normalize(&v, sg_packets_max_segment(&c), 3, idx, NULL, NULL), SG_OK);
+                int64_t start = P(&v, 0)->t_ns;
+                if (lazy) {
+                    assert_int_equal(sg_merger_add_lazy(m, &v, &c, pool, 3, idx, NULL), SG_OK);
+                } else {
+                    assert_int_equal(sg_packets_build(&c, v.data, v.len, pool, 3, idx, &fr, NULL), SG_OK);
+                    assert_int_equal(sg_merger_add(m, &fr, idx, NULL), SG_OK);
+                }
+                if (idx % 5 == 4) assert_int_equal(sg_merger_flush(m, start, w, NULL), SG_OK);
+                sg_vec_free(&v);
+            }
+            assert_int_equal(sg_merger_flush(m, INT64_MAX, w, NULL), SG_OK);
+            assert_int_equal(sg_pcap_writer_close(w, NULL), SG_OK);
+            sg_frames_free(&fr);
+            sg_merger_destroy(m);
+        }
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "cmp -s %s %s", path[0], path[1]);
+        assert_int_equal(system(cmd), 0);
+        unlink(path[0]);
+        unlink(path[1]);
+    }
+    sg_payload_pool_destroy(pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_pcap_writer_formats),
         cmocka_unit_test(test_pcap_writer_errors),
         cmocka_unit_test(test_merger_order),
+        cmocka_unit_test(test_merger_lazy_equals_eager),
         cmocka_unit_test(test_tshark_mixed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
