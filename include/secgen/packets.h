@@ -225,7 +225,7 @@ typedef struct sg_pktgen_stats {
     uint64_t no_model;                     /* flows without an automaton (flow-shaped sequence) */
     uint64_t capped;                       /* flows whose packet targets hit the caps */
     uint64_t unmatched;                    /* automaton samples with other counts (flow-shaped used) */
-    uint64_t port_bumps;                   /* client ports moved to avoid a live 5-tuple */
+    uint64_t port_bumps;                   /* client ports moved: live 5-tuple, or a port dissectors claim */
     uint64_t packets, bytes;               /* frames written (bytes = frame bytes) */
     uint64_t norm_inserted, norm_dropped;  /* TCP normalisation */
     /* reconciliation with the flow model's targets: per flow direction with known counts */

@@ -295,6 +295,16 @@ static void stage_a(sg_pktgen *g, item *it)
     }
 }
 
+/* Ports in the ephemeral range that dissectors claim by number (industrial protocols): a client
+ * using one gets its random payload parsed as that protocol, and tshark reported e.g. an
+ * EtherNet/IP "Unknown Command [Malformed]" for an HTTP client on port 44818. Real stacks can pick
+ * them too; we move the client off them like a port that is in use. */
+static int dissector_port(uint16_t p)
+{
+    return (p >= 34962 && p <= 34964) /* PROFINET */ || p == 44818 /* EtherNet/IP */ || p == 47808 /* BACnet */ ||
+           p == 48898 /* Beckhoff ADS */;
+}
+
 static sg_status live_check(sg_pktgen *g, item *it)
 {
     /* key: proto, addresses, ports; value: time (µs) until which the 5-tuple is taken */
@@ -308,7 +318,8 @@ static sg_status live_check(sg_pktgen *g, item *it)
         key[33] = (uint8_t)(it->conn.src_port >> 8); key[34] = (uint8_t)it->conn.src_port;
         key[35] = (uint8_t)(it->conn.dst_port >> 8); key[36] = (uint8_t)it->conn.dst_port;
         uint64_t until;
-        if (sg_hashmap_get(g->live, key, sizeof key, &until) && (int64_t)until > start_us) {
+        if ((dissector_port(it->conn.src_port) && it->conn.src_port != it->conn.dst_port) ||
+            (sg_hashmap_get(g->live, key, sizeof key, &until) && (int64_t)until > start_us)) {
             /* taken: the next port of the ephemeral range (32768-60999, Linux) */
             uint16_t sp = it->conn.src_port;
             sp = (uint16_t)(sp < 32768 || sp >= 60999 ? 32768 : sp + 1);
@@ -685,5 +696,5 @@ void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp)
     if (s->norm_inserted || s->norm_dropped)
         fprintf(fp, "TCP normalisation: %llu packets inserted, %llu dropped\n", (unsigned long long)s->norm_inserted,
                 (unsigned long long)s->norm_dropped);
-    if (s->port_bumps) fprintf(fp, "client ports moved to avoid reusing a live 5-tuple: %llu\n", (unsigned long long)s->port_bumps);
+    if (s->port_bumps) fprintf(fp, "client ports moved (live 5-tuple reuse, or a port dissectors claim): %llu\n", (unsigned long long)s->port_bumps);
 }

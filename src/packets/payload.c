@@ -97,6 +97,9 @@ size_t sg_payload_fill(sg_payload_state *ps, int dir, uint32_t len, uint8_t *out
         out[0] = (uint8_t)(v & 0x7f);
         if (len == 1) return 1;
         out[1] = (uint8_t)(v >> 8);
+        /* nor may the second byte be 0x4X: with a plausible first byte, tshark's heuristic
+         * ISO CLTP dissector took such UDP payloads for a malformed UD TPDU */
+        if ((out[1] & 0xf0) == 0x40) out[1] |= 0x80;
         k = 2;
         if (k >= len) return len;
     }

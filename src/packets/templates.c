@@ -239,11 +239,37 @@ static size_t text_head(sg_rng *r, const char *head, uint32_t len, uint8_t *o, c
 }
 
 /* head lines added while they fit, then padding, then the blank line */
+/* An upload segment: a complete POST whose Content-Length covers the rest of the segment (the body
+ * comes from the pool). Bare body bytes after a GET are parsed by dissectors as a new request's
+ * header lines, and tshark called some of them malformed. Returns the head length. */
+static size_t http_post(const char *name, uint32_t len, uint8_t *o)
+{
+    char head[192];
+    for (int d = 1; d <= 5; d++) {
+        int f = snprintf(head, sizeof head,
+                         "POST /%s HTTP/1.1\r\nHost: %s.com\r\nContent-Type: application/octet-stream\r\n"
+                         "Content-Length: %0*u\r\n\r\n", name, name, d, 0u);
+        if (f < 0 || (uint32_t)f >= len) return 0;
+        uint32_t body = len - (uint32_t)f;
+        uint32_t lim = 1;
+        for (int k = 0; k < d; k++) lim *= 10;
+        if (body < lim && (d == 1 || body >= lim / 10)) {
+            f = snprintf(head, sizeof head,
+                         "POST /%s HTTP/1.1\r\nHost: %s.com\r\nContent-Type: application/octet-stream\r\n"
+                         "Content-Length: %u\r\n\r\n", name, name, body);
+            memcpy(o, head, (size_t)f);
+            return (size_t)f;
+        }
+    }
+    return 0;
+}
+
 static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, uint8_t *o)
 {
     char name[9];
     rand_alpha(ps->r, (uint8_t *)name, 8);
     name[8] = 0;
+    if (dir == SG_DIR_FWD && idx > 0 && len > 1024) return http_post(name, len, o);
     char lines[4][128];
     int nl = 0;
     if (dir == SG_DIR_FWD) {
@@ -287,10 +313,13 @@ size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
 {
     switch (ps->kind) {
     case K_HTTP:
-        /* the first client payload is a request, and so is every later one of request size; a
-         * large later one is a request body (upload) and comes from the pool: sending 20,000 GETs
-         * of 1,460 bytes is not what a client does */
-        if (dir == SG_DIR_FWD) return len >= 64 && len <= (idx == 0 ? 8192u : 1024u) ? len : 0;
+        /* the first client payload is a GET, and so is every later one of request size; a large
+         * later one is an upload, a POST head with its body from the pool: sending 20,000 GETs of
+         * 1,460 bytes is not what a client does */
+        if (dir == SG_DIR_FWD) {
+            if (idx > 0 && len > 1024) return 160; /* POST head (http_post), body from the pool */
+            return len >= 64 && len <= 8192 ? len : 0;
+        }
         return idx == 0 && len >= 38 && len <= 8192 ? (len < 160 ? len : 160) : 0; /* head; body from the pool */
     case K_TLS:
         if (idx == 0) {
