@@ -66,6 +66,29 @@ static void rand_alpha(sg_rng *r, uint8_t *o, size_t n)
     }
 }
 
+/* Host and domain names: alternating consonants and vowels. Uniformly random letters read as
+ * machine-made names: nDPI classified ~5 % of our TLS flows as Tor, whose SNIs are random
+ * "www.<letters>.com" names, and DGA heuristics flag such names too. */
+static void rand_name(sg_rng *r, uint8_t *o, size_t n)
+{
+    static const char cons[16] = {'b', 'c', 'd', 'f', 'g', 'h', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z'};
+    static const char vow[5] = {'a', 'e', 'i', 'o', 'u'};
+    uint64_t v = 0;
+    int bits = 0;
+    int c = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (bits < 8) {
+            v = sg_rng_u64(r);
+            bits = 64;
+            if (i == 0) { c = (int)(v & 1); v >>= 1; bits--; } /* names start with either */
+        }
+        o[i] = (uint8_t)(c ? cons[v & 15] : vow[(v & 255) % 5]);
+        v >>= c ? 4 : 8;
+        bits -= c ? 4 : 8;
+        c = !c;
+    }
+}
+
 /* Long letter runs (HTTP padding: up to 8 KB per request) are a slice of the pool's letters at a
  * random offset: one draw instead of one per 12 letters; profiling showed the per-letter loop at
  * 8 % of generation time. */
@@ -97,7 +120,7 @@ static size_t tls_client_hello(sg_rng *r, uint32_t len, uint8_t *o)
     uint8_t *ext0 = p;
     /* server_name: www.<8 letters>.com */
     uint8_t host[16];
-    memcpy(host, "www.", 4); rand_alpha(r, host + 4, 8); memcpy(host + 12, ".com", 4);
+    memcpy(host, "www.", 4); rand_name(r, host + 4, 8); memcpy(host + 12, ".com", 4);
     put16(p, 0x0000); put16(p + 2, 16 + 5); put16(p + 4, 16 + 3); p[6] = 0; put16(p + 7, 16);
     memcpy(p + 9, host, 16); p += 9 + 16;
     /* supported_groups x25519, secp256r1 */
@@ -166,7 +189,7 @@ static size_t dns_query(sg_payload_state *ps, uint32_t len, uint8_t *o)
     while (body > 0) {
         size_t l = body - 1 > 40 ? 40 : body - 1;
         if (body - (l + 1) == 1) l--; /* never leave a 1-byte remainder (a label needs >= 2) */
-        q[k++] = (uint8_t)l; rand_alpha(r, q + k, l); k += l;
+        q[k++] = (uint8_t)l; rand_name(r, q + k, l); k += l;
         body -= l + 1;
     }
     memcpy(q + k, "\3com\0", 5); k += 5;
@@ -267,7 +290,7 @@ static size_t http_post(const char *name, uint32_t len, uint8_t *o)
 static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, uint8_t *o)
 {
     char name[9];
-    rand_alpha(ps->r, (uint8_t *)name, 8);
+    rand_name(ps->r, (uint8_t *)name, 8);
     name[8] = 0;
     if (dir == SG_DIR_FWD && idx > 0 && len > 1024) return http_post(name, len, o);
     char lines[4][128];
