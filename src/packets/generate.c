@@ -17,7 +17,11 @@ enum {
 #define PAIR_WINDOW_US (5 * 1000000LL)     /* a response half must start within 5 s of its request */
 #define MAX_GAP_NS (100 * 1000000000LL)    /* below extract's 120 s idle timeout */
 #define MAX_DUR_NS (29 * 60 * 1000000000LL) /* below extract's 30 min active timeout */
-#define REUSE_GUARD_US (121 * 1000000LL)   /* a 5-tuple is not reused until 121 s after its flow ends */
+/* A 5-tuple is not reused until an hour after its flow ends. Linux picks connect() ports per
+ * destination from a hashed offset plus a counter (RFC 6056, alg. 3), so one client reuses a
+ * 5-tuple only after ~28k connections to the same server; with 121 s tshark still flagged ~30
+ * "reused ports" SYNs per generated hour. Memory: one map entry per flow of the last hour. */
+#define REUSE_GUARD_US (3600 * 1000000LL)
 #define MAX_DIR_PACKETS 20000              /* per direction and flow (CIDDS p99.9 is ~1100 per record) */
 #define MAX_PPS 5000                       /* per direction (CIDDS-001's fastest record: ~3900 pkt/s) */
 
@@ -305,6 +309,19 @@ static int dissector_port(uint16_t p)
            p == 48898 /* Beckhoff ADS */;
 }
 
+/* A client port no real stack picks: 0, a TCP port below 1024, or a UDP well-known port towards
+ * another service. The flow model draws ports from learnt distributions (one-way NetFlow records in
+ * CIDDS make 80 and 443 frequent source ports) and produced e.g. TCP 443 -> 80 or UDP 53 -> 443,
+ * which dissectors then parse by the lower port (tshark: malformed DNS). Peers that really use
+ * their own port on both sides (DNS, NTP, NetBIOS, mDNS...: same port) and DHCP (68 <-> 67) keep it. */
+static int unlikely_client_port(uint8_t proto, uint16_t sp, uint16_t dp)
+{
+    if (sp == 0) return 1;
+    if (proto == SG_PROTO_TCP) return sp < 1024;
+    if (sp == dp || (sp == 68 && dp == 67) || (sp == 67 && dp == 68)) return 0;
+    return sp < 1024 || sp == 1900 || sp == 5353 || sp == 5355;
+}
+
 static sg_status live_check(sg_pktgen *g, item *it)
 {
     /* key: proto, addresses, ports; value: time (µs) until which the 5-tuple is taken */
@@ -318,6 +335,14 @@ static sg_status live_check(sg_pktgen *g, item *it)
         key[33] = (uint8_t)(it->conn.src_port >> 8); key[34] = (uint8_t)it->conn.src_port;
         key[35] = (uint8_t)(it->conn.dst_port >> 8); key[36] = (uint8_t)it->conn.dst_port;
         uint64_t until;
+        if ((it->conn.proto == SG_PROTO_TCP || it->conn.proto == SG_PROTO_UDP) &&
+            unlikely_client_port(it->conn.proto, it->conn.src_port, it->conn.dst_port)) {
+            /* an ephemeral port (Linux range 32768-60999) derived from the flow, not from a counter */
+            uint64_t h = sg_hash_bytes(key, sizeof key, (uint64_t)start_us);
+            it->conn.src_port = it->f.src_port = (uint16_t)(32768 + h % (60999 - 32768));
+            g->st.port_bumps++;
+            continue;
+        }
         if ((dissector_port(it->conn.src_port) && it->conn.src_port != it->conn.dst_port) ||
             (sg_hashmap_get(g->live, key, sizeof key, &until) && (int64_t)until > start_us)) {
             /* taken: the next port of the ephemeral range (32768-60999, Linux) */
@@ -674,7 +699,7 @@ void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp)
     uint64_t dropped = 0;
     for (int i = 1; i < 5; i++) dropped += s->dropped_netcfg[i];
     if (dropped)
-        fprintf(fp, "dropped by the network config: %llu (service not offered %llu, no client %llu, outside activity hours %llu, bad or self address %llu)\n",
+        fprintf(fp, "dropped by the network mapping: %llu (service not offered %llu, no client %llu, outside activity hours %llu, bad or self address or port 0 %llu)\n",
                 (unsigned long long)dropped, (unsigned long long)s->dropped_netcfg[SG_NETMAP_NO_SERVER],
                 (unsigned long long)s->dropped_netcfg[SG_NETMAP_NO_CLIENT],
                 (unsigned long long)s->dropped_netcfg[SG_NETMAP_INACTIVE],
@@ -696,5 +721,5 @@ void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp)
     if (s->norm_inserted || s->norm_dropped)
         fprintf(fp, "TCP normalisation: %llu packets inserted, %llu dropped\n", (unsigned long long)s->norm_inserted,
                 (unsigned long long)s->norm_dropped);
-    if (s->port_bumps) fprintf(fp, "client ports moved (live 5-tuple reuse, or a port dissectors claim): %llu\n", (unsigned long long)s->port_bumps);
+    if (s->port_bumps) fprintf(fp, "client ports moved (live 5-tuple reuse, a port dissectors claim, or one no client picks): %llu\n", (unsigned long long)s->port_bumps);
 }

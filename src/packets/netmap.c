@@ -194,6 +194,8 @@ sg_netmap_result sg_netmap_flow(const sg_netmap *m, sg_flow *f, sg_rng *rng, sg_
     resolve(f->src_ip, -1, &cli);
     resolve(f->dst_ip, cli.is_v6, &srv);
     if (cli.is_v6 != srv.is_v6) return SG_NETMAP_BAD_ADDR;
+    /* TCP/UDP port 0 cannot be on the wire (the flow model can draw it: ICMP flows have port 0) */
+    if ((f->proto == SG_PROTO_TCP || f->proto == SG_PROTO_UDP) && f->dst_port == 0) return SG_NETMAP_BAD_ADDR;
     if (!cfg) {
         model_host(m, &cli, f->proto);
         model_host(m, &srv, f->proto);

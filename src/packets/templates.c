@@ -11,13 +11,19 @@
  *         last query (same id and question, A answers, EDNS0 padding to the exact size).
  *   SSH   (22): "SSH-2.0-..." identification lines; later payloads random (encrypted).
  *   SMTP  (25, 587): 220 greeting / EHLO; later random.
+ *   DNS over TCP (53, 5353): each segment is a 2-byte length and one DNS message.
+ *   DHCP  (UDP 67/68, either side): BOOTP message (client MAC, transaction id, magic cookie, message
+ *         type DISCOVER/REQUEST from the client, OFFER/ACK from the server), zero padding to size.
+ *   NBNS  (UDP 137, either side): name query for a random NetBIOS name / positive response with
+ *         its NB address records; bytes beyond the message are zero (datagrams are not padded by
+ *         real stacks, but the flow model's sizes are honoured).
  * Payloads too short for their template fall back to the pool. */
 #include <stdio.h>
 #include <string.h>
 
 #include "packets/packets_internal.h"
 
-enum { K_NONE, K_HTTP, K_TLS, K_DNS, K_SSH, K_SMTP, K_DNS_TCP };
+enum { K_NONE, K_HTTP, K_TLS, K_DNS, K_SSH, K_SMTP, K_DNS_TCP, K_NBNS, K_DHCP };
 
 static int kind_of(const sg_pkt_conn *c)
 {
@@ -27,9 +33,14 @@ static int kind_of(const sg_pkt_conn *c)
         if (p == 443 || p == 993 || p == 995 || p == 465 || p == 8443 || p == 853 || p == 636) return K_TLS;
         if (p == 22) return K_SSH;
         if (p == 25 || p == 587) return K_SMTP;
-        if (p == 53) return K_DNS_TCP; /* each segment: 2-byte length + one DNS message */
+        /* each segment: 2-byte length + one DNS message (tshark parses TCP 5353 as DNS too) */
+        if (p == 53 || p == 5353) return K_DNS_TCP;
     } else if (c->proto == SG_PROTO_UDP) {
         if (p == 53 || p == 5353) return K_DNS;
+        /* NetBIOS name service, also from client port 137 (Windows answers 137 -> 137): tshark
+         * dissects by the lower port and called random payloads malformed NBNS */
+        if (p == 137 || (c->src_port == 137 && p > 137)) return K_NBNS;
+        if (p == 67 || p == 68 || c->src_port == 67 || c->src_port == 68) return K_DHCP; /* either side */
     }
     return K_NONE;
 }
@@ -226,11 +237,75 @@ static size_t dns_response(sg_payload_state *ps, uint32_t len, uint8_t *o)
     return len;
 }
 
+/* ---- DHCP (RFC 2131) ----------------------------------------------------------------------- */
+enum { DHCP_MIN = 244 }; /* 236-byte BOOTP header, magic cookie, option 53, end */
+
+static size_t dhcp(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, uint8_t *o)
+{
+    memset(o, 0, len);
+    int cli = dir == SG_DIR_FWD;
+    uint32_t n = idx; /* earlier messages of this direction: DISCOVER then REQUEST */
+    if (cli && n == 0) ps->dns_id = (uint16_t)sg_rng_u32(ps->r);
+    o[0] = cli ? 1 : 2; o[1] = 1; o[2] = 6; /* op, Ethernet, hlen */
+    put16(o + 4, 0x3903); put16(o + 6, ps->dns_id); /* xid */
+    if (!cli) memcpy(o + 16, ps->conn->cli.addr, 4); /* yiaddr */
+    memcpy(o + 28, ps->conn->cli.mac, 6); /* chaddr */
+    o[236] = 99; o[237] = 130; o[238] = 83; o[239] = 99; /* magic cookie */
+    o[240] = 53; o[241] = 1; o[242] = (uint8_t)(cli ? (n == 0 ? 1 : 3) : (n == 0 ? 2 : 5));
+    o[243] = 255;
+    return len;
+}
+
+/* ---- NBNS (RFC 1002) ----------------------------------------------------------------------- */
+enum { NBNS_QUERY = 50, NBNS_RESP = 62 }; /* header + encoded name + type/class (+ TTL, rdlength, one NB record) */
+
+static size_t nbns_name(sg_payload_state *ps, uint8_t *o) /* random name, first-level encoded: 34 bytes */
+{
+    uint8_t nm[16];
+    size_t n = 5 + sg_rng_below(ps->r, 8);
+    rand_name(ps->r, nm, n);
+    for (size_t i = 0; i < n; i++) nm[i] = (uint8_t)(nm[i] - 'a' + 'A');
+    memset(nm + n, ' ', 15 - n);
+    nm[15] = sg_rng_below(ps->r, 4) ? 0x00 : 0x20; /* workstation or file-server suffix */
+    o[0] = 32;
+    for (int i = 0; i < 16; i++) { o[1 + 2 * i] = (uint8_t)('A' + (nm[i] >> 4)); o[2 + 2 * i] = (uint8_t)('A' + (nm[i] & 15)); }
+    o[33] = 0;
+    return 34;
+}
+
+static size_t nbns(sg_payload_state *ps, int dir, uint32_t len, uint8_t *o)
+{
+    memset(o, 0, len);
+    if (dir == SG_DIR_FWD || len < NBNS_RESP || !ps->qlen) {
+        ps->dns_id = (uint16_t)sg_rng_u32(ps->r);
+        put16(o, ps->dns_id); put16(o + 2, 0x0110); put16(o + 4, 1); /* query, RD, broadcast */
+        nbns_name(ps, o + 12);
+        memcpy(ps->qname, o + 12, 34); ps->qlen = 34;
+        put16(o + 46, 0x20); put16(o + 48, 1);
+        if (dir != SG_DIR_FWD) put16(o + 2, 0x8580); /* too short for an answer: echo as response */
+        return len;
+    }
+    size_t k = (len - 56) / 6; /* NB records of 6 bytes (flags, IPv4) that fit */
+    put16(o, ps->dns_id); put16(o + 2, 0x8500); put16(o + 6, 1); /* response, AA, RD; one answer */
+    memcpy(o + 12, ps->qname, 34);
+    put16(o + 46, 0x20); put16(o + 48, 1);
+    put16(o + 50, 300000 >> 16); put16(o + 52, 300000 & 0xffff); /* TTL: Windows' 300,000 s */
+    put16(o + 54, (uint32_t)(6 * k));
+    for (size_t i = 0; i < k; i++) {
+        uint8_t *e = o + 56 + 6 * i;
+        uint32_t a = sg_rng_u32(ps->r);
+        e[0] = 0; e[1] = 0; e[2] = 192; e[3] = 168; e[4] = (uint8_t)a; e[5] = (uint8_t)(1 + (a >> 8) % 254);
+    }
+    return len;
+}
+
 uint32_t sg_payload_min_len(const sg_pkt_conn *c, int dir)
 {
     switch (kind_of(c)) {
     case K_DNS: return 24;   /* header + a question */
     case K_DNS_TCP: return 26;
+    case K_NBNS: return NBNS_QUERY;
+    case K_DHCP: return DHCP_MIN;
     case K_TLS: return 22;   /* record header + AEAD tag + 1 byte */
     case K_SSH: return 48;   /* smallest encrypted SSH packet with its MAC */
     case K_HTTP: return dir == SG_DIR_FWD ? 64 : 38;
@@ -352,6 +427,8 @@ size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
         return len >= 6 && len <= 16000 ? 5 : 0;
     case K_DNS: return len >= 24 && len <= 1472 ? len : 0;
     case K_DNS_TCP: return len >= 26 && len <= 1472 ? len : 0;
+    case K_NBNS: return len >= NBNS_QUERY && len <= 1472 ? len : 0;
+    case K_DHCP: return len >= DHCP_MIN && len <= 1472 ? len : 0;
     case K_SSH: return idx == 0 && len >= 24 && len <= 200 ? len : 0;
     case K_SMTP: return idx == 0 && len >= 32 && len <= 200 ? len : 0;
     }
@@ -374,6 +451,8 @@ size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, 
         if (dir == SG_DIR_FWD) dns_query(ps, len - 2, out + 2);
         else dns_response(ps, len - 2, out + 2);
         return len;
+    case K_NBNS: return nbns(ps, dir, len, out);
+    case K_DHCP: return dhcp(ps, dir, idx, len, out);
     case K_SSH:
         return text_head(ps->r, dir == SG_DIR_FWD ? "SSH-2.0-OpenSSH_9.2p1 " : "SSH-2.0-OpenSSH_8.9p1 ", len, out, "\r\n", 0);
     case K_SMTP:

@@ -462,6 +462,35 @@ static void test_tshark_mixed(void **st)
         assert_int_equal(sg_merger_add(m, &fr, idx, NULL), SG_OK);
         assert_int_equal(sg_merger_flush(m, t, w, NULL), SG_OK);
     }
+    /* services tshark dissects by the lower port: NBNS (server 137, and client 137 towards 138),
+     * DHCP (68 -> 67 and a one-way 67 -> 68 record), each with sizes past the minimal message */
+    const struct { uint16_t sp, dp; uint32_t fwd, bwd; } udp[] = {
+        {51000, 137, 50, 62}, {51001, 137, 68, 74}, {137, 137, 50, 65}, {137, 138, 90, 0},
+        {68, 67, 300, 300}, {67, 68, 244, 0}, {51002, 68, 548, 0}};
+    for (size_t k = 0; k < sizeof udp / sizeof udp[0]; k++, idx++) {
+        sg_pkt_conn c = conn_of(SG_PROTO_UDP, "192.168.1.10", "192.168.1.30", udp[k].sp, udp[k].dp);
+        int64_t t = t0 + (int64_t)idx * 50000000;
+        sg_pkt p[2] = {{.t_ns = t, .payload_len = udp[k].fwd, .dir = 0},
+                       {.t_ns = t + 300000, .payload_len = udp[k].bwd, .dir = 1}};
+        assert_int_equal(sg_packets_build(&c, p, udp[k].bwd ? 2 : 1, pool, 1, idx, &fr, NULL), SG_OK);
+        assert_int_equal(sg_merger_add(m, &fr, idx, NULL), SG_OK);
+        assert_int_equal(sg_merger_flush(m, t, w, NULL), SG_OK);
+    }
+    { /* DNS over TCP on the mDNS port: length-prefixed messages */
+        sg_pkt_conn c = conn_of(SG_PROTO_TCP, "192.168.1.10", "192.168.1.53", 52001, 5353);
+        sg_vec v;
+        sg_vec_init(&v, sizeof(sg_pkt));
+        int64_t t = (t0 + (int64_t)idx * 50000000) / 1000;
+        push(&v, t, 0, SG_TCP_SYN, 0);
+        push(&v, t + 1000, 0, SG_TCP_ACK | SG_TCP_PSH, 40);
+        push(&v, t + 2000, 1, SG_TCP_ACK | SG_TCP_PSH, 120);
+        push(&v, t + 3000, 0, SG_TCP_ACK | SG_TCP_FIN, 0);
+        assert_int_equal(sg_packets_tcp_normalize(&v, sg_packets_max_segment(&c), 1, idx, NULL, NULL), SG_OK);
+        assert_int_equal(sg_packets_build(&c, v.data, v.len, pool, 1, idx, &fr, NULL), SG_OK);
+        assert_int_equal(sg_merger_add(m, &fr, idx++, NULL), SG_OK);
+        assert_int_equal(sg_merger_flush(m, t * 1000, w, NULL), SG_OK);
+        sg_vec_free(&v);
+    }
     assert_int_equal(sg_merger_flush(m, INT64_MAX, w, NULL), SG_OK);
     assert_int_equal(sg_pcap_writer_close(w, NULL), SG_OK);
     char cmd[1024];
@@ -488,6 +517,12 @@ static void test_tshark_mixed(void **st)
     assert_non_null(fgets(line, sizeof line, fp));
     pclose(fp);
     assert_true(atoi(line) >= 20 + 6 + 6); /* DNS queries + ClientHellos + GETs */
+    snprintf(cmd, sizeof cmd, "tshark -r %s -Y 'nbns.name || dhcp.option.dhcp || (tcp.port == 5353 && dns.qry.name)' 2>/dev/null | wc -l", path);
+    fp = popen(cmd, "r");
+    assert_non_null(fp);
+    assert_non_null(fgets(line, sizeof line, fp));
+    pclose(fp);
+    assert_int_equal(atoi(line), 7 + 4 + 2); /* NBNS messages, DHCP messages, DNS over TCP */
     unlink(path);
     sg_frames_free(&fr);
     sg_merger_destroy(m);

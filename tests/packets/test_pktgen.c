@@ -177,6 +177,60 @@ static void test_deterministic_any_threads(void **st)
     unlink(c);
 }
 
+/* client ports no real stack picks are moved into the ephemeral range (and the flows-out ground
+ * truth says so); peer protocols keep their own port; TCP/UDP flows to port 0 are dropped */
+static void test_client_ports(void **st)
+{
+    (void)st;
+    char *pc = tmp_path("cp.pcap"), *fc = tmp_path("cp.csv");
+    sg_pktgen_opts o = {.seed = 5, .pcap_path = pc, .pcap_format = SG_PCAP_US, .flows_out = fc, .sampler = sampler};
+    sg_pktgen *g;
+    sg_error err = {0};
+    assert_int_equal(sg_pktgen_create(&o, &g, &err), SG_OK);
+    const struct { uint8_t proto; uint16_t sp, dp; int keep; } c[] = {
+        {SG_PROTO_TCP, 443, 80, 0}, {SG_PROTO_TCP, 0, 443, 0}, {SG_PROTO_UDP, 53, 443, 0}, {SG_PROTO_UDP, 5353, 68, 0},
+        {SG_PROTO_UDP, 53, 53, 1}, {SG_PROTO_UDP, 68, 67, 1}, {SG_PROTO_UDP, 137, 137, 1}, {SG_PROTO_TCP, 45000, 443, 1},
+        {SG_PROTO_TCP, 45001, 0, -1}, {SG_PROTO_UDP, 45002, 0, -1}};
+    size_t n = sizeof c / sizeof c[0];
+    for (size_t i = 0; i < n; i++) {
+        sg_flow f;
+        make_flow(i, &f);
+        f.start_us = 1491379200000000LL + (int64_t)i * 1000000;
+        snprintf(f.dst_ip, SG_ADDR_MAX, "192.168.100.%u", (unsigned)(10 + i));
+        f.proto = c[i].proto;
+        f.src_port = c[i].sp;
+        f.dst_port = c[i].dp;
+        if (f.proto == SG_PROTO_UDP) f.fwd_packets = f.bwd_packets = 1;
+        assert_int_equal(sg_pktgen_add(g, &f, &err), SG_OK);
+    }
+    sg_pktgen_stats s;
+    assert_int_equal(sg_pktgen_finish(g, &s, &err), SG_OK);
+    sg_pktgen_destroy(g);
+    assert_int_equal(s.flows_out, n - 2);
+    assert_int_equal(s.dropped_netcfg[SG_NETMAP_BAD_ADDR], 2);
+    assert_int_equal(s.port_bumps, 4);
+    FILE *fp = fopen(fc, "r");
+    assert_non_null(fp);
+    char line[512];
+    assert_non_null(fgets(line, sizeof line, fp)); /* header */
+    size_t i = 0;
+    while (fgets(line, sizeof line, fp)) {
+        while (c[i].keep < 0) i++;
+        /* start,duration,proto,src_ip,src_port,dst_ip,dst_port,... */
+        char *tok[8], *save = NULL, *q = line;
+        for (int k = 0; k < 8; k++, q = NULL) tok[k] = strtok_r(q, ",", &save);
+        unsigned sp = (unsigned)atoi(tok[4]), dp = (unsigned)atoi(tok[6]);
+        assert_int_equal(dp, c[i].dp);
+        if (c[i].keep) assert_int_equal(sp, c[i].sp);
+        else assert_true(sp >= 32768 && sp < 61000);
+        i++;
+    }
+    assert_int_equal(i, n - 2);
+    fclose(fp);
+    unlink(pc);
+    unlink(fc);
+}
+
 static void test_pairing(void **st)
 {
     (void)st;
@@ -260,6 +314,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deterministic_any_threads),
         cmocka_unit_test(test_pairing),
+        cmocka_unit_test(test_client_ports),
         cmocka_unit_test(test_netcfg_mapping),
         cmocka_unit_test(test_tshark_valid),
     };
