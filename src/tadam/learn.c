@@ -506,6 +506,12 @@ typedef struct tdm_learn_ctx {
     int untimed;
     tdm_gcache *cache; /* fill (full evaluation of the current automaton) or use (screening) */
     int use_cache;
+    /* Where hard EM starts: NULL = the prior, else the noise probabilities learnt for the current
+     * automaton of the search. A candidate differs from the current automaton by one operator, so
+     * its π is close to the current one; starting from the prior instead charges every matched
+     * event -log2(0.9) bits in the first iteration, which (screening uses one iteration) hid the
+     * improving candidates below worse ones and stopped the search early. */
+    const double *start_pi;
 } tdm_learn_ctx;
 
 static void prior_pi(unsigned ops, double pi[TDM_NOPS])
@@ -670,7 +676,10 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
         }
     }
     double pi[TDM_NOPS], best_pi[TDM_NOPS];
-    prior_pi(ctx->noise_ops, pi);
+    if (ctx->start_pi)
+        memcpy(pi, ctx->start_pi, sizeof pi);
+    else
+        prior_pi(ctx->noise_ops, pi);
     memcpy(best_pi, pi, sizeof pi);
     double best = TDM_INF;
     tdm_eval_result br = {0};
@@ -768,7 +777,11 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
             br.n_corrected = nc;
             br.n_uncorrected = nu;
             memcpy(best_pi, pi, sizeof pi);
-            if (!n_unm_words || it + 1 == iters) break;
+            /* the M step runs even when every word is matched: the prior π would otherwise stay and
+             * charge each matched event -log2(0.9) bits, so that any candidate unmatching a few
+             * words won just by letting EM re-estimate π (the first step on HDFS deleted an edge
+             * and left 123 words to repair for that reason alone) */
+            if (it + 1 == iters) break;
             /* M step: the repaired words' values and visits feed the next iteration; noise
              * probabilities re-estimated by counts with the noise share capped at 25 % */
             double noise = 0;
@@ -1150,14 +1163,18 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         data_free(&d);
         return sg_error_set(err, SG_ERR_RANGE, "too many events (%zu)", d.total_events);
     }
-    tdm_learn_ctx ctx = {&d, o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3, o->untimed, NULL, 0};
+    tdm_learn_ctx ctx = {&d, o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3, o->untimed, NULL, 0, NULL};
+    double cur_pi[TDM_NOPS]; /* π of the current automaton: start of EM for its candidates */
+    prior_pi(ctx.noise_ops, cur_pi);
     tdm_gcache gc = {0};
     gc.unm = calloc(d.ng + 1, 1);
     gc.cc = calloc(d.ng + 1, sizeof *gc.cc);
     gc.uc = calloc(d.ng + 1, sizeof *gc.uc);
     gc.nc = calloc(d.ng + 1, sizeof *gc.nc);
     gc.nu = calloc(d.ng + 1, sizeof *gc.nu);
-    tdm_learn_ctx fill = ctx; /* full evaluation of the chosen automaton, filling the cache */
+    ctx.start_pi = cur_pi;
+    tdm_learn_ctx fill = ctx; /* screening cache of the chosen automaton: one iteration at its π */
+    fill.em_iters = 1;
     fill.cache = &gc;
     tdm_learn_ctx screen = ctx;
     screen.em_iters = 1;
@@ -1178,7 +1195,9 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     }
     tdm_eval_result cres;
-    double cost = evaluate(&fill, &cur, &sc[0], &cres);
+    double cost = evaluate(&ctx, &cur, &sc[0], &cres);
+    memcpy(cur_pi, cres.pi, sizeof cur_pi);
+    evaluate(&fill, &cur, &sc[0], NULL);
     unsigned it = 0;
     unsigned max_iters = o->max_iters ? o->max_iters : 200;
     sg_progress *prog = o->quiet ? NULL : sg_progress_create("tadam search", max_iters);
@@ -1210,8 +1229,8 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
             costs[i] = evaluate(&screen, &cand_a, &sc[tid], NULL);
             taut_free(&cand_a);
         }
-        /* stage 2: the TDM_RESCORE best screened candidates (one EM iteration, prior noise
-         * probabilities) get the full hard-EM evaluation; the choice is the lowest full cost, ties
+        /* stage 2: the TDM_RESCORE best screened candidates (one EM iteration at the current
+         * automaton's noise probabilities) get the full hard-EM evaluation; the choice is the lowest full cost, ties
          * by candidate index, so it does not depend on the thread count */
         size_t *ord = malloc(nc * sizeof *ord);
         if (!ord) {
@@ -1257,7 +1276,8 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
             free(cands);
             break;
         }
-        cost = evaluate(&fill, &next, &sc[0], &cres);
+        cost = evaluate(&ctx, &next, &sc[0], &cres);
+        memcpy(cur_pi, cres.pi, sizeof cur_pi);
         if (compact(&next, &sc[0], &packed) != 0) {
             taut_free(&next);
             free(cands);
@@ -1268,6 +1288,7 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         taut_free(&next);
         taut_free(&cur);
         cur = packed;
+        evaluate(&fill, &cur, &sc[0], NULL);
         sg_progress_update(prog, it + 1);
     }
     sg_progress_destroy(prog);
