@@ -709,10 +709,9 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
         size_t nc = 0, nu = 0;
         cnt[TDM_OP_TR] = 1 + V;
         for (int o = 1; o < TDM_NOPS; o++) cnt[o] = 1;
-        if (n_unm_words) {
-            memset(s->nxst, 0, a->ne * sizeof *s->nxst);
-            memset(s->nxvis, 0, a->ne * sizeof *s->nxvis);
-        }
+        /* cleared even when every word is matched: the M step copies them into xst/xvis */
+        memset(s->nxst, 0, a->ne * sizeof *s->nxst);
+        memset(s->nxvis, 0, a->ne * sizeof *s->nxvis);
         for (size_t g = 0; g < d->ng && n_unm_words; g++) {
             if (s->gok[g]) continue;
             if (ctx->use_cache && ctx->cache->unm[g]) {
