@@ -12,7 +12,8 @@ for rate in 0 0.05 0.1 0.2; do
         extra=""
         [ "$mode" = no-noise-model ] && extra="--no-noise-model"
         echo "== noise $rate, $mode"
-        "$SECGEN" automata evaluate "$DATA" -s "$SEED" -j 2 --quiet --untimed --noise "$rate" $extra |
-            grep -E "^tadam|untimed bits/event"
+        /usr/bin/time -f "wall %e s, peak RSS %M KiB" \
+            "$SECGEN" automata evaluate "$DATA" -s "$SEED" -j 2 --quiet --untimed --noise "$rate" $extra 2>&1 |
+            grep -E "^tadam|untimed bits/event|^wall"
     done
 done
