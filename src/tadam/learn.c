@@ -499,6 +499,15 @@ typedef struct tdm_gcache {
     uint32_t *nc, *nu;
 } tdm_gcache;
 
+static void gcache_free(tdm_gcache *gc)
+{
+    free(gc->unm);
+    free(gc->cc);
+    free(gc->uc);
+    free(gc->nc);
+    free(gc->nu);
+}
+
 typedef struct tdm_learn_ctx {
     const tdm_data *d;
     unsigned noise_ops;
@@ -1295,11 +1304,7 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     taut cur = {0};
     if (!sc || !gc.unm || !gc.cc || !gc.uc || !gc.nc || !gc.nu || init_state_symbol(&d, &cur) != 0) {
         free(sc);
-        free(gc.unm);
-        free(gc.cc);
-        free(gc.uc);
-        free(gc.nc);
-        free(gc.nu);
+        gcache_free(&gc);
         data_free(&d);
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     }
@@ -1329,11 +1334,7 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     if (failed) {
         for (int t = 0; t < nthreads; t++) scratch_free(&sc[t]);
         free(sc);
-        free(gc.unm);
-        free(gc.cc);
-        free(gc.uc);
-        free(gc.nc);
-        free(gc.nu);
+        gcache_free(&gc);
         taut_free(&cur);
         data_free(&d);
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory during the search");
@@ -1358,11 +1359,7 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     free(sc);
     taut_free(&cur);
     data_free(&d);
-    free(gc.unm);
-    free(gc.cc);
-    free(gc.uc);
-    free(gc.nc);
-    free(gc.nu);
+    gcache_free(&gc);
     if (st != SG_OK) {
         sg_tadam_model_destroy(m);
         return st;
