@@ -22,11 +22,15 @@ for t in "${targets[@]}"; do
   seeds=$src/fuzz/corpus/${name#fuzz_}
   [ -d "$seeds" ] && cp -r "$seeds"/. "$corpus"/
   echo "fuzz-smoke: $name for ${secs}s ($(ls "$corpus" | wc -l) seeds)"
+  # reproducers go to BUILD_DIR/fuzz-artifacts/ (kept: the work directory is removed on exit)
+  art=$build/fuzz-artifacts
+  mkdir -p "$art"
   if ! (cd "$work" && ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$bin" -max_total_time="$secs" \
-        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$work/$name.log" 2>&1); then
+        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art/$name-" "$corpus" >"$work/$name.log" 2>&1); then
     echo "fuzz-smoke: $name FAILED; last lines of its log:" >&2
     tail -40 "$work/$name.log" >&2
-    ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null >&2 || true
+    cp "$work/$name.log" "$art/" 2>/dev/null || true
+    ls "$art"/"$name"-* 2>/dev/null >&2 || true
     status=1
   else
     grep -E "^stat::number_of_executed_units|^stat::new_units_added" "$work/$name.log" | tr '\n' ' '; echo
