@@ -113,7 +113,8 @@ static sg_status fc_multi_create(fc_multi *m, const sg_fc_model *model, const sg
     for (uint64_t i = 0; i < k; i++) {
         sg_fc_gen_opts oi = *o;
         if (i) oi.seed = sg_hash_u64(o->seed ^ sg_hash_u64(0x5ca1e000ULL + i));
-        if (k > 1) oi.max_flows = 0; /* the flow cap applies to the merged stream */
+        /* the flow cap applies to the merged stream (the caller stops at N); each replica keeps N
+         * as its own bound, which it never needs to exceed, so that -n works without -d */
         sg_status s = sg_fc_generator_create(model, &oi, &m->g[i], err);
         if (s != SG_OK) return s;
         int r = sg_fc_generator_next(m->g[i], &m->head[i], NULL);

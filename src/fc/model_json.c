@@ -407,6 +407,19 @@ static sg_status model_from_json(const json_t *root, sg_fc_model **out, sg_error
         col->role = !strcmp(rs, "ip") ? FC_ROLE_IP : !strcmp(rs, "numeric") ? FC_ROLE_NUM : !strcmp(rs, "categorical") ? FC_ROLE_CAT : -1;
         col->field = field_parse(json_string_value(fld));
         if (col->role < 0 || col->field < 0) FAIL("column %s: unknown role or field", col->name);
+        {
+            /* each field has one role (the learner's layouts, model.c): generation reads addresses
+             * from IP columns, numbers from numeric ones (found by fuzzing: a "packets" column
+             * declared categorical had no bins and generation dereferenced them) */
+            int f = col->field;
+            int want = (f == FC_F_SRC_IP || f == FC_F_DST_IP) ? FC_ROLE_IP
+                       : (f == FC_F_FWD_PKTS || f == FC_F_FWD_BYTES || f == FC_F_BWD_PKTS || f == FC_F_BWD_BYTES ||
+                          f == FC_F_DURATION) ? FC_ROLE_NUM
+                       : (f == FC_F_PROTO || f == FC_F_SRC_PORT || f == FC_F_DST_PORT || f == FC_F_FLAGS) ? FC_ROLE_CAT
+                                                                                                     : col->role;
+            if (col->role != want)
+                FAIL("column %s: field %s must have role \"%s\"", col->name, json_string_value(fld), role_name(want));
+        }
         maps[c] = sg_hashmap_create(64);
         if (!maps[c]) goto oom;
         if (col->role == FC_ROLE_IP) {
