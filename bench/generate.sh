@@ -57,7 +57,7 @@ for cfg in "1" "2" "1 SECGEN_NO_THP=1"; do
             j, tag, pk, by/1e6, w, pk/w/1e6, by/w/1e6, fsz/w/1e6, cw, fsz/cw/1e6, (fsz/w)/(fsz/cw), rss/1024 }'
 done
 
-# Peak RSS is bounded by buffer caches of fixed budgets (2 x 32 MiB, filled by the first large
+# Peak RSS is bounded by buffer caches of fixed budgets (2 x 8 MiB, filled by the first large
 # flows), one batch and the packet descriptors of the flows still open (flows last <= 29 min), so
 # it plateaus after ~30 min of generated time and then follows the traffic rate, not -d.
 echo "== memory vs duration (-j 2, output to /dev/null)"

@@ -5,7 +5,7 @@
 #include "packets/packets_internal.h"
 #include "secgen/packets.h"
 
-#define SPARE_BYTES ((size_t)32 << 20)
+#define SPARE_BYTES ((size_t)8 << 20) /* buffers of finished flows kept for reuse (see generate.c) */
 
 typedef struct mflow {
     sg_frames fr;      /* a flow added built */
