@@ -14,6 +14,8 @@
  *   DNS over TCP (53, 5353): each segment is a 2-byte length and one DNS message.
  *   DHCP  (UDP 67/68, either side): BOOTP message (client MAC, transaction id, magic cookie, message
  *         type DISCOVER/REQUEST from the client, OFFER/ACK from the server), zero padding to size.
+ *   NBDGM (UDP 138, either side): direct-group NetBIOS datagram (source IP and port, random source
+ *         and destination names), user data zero (no SMB: tshark shows it as data).
  *   NBNS  (UDP 137, either side): name query for a random NetBIOS name / positive response with
  *         its NB address records; bytes beyond the message are zero (datagrams are not padded by
  *         real stacks, but the flow model's sizes are honoured).
@@ -23,7 +25,7 @@
 
 #include "packets/packets_internal.h"
 
-enum { K_NONE, K_HTTP, K_TLS, K_DNS, K_SSH, K_SMTP, K_DNS_TCP, K_NBNS, K_DHCP };
+enum { K_NONE, K_HTTP, K_TLS, K_DNS, K_SSH, K_SMTP, K_DNS_TCP, K_NBNS, K_DHCP, K_NBDGM };
 
 static int kind_of(const sg_pkt_conn *c)
 {
@@ -41,6 +43,7 @@ static int kind_of(const sg_pkt_conn *c)
          * dissects by the lower port and called random payloads malformed NBNS */
         if (p == 137 || (c->src_port == 137 && p > 137)) return K_NBNS;
         if (p == 67 || p == 68 || c->src_port == 67 || c->src_port == 68) return K_DHCP; /* either side */
+        if (p == 138 || (c->src_port == 138 && p > 138)) return K_NBDGM;
     }
     return K_NONE;
 }
@@ -299,6 +302,22 @@ static size_t nbns(sg_payload_state *ps, int dir, uint32_t len, uint8_t *o)
     return len;
 }
 
+/* ---- NetBIOS datagram service (RFC 1002 4.4) ------------------------------------------------ */
+enum { NBDGM_MIN = 82 }; /* 14-byte header + source and destination names */
+
+static size_t nbdgm(sg_payload_state *ps, uint32_t len, uint8_t *o)
+{
+    memset(o, 0, len);
+    o[0] = 0x11; o[1] = 0x02; /* DIRECT_GROUP, first fragment, B node */
+    put16(o + 2, sg_rng_u32(ps->r) & 0xffff);
+    if (!ps->conn->cli.is_v6) memcpy(o + 4, ps->conn->cli.addr, 4);
+    put16(o + 8, 138);
+    put16(o + 10, len - 14); put16(o + 12, 0);
+    nbns_name(ps, o + 14);
+    nbns_name(ps, o + 48);
+    return len;
+}
+
 uint32_t sg_payload_min_len(const sg_pkt_conn *c, int dir)
 {
     switch (kind_of(c)) {
@@ -306,6 +325,7 @@ uint32_t sg_payload_min_len(const sg_pkt_conn *c, int dir)
     case K_DNS_TCP: return 26;
     case K_NBNS: return NBNS_QUERY;
     case K_DHCP: return DHCP_MIN;
+    case K_NBDGM: return NBDGM_MIN;
     case K_TLS: return 22;   /* record header + AEAD tag + 1 byte */
     case K_SSH: return 48;   /* smallest encrypted SSH packet with its MAC */
     case K_HTTP: return dir == SG_DIR_FWD ? 64 : 38;
@@ -429,6 +449,7 @@ size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
     case K_DNS_TCP: return len >= 26 && len <= 1472 ? len : 0;
     case K_NBNS: return len >= NBNS_QUERY && len <= 1472 ? len : 0;
     case K_DHCP: return len >= DHCP_MIN && len <= 1472 ? len : 0;
+    case K_NBDGM: return len >= NBDGM_MIN && len <= 1472 ? len : 0;
     case K_SSH: return idx == 0 && len >= 24 && len <= 200 ? len : 0;
     case K_SMTP: return idx == 0 && len >= 32 && len <= 200 ? len : 0;
     }
@@ -453,6 +474,7 @@ size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, 
         return len;
     case K_NBNS: return nbns(ps, dir, len, out);
     case K_DHCP: return dhcp(ps, dir, idx, len, out);
+    case K_NBDGM: return nbdgm(ps, len, out);
     case K_SSH:
         return text_head(ps->r, dir == SG_DIR_FWD ? "SSH-2.0-OpenSSH_9.2p1 " : "SSH-2.0-OpenSSH_8.9p1 ", len, out, "\r\n", 0);
     case K_SMTP:

@@ -463,10 +463,11 @@ static void test_tshark_mixed(void **st)
         assert_int_equal(sg_merger_flush(m, t, w, NULL), SG_OK);
     }
     /* services tshark dissects by the lower port: NBNS (server 137, and client 137 towards 138),
-     * DHCP (68 -> 67 and a one-way 67 -> 68 record), each with sizes past the minimal message */
+     * DHCP (68 -> 67 and a one-way 67 -> 68 record), NetBIOS datagrams (138), each with sizes past
+     * the minimal message */
     const struct { uint16_t sp, dp; uint32_t fwd, bwd; } udp[] = {
         {51000, 137, 50, 62}, {51001, 137, 68, 74}, {137, 137, 50, 65}, {137, 138, 90, 0},
-        {68, 67, 300, 300}, {67, 68, 244, 0}, {51002, 68, 548, 0}};
+        {68, 67, 300, 300}, {67, 68, 244, 0}, {51002, 68, 548, 0}, {138, 138, 201, 0}, {51003, 138, 82, 0}};
     for (size_t k = 0; k < sizeof udp / sizeof udp[0]; k++, idx++) {
         sg_pkt_conn c = conn_of(SG_PROTO_UDP, "192.168.1.10", "192.168.1.30", udp[k].sp, udp[k].dp);
         int64_t t = t0 + (int64_t)idx * 50000000;
@@ -517,12 +518,12 @@ static void test_tshark_mixed(void **st)
     assert_non_null(fgets(line, sizeof line, fp));
     pclose(fp);
     assert_true(atoi(line) >= 20 + 6 + 6); /* DNS queries + ClientHellos + GETs */
-    snprintf(cmd, sizeof cmd, "tshark -r %s -Y 'nbns.name || dhcp.option.dhcp || (tcp.port == 5353 && dns.qry.name)' 2>/dev/null | wc -l", path);
+    snprintf(cmd, sizeof cmd, "tshark -r %s -Y 'nbns.name || dhcp.option.dhcp || nbdgm.source_name || (tcp.port == 5353 && dns.qry.name)' 2>/dev/null | wc -l", path);
     fp = popen(cmd, "r");
     assert_non_null(fp);
     assert_non_null(fgets(line, sizeof line, fp));
     pclose(fp);
-    assert_int_equal(atoi(line), 7 + 4 + 2); /* NBNS messages, DHCP messages, DNS over TCP */
+    assert_int_equal(atoi(line), 7 + 4 + 2 + 2); /* NBNS, DHCP, NetBIOS datagrams, DNS over TCP */
     unlink(path);
     sg_frames_free(&fr);
     sg_merger_destroy(m);
