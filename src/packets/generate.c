@@ -316,6 +316,7 @@ static int dissector_port(uint16_t p)
  * their own port on both sides (DNS, NTP, NetBIOS, mDNS...: same port) and DHCP (68 <-> 67) keep it. */
 static int unlikely_client_port(uint8_t proto, uint16_t sp, uint16_t dp)
 {
+    if (proto != SG_PROTO_TCP && proto != SG_PROTO_UDP) return 0; /* ICMP: no ports */
     if (sp == 0) return 1;
     if (proto == SG_PROTO_TCP) return sp < 1024;
     if (sp == dp || (sp == 68 && dp == 67) || (sp == 67 && dp == 68)) return 0;
@@ -335,8 +336,7 @@ static sg_status live_check(sg_pktgen *g, item *it)
         key[33] = (uint8_t)(it->conn.src_port >> 8); key[34] = (uint8_t)it->conn.src_port;
         key[35] = (uint8_t)(it->conn.dst_port >> 8); key[36] = (uint8_t)it->conn.dst_port;
         uint64_t until;
-        if ((it->conn.proto == SG_PROTO_TCP || it->conn.proto == SG_PROTO_UDP) &&
-            unlikely_client_port(it->conn.proto, it->conn.src_port, it->conn.dst_port)) {
+        if (unlikely_client_port(it->conn.proto, it->conn.src_port, it->conn.dst_port)) {
             /* an ephemeral port (Linux range 32768-60999) derived from the flow, not from a counter */
             uint64_t h = sg_hash_bytes(key, sizeof key, (uint64_t)start_us);
             it->conn.src_port = it->f.src_port = (uint16_t)(32768 + h % (60999 - 32768));
