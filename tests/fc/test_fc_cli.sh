@@ -91,5 +91,15 @@ if cmp -s "$T/m1.json" "$T/bad3.json"; then echo "skip: no fixed TCP cell to cor
   check "unknown fixed value rejected" 1 "$SECGEN" generate -m "$T/bad3.json" -n 5 --flows-out "$T/x.csv" -q
   msg "unknown value: message" "NOPE"
 fi
+# a numeric field declared categorical (found by fuzzing: generation read bins that did not exist)
+python3 - "$T/m1.json" "$T/bad4.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+c = next(c for c in m["columns"] if c["role"] == "numeric")
+c["role"] = "categorical"
+json.dump(m, open(sys.argv[2], "w"))
+PY
+check "role not matching the field rejected" 1 "$SECGEN" generate -m "$T/bad4.json" -n 5 --flows-out "$T/x.csv" -q
+msg "role mismatch: message" 'must have role "numeric"'
 [ -e "$T/x.csv" ] && { echo "FAIL: output written after a model error"; fail=1; }
 exit $fail
