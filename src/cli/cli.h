@@ -19,4 +19,14 @@ int sg_cli_parse_u64(const char *cmd, const char *opt, const char *val, uint64_t
 int sg_cli_parse_duration(const char *cmd, const char *opt, const char *val, int64_t *us);
 int sg_cli_parse_time(const char *cmd, const char *opt, const char *val, int64_t *us);
 
+struct option;
+/* getopt_long for subcommands, with one message per bad option. main() sets opterr = 0, so
+ * getopt itself prints nothing; this prints "secgen CMD: unknown option '-j'" (or "option
+ * '--output' needs a value", "option '--quiet' takes no value") and the --help hint, and
+ * returns '?'. The caller's default case then only returns SG_EXIT_USAGE. cmd may name an
+ * action ("automata learn"). */
+int sg_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* The version from CMake's project(VERSION), e.g. "0.1.0". */
+const char *sg_cli_version(void);
+
 #endif

@@ -1,9 +1,51 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifndef SECGEN_VERSION
+#error "SECGEN_VERSION is defined by CMake from project(VERSION)"
+#endif
+
+const char *sg_cli_version(void) { return SECGEN_VERSION; }
+
+int sg_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+    /* a leading ':' makes getopt return ':' for a missing value, so the two cases differ */
+    char spec[128];
+    if (shortopts[0] == ':') snprintf(spec, sizeof spec, "%s", shortopts);
+    else snprintf(spec, sizeof spec, ":%s", shortopts);
+    opterr = 0;
+    int prev = optind;
+    int c = getopt_long(argc, argv, spec, longopts, NULL);
+    if (c != '?' && c != ':') return c;
+    /* the offending word: getopt has moved past it unless a short option sits inside a
+     * cluster ("-qj": optind still points at the cluster) */
+    const char *word = optind > prev && optind - 1 < argc ? argv[optind - 1] : (prev < argc ? argv[prev] : "");
+    char name[64];
+    if (word[0] == '-' && word[1] == '-') {
+        size_t n = strcspn(word, "=");
+        snprintf(name, sizeof name, "%.*s", (int)(n < 60 ? n : 60), word);
+    } else {
+        snprintf(name, sizeof name, "-%c", optopt ? optopt : '?');
+    }
+    if (c == ':') sg_cli_usage_error(cmd, "option '%s' needs a value", name);
+    else if (word[0] == '-' && word[1] == '-' && optopt && strchr(word, '='))
+        sg_cli_usage_error(cmd, "option '%s' takes no value", name);
+    else if (word[0] == '-' && word[1] == '-' && optopt == 0 && longopts) {
+        /* unknown or ambiguous long option */
+        size_t n = strcspn(word + 2, "="), hits = 0;
+        for (const struct option *o = longopts; o->name; o++)
+            if (strncmp(o->name, word + 2, n) == 0) hits++;
+        if (hits > 1) sg_cli_usage_error(cmd, "option '%s' is ambiguous", name);
+        else sg_cli_usage_error(cmd, "unknown option '%s'", name);
+    } else
+        sg_cli_usage_error(cmd, "unknown option '%s'", name);
+    return '?';
+}
 
 int sg_cli_error(const char *cmd, const sg_error *err)
 {

@@ -42,9 +42,8 @@ int sg_cmd_baseline(int argc, char **argv)
     sg_flow_format ofmt = SG_FMT_NATIVE, ifmt = SG_FMT_AUTO;
     long long v;
     int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:o:s:f:w:h", longopts, NULL)) != -1) {
+    optind = 1;
+    while ((c = sg_cli_getopt(CMD, argc, argv, "n:o:s:f:w:h", longopts)) != -1) {
         switch (c) {
         case 'n':
             if (sg_cli_parse_int(CMD, "--flows", optarg, 1, 1000000000LL, &v)) return SG_EXIT_USAGE;
@@ -75,8 +74,7 @@ int sg_cmd_baseline(int argc, char **argv)
             bo.nbins = (int)v;
             break;
         case 'h': help(stdout); return SG_EXIT_OK;
-        case ':': return sg_cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
-        default: return sg_cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
         }
     }
     if (argc - optind != 2) return sg_cli_usage_error(CMD, "expected a baseline (independent-bn|sequence-bn) and FLOWS.csv");

@@ -81,7 +81,7 @@ int sg_cmd_extract(int argc, char **argv)
     sg_flow_format fmt = SG_FMT_NATIVE;
     int quiet = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:S:i:a:f:qh", longopts, NULL)) != -1) {
+    while ((c = sg_cli_getopt(CMD, argc, argv, "o:S:i:a:f:qh", longopts)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'S': seq = optarg; break;
@@ -122,7 +122,7 @@ int sg_cmd_extract(int argc, char **argv)
         }
         case 'q': quiet = 1; break;
         case 'h': help(stdout); return SG_EXIT_OK;
-        default: return sg_cli_usage_error(CMD, "unknown option");
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
         }
     }
     if (optind >= argc) return sg_cli_usage_error(CMD, "no capture given");

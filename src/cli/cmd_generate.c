@@ -105,7 +105,7 @@ int sg_cmd_generate(int argc, char **argv)
     sg_flow_format ofmt = SG_FMT_NATIVE;
     tune_allocator();
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:c:n:d:o:s:j:qh", lo, NULL)) != -1) {
+    while ((c = sg_cli_getopt("generate", argc, argv, "m:c:n:d:o:s:j:qh", lo)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case O_AUTOMATA: automata = optarg; break;
@@ -144,7 +144,7 @@ int sg_cmd_generate(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return SG_EXIT_OK;
-        default: usage(stderr); return SG_EXIT_USAGE;
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
         }
     }
     if (optind != argc) return sg_cli_usage_error("generate", "unexpected argument '%s'", argv[optind]);

@@ -175,13 +175,13 @@ int sg_cmd_info(int argc, char **argv)
     long long top = 10;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
+    while ((c = sg_cli_getopt(CMD, argc, argv, "t:h", longopts)) != -1) {
         switch (c) {
         case 't':
             if (sg_cli_parse_int(CMD, "--top", optarg, 1, 1000, &top)) return SG_EXIT_USAGE;
             break;
         case 'h': usage(stdout); return SG_EXIT_OK;
-        default: usage(stderr); return SG_EXIT_USAGE;
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
         }
     }
     if (optind != argc - 1) return sg_cli_usage_error(CMD, "expects exactly one FILE");

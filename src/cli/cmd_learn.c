@@ -52,7 +52,7 @@ int sg_cmd_learn(int argc, char **argv)
     uint64_t seed = 0;
     int quiet = 0, skip_bad = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:f:w:p:j:s:qh", lo, NULL)) != -1) {
+    while ((c = sg_cli_getopt("learn", argc, argv, "o:f:w:p:j:s:qh", lo)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'f':
@@ -78,7 +78,7 @@ int sg_cmd_learn(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return SG_EXIT_OK;
-        default: usage(stderr); return SG_EXIT_USAGE;
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
         }
     }
     if (optind != argc - 1) return sg_cli_usage_error("learn", "exactly one input flow CSV expected");
