@@ -12,6 +12,10 @@ foreach(t ${SECGEN_C_TESTS})
   add_executable(${target} ${t})
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
   target_link_libraries(${target} PRIVATE secgen_lib PkgConfig::CMOCKA)
+  if(name MATCHES "^test_oom")
+    # allocation-failure injection: the library's malloc/calloc/realloc go through tests/oom_inject.h
+    target_link_options(${target} PRIVATE -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc)
+  endif()
   target_compile_definitions(${target} PRIVATE
     SG_TEST_SHARED="${SECGEN_SHARED_DIR}" SG_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data"
     SG_TEST_SOURCE="${PROJECT_SOURCE_DIR}")

@@ -226,9 +226,7 @@ static int visit_counts(const lview *L, size_t v, const size_t *par, size_t k, c
         uint32_t *tab = calloc(range * r, sizeof *tab);
         size_t *rep = malloc(range * sizeof *rep);
         if (!tab || !rep) {
-            free(tab);
-            free(rep);
-            rc = -1;
+            rc = -1; /* both are freed below */
         } else {
             for (size_t j = 0; j < range; j++) rep[j] = SIZE_MAX;
             for (size_t i = 0; i < n; i++) {

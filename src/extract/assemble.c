@@ -324,14 +324,19 @@ sg_status sg_extract_ingest(sg_extractor *x, int dlt, int64_t ts, const uint8_t 
 
 /* ---- finish and outputs ------------------------------------------------------------------ */
 
-static const sg_xflow *g_sort_flows; /* qsort has no context argument in C17 */
+/* Output order: start time, ties in creation order. The sort key is copied next to the index,
+ * so the comparator needs no context (C17 qsort has none; a global made finish non-reentrant:
+ * two extractors finishing in two threads sorted with each other's flows). */
+typedef struct order_key {
+    int64_t first_us;
+    uint64_t idx;
+} order_key;
 
 static int order_cmp(const void *a, const void *b)
 {
-    uint64_t i = *(const uint64_t *)a, j = *(const uint64_t *)b;
-    int64_t si = g_sort_flows[i].first_us, sj = g_sort_flows[j].first_us;
-    if (si != sj) return si < sj ? -1 : 1;
-    return (i > j) - (i < j); /* stable: creation order */
+    const order_key *x = a, *y = b;
+    if (x->first_us != y->first_us) return x->first_us < y->first_us ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx); /* stable: creation order */
 }
 
 sg_status sg_extractor_finish(sg_extractor *x, sg_error *err)
@@ -339,11 +344,18 @@ sg_status sg_extractor_finish(sg_extractor *x, sg_error *err)
     if (x->finished) return SG_OK;
     size_t n = x->flows.len;
     x->order = malloc((n ? n : 1) * sizeof *x->order);
-    if (!x->order) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) x->order[i] = i;
-    g_sort_flows = x->flows.data;
-    if (n > 1) qsort(x->order, n, sizeof *x->order, order_cmp);
-    g_sort_flows = NULL;
+    order_key *keys = malloc((n ? n : 1) * sizeof *keys);
+    if (!x->order || !keys) {
+        free(keys);
+        free(x->order);
+        x->order = NULL;
+        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    }
+    const sg_xflow *fl = x->flows.data;
+    for (size_t i = 0; i < n; i++) keys[i] = (order_key){fl[i].first_us, i};
+    if (n > 1) qsort(keys, n, sizeof *keys, order_cmp);
+    for (size_t i = 0; i < n; i++) x->order[i] = keys[i].idx;
+    free(keys);
     x->st.flows = n;
     x->finished = 1;
     if (x->prog) {

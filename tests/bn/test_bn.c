@@ -120,10 +120,20 @@ static void test_hill_climb_correlated(void **st)
     assert_int_equal(sg_bn_nedges(bn), 1);
     /* deterministic order: add 0->1 first */
     assert_int_equal(sg_bn_nparents(bn, 1), 1);
-    /* total BIC = sum of local BICs */
+    /* total BIC computed by hand (spec §5.4, natural log): X1 = X0 in this table, so
+     * LL = sum_s n_s ln(n_s / n) for X0 and 0 for X1 | X0; penalty 0.5 ln(n) x free parameters:
+     * X0 has 1, X1 | X0 has 2 (one per parent value) */
+    double n0 = 0;
+    for (size_t i = 0; i < 100; i++) n0 += x[i * 2] == 0;
+    double n1 = 100 - n0;
+    assert_true(n0 > 0 && n1 > 0);
+    double ll = n0 * log(n0 / 100.0) + n1 * log(n1 / 100.0);
+    double expect = ll - 0.5 * log(100.0) * (1.0 + 2.0);
+    NEAR(sg_bn_bic(bn, &d), expect);
+    /* and the local scores are the pieces of that sum */
     size_t p0 = 0;
-    double s = sg_bn_local_bic(&d, 0, NULL, 0) + sg_bn_local_bic(&d, 1, &p0, 1);
-    NEAR(sg_bn_bic(bn, &d), s);
+    NEAR(sg_bn_local_bic(&d, 0, NULL, 0), ll - 0.5 * log(100.0));
+    NEAR(sg_bn_local_bic(&d, 1, &p0, 1), -0.5 * log(100.0) * 2.0);
     sg_bn_destroy(bn);
     free(x);
 }

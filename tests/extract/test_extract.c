@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -697,6 +698,56 @@ static void test_capture_errors(void **state)
     rmdir(tmpdir);
 }
 
+/* Two extractors finishing at the same time in two threads: each sorts its own flows (the sort
+ * used a global context, so one thread sorted with the other's flows or a NULL pointer). */
+enum { CONC_FLOWS = 30000 };
+
+static void *conc_finish(void *arg)
+{
+    sg_error err = {0};
+    return (void *)(intptr_t)(sg_extractor_finish(arg, &err) == SG_OK ? 0 : 1);
+}
+
+static sg_extractor *conc_make(unsigned salt)
+{
+    sg_extractor *x = mk(NULL);
+    pkt k;
+    /* every packet a new flow, times going backwards: the sort has real work */
+    for (unsigned i = 0; i < CONC_FLOWS; i++) {
+        eth_udp4(&k, A + salt, B, 1024 + i % 60000, 53 + i / 60000, 8);
+        sg_error err = {0};
+        assert_int_equal(sg_extractor_add_packet(x, DLT_EN10MB, (int64_t)(CONC_FLOWS - i) * 1000 + salt, k.b,
+                                                 (uint32_t)k.n, (uint32_t)k.n, &err),
+                         SG_OK);
+    }
+    return x;
+}
+
+static void test_concurrent_finish(void **state)
+{
+    (void)state;
+    for (int rep = 0; rep < 8; rep++) {
+        sg_extractor *x[2] = {conc_make(0), conc_make(1)};
+        pthread_t th[2];
+        for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&th[i], NULL, conc_finish, x[i]), 0);
+        for (int i = 0; i < 2; i++) {
+            void *rc;
+            pthread_join(th[i], &rc);
+            assert_null(rc);
+        }
+        for (int i = 0; i < 2; i++) {
+            sg_flow_table t = finish(x[i]);
+            assert_int_equal(t.n, CONC_FLOWS);
+            for (size_t j = 0; j < t.n; j++) {
+                assert_int_equal(t.flows[j].start_us, (int64_t)(j + 1) * 1000 + i);
+                assert_int_equal(t.flows[j].src_port, 1024 + (CONC_FLOWS - 1 - j) % 60000);
+            }
+            sg_flow_table_free(&t);
+            sg_extractor_destroy(x[i]);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -716,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_sorted_deterministic_output),
         cmocka_unit_test(test_capture_errors),
+        cmocka_unit_test(test_concurrent_finish),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
