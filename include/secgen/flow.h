@@ -99,6 +99,46 @@ sg_status sg_flow_write(const char *path, const sg_flow_table *t, sg_flow_format
 /* Plain-words summary (size, time span, protocols, top services and hosts) for `secgen info`. */
 sg_status sg_flow_table_describe(const sg_flow_table *t, FILE *fp, size_t top_k, sg_error *err);
 
+/* ---- file kinds ------------------------------------------------------------------------------
+ * What a file is, from its first bytes, so that a reader given the wrong file says what it got
+ * and what it expected ("x.pcap is a pcap capture; expected a flow CSV ..."). */
+typedef enum sg_file_kind {
+    SG_FILE_UNKNOWN = 0, /* binary data of no known kind */
+    SG_FILE_EMPTY,
+    SG_FILE_DIRECTORY,
+    SG_FILE_PCAP,        /* any of the four pcap magics */
+    SG_FILE_PCAPNG,
+    SG_FILE_GZIP,
+    SG_FILE_XZ,
+    SG_FILE_BZIP2,
+    SG_FILE_ZSTD,
+    SG_FILE_ZIP,
+    SG_FILE_PARQUET,
+    SG_FILE_FLOW_MODEL,     /* JSON, "format": "secgen-flow-model" */
+    SG_FILE_AUTOMATON,      /* JSON, "format": "secgen-automaton" */
+    SG_FILE_FOSR_AUTOMATON, /* JSON with "accepting_state" and "edges" */
+    SG_FILE_JSON,           /* other JSON */
+    SG_FILE_FLOW_CSV,       /* header of a known flow layout */
+    SG_FILE_SEQ_CSV,        /* header starting flow_id, or block_id, */
+    SG_FILE_TEXT            /* other text: another CSV, headerless UGR'16, YAML... */
+} sg_file_kind;
+
+/* Kind of a file from its first bytes (the first 64 KiB are looked at). */
+sg_file_kind sg_file_kind_detect(const char *data, size_t len);
+/* Kind of a path (stat for directories, then the first 64 KiB). */
+sg_status sg_file_kind_of(const char *path, sg_file_kind *kind, sg_error *err);
+/* "a pcap capture", "a flow CSV", ... */
+const char *sg_file_kind_name(sg_file_kind k);
+/* SG_OK when a file of kind `got` can be what a reader of `want` (SG_FILE_FLOW_CSV, _SEQ_CSV,
+ * _FLOW_MODEL, _AUTOMATON or _PCAP) expects (text and generic JSON pass: their parser says
+ * more); otherwise an error "NAME is <got>; expected <want>. Hint: ..." */
+sg_status sg_file_kind_require(const char *name, sg_file_kind got, sg_file_kind want, sg_error *err);
+/* sg_file_kind_require on the kind detected from data */
+sg_status sg_file_kind_check(const char *name, const char *data, size_t len, sg_file_kind want, sg_error *err);
+/* sg_file_read_all ("-" = stdin) after checking that path is not a directory and its content
+ * can be a `want`; on error *data is NULL. */
+sg_status sg_file_read_kind(const char *path, sg_file_kind want, char **data, size_t *len, sg_error *err);
+
 /* flags <-> ".AP.SF" (buf >= 7) */
 void sg_flow_flags_format(uint8_t flags, char *buf);
 int sg_flow_flags_parse(const char *s, size_t len, uint8_t *out);

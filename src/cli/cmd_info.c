@@ -21,32 +21,6 @@ static void usage(FILE *fp)
                 "  --top N   how many patterns/services/hosts to list (default 10)\n");
 }
 
-typedef enum { K_UNKNOWN, K_JSON, K_PCAP, K_TEXT } kind_t;
-
-static kind_t sniff(const char *path, sg_error *err)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        sg_error_set(err, SG_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-        return K_UNKNOWN;
-    }
-    unsigned char b[4] = {0};
-    size_t n = fread(b, 1, 4, fp);
-    int c = 0;
-    rewind(fp);
-    while ((c = fgetc(fp)) != EOF && (c == ' ' || c == '\n' || c == '\r' || c == '\t')) {}
-    fclose(fp);
-    if (n == 0) {
-        sg_error_set(err, SG_ERR_EMPTY, "%s: empty file", path);
-        return K_UNKNOWN;
-    }
-    uint32_t m = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-    if (n == 4 && (m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d || m == 0x4d3cb2a1 || m == 0x0a0d0d0a))
-        return K_PCAP;
-    if (c == '{') return K_JSON;
-    return K_TEXT;
-}
-
 static int info_automaton_dir(const char *path)
 {
     sg_error err = {0};
@@ -186,13 +160,23 @@ int sg_cmd_info(int argc, char **argv)
     }
     if (optind != argc - 1) return sg_cli_usage_error(CMD, "expects exactly one FILE");
     const char *path = argv[optind];
-    struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return info_automaton_dir(path);
     sg_error err = {0};
-    switch (sniff(path, &err)) {
-    case K_JSON: return info_json(path, (size_t)top);
-    case K_PCAP: return info_pcap(path, (size_t)top);
-    case K_TEXT: return info_text(path, (size_t)top);
-    default: return sg_cli_error(CMD, &err);
+    sg_file_kind kind;
+    if (sg_file_kind_of(path, &kind, &err) != SG_OK) return sg_cli_error(CMD, &err);
+    switch (kind) {
+    case SG_FILE_DIRECTORY: return info_automaton_dir(path);
+    case SG_FILE_FLOW_MODEL:
+    case SG_FILE_AUTOMATON:
+    case SG_FILE_FOSR_AUTOMATON:
+    case SG_FILE_JSON: return info_json(path, (size_t)top);
+    case SG_FILE_PCAP:
+    case SG_FILE_PCAPNG: return info_pcap(path, (size_t)top);
+    case SG_FILE_FLOW_CSV:
+    case SG_FILE_SEQ_CSV:
+    case SG_FILE_TEXT: return info_text(path, (size_t)top);
+    case SG_FILE_EMPTY: sg_error_set(&err, SG_ERR_EMPTY, "%s: empty file", path); return sg_cli_error(CMD, &err);
+    default:
+        sg_error_set(&err, SG_ERR_UNSUPPORTED, "%s is %s: not a file secgen reads", path, sg_file_kind_name(kind));
+        return sg_cli_error(CMD, &err);
     }
 }

@@ -177,9 +177,11 @@ sg_status sg_file_read_all(const char *path, char **data, size_t *n, sg_error *e
         if (r == 0) break;
     }
     if (ferror(fp)) {
+        int e = errno; /* before free/fclose can change it */
         free(buf);
         if (fp != stdin) fclose(fp);
-        return sg_error_set(err, SG_ERR_IO, "%s: read failed", path);
+        return sg_error_set(err, SG_ERR_IO, "%s: read failed: %s", path,
+                            e == EISDIR ? "it is a directory, not a file" : strerror(e));
     }
     if (fp != stdin) fclose(fp);
     buf[len] = 0;

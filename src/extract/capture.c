@@ -121,8 +121,13 @@ sg_status sg_extractor_add_capture(sg_extractor *x, const char *path, sg_error *
     struct stat sb;
     if (strcmp(path, "-") != 0) {
         if (stat(path, &sb) != 0) return sg_error_set(err, SG_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-        if (S_ISDIR(sb.st_mode)) return sg_error_set(err, SG_ERR_IO, "%s: is a directory", path);
         if (sb.st_size == 0) return sg_error_set(err, SG_ERR_PARSE, "%s: empty file, not a pcap/pcapng capture", path);
+        /* a flow CSV, a model, compressed data or a directory: say what it is (libpcap would
+         * only say "unknown file format") */
+        sg_file_kind kind;
+        sg_status ks = sg_file_kind_of(path, &kind, err);
+        if (ks != SG_OK) return ks;
+        if ((ks = sg_file_kind_require(path, kind, SG_FILE_PCAP, err)) != SG_OK) return ks;
     }
     /* We open the file ourselves to give stdio a 1 MiB buffer: libpcap reads record by record
      * with fread, and the default 4 KiB buffer made read(2) calls ~45% of the run time. */

@@ -520,6 +520,8 @@ out:
 sg_status sg_fc_model_load_mem(const char *name, const char *data, size_t len, sg_fc_model **out, sg_error *err)
 {
     *out = NULL;
+    /* a capture, a CSV, an automaton...: say what the file is rather than a JSON parse error */
+    if (sg_file_kind_check(name, data, len, SG_FILE_FLOW_MODEL, err) != SG_OK) return err ? err->status : SG_ERR_PARSE;
     json_error_t je;
     json_t *j = json_loadb(data, len, 0, &je);
     if (!j) return sg_error_set(err, SG_ERR_PARSE, "%s:%d:%d: %s", name, je.line, je.column, je.text);
@@ -534,7 +536,7 @@ sg_status sg_fc_model_load(const char *path, sg_fc_model **out, sg_error *err)
     char *data;
     size_t n;
     *out = NULL;
-    sg_status st = sg_file_read_all(path, &data, &n, err);
+    sg_status st = sg_file_read_kind(path, SG_FILE_FLOW_MODEL, &data, &n, err);
     if (st != SG_OK) return st;
     st = sg_fc_model_load_mem(path, data, n, out, err);
     free(data);

@@ -532,6 +532,7 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
     if (!opts) opts = &dflt;
     opts->skipped = opts->nonip_skipped = opts->rows = 0;
     sg_flow_table_init(out);
+    if (sg_file_kind_check(name, data, len, SG_FILE_FLOW_CSV, err) != SG_OK) return err ? err->status : SG_ERR_PARSE;
     reader r;
     memset(&r, 0, sizeof r);
     r.err = err;
@@ -683,7 +684,7 @@ sg_status sg_flow_read(const char *path, sg_flow_read_opts *opts, sg_flow_table 
     sg_flow_table_init(out);
     char *data = NULL;
     size_t len = 0;
-    sg_status st = sg_file_read_all(path, &data, &len, err);
+    sg_status st = sg_file_read_kind(path, SG_FILE_FLOW_CSV, &data, &len, err);
     if (st != SG_OK) return st;
     st = read_impl(strcmp(path, "-") == 0 ? "<stdin>" : path, data, len, opts, out, err);
     free(data);

@@ -315,6 +315,8 @@ static int parse_seq_row(qreader *r, sg_seq_set *set)
 sg_status sg_seq_read_mem(const char *name, const char *data, size_t len, sg_seq_set **out, sg_error *err)
 {
     *out = NULL;
+    if (sg_file_kind_check(name ? name : "<memory>", data ? data : "", data ? len : 0, SG_FILE_SEQ_CSV, err) != SG_OK)
+        return err ? err->status : SG_ERR_PARSE;
     qreader r;
     memset(&r, 0, sizeof r);
     r.err = err;
@@ -375,7 +377,7 @@ sg_status sg_seq_read(const char *path, sg_seq_set **out, sg_error *err)
     *out = NULL;
     char *data = NULL;
     size_t len = 0;
-    sg_status st = sg_file_read_all(path, &data, &len, err);
+    sg_status st = sg_file_read_kind(path, SG_FILE_SEQ_CSV, &data, &len, err);
     if (st != SG_OK) return st;
     st = sg_seq_read_mem(strcmp(path, "-") == 0 ? "<stdin>" : path, data, len, out, err);
     free(data);

@@ -1054,6 +1054,8 @@ sg_status sg_tadam_model_load_mem(const char *name, const char *data, size_t len
     *out = NULL;
     if (!name) name = "<memory>";
     if (len == 0) return sg_error_set(err, SG_ERR_EMPTY, "%s: empty model file", name);
+    /* a capture, a CSV, a flow model...: say what the file is rather than a JSON parse error */
+    if (sg_file_kind_check(name, data, len, SG_FILE_AUTOMATON, err) != SG_OK) return err ? err->status : SG_ERR_PARSE;
     json_error_t je;
     json_t *r = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
     if (!r) return sg_error_set(err, SG_ERR_PARSE, "%s:%d:%d: %s", name, je.line, je.column, je.text);
@@ -1100,7 +1102,7 @@ sg_status sg_tadam_model_load(const char *path, sg_tadam_format fmt, sg_tadam_mo
     char *data = NULL;
     size_t n = 0;
     *out = NULL;
-    sg_status st = sg_file_read_all(path, &data, &n, err);
+    sg_status st = sg_file_read_kind(path, SG_FILE_AUTOMATON, &data, &n, err);
     if (st != SG_OK) return st;
     st = sg_tadam_model_load_mem(path, data, n, fmt, out, err);
     free(data);

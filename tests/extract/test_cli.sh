@@ -30,9 +30,9 @@ mkdir "$d/dir.pcap"
 
 expect 1 "missing.pcap: cannot open" -- "$d/missing.pcap" -o "$d/out.csv"
 expect 1 "empty.pcap: empty file" -- "$d/empty.pcap" -o "$d/out.csv"
-expect 1 "text.pcap: not a readable pcap" -- "$d/text.pcap" -o "$d/out.csv"
+expect 1 "text.pcap is a text file; expected a pcap or pcapng capture" -- "$d/text.pcap" -o "$d/out.csv"
 expect 1 "cut.pcap:2: corrupt or truncated capture" -- "$d/cut.pcap" -o "$d/out.csv" -S "$d/seq.csv"
-expect 1 "dir.pcap: is a directory" -- "$d/dir.pcap" -o "$d/out.csv"
+expect 1 "dir.pcap is a directory; expected a pcap or pcapng capture" -- "$d/dir.pcap" -o "$d/out.csv"
 # a bad capture after a good one still fails the whole run
 expect 1 "cut.pcap:2" -- "$good" "$d/cut.pcap" -o "$d/out.csv"
 # unwritable output directory
