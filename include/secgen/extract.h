@@ -128,6 +128,10 @@ void sg_extractor_destroy(sg_extractor *x);
 /* Read a whole pcap or pcapng file ("-" = stdin). Errors (cannot open, not a capture, truncated
  * or corrupt record, unsupported link type) name the capture and the packet number. */
 sg_status sg_extractor_add_capture(sg_extractor *x, const char *path, sg_error *err);
+/* Read several captures as one packet stream merged by timestamp (as mergecap does: the next
+ * packet is the earliest of the captures' next packets, ties to the capture given first;
+ * streaming, one packet per capture in memory). Messages name the capture and its packet. */
+sg_status sg_extractor_add_captures(sg_extractor *x, const char *const *paths, size_t n, sg_error *err);
 /* Same from an already open libpcap handle (pcap_t *, e.g. pcap_fopen_offline over fmemopen);
  * name is used in messages. The handle is not closed. */
 sg_status sg_extractor_add_pcap(sg_extractor *x, void *pcap_handle, const char *name, sg_error *err);

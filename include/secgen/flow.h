@@ -66,6 +66,8 @@ sg_status sg_flow_table_push(sg_flow_table *t, const sg_flow *f);
 /* stable sort by start time (ties keep file order) */
 void sg_flow_table_sort(sg_flow_table *t);
 int sg_flow_table_is_sorted(const sg_flow_table *t);
+/* earliest and latest start time; returns 0 (and leaves them) for an empty table */
+int sg_flow_table_span(const sg_flow_table *t, int64_t *first_us, int64_t *last_us);
 
 typedef struct sg_flow_read_opts {
     sg_flow_format format; /* SG_FMT_AUTO: detect from the header */

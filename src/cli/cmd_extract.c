@@ -19,7 +19,8 @@ static void help(FILE *fp)
             "\n"
             "Reads pcap/pcapng captures (Ethernet, 802.1Q/QinQ, Linux SLL/SLL2, raw IP, BSD loopback;\n"
             "IPv4/IPv6) and writes one bidirectional flow per line, sorted by start time. Several\n"
-            "captures are read in the order given, as one packet stream. CAPTURE '-' reads stdin.\n"
+            "captures are merged by time into one packet stream (as mergecap does; equal times:\n"
+            "the capture given first). CAPTURE '-' reads stdin.\n"
             "\n"
             "options:\n"
             "  -o, --output FILE         flow CSV to write ('-' = stdout) (required)\n"
@@ -146,7 +147,7 @@ int sg_cmd_extract(int argc, char **argv)
 
     sg_error err = {0};
     sg_status st = SG_OK;
-    for (int i = optind; i < argc && st == SG_OK; i++) st = sg_extractor_add_capture(x, argv[i], &err);
+    st = sg_extractor_add_captures(x, (const char *const *)(argv + optind), (size_t)(argc - optind), &err);
     if (st == SG_OK) st = sg_extractor_finish(x, &err);
     if (st == SG_OK) st = sg_extractor_write(x, out, fmt, seq, &err);
     if (st == SG_OK && !quiet) sg_extract_stats_print(x, stderr);

@@ -26,6 +26,9 @@ static void usage(FILE *fp)
             "  -h, --help\n");
 }
 
+/* training data longer than this is probably several captures of different periods */
+#define SPAN_WARN_US (366LL * 86400 * 1000000)
+
 static void log_line(void *ctx, const char *line)
 {
     (void)ctx;
@@ -99,6 +102,18 @@ int sg_cmd_learn(int argc, char **argv)
         sg_flow_table_free(&t);
         sg_error_set(&err, SG_ERR_EMPTY, "%s: no flows (only a header?)", in);
         return sg_cli_error("learn", &err);
+    }
+    int64_t first, last;
+    if (!quiet && sg_flow_table_span(&t, &first, &last) && last - first > SPAN_WARN_US) {
+        /* captures of different periods concatenated (e.g. a collection of sample pcaps): the
+         * model's hours, weekdays and gaps then describe no real network */
+        char a[40], b[40];
+        sg_time_format(first, a, sizeof a);
+        sg_time_format(last, b, sizeof b);
+        fprintf(stderr,
+                "secgen learn: warning: %s spans %.1f years (%.10s to %.10s); a flow model learns the times of "
+                "day, the weekdays and the gaps of one network's traffic: learn from one capture period\n",
+                in, (double)(last - first) / (365.25 * 86400e6), a, b);
     }
     sg_fc_learn_opts o = {.time_window_s = (double)window_us / 1e6,
                           .max_patterns = (size_t)maxpat,

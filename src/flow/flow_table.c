@@ -33,6 +33,19 @@ sg_status sg_flow_table_push(sg_flow_table *t, const sg_flow *f)
     return SG_OK;
 }
 
+int sg_flow_table_span(const sg_flow_table *t, int64_t *first_us, int64_t *last_us)
+{
+    if (!t->n) return 0;
+    int64_t lo = t->flows[0].start_us, hi = lo;
+    for (size_t i = 1; i < t->n; i++) {
+        if (t->flows[i].start_us < lo) lo = t->flows[i].start_us;
+        if (t->flows[i].start_us > hi) hi = t->flows[i].start_us;
+    }
+    *first_us = lo;
+    *last_us = hi;
+    return 1;
+}
+
 int sg_flow_table_is_sorted(const sg_flow_table *t)
 {
     for (size_t i = 1; i < t->n; i++)
