@@ -76,6 +76,10 @@ typedef struct sg_flow_read_opts {
     size_t skipped;        /* out: rows skipped */
     size_t nonip_skipped;  /* out: rows of non-IP protocols (Argus "arp", "llc"...) left out */
     size_t rows;           /* out: data rows seen (= n read + skipped + nonip_skipped) */
+    size_t dateless;       /* out: rows whose start was a time of day without a date (Argus ra's
+                              default output): dated from 1970-01-01 (docs/flow-formats.md) */
+    int no_duration;       /* out: the layout had no duration (Argus without Dur or LastTime):
+                              every duration is 0 */
 } sg_flow_read_opts;
 
 /* Read a whole CSV ("-" = stdin). Errors name file, line and column. Rows are kept in file order.

@@ -98,6 +98,16 @@ int sg_cmd_learn(int argc, char **argv)
         return sg_cli_error("learn", &err);
     }
     if (!quiet && ro.skipped) fprintf(stderr, "secgen learn: warning: %zu malformed rows skipped\n", ro.skipped);
+    if (!quiet && ro.dateless)
+        fprintf(stderr,
+                "secgen learn: warning: %s: StartTime is a time of day without a date (ra's default): flows are "
+                "dated from 1970-01-01; run ra with -u (epoch seconds) to keep the dates\n",
+                in);
+    if (!quiet && ro.no_duration)
+        fprintf(stderr,
+                "secgen learn: warning: %s has no Dur or LastTime column: every duration is 0; add them with "
+                "ra -s +dur (or +ltime)\n",
+                in);
     if (t.n == 0) {
         sg_flow_table_free(&t);
         sg_error_set(&err, SG_ERR_EMPTY, "%s: no flows (only a header?)", in);

@@ -5,8 +5,10 @@
 
 #include "csv.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -54,8 +56,10 @@ static const colspec cidds_cols[] = {
     {K_SRC, "Src IP Addr", 1},       {K_SPORT, "Src Pt", 1},  {K_DST, "Dst IP Addr", 1},
     {K_DPORT, "Dst Pt", 1},          {K_PKTS, "Packets", 1},  {K_BYTES, "Bytes", 1},
     {K_FLAGS, "Flags", 1},           {K_TOS, "Tos", 0},       {-1, NULL, 0}};
+/* Dur is optional: ra's default fields (StartTime,Flgs,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,
+ * TotPkts,TotBytes,State) have none; LastTime gives it when present. */
 static const colspec argus_cols[] = {
-    {K_START, "StartTime", 1}, {K_DUR, "Dur", 1},          {K_PROTO, "Proto", 1},
+    {K_START, "StartTime", 1}, {K_DUR, "Dur", 0},          {K_END, "LastTime", 0}, {K_PROTO, "Proto", 1},
     {K_SRC, "SrcAddr", 1},     {K_SPORT, "Sport", 1},      {K_DST, "DstAddr", 1},
     {K_DPORT, "Dport", 1},     {K_PKTS, "TotPkts", 1},     {K_BYTES, "TotBytes", 1},
     {K_STATE, "State", 0},     {K_TOS, "sTos", 0},         {K_SRCBYTES, "SrcBytes", 0},
@@ -150,6 +154,17 @@ typedef struct reader {
     const char *cname[NK]; /* column names for messages */
     size_t ncols;          /* fields each row must have */
     sg_error *err;
+    /* Argus times of day without a date (ra's default "%T.%f"): day counter and last time */
+    int64_t tod_day, tod_last;
+    size_t dateless;
+    /* Argus service names in Sport/Dport ("domain", "ftp"): resolved through /etc/services,
+     * cached (ra printed them from the same file) */
+    struct {
+        char name[32];
+        uint8_t proto;
+        uint16_t port;
+    } svc[64];
+    size_t nsvc;
 } reader;
 
 static const char *key_default_name(int k)
@@ -306,6 +321,81 @@ static int get_time(reader *r, int key, int64_t *us)
     return 0;
 }
 
+/* "HH:MM:SS[.ffffff]" -> µs after midnight; -1 if not that shape */
+static int64_t parse_tod(const char *s, size_t len)
+{
+    if (len < 8 || s[2] != ':' || s[5] != ':') return -1;
+    int v[3];
+    for (int i = 0; i < 3; i++) {
+        const char *p = s + 3 * i;
+        if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') return -1;
+        v[i] = (p[0] - '0') * 10 + (p[1] - '0');
+    }
+    if (v[0] > 23 || v[1] > 59 || v[2] > 60) return -1;
+    int64_t us = ((int64_t)v[0] * 3600 + v[1] * 60 + v[2]) * 1000000;
+    if (len == 8) return us;
+    if (s[8] != '.' || len == 9 || len > 15) return -1;
+    int64_t frac = 0, scale = 100000;
+    for (size_t i = 9; i < len; i++, scale /= 10) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        frac += (s[i] - '0') * scale;
+    }
+    return us + frac;
+}
+
+/* Argus StartTime/LastTime: any time sg_time_parse reads, or a time of day alone (ra's default
+ * output). A time of day has no date: it is placed on 1970-01-01 (day 0), and a clock going back
+ * by more than 12 h means the next day (ra prints records in time order); counted in dateless. */
+static int get_argus_time(reader *r, int key, int is_end, int64_t start, int64_t *us)
+{
+    const sg_csv_field *f = FIELD(r, key);
+    int64_t tod = parse_tod(f->s, f->len);
+    if (tod < 0) return get_time(r, key, us);
+    const int64_t day = 86400LL * 1000000;
+    if (is_end) { /* LastTime: the first time of day at or after the start */
+        int64_t t = start - start % day + tod;
+        if (t < start) t += day;
+        *us = t;
+        return 0;
+    }
+    if (r->dateless && tod < r->tod_last - day / 2) r->tod_day++;
+    r->tod_last = tod;
+    r->dateless++;
+    *us = r->tod_day * day + tod;
+    return 0;
+}
+
+/* Argus port: a number, hex, empty, or a service name from /etc/services ("domain") */
+static int get_argus_port(reader *r, int key, uint8_t proto, uint16_t *out)
+{
+    const sg_csv_field *f = FIELD(r, key);
+    if (f->len == 0 || (f->s[0] >= '0' && f->s[0] <= '9')) return get_port(r, key, 1, 0, out);
+    char exbuf[48];
+    if (f->len >= sizeof r->svc[0].name) return row_fail(r, key, "port '%s' is not a number nor a service name", EX(f));
+    for (size_t i = 0; i < r->nsvc; i++)
+        if (r->svc[i].proto == proto && strcmp(r->svc[i].name, f->s) == 0) {
+            *out = r->svc[i].port;
+            return 0;
+        }
+    struct servent se, *res = NULL;
+    char buf[1024];
+    const char *pn = proto == SG_PROTO_UDP ? "udp" : "tcp";
+    if (getservbyname_r(f->s, pn, &se, buf, sizeof buf, &res) != 0 || !res)
+        if (getservbyname_r(f->s, NULL, &se, buf, sizeof buf, &res) != 0 || !res)
+            return row_fail(r, key,
+                            "port '%s' is not a number nor a service name of /etc/services (run ra with -n for "
+                            "numeric ports)",
+                            EX(f));
+    *out = (uint16_t)ntohs((uint16_t)res->s_port);
+    if (r->nsvc < sizeof r->svc / sizeof r->svc[0]) {
+        snprintf(r->svc[r->nsvc].name, sizeof r->svc[0].name, "%s", f->s);
+        r->svc[r->nsvc].proto = proto;
+        r->svc[r->nsvc].port = *out;
+        r->nsvc++;
+    }
+    return 0;
+}
+
 /* Addresses are kept as text (IPv4, IPv6 or anonymised names); the characters that would break
  * a CSV row or a later parser are refused. */
 static int get_addr(reader *r, int key, char *dst)
@@ -343,6 +433,12 @@ static int get_proto(reader *r, uint8_t *out)
     char exbuf[48];
     if (sg_proto_parse(f->s, f->len, out) == 0) return 0;
     if (r->fmt == SG_FMT_ARGUS && is_nonip_proto(f->s, f->len)) return 1;
+    /* Argus names UDP flows it recognised as RTP, RTCP or UDT by that protocol */
+    if (r->fmt == SG_FMT_ARGUS && (name_eq(f->s, f->len, "rtp") || name_eq(f->s, f->len, "rtcp") ||
+                                   name_eq(f->s, f->len, "udt"))) {
+        *out = SG_PROTO_UDP;
+        return 0;
+    }
     return row_fail(r, K_PROTO, "unknown protocol '%s' (expected TCP, UDP, ICMP, a name such as GRE or a number 0-255)",
                     EX(f));
 }
@@ -439,11 +535,19 @@ static int parse_row(reader *r, sg_flow *f)
     }
     case SG_FMT_ARGUS: {
         uint16_t sport, dport;
-        if (get_time(r, K_START, &f->start_us) || get_secs(r, K_DUR, &f->duration_us) ||
-            get_addr(r, K_SRC, f->src_ip) || get_port(r, K_SPORT, 1, 0, &sport) || get_addr(r, K_DST, f->dst_ip) ||
-            get_port(r, K_DPORT, 1, 0, &dport) || get_count(r, K_PKTS, 0, 0, &f->fwd_packets) ||
+        if (get_argus_time(r, K_START, 0, 0, &f->start_us) || get_addr(r, K_SRC, f->src_ip) ||
+            get_argus_port(r, K_SPORT, f->proto, &sport) || get_addr(r, K_DST, f->dst_ip) ||
+            get_argus_port(r, K_DPORT, f->proto, &dport) || get_count(r, K_PKTS, 0, 0, &f->fwd_packets) ||
             get_count(r, K_BYTES, 0, 0, &f->fwd_bytes) || get_tos(r, &f->tos))
             return -1;
+        if (HAS(r, K_DUR)) {
+            if (get_secs(r, K_DUR, &f->duration_us)) return -1;
+        } else if (HAS(r, K_END)) {
+            int64_t end;
+            if (get_argus_time(r, K_END, 1, f->start_us, &end)) return -1;
+            if (end < f->start_us) return row_fail(r, K_END, "LastTime is before StartTime");
+            f->duration_us = end - f->start_us;
+        } /* else 0: ra's default fields carry no duration (docs/flow-formats.md) */
         if (icmp) {
             /* Argus puts ICMP type/code in Sport and the ICMP id in Dport; sg_flow follows NetFlow
              * (type*256+code in dst_port, src_port 0) */
@@ -530,7 +634,8 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
 {
     sg_flow_read_opts dflt = {0};
     if (!opts) opts = &dflt;
-    opts->skipped = opts->nonip_skipped = opts->rows = 0;
+    opts->skipped = opts->nonip_skipped = opts->rows = opts->dateless = 0;
+    opts->no_duration = 0;
     sg_flow_table_init(out);
     if (sg_file_kind_check(name, data, len, SG_FILE_FLOW_CSV, err) != SG_OK) return err ? err->status : SG_ERR_PARSE;
     reader r;
@@ -662,6 +767,8 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
         }
     }
 done:
+    opts->dateless = r.dateless;
+    opts->no_duration = r.fmt == SG_FMT_ARGUS && r.idx[K_DUR] < 0 && r.idx[K_END] < 0;
     sg_csv_free(&r.csv);
     /* with skip_bad, leave the first skipped row's message for the caller to report */
     if (st == SG_OK && opts->skipped && err) *err = first_skip;

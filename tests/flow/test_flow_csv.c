@@ -560,6 +560,70 @@ static void test_detect(void **state)
     }
 }
 
+/* Argus `ra -c ,` with its default fields (issue 15): no Dur, a time of day without a date,
+ * service names as ports, protocol names for UDP flows Argus recognised (rtcp), management
+ * records (man). Text as argus 3.0.8 + ra print it for tests/data/extract captures. */
+static void test_argus_ra_default(void **state)
+{
+    (void)state;
+    static const char ra[] =
+        "StartTime,Flgs,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,TotPkts,TotBytes,State\n"
+        "08:10:00.010133,          ,man,0,0,,0,0,0,0,STA\n"
+        "12:15:44.321377, *        ,rtcp,217.12.244.34,25963,  <->,217.12.247.98,31601,4,520,CON\n"
+        "12:15:52.361361, *        ,rtp,217.12.244.34,25963,   ->,217.12.247.98,31601,1,140,REQ\n"
+        "23:59:59.5, e        ,udp,192.168.170.8,32795,  <->,192.168.170.20,domain,2,150,CON\n"
+        "00:00:01, e        ,tcp,2a00:d40:1:3:192:12:193:11,44724,   ->,2a00:800:1010::1,ftp,5,466,CON\n"
+        "08:10:01.017068,          ,man,0,0,,31,1,0,10931400,STP\n";
+    sg_flow_table t;
+    sg_error e = {0};
+    sg_flow_read_opts o = {0};
+    assert_int_equal(sg_flow_read_mem("ra.csv", ra, sizeof ra - 1, &o, &t, &e), SG_OK);
+    assert_int_equal(t.format, SG_FMT_ARGUS);
+    assert_int_equal(t.n, 4);
+    assert_int_equal(o.nonip_skipped, 2);
+    assert_int_equal(o.dateless, 4);
+    assert_true(o.no_duration);
+    const int64_t h = 3600LL * 1000000;
+    assert_int_equal(t.flows[0].start_us, 12 * h + 15 * 60000000LL + 44321377);
+    assert_int_equal(t.flows[0].proto, SG_PROTO_UDP); /* rtcp */
+    assert_int_equal(t.flows[0].src_port, 25963);
+    assert_int_equal(t.flows[0].dst_port, 31601);
+    assert_int_equal(t.flows[0].fwd_packets, 4);
+    assert_int_equal(t.flows[0].duration_us, 0);
+    assert_int_equal(t.flows[1].proto, SG_PROTO_UDP); /* rtp */
+    assert_int_equal(t.flows[2].dst_port, 53);        /* domain */
+    assert_int_equal(t.flows[2].start_us, 23 * h + 59 * 60000000LL + 59500000);
+    /* the clock went back past midnight: the next day */
+    assert_int_equal(t.flows[3].start_us, 24 * h + 1000000);
+    assert_int_equal(t.flows[3].dst_port, 21); /* ftp */
+    assert_int_equal(t.flows[3].proto, SG_PROTO_TCP);
+    sg_flow_table_free(&t);
+
+    /* LastTime gives the duration (across midnight too); epoch times (ra -u) keep the date */
+    static const char lt[] = "StartTime,Proto,SrcAddr,Sport,DstAddr,Dport,TotPkts,TotBytes,LastTime\n"
+                             "23:59:59.000000,udp,10.0.0.1,5353,10.0.0.2,53,1,60,00:00:01.250000\n";
+    memset(&o, 0, sizeof o);
+    assert_int_equal(sg_flow_read_mem("lt.csv", lt, sizeof lt - 1, &o, &t, &e), SG_OK);
+    assert_int_equal(t.flows[0].duration_us, 2250000);
+    assert_false(o.no_duration);
+    sg_flow_table_free(&t);
+    static const char ep[] = "StartTime,Flgs,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,TotPkts,TotBytes,State,Dur\n"
+                             "1483459978.959064, * s      ,tcp,10.10.10.10,51822,   ->,10.10.10.11,27017,6,699,CON,0.342682\n";
+    memset(&o, 0, sizeof o);
+    assert_int_equal(sg_flow_read_mem("ep.csv", ep, sizeof ep - 1, &o, &t, &e), SG_OK);
+    assert_int_equal(t.flows[0].start_us, 1483459978959064LL);
+    assert_int_equal(t.flows[0].duration_us, 342682);
+    assert_int_equal(o.dateless, 0);
+    sg_flow_table_free(&t);
+
+    /* an unknown service name is an error naming the column */
+    static const char bad[] = "StartTime,Proto,SrcAddr,Sport,DstAddr,Dport,TotPkts,TotBytes\n"
+                              "10:00:00,tcp,10.0.0.1,1234,10.0.0.2,no-such-service-xyz,1,60\n";
+    assert_int_equal(sg_flow_read_mem("bad.csv", bad, sizeof bad - 1, NULL, &t, &e), SG_ERR_PARSE);
+    assert_non_null(strstr(e.msg, "bad.csv:2:6 (Dport)"));
+    assert_non_null(strstr(e.msg, "ra with -n"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_cidds_round_trip), cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_skip_bad),        cmocka_unit_test(test_embedded_nul),        cmocka_unit_test(test_empty_and_unknown),
         cmocka_unit_test(test_detect),
+        cmocka_unit_test(test_argus_ra_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
