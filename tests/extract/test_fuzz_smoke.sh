@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
-# Fuzz smoke test: configures the `fuzz` CMake preset (clang, libFuzzer, ASan/UBSan) into its own
-# build directory, builds every fuzz/fuzz_*.c target and runs each for FUZZ_SECONDS (default 20)
-# through scripts/fuzz-smoke.sh. Fails on any crash/leak/timeout. Skipped (with a message) only
-# when clang or its libFuzzer runtime is missing.
+# Fuzz smoke test: configures the `fuzz` CMake preset (clang, libFuzzer, ASan/UBSan) into
+# fuzz-smoke/ inside the test's own build directory (the one holding $SECGEN; never the source
+# tree), builds every fuzz/fuzz_*.c target and runs each for FUZZ_SECONDS (default 20) through
+# scripts/fuzz-smoke.sh. Fails on any crash/leak/timeout, and when clang or its libFuzzer runtime
+# is missing (scripts/install-deps.sh installs them: a silent skip would hide that nothing ran).
 set -euo pipefail
 src=${SRC:?SRC must point at the source tree}
+bin=${SECGEN:?SECGEN must point at the secgen binary of the build under test}
 secs=${FUZZ_SECONDS:-20}
 if ! command -v clang >/dev/null 2>&1; then
-  echo "SKIP: clang not installed; the fuzz smoke test needs clang with libFuzzer"
-  exit 0
+  echo "FAIL: clang not installed; the fuzz smoke test needs clang with libFuzzer (scripts/install-deps.sh)"
+  exit 1
 fi
 probe=$(mktemp -d)
 trap 'rm -rf "$probe"' EXIT
 printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n){(void)d;(void)n;return 0;}\n' >"$probe/p.c"
 if ! clang -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
-  echo "SKIP: clang cannot link -fsanitize=fuzzer (install libclang-rt-dev)"
-  exit 0
+  echo "FAIL: clang cannot link -fsanitize=fuzzer (install libclang-rt-dev; scripts/install-deps.sh)"
+  exit 1
 fi
-build=$src/build/fuzz-smoke
+build=$(cd "$(dirname "$bin")" && pwd)/fuzz-smoke
 cd "$src" # presets are read from the source directory
 # quiet configure/build; show output only on failure
 if ! out=$(cd "$src" && cmake --preset fuzz -B "$build" 2>&1); then echo "$out"; exit 1; fi

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,33 +268,101 @@ static void test_earliest_completion(void **st)
     fc_data_free(&d);
 }
 
-/* §11.6: overlapping windows of two patterns: the higher priority wins whole windows */
+/* §11.6: overlapping windows of two patterns: the higher-priority one wins, whole windows, whatever
+ * the order in which the patterns entered the model. Data: K blocks of [UDP Ai->DNS:53, TCP
+ * Ai->W1:443, TCP C->W1:443]. a = one row {TCP, 443} (priority 3 per window: 2 fixed cells + ...)
+ * matches all 2K TCP rows; p = [{UDP, 53, Src=SET}, {TCP, 443, Src=USE}] matches the K pairs with
+ * a higher priority. The cover must give p its K pair windows and a only the K rows of C (a's
+ * windows on the pair rows are dropped entirely). Previously this test only checked that the
+ * cover is a partition, which holds whichever pattern wins. */
+enum { OV_K = 40 };
+
+static void build_overlap(fc_data *d)
+{
+    static const char *proto[3 * OV_K], *src[3 * OV_K], *dst[3 * OV_K], *port[3 * OV_K];
+    static char names[OV_K][16];
+    int64_t t[3 * OV_K];
+    for (int k = 0; k < OV_K; k++) {
+        snprintf(names[k], sizeof names[k], "A%d", k);
+        proto[3 * k] = "UDP", src[3 * k] = names[k], dst[3 * k] = "DNS", port[3 * k] = "53";
+        proto[3 * k + 1] = "TCP", src[3 * k + 1] = names[k], dst[3 * k + 1] = "W1", port[3 * k + 1] = "443";
+        proto[3 * k + 2] = "TCP", src[3 * k + 2] = "C", dst[3 * k + 2] = "W1", port[3 * k + 2] = "443";
+        for (int j = 0; j < 3; j++) t[3 * k + j] = (int64_t)k * 1000000 + j * 20000;
+    }
+    fc_rawcol cols[4] = {
+        {"proto", FC_ROLE_CAT, FC_F_PROTO, 0, proto, NULL},
+        {"src_ip", FC_ROLE_IP, FC_F_SRC_IP, 0, src, NULL},
+        {"dst_ip", FC_ROLE_IP, FC_F_DST_IP, 0, dst, NULL},
+        {"dst_port", FC_ROLE_CAT, FC_F_DST_PORT, 0, port, NULL},
+    };
+    sg_error err = {0};
+    assert_int_equal(fc_data_build(d, cols, 4, 3 * OV_K, t, &err), SG_OK);
+}
+
+static void check_overlap_cover(const fc_search *s)
+{
+    const fc_mpat *a = NULL, *p = NULL;
+    for (size_t q = 0; q < fc_search_npatterns(s); q++) {
+        const fc_mpat *mp = fc_search_pattern(s, q);
+        if (mp->p.nrows == 1) a = mp;
+        else p = mp;
+    }
+    assert_non_null(p);
+    /* p (higher priority) keeps every one of its windows: the K pairs */
+    assert_int_equal(p->acc.len, OV_K);
+    uint8_t seen[3 * OV_K] = {0};
+    for (size_t j = 0; j < p->acc.len; j++) {
+        const fc_win *w = (const fc_win *)p->wins.data + ((const uint32_t *)p->acc.data)[j];
+        assert_int_equal(w->row[0] % 3, 0);
+        assert_int_equal(w->row[1], w->row[0] + 1);
+        seen[w->row[0]]++, seen[w->row[1]]++;
+    }
+    /* a keeps at most the rows p does not use (its windows on the pair rows are dropped whole);
+     * with them alone it may not pay for itself, and pruning then removes it (§6.3) */
+    for (size_t j = 0; a && j < a->acc.len; j++) {
+        const fc_win *w = (const fc_win *)a->wins.data + ((const uint32_t *)a->acc.data)[j];
+        assert_int_equal(w->row[0] % 3, 2);
+        seen[w->row[0]]++;
+    }
+    const uint8_t *cov = fc_search_covered(s);
+    for (size_t i = 0; i < 3 * OV_K; i++) {
+        assert_true(seen[i] <= 1); /* every flow in at most one window */
+        assert_int_equal(!!cov[i], seen[i]);
+    }
+}
+
+static void overlap_patterns(fc_pat *a, fc_pat *p)
+{
+    fc_pat_init(a, 4, 1);
+    a->cell[0][0] = (fc_cell){FC_FIXED, {0}, 1}; /* TCP */
+    a->cell[0][3] = (fc_cell){FC_FIXED, {0}, 1}; /* 443 */
+    fc_pat_init(p, 4, 2);
+    p->cell[0][0] = (fc_cell){FC_FIXED, {0}, 0}; /* UDP */
+    p->cell[0][3] = (fc_cell){FC_FIXED, {0}, 0}; /* 53 */
+    p->cell[0][1] = (fc_cell){FC_SET, {0}, 0};
+    p->cell[1][0] = (fc_cell){FC_FIXED, {0}, 1}; /* TCP */
+    p->cell[1][3] = (fc_cell){FC_FIXED, {0}, 1}; /* 443 */
+    p->cell[1][1] = (fc_cell){FC_USE, {0}, 0};
+}
+
 static void test_cover_overlap(void **st)
 {
     (void)st;
     fc_data d;
-    build_example(&d);
+    build_overlap(&d);
+    fc_pat a, p;
+    overlap_patterns(&a, &p);
+    /* lower priority first, then the higher one */
     fc_search *s = fc_search_create(&d, 0, 1, NULL);
-    /* first: one-row {Proto=TCP, Port=443}: windows rows 1 and 4 */
-    fc_pat a;
-    fc_pat_init(&a, 4, 1);
-    a.cell[0][0] = (fc_cell){FC_FIXED, {0}, 1};
-    a.cell[0][3] = (fc_cell){FC_FIXED, {0}, 1};
-    int r = fc_search_try_add(s, &a, NULL, NULL, NULL);
-    assert_true(r >= 0);
-    fc_pat p;
-    example_pattern(&d, &p);
-    double dc;
-    fc_search_try_add(s, &p, &dc, NULL, NULL);
-    /* whatever was accepted, the cover is a partition */
-    size_t used = 0, nc = 0;
-    for (size_t q = 0; q < fc_search_npatterns(s); q++) {
-        const fc_mpat *mp = fc_search_pattern(s, q);
-        used += mp->acc.len * mp->p.nrows;
-    }
-    const uint8_t *cov = fc_search_covered(s);
-    for (size_t i = 0; i < 5; i++) nc += !cov[i];
-    assert_int_equal(used + nc, 5);
+    assert_int_equal(fc_search_try_add(s, &a, NULL, NULL, NULL), 1);
+    assert_int_equal(fc_search_try_add(s, &p, NULL, NULL, NULL), 1);
+    check_overlap_cover(s);
+    fc_search_destroy(s);
+    /* higher priority first: the later, lower-priority pattern still gets no pair row */
+    s = fc_search_create(&d, 0, 1, NULL);
+    assert_int_equal(fc_search_try_add(s, &p, NULL, NULL, NULL), 1);
+    assert_true(fc_search_try_add(s, &a, NULL, NULL, NULL) >= 0);
+    check_overlap_cover(s);
     fc_search_destroy(s);
     fc_data_free(&d);
 }
