@@ -27,5 +27,7 @@ done
 for f in "$SRC"/tests/*/test_*.c; do
   if grep -q 'command -v [a-z]*.*skip()' "$f"; then echo "FAIL: $f skips when a tool is missing"; fail=1; fi
 done
+# the fuzz smoke test builds in the test build directory, never in the source tree
+if grep -q 'build=\$src/build' "$SRC/tests/extract/test_fuzz_smoke.sh"; then echo "FAIL: fuzz smoke builds into \$SRC/build"; fail=1; fi
 [ $fail -eq 0 ] && echo "ok: missing tools fail the tests that need them"
 exit $fail
