@@ -8,11 +8,6 @@ set -euo pipefail
 src=${SRC:?SRC must point at the source tree}
 bin=${SECGEN:?SECGEN must point at the secgen binary of the build under test}
 secs=${FUZZ_SECONDS:-20}
-# every loader of untrusted input has a target and a seed corpus
-for t in pcap flow_csv seq_csv fc_model tadam_model netcfg; do
-  [ -f "$src/fuzz/fuzz_$t.c" ] || { echo "FAIL: no fuzz target fuzz/fuzz_$t.c"; exit 1; }
-  [ -n "$(ls -A "$src/fuzz/corpus/$t" 2>/dev/null)" ] || { echo "FAIL: no seed corpus fuzz/corpus/$t/"; exit 1; }
-done
 if ! command -v clang >/dev/null 2>&1; then
   echo "FAIL: clang not installed; the fuzz smoke test needs clang with libFuzzer (scripts/install-deps.sh)"
   exit 1
@@ -24,6 +19,14 @@ if ! clang -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
   echo "FAIL: clang cannot link -fsanitize=fuzzer (install libclang-rt-dev; scripts/install-deps.sh)"
   exit 1
 fi
+# every loader of untrusted input has a target and a seed corpus
+shopt -s nullglob
+for t in pcap flow_csv seq_csv fc_model tadam_model netcfg; do
+  [ -f "$src/fuzz/fuzz_$t.c" ] || { echo "FAIL: no fuzz target fuzz/fuzz_$t.c"; exit 1; }
+  seeds=("$src/fuzz/corpus/$t"/*)
+  [ ${#seeds[@]} -gt 0 ] || { echo "FAIL: no seed corpus fuzz/corpus/$t/"; exit 1; }
+done
+shopt -u nullglob
 build=$(cd "$(dirname "$bin")" && pwd)/fuzz-smoke
 cd "$src" # presets are read from the source directory
 # quiet configure/build; show output only on failure
