@@ -126,6 +126,7 @@ typedef enum sg_file_kind {
     SG_FILE_JSON,           /* other JSON */
     SG_FILE_FLOW_CSV,       /* header of a known flow layout */
     SG_FILE_SEQ_CSV,        /* header starting flow_id, or block_id, */
+    SG_FILE_NETCFG,         /* network configuration: JSON with "hosts", YAML with a top-level hosts: */
     SG_FILE_TEXT            /* other text: another CSV, headerless UGR'16, YAML... */
 } sg_file_kind;
 

@@ -9,6 +9,7 @@
 #include "secgen/extract.h"
 #include "secgen/fc.h"
 #include "secgen/flow.h"
+#include "secgen/netcfg.h"
 #include "secgen/tadam.h"
 
 #define CMD "info"
@@ -17,7 +18,8 @@ static void usage(FILE *fp)
 {
     fprintf(fp, "usage: secgen info FILE [--top N]\n"
                 "  FILE: a flow model (secgen learn), an automaton JSON (secgen or Fos-R) or a directory of\n"
-                "        them, a pcap/pcapng capture, a flow CSV (any known layout) or a sequence CSV.\n"
+                "        them, a pcap/pcapng capture, a flow CSV (any known layout), a sequence CSV or a\n"
+                "        network configuration (YAML or JSON).\n"
                 "  --top N   how many patterns/services/hosts to list (default 10)\n");
 }
 
@@ -71,6 +73,32 @@ static int info_json(const char *path, size_t top)
     sg_status st = sg_tadam_model_print(a, stdout);
     sg_tadam_model_destroy(a);
     if (st != SG_OK) return sg_cli_error(CMD, &(sg_error){st, "cannot print automaton"});
+    return SG_EXIT_OK;
+}
+
+static int info_netcfg(const char *path)
+{
+    sg_error err = {0};
+    sg_netcfg *c;
+    if (sg_netcfg_load(path, &c, &err) != SG_OK) return sg_cli_error(CMD, &err);
+    size_t servers = 0, ifaces = 0, services = 0;
+    for (size_t i = 0; i < c->nhosts; i++) {
+        servers += c->hosts[i].is_server != 0;
+        ifaces += c->hosts[i].nifaces;
+        for (size_t k = 0; k < c->hosts[i].nifaces; k++) services += c->hosts[i].ifaces[k].nservices;
+    }
+    printf("%s: network configuration%s%s\n", path, c->title[0] ? ": " : "", c->title);
+    printf("hosts: %zu (%zu offering services, %zu services in all), interfaces: %zu, time zone: %s\n", c->nhosts,
+           servers, services, ifaces, c->timezone[0] ? c->timezone : "UTC");
+    for (size_t i = 0; i < c->nhosts; i++) {
+        const sg_net_host *h = &c->hosts[i];
+        printf("  %-16s %-7s %s", h->name, h->os == SG_NET_OS_WINDOWS ? "Windows" : "Linux",
+               h->nifaces ? h->ifaces[0].ip : "");
+        for (size_t k = 0; k < h->nifaces; k++)
+            for (size_t s = 0; s < h->ifaces[k].nservices; s++) printf(" %s", h->ifaces[k].services[s].name);
+        printf("\n");
+    }
+    sg_netcfg_destroy(c);
     return SG_EXIT_OK;
 }
 
@@ -174,6 +202,7 @@ int sg_cmd_info(int argc, char **argv)
     case SG_FILE_FLOW_CSV:
     case SG_FILE_SEQ_CSV:
     case SG_FILE_TEXT: return info_text(path, (size_t)top);
+    case SG_FILE_NETCFG: return info_netcfg(path);
     case SG_FILE_EMPTY: sg_error_set(&err, SG_ERR_EMPTY, "%s: empty file", path); return sg_cli_error(CMD, &err);
     default:
         sg_error_set(&err, SG_ERR_UNSUPPORTED, "%s is %s: not a file secgen reads", path, sg_file_kind_name(kind));

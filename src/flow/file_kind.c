@@ -82,11 +82,19 @@ sg_file_kind sg_file_kind_detect(const char *data, size_t len)
         if (json_format_is(q, (size_t)(end - q), "secgen-automaton")) return SG_FILE_AUTOMATON;
         if (find_n(q, (size_t)(end - q), "\"accepting_state\"") && find_n(q, (size_t)(end - q), "\"edges\""))
             return SG_FILE_FOSR_AUTOMATON;
+        if (find_n(q, (size_t)(end - q), "\"hosts\"")) return SG_FILE_NETCFG;
         return SG_FILE_JSON;
     }
     size_t ll = strcspn(p, "\r\n");
     if (p + ll > end) ll = (size_t)(end - p);
     if (first_field_is(p, ll, "flow_id") || first_field_is(p, ll, "block_id")) return SG_FILE_SEQ_CSV;
+    /* YAML network configuration: a top-level "hosts:" key */
+    for (const char *l = p; l < end;) {
+        if ((size_t)(end - l) >= 6 && memcmp(l, "hosts:", 6) == 0) return SG_FILE_NETCFG;
+        const char *nl = memchr(l, '\n', (size_t)(end - l));
+        if (!nl) break;
+        l = nl + 1;
+    }
     char *line = malloc(ll + 1);
     if (!line) return SG_FILE_TEXT;
     memcpy(line, p, ll);
@@ -143,6 +151,7 @@ const char *sg_file_kind_name(sg_file_kind k)
     case SG_FILE_FLOW_CSV: return "a flow CSV";
     case SG_FILE_SEQ_CSV: return "a sequence CSV";
     case SG_FILE_TEXT: return "a text file";
+    case SG_FILE_NETCFG: return "a network configuration";
     case SG_FILE_UNKNOWN:
     default: return "binary data of an unknown kind";
     }
@@ -159,6 +168,7 @@ static unsigned accepted(sg_file_kind want)
     case SG_FILE_AUTOMATON:
         return K(SG_FILE_AUTOMATON) | K(SG_FILE_FOSR_AUTOMATON) | K(SG_FILE_JSON) | K(SG_FILE_TEXT) | K(SG_FILE_EMPTY);
     case SG_FILE_PCAP: return K(SG_FILE_PCAP) | K(SG_FILE_PCAPNG) | K(SG_FILE_UNKNOWN) | K(SG_FILE_EMPTY);
+    case SG_FILE_NETCFG: return K(SG_FILE_NETCFG) | K(SG_FILE_JSON) | K(SG_FILE_TEXT) | K(SG_FILE_EMPTY);
     default: return K(want);
     }
 #undef K
@@ -172,6 +182,8 @@ static const char *expected_text(sg_file_kind want)
     case SG_FILE_FLOW_MODEL: return "a flow model JSON (from secgen learn)";
     case SG_FILE_AUTOMATON: return "an automaton JSON (secgen's or Fos-R's)";
     case SG_FILE_PCAP: return "a pcap or pcapng capture";
+    case SG_FILE_DIRECTORY: return "a directory of automata (from secgen automata learn -o DIR)";
+    case SG_FILE_NETCFG: return "a network configuration (YAML or JSON, docs/packets.md)";
     default: return sg_file_kind_name(want);
     }
 }
@@ -182,7 +194,7 @@ static const char *hint(sg_file_kind got, sg_file_kind want)
     if (capture && want == SG_FILE_FLOW_CSV) return "extract its flows first: secgen extract @ -o flows.csv";
     if (capture && want == SG_FILE_SEQ_CSV)
         return "extract its packet sequences first: secgen extract @ -o flows.csv --sequences seq.csv";
-    if (capture) return "extract its flows first (secgen extract), then learn a model (secgen learn)";
+    if (capture && want != SG_FILE_NETCFG) return "extract its flows first (secgen extract), then learn a model (secgen learn)";
     if (got == SG_FILE_FLOW_CSV && want == SG_FILE_FLOW_MODEL) return "learn a model from it first: secgen learn @ -o model.json";
     if (got == SG_FILE_SEQ_CSV && want == SG_FILE_AUTOMATON) return "learn automata from it first: secgen automata learn @ -o DIR";
     if (got == SG_FILE_SEQ_CSV && want == SG_FILE_FLOW_CSV) return "sequences are read by secgen automata";
@@ -192,6 +204,8 @@ static const char *hint(sg_file_kind got, sg_file_kind want)
         return "decompress it first (gzip -d, xz -d, bzip2 -d or zstd -d)";
     if (got == SG_FILE_PARQUET) return "convert it to CSV first";
     if (got == SG_FILE_DIRECTORY) return "give a file inside it";
+    if ((got == SG_FILE_AUTOMATON || got == SG_FILE_FOSR_AUTOMATON) && want == SG_FILE_DIRECTORY)
+        return "give the directory that holds it";
     if (got == SG_FILE_FLOW_MODEL && want == SG_FILE_AUTOMATON) return "flow models go to secgen generate -m";
     if ((got == SG_FILE_AUTOMATON || got == SG_FILE_FOSR_AUTOMATON) && want == SG_FILE_FLOW_MODEL)
         return "automata go to secgen generate --automata DIR or secgen automata";

@@ -544,6 +544,8 @@ static sg_status validate(ctx *c, const json_t *root, sg_netcfg *cfg)
 sg_status sg_netcfg_load_mem(const char *name, const char *data, size_t len, sg_netcfg **out, sg_error *err)
 {
     *out = NULL;
+    /* a capture, a flow model, a CSV...: say what the file is rather than a YAML/JSON error */
+    if (sg_file_kind_check(name, data, len, SG_FILE_NETCFG, err) != SG_OK) return err ? err->status : SG_ERR_PARSE;
     ctx c = {.name = name, .err = err};
     size_t i = 0;
     while (i < len && isspace((unsigned char)data[i])) i++;

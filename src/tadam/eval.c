@@ -1,5 +1,6 @@
 /* Scoring (anomaly detection), the bigram baseline, AUROC/F1, noise injection and automaton sets. */
 #include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -442,7 +443,12 @@ sg_status sg_tadam_set_load_dir(sg_tadam_set *s, const char *dir, sg_error *err)
         return SG_OK;
     }
     DIR *d = opendir(dir);
-    if (!d) return sg_error_set(err, SG_ERR_IO, "%s: cannot open directory", dir);
+    if (!d) {
+        int e = errno;
+        sg_file_kind k; /* a file given for a directory: say what it is */
+        if (e == ENOTDIR && sg_file_kind_of(dir, &k, NULL) == SG_OK) return sg_file_kind_require(dir, k, SG_FILE_DIRECTORY, err);
+        return sg_error_set(err, SG_ERR_IO, "%s: cannot open directory: %s", dir, strerror(e));
+    }
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
@@ -467,7 +473,7 @@ sg_status sg_tadam_set_load_dir(sg_tadam_set *s, const char *dir, sg_error *err)
         n++;
     }
     closedir(d);
-    if (st == SG_OK) qsort(names, n, sizeof *names, cmp_str);
+    if (st == SG_OK && n > 1) qsort(names, n, sizeof *names, cmp_str); /* names is NULL when n == 0 */
     for (size_t i = 0; i < n && st == SG_OK; i++) {
         char p2[4096];
         snprintf(p2, sizeof p2, "%s/%s", dir, names[i]);

@@ -26,6 +26,12 @@ expect "extract flow CSV" "is a flow CSV; expected a pcap or pcapng capture" "$S
 expect "learn sequences" "is a sequence CSV; expected a flow CSV" "$SECGEN" learn "$SEQ" -o "$T/m.json"
 expect "automata learn flows" "is a flow CSV; expected a sequence CSV" "$SECGEN" automata learn "$FLOWS" -o "$T/a"
 expect "automata show flow model" "is a FlowChronicle flow model" "$SECGEN" automata show "$SRC/models/flow_model.json"
+expect "generate --automata pcap" "is a pcapng capture; expected a directory of automata" "$SECGEN" generate --automata "$PCAP" -d 1m -o "$T/x.pcap"
+expect "generate --automata file" "Hint: give the directory that holds it" "$SECGEN" generate --automata "$SRC/models/automata/dns.json" -d 1m -o "$T/x.pcap"
+expect "generate -c pcap" "is a pcapng capture; expected a network configuration" "$SECGEN" generate -c "$PCAP" -d 1m -o "$T/x.pcap"
+expect "generate -c flow model" "is a FlowChronicle flow model (JSON from secgen learn); expected a network configuration" "$SECGEN" generate -c "$SRC/models/flow_model.json" -d 1m -o "$T/x.pcap"
+mkdir "$T/empty"
+expect "automata score empty directory" "no automata found" "$SECGEN" automata score "$T/empty" "$SEQ"
 gzip -c "$FLOWS" >"$T/f.csv.gz"
 expect "learn gzip" "is gzip-compressed data; expected a flow CSV" "$SECGEN" learn "$T/f.csv.gz" -o "$T/m.json"
 [ -e "$T/m.json" ] && { echo "FAIL: a model was written"; fail=1; }

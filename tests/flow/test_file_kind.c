@@ -32,7 +32,7 @@ static void test_detect(void **st)
     assert_int_equal(DETECT("{\n \"format\": \"secgen-flow-model\",\n \"version\": 1}"), SG_FILE_FLOW_MODEL);
     assert_int_equal(DETECT("{\"format\":\"secgen-automaton\"}"), SG_FILE_AUTOMATON);
     assert_int_equal(DETECT("{\"edges\": [], \"accepting_state\": 1}"), SG_FILE_FOSR_AUTOMATON);
-    assert_int_equal(DETECT("  {\"hosts\": []}"), SG_FILE_JSON);
+    assert_int_equal(DETECT("  {\"items\": []}"), SG_FILE_JSON);
     assert_int_equal(DETECT("start,duration,proto,src_ip,src_port,dst_ip,dst_port,fwd_packets,fwd_bytes,bwd_packets,"
                             "bwd_bytes,flags\n"),
                      SG_FILE_FLOW_CSV);
@@ -42,6 +42,8 @@ static void test_detect(void **st)
     assert_int_equal(DETECT("flow_id,proto,service_port,n,symbols,iat_us,payload\n1,6,80,1,>S,0,0\n"), SG_FILE_SEQ_CSV);
     assert_int_equal(DETECT("block_id,label,n_events\n"), SG_FILE_SEQ_CSV);
     assert_int_equal(DETECT("network:\n  timezone: UTC\n"), SG_FILE_TEXT);
+    assert_int_equal(DETECT("network:\n  timezone: UTC\nhosts:\n  - hostname: a\n"), SG_FILE_NETCFG);
+    assert_int_equal(DETECT("{\"metadata\": {}, \"hosts\": []}"), SG_FILE_NETCFG);
     assert_int_equal(DETECT("\x7f" "ELF\x02\x01\x01\x00\x00"), SG_FILE_UNKNOWN);
 }
 
