@@ -121,6 +121,22 @@ static void close_src(msrc *s)
     s->iobuf = NULL;
 }
 
+/* register an open source as the next capture and check its link type */
+static sg_status src_begin(sg_extractor *x, msrc *s, sg_error *err)
+{
+    sg_status st = register_capture(x, s->name, err);
+    if (st != SG_OK) return st;
+    s->cap = x->cur_capture;
+    s->dlt = pcap_datalink(s->pc);
+    s->lk = sg_extract_link_kind(s->dlt);
+    if (s->lk == SG_LINK_OTHER) {
+        const char *dn = pcap_datalink_val_to_name(s->dlt);
+        return sg_error_set(err, SG_ERR_UNSUPPORTED, "%s: unsupported link type %s (%d)", s->name, dn ? dn : "unknown",
+                            s->dlt);
+    }
+    return SG_OK;
+}
+
 static sg_status open_src(sg_extractor *x, msrc *s, const char *path, size_t bufsz, sg_error *err)
 {
     char eb[PCAP_ERRBUF_SIZE];
@@ -153,17 +169,7 @@ static sg_status open_src(sg_extractor *x, msrc *s, const char *path, size_t buf
         /* libpcap's "unknown file format" means the magic number is not pcap/pcapng */
         return sg_error_set(err, SG_ERR_PARSE, "%s: not a readable pcap/pcapng capture: %s", path, eb);
     }
-    sg_status st = register_capture(x, path, err);
-    if (st != SG_OK) return st;
-    s->cap = x->cur_capture;
-    s->dlt = pcap_datalink(s->pc);
-    s->lk = sg_extract_link_kind(s->dlt);
-    if (s->lk == SG_LINK_OTHER) {
-        const char *dn = pcap_datalink_val_to_name(s->dlt);
-        return sg_error_set(err, SG_ERR_UNSUPPORTED, "%s: unsupported link type %s (%d)", path, dn ? dn : "unknown",
-                            s->dlt);
-    }
-    return SG_OK;
+    return src_begin(x, s, err);
 }
 
 /* Read the source's next packet whose timestamp is usable. Returns 1 (s->h/data/ts set), 0 at
@@ -278,15 +284,8 @@ sg_status sg_extractor_add_pcap(sg_extractor *x, void *handle, const char *name,
 {
     if (x->finished) return sg_error_set(err, SG_ERR_INVALID, "%s: extractor already finished", name);
     msrc s = {.pc = handle, .name = name};
-    sg_status st = register_capture(x, name, err);
+    sg_status st = src_begin(x, &s, err);
     if (st != SG_OK) return st;
-    s.cap = x->cur_capture;
-    s.dlt = pcap_datalink(s.pc);
-    s.lk = sg_extract_link_kind(s.dlt);
-    if (s.lk == SG_LINK_OTHER) {
-        const char *dn = pcap_datalink_val_to_name(s.dlt);
-        return sg_error_set(err, SG_ERR_UNSUPPORTED, "%s: unsupported link type %s (%d)", name, dn ? dn : "unknown", s.dlt);
-    }
     int r;
     while ((r = next_src(x, &s, err)) == 1) {
         x->cur_packet = s.pkt;

@@ -13,6 +13,20 @@
 
 #define NEAR(a, b) assert_true(fabs((a) - (b)) < 1e-5)
 
+/* a data set of the four columns Proto, Src, Dst, Port */
+static void build_4cols(fc_data *d, const char *const *proto, const char *const *src, const char *const *dst,
+                        const char *const *port, size_t n, const int64_t *t)
+{
+    fc_rawcol cols[4] = {
+        {"proto", FC_ROLE_CAT, FC_F_PROTO, 0, proto, NULL},
+        {"src_ip", FC_ROLE_IP, FC_F_SRC_IP, 0, src, NULL},
+        {"dst_ip", FC_ROLE_IP, FC_F_DST_IP, 0, dst, NULL},
+        {"dst_port", FC_ROLE_CAT, FC_F_DST_PORT, 0, port, NULL},
+    };
+    sg_error err = {0};
+    assert_int_equal(fc_data_build(d, cols, 4, n, t, &err), SG_OK);
+}
+
 /* spec §3.5 table: Proto, Src, Dst, Port; t = 0, 5, 7, 9, 20 (10 ms units) */
 static void build_example(fc_data *d)
 {
@@ -21,14 +35,7 @@ static void build_example(fc_data *d)
     static const char *dst[] = {"DNS", "W1", "DNS", "W2", "W1"};
     static const char *port[] = {"53", "443", "53", "80", "443"};
     int64_t t[5] = {0, 50000, 70000, 90000, 200000};
-    fc_rawcol cols[4] = {
-        {"proto", FC_ROLE_CAT, FC_F_PROTO, 0, proto, NULL},
-        {"src_ip", FC_ROLE_IP, FC_F_SRC_IP, 0, src, NULL},
-        {"dst_ip", FC_ROLE_IP, FC_F_DST_IP, 0, dst, NULL},
-        {"dst_port", FC_ROLE_CAT, FC_F_DST_PORT, 0, port, NULL},
-    };
-    sg_error err = {0};
-    assert_int_equal(fc_data_build(d, cols, 4, 5, t, &err), SG_OK);
+    build_4cols(d, proto, src, dst, port, 5, t);
 }
 
 /* P = [{Proto=UDP, Port=53, Src=SET(0)}, {Proto=TCP, Port=443, Src=USE(0)}] */
@@ -289,14 +296,7 @@ static void build_overlap(fc_data *d)
         proto[3 * k + 2] = "TCP", src[3 * k + 2] = "C", dst[3 * k + 2] = "W1", port[3 * k + 2] = "443";
         for (int j = 0; j < 3; j++) t[3 * k + j] = (int64_t)k * 1000000 + j * 20000;
     }
-    fc_rawcol cols[4] = {
-        {"proto", FC_ROLE_CAT, FC_F_PROTO, 0, proto, NULL},
-        {"src_ip", FC_ROLE_IP, FC_F_SRC_IP, 0, src, NULL},
-        {"dst_ip", FC_ROLE_IP, FC_F_DST_IP, 0, dst, NULL},
-        {"dst_port", FC_ROLE_CAT, FC_F_DST_PORT, 0, port, NULL},
-    };
-    sg_error err = {0};
-    assert_int_equal(fc_data_build(d, cols, 4, 3 * OV_K, t, &err), SG_OK);
+    build_4cols(d, proto, src, dst, port, 3 * OV_K, t);
 }
 
 static void check_overlap_cover(const fc_search *s)
@@ -331,18 +331,13 @@ static void check_overlap_cover(const fc_search *s)
     }
 }
 
-static void overlap_patterns(fc_pat *a, fc_pat *p)
+/* a = {TCP, 443}; p = the §3.5 example pattern (same codes: UDP and 53 appear first here too) */
+static void overlap_patterns(const fc_data *d, fc_pat *a, fc_pat *p)
 {
     fc_pat_init(a, 4, 1);
     a->cell[0][0] = (fc_cell){FC_FIXED, {0}, 1}; /* TCP */
     a->cell[0][3] = (fc_cell){FC_FIXED, {0}, 1}; /* 443 */
-    fc_pat_init(p, 4, 2);
-    p->cell[0][0] = (fc_cell){FC_FIXED, {0}, 0}; /* UDP */
-    p->cell[0][3] = (fc_cell){FC_FIXED, {0}, 0}; /* 53 */
-    p->cell[0][1] = (fc_cell){FC_SET, {0}, 0};
-    p->cell[1][0] = (fc_cell){FC_FIXED, {0}, 1}; /* TCP */
-    p->cell[1][3] = (fc_cell){FC_FIXED, {0}, 1}; /* 443 */
-    p->cell[1][1] = (fc_cell){FC_USE, {0}, 0};
+    example_pattern(d, p);
 }
 
 static void test_cover_overlap(void **st)
@@ -351,7 +346,7 @@ static void test_cover_overlap(void **st)
     fc_data d;
     build_overlap(&d);
     fc_pat a, p;
-    overlap_patterns(&a, &p);
+    overlap_patterns(&d, &a, &p);
     /* lower priority first, then the higher one */
     fc_search *s = fc_search_create(&d, 0, 1, NULL);
     assert_int_equal(fc_search_try_add(s, &a, NULL, NULL, NULL), 1);
