@@ -85,8 +85,9 @@ sg_file_kind sg_file_kind_detect(const char *data, size_t len)
         if (find_n(q, (size_t)(end - q), "\"hosts\"")) return SG_FILE_NETCFG;
         return SG_FILE_JSON;
     }
-    size_t ll = strcspn(p, "\r\n");
-    if (p + ll > end) ll = (size_t)(end - p);
+    /* the data need not be NUL-terminated (loaders of memory buffers, fuzzing): bounded scan */
+    size_t ll = 0;
+    while (p + ll < end && p[ll] != '\r' && p[ll] != '\n') ll++;
     if (first_field_is(p, ll, "flow_id") || first_field_is(p, ll, "block_id")) return SG_FILE_SEQ_CSV;
     /* YAML network configuration: a top-level "hosts:" key */
     for (const char *l = p; l < end;) {

@@ -47,6 +47,23 @@ static void test_detect(void **st)
     assert_int_equal(DETECT("\x7f" "ELF\x02\x01\x01\x00\x00"), SG_FILE_UNKNOWN);
 }
 
+/* inputs that are not NUL-terminated: exact-size heap copies, so ASan sees any read past the end
+ * (found by fuzz_tadam_model: a first line without a newline was measured with strcspn) */
+static void test_unterminated(void **st)
+{
+    (void)st;
+    static const char *const in[] = {"  k\"xro\xfe", "flow_id", "start,duration", "{\"format\"", "{\"format\": \"secgen-au",
+                                     "hosts", "a,b,c"};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        size_t n = strlen(in[i]);
+        char *c = malloc(n);
+        memcpy(c, in[i], n);
+        (void)sg_file_kind_detect(c, n);
+        for (size_t k = 0; k < n; k++) (void)sg_file_kind_detect(c, k);
+        free(c);
+    }
+}
+
 static void test_readers_say_what_they_got(void **st)
 {
     (void)st;
@@ -107,6 +124,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_detect),
+        cmocka_unit_test(test_unterminated),
         cmocka_unit_test(test_readers_say_what_they_got),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
