@@ -13,6 +13,7 @@
 
 #include "secgen/core.h"
 #include "secgen/flow.h"
+#include "secgen/netcfg.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,7 +33,8 @@ extern const char *const sg_eval_dkc_descr[SG_EVAL_NDKC];
 enum {
     SG_EVAL_STREAM_SAMPLE = 0x45560000u, /* + table role; index = repetition */
     SG_EVAL_STREAM_MD = 0x45561000u,     /* + role; index = repetition */
-    SG_EVAL_STREAM_BASELINE = 0x45562000u
+    SG_EVAL_STREAM_BASELINE = 0x45562000u,
+    SG_EVAL_STREAM_REALISM = 0x45563000u /* + purpose; index = resample */
 };
 
 /* ---- common columns ----------------------------------------------------------------------
@@ -121,16 +123,24 @@ double sg_eval_acf_distance(const double *real, const double *gen, size_t n);
 
 /* ---- whole evaluation --------------------------------------------------------------------- */
 
-/* Metric selection (bit mask); 0 in sg_eval_opts.metrics = all (MD only with a training table). */
+/* Metric selection (bit mask); 0 in sg_eval_opts.metrics = all. MD needs a training table and
+ * CONFIG a network config: selected through a group ("all", "paper", "realism") they are left out
+ * with a note when their input is missing; named on their own they are required. */
 enum {
     SG_EM_DENSITY = 1u << 0, SG_EM_COVERAGE = 1u << 1, SG_EM_CMD = 1u << 2, SG_EM_PCD = 1u << 3,
     SG_EM_EMD = 1u << 4, SG_EM_JSD = 1u << 5, SG_EM_DKC = 1u << 6, SG_EM_MD = 1u << 7,
     SG_EM_FPH = 1u << 8, SG_EM_IAT = 1u << 9, SG_EM_ACF = 1u << 10,
-    SG_EM_PAPER = 0xffu, SG_EM_ALL = 0x7ffu
+    /* realism findings (verdicts ok / warn / fail, see sg_eval_finding) */
+    SG_EM_TAILS = 1u << 11,  /* per-column quantiles, totals per direction, flows over 10k packets */
+    SG_EM_BURSTS = 1u << 12, /* time span, flows per second: dispersion index, busiest-seconds share */
+    SG_EM_RULES = 1u << 13,  /* per-rule DKC violation rate against the real table's */
+    SG_EM_CONFIG = 1u << 14, /* containment in a network config (needs sg_eval_opts.netcfg) */
+    SG_EM_PAPER = 0xffu, SG_EM_REALISM = 0x7800u, SG_EM_ALL = 0x7fffu
 };
-/* "density,coverage,cmd,pcd,emd,jsd,dkc,md,fph,iat,acf", "paper" (the 8 of Table 2), "all";
- * returns 0 on success, else fills err with the unknown name. */
-int sg_eval_metrics_parse(const char *list, uint32_t *mask, sg_error *err);
+/* "density,coverage,cmd,pcd,emd,jsd,dkc,md,fph,iat,acf,tails,bursts,rules,config", "paper" (the 8
+ * of Table 2), "realism" (tails,bursts,rules,config), "all"; returns 0 on success, else fills err
+ * with the unknown name. *required (may be NULL) receives the metrics named on their own. */
+int sg_eval_metrics_parse(const char *list, uint32_t *mask, uint32_t *required, sg_error *err);
 
 typedef struct sg_eval_opts {
     size_t sample_size;  /* rows drawn per table and repetition (10000); min(n, this) */
@@ -141,15 +151,19 @@ typedef struct sg_eval_opts {
     sg_eval_dkc_opts dkc;
     int64_t synth_shift_us; /* added to synthetic start times */
     int align_start;        /* shift synthetic so its first flow starts with the real one */
-    uint32_t metrics;       /* SG_EM_* mask; 0 = all; requesting MD without train is an error */
+    uint32_t metrics;       /* SG_EM_* mask; 0 = all */
+    uint32_t required;      /* metrics named explicitly: MD without train / CONFIG without netcfg
+                               is then an error instead of a note */
+    const sg_netcfg *netcfg;/* network config for the containment findings (NULL = none) */
 } sg_eval_opts;
 void sg_eval_opts_default(sg_eval_opts *o);
 
 typedef struct sg_eval_result {
     size_t n_real, n_synth, n_train, n_holdout, sample_real, sample_synth;
     unsigned repetitions, reps_computed, md_nan_reps;
-    int folded;             /* tables folded onto totals */
+    int folded;             /* tables folded onto totals: In Byte / In Packet are not in the data */
     uint32_t metrics;       /* metrics computed (SG_EM_*) */
+    uint32_t skipped;       /* selected through a group but left out for want of input (MD, CONFIG) */
     int64_t applied_shift_us;
     double density, coverage, cmd, pcd, emd, jsd, dkc, md; /* means over repetitions; md NaN w/o train */
     double emd_col[SG_EVAL_NCONT], jsd_col[SG_EVAL_NDISC];
@@ -172,6 +186,47 @@ sg_status sg_eval_create(sg_eval **out, const sg_flow_table *real, const sg_flow
 void sg_eval_destroy(sg_eval *e);
 sg_status sg_eval_run(sg_eval *e, sg_error *err);
 const sg_eval_result *sg_eval_get_result(const sg_eval *e);
+
+/* ---- realism findings ---------------------------------------------------------------------
+ * Each finding compares one property of the synthetic table with the real one (or with the
+ * network config) and gives a verdict with a one-line reason, e.g.
+ *   "p99 of Out Packet 91,730 vs 35 real (2,620x): FAIL".
+ * Verdicts allow for sampling noise: the two values are compared through their 95 % bands
+ * (order statistics for quantiles, bootstrap for means, Poisson for counts); "gap" is the factor
+ * separating the bands (1 when they overlap). Definitions and thresholds: docs/metrics.md §7. */
+typedef enum sg_eval_verdict { SG_EVAL_OK = 0, SG_EVAL_WARN = 1, SG_EVAL_FAIL = 2 } sg_eval_verdict;
+const char *sg_eval_verdict_name(sg_eval_verdict v); /* "ok", "WARN", "FAIL" */
+
+typedef struct sg_eval_finding {
+    uint32_t group;        /* SG_EM_TAILS, SG_EM_BURSTS, SG_EM_RULES or SG_EM_CONFIG */
+    char key[40];          /* stable identifier, e.g. "p99.out_packets", "bursts.top10_share" */
+    char what[80];         /* e.g. "p99 of Out Packet" */
+    double synth, real;    /* the compared values (real NaN when the reference is the config) */
+    double ratio;          /* synth / real (NaN when undefined) */
+    double gap;            /* factor beyond sampling noise the verdict used (1 = consistent) */
+    double ok_within, fail_beyond; /* thresholds on gap: ok <= ok_within < warn <= fail_beyond < fail */
+    sg_eval_verdict verdict;
+    char line[320];        /* the one-line verdict */
+} sg_eval_finding;
+/* findings of the last sg_eval_run, in report order; *n = count (0 when none were selected) */
+const sg_eval_finding *sg_eval_get_findings(const sg_eval *e, size_t *n);
+
+/* Verdict of two 95 % bands [rl, rh] (real) and [sl, sh] (synthetic): values below floor count as
+ * floor; gap = factor between the bands (1 if they overlap); ok when gap <= ok_within, fail when
+ * gap > fail_beyond, warn between. *gap_out may be NULL. */
+sg_eval_verdict sg_eval_band_verdict(double rl, double rh, double sl, double sh, double floor,
+                                     double ok_within, double fail_beyond, double *gap_out);
+/* 95 % band of the q-quantile of sorted x[0..n-1] from order statistics (distribution-free) */
+void sg_eval_quantile_band(const double *sorted, size_t n, double q, double *lo, double *hi);
+/* numpy.quantile (linear interpolation) of sorted x */
+double sg_eval_quantile(const double *sorted, size_t n, double q);
+/* approximate 95 % Poisson band of a count k (Wilson-Hilferty form of Garwood's interval) */
+void sg_eval_poisson_band(double k, double *lo, double *hi);
+/* Burstiness of start times (µs) over a window of w_s one-second bins from the first start:
+ * dispersion index var/mean of the per-second counts, share of the flows in the 10 busiest
+ * seconds, and the busiest second's count. NaN when n = 0 or w_s too large. */
+void sg_eval_burstiness(const int64_t *t_us, size_t n, int64_t w_s, double *dispersion, double *top10_share,
+                        double *peak);
 
 typedef struct sg_eval_report_info {
     const char *real_name, *synth_name, *train_name, *holdout_name;

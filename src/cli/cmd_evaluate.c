@@ -1,4 +1,4 @@
-/* secgen evaluate REAL.csv SYNTH.csv [--train TRAIN.csv] [--format text|json|html] [-o FILE] */
+/* secgen evaluate REAL.csv SYNTH.csv [--train TRAIN.csv] [--config net.yaml] [--format text|json|html] [-o FILE] */
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "secgen/eval.h"
 #include "secgen/flow.h"
+#include "secgen/netcfg.h"
 
 static const char *CMD = "evaluate";
 
@@ -15,12 +16,18 @@ static void help(FILE *fp)
     fprintf(fp,
             "usage: secgen evaluate REAL.csv SYNTH.csv [options]\n"
             "Fidelity of synthetic flows against real flows: the FlowChronicle paper's metrics\n"
-            "(Density, Coverage, CMD, PCD, EMD, JSD, DKC, MD) plus flows-per-hour and inter-arrival\n"
-            "distances. Any flow layout secgen reads (native, CIDDS-001, Argus, UGR'16, NetShare);\n"
-            "definitions in docs/metrics.md.\n\n"
-            "  -m, --metrics LIST     comma list of density,coverage,cmd,pcd,emd,jsd,dkc,md,fph,iat,acf\n"
-            "                         or paper / all (default all; md only with --train)\n"
+            "(Density, Coverage, CMD, PCD, EMD, JSD, DKC, MD) plus flows-per-hour, inter-arrival and\n"
+            "ACF distances, and realism findings with an ok / WARN / FAIL verdict each: quantiles and\n"
+            "totals of bytes, packets and duration, flows over 10k packets, time span and bursts of\n"
+            "the flow starts, per-rule DKC rates, containment in a network config. Any flow layout\n"
+            "secgen reads (native, CIDDS-001, Argus, UGR'16, NetShare); definitions and thresholds in\n"
+            "docs/metrics.md.\n\n"
+            "  -m, --metrics LIST     comma list of density,coverage,cmd,pcd,emd,jsd,dkc,md,fph,iat,acf,\n"
+            "                         tails,bursts,rules,config, or the groups paper / realism / all\n"
+            "                         (default all: every metric whose inputs are given; md needs\n"
+            "                         --train, config needs --config)\n"
             "  -t, --train FILE       generator's training flows: enables MD (members)\n"
+            "  -c, --config FILE      network config (YAML/JSON, as for generate): containment findings\n"
             "      --holdout FILE     non-members for MD (default: REAL, which must differ from --train)\n"
             "  -f, --format FMT       text (default), json or html\n"
             "  -o, --output FILE      write the report there (atomic; default stdout)\n"
@@ -72,19 +79,21 @@ int sg_cmd_evaluate(int argc, char **argv)
         {"mdns-addr", required_argument, 0, 'A'},   {"shift-synth", required_argument, 0, 'T'},
         {"align-start", no_argument, 0, 'a'},       {"real-format", required_argument, 0, 'R'},
         {"synth-format", required_argument, 0, 'Y'}, {"quiet", no_argument, 0, 'q'},
-        {"timings", no_argument, 0, 'W'},           {"metrics", required_argument, 0, 'm'},           {"help", no_argument, 0, 'h'},
+        {"timings", no_argument, 0, 'W'},           {"metrics", required_argument, 0, 'm'},
+        {"config", required_argument, 0, 'c'},      {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     sg_eval_opts eo;
     sg_eval_opts_default(&eo);
-    const char *train = NULL, *holdout = NULL, *out = "-", *format = "text";
+    const char *train = NULL, *holdout = NULL, *out = "-", *format = "text", *config = NULL;
     sg_flow_format rfmt = SG_FMT_AUTO, sfmt = SG_FMT_AUTO;
     long long v;
     int c, timings = 0;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:f:o:s:j:r:k:m:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":t:c:f:o:s:j:r:k:m:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 't': train = optarg; break;
+        case 'c': config = optarg; break;
         case 'H': holdout = optarg; break;
         case 'f':
             if (strcmp(optarg, "text") && strcmp(optarg, "json") && strcmp(optarg, "html"))
@@ -140,7 +149,8 @@ int sg_cmd_evaluate(int argc, char **argv)
         case 'W': timings = 1; break;
         case 'm': {
             sg_error e2 = {0};
-            if (sg_eval_metrics_parse(optarg, &eo.metrics, &e2)) return sg_cli_usage_error(CMD, "--metrics: %s", e2.msg);
+            if (sg_eval_metrics_parse(optarg, &eo.metrics, &eo.required, &e2))
+                return sg_cli_usage_error(CMD, "--metrics: %s", e2.msg);
             break;
         }
         case 'h': help(stdout); return SG_EXIT_OK;
@@ -150,8 +160,10 @@ int sg_cmd_evaluate(int argc, char **argv)
     }
     if (argc - optind != 2) return sg_cli_usage_error(CMD, "expected REAL.csv and SYNTH.csv");
     const char *real = argv[optind], *synth = argv[optind + 1];
-    if ((eo.metrics & SG_EM_MD) && !train)
+    if ((eo.required & SG_EM_MD) && !train)
         return sg_cli_usage_error(CMD, "MD (membership disclosure) needs the generator's training data: pass --train TRAIN.csv");
+    if ((eo.required & SG_EM_CONFIG) && !config)
+        return sg_cli_usage_error(CMD, "the containment findings (config) need the network config: pass --config net.yaml");
     if (holdout && !train) return sg_cli_usage_error(CMD, "--holdout is the MD non-member set: it needs --train");
     if (train && !holdout && same_file(train, real))
         return sg_cli_usage_error(CMD, "MD needs non-members: REAL is the --train file itself; pass --holdout FILE");
@@ -166,7 +178,13 @@ int sg_cmd_evaluate(int argc, char **argv)
     sg_flow_table_init(&th);
     sg_eval *e = NULL;
     sg_outfile *of = NULL;
-    sg_status st = read_table(real, rfmt, &tr, &err);
+    sg_netcfg *cfg = NULL;
+    sg_status st = SG_OK;
+    if (config) {
+        st = sg_netcfg_load(config, &cfg, &err);
+        eo.netcfg = cfg;
+    }
+    if (st == SG_OK) st = read_table(real, rfmt, &tr, &err);
     if (st == SG_OK) st = read_table(synth, sfmt, &ts, &err);
     if (st == SG_OK && train) st = read_table(train, rfmt, &tt, &err);
     if (st == SG_OK && holdout) st = read_table(holdout, rfmt, &th, &err);
@@ -186,6 +204,7 @@ int sg_cmd_evaluate(int argc, char **argv)
         else sg_outfile_abort(of);
     }
     sg_eval_destroy(e);
+    sg_netcfg_destroy(cfg);
     sg_flow_table_free(&tr);
     sg_flow_table_free(&ts);
     sg_flow_table_free(&tt);

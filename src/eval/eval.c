@@ -22,16 +22,20 @@ void sg_eval_opts_default(sg_eval_opts *o)
 
 enum { ROLE_REAL = 0, ROLE_SYNTH, ROLE_TRAIN, ROLE_HOLDOUT };
 
-int sg_eval_metrics_parse(const char *list, uint32_t *mask, sg_error *err)
+int sg_eval_metrics_parse(const char *list, uint32_t *mask, uint32_t *required, sg_error *err)
 {
     static const struct {
         const char *name;
         uint32_t bit;
-    } names[] = {{"density", SG_EM_DENSITY}, {"coverage", SG_EM_COVERAGE}, {"cmd", SG_EM_CMD}, {"pcd", SG_EM_PCD},
-                 {"emd", SG_EM_EMD},         {"jsd", SG_EM_JSD},           {"dkc", SG_EM_DKC}, {"md", SG_EM_MD},
-                 {"fph", SG_EM_FPH},         {"iat", SG_EM_IAT},           {"iat_ks", SG_EM_IAT}, {"acf", SG_EM_ACF},
-                 {"paper", SG_EM_PAPER},     {"all", SG_EM_ALL}};
-    uint32_t m = 0;
+        int group;
+    } names[] = {{"density", SG_EM_DENSITY, 0}, {"coverage", SG_EM_COVERAGE, 0}, {"cmd", SG_EM_CMD, 0},
+                 {"pcd", SG_EM_PCD, 0},         {"emd", SG_EM_EMD, 0},           {"jsd", SG_EM_JSD, 0},
+                 {"dkc", SG_EM_DKC, 0},         {"md", SG_EM_MD, 0},             {"fph", SG_EM_FPH, 0},
+                 {"iat", SG_EM_IAT, 0},         {"iat_ks", SG_EM_IAT, 0},        {"acf", SG_EM_ACF, 0},
+                 {"tails", SG_EM_TAILS, 0},     {"bursts", SG_EM_BURSTS, 0},     {"rules", SG_EM_RULES, 0},
+                 {"config", SG_EM_CONFIG, 0},   {"paper", SG_EM_PAPER, 1},       {"realism", SG_EM_REALISM, 1},
+                 {"all", SG_EM_ALL, 1}};
+    uint32_t m = 0, req = 0;
     const char *p = list;
     while (p && *p) {
         size_t len = strcspn(p, ",");
@@ -39,11 +43,14 @@ int sg_eval_metrics_parse(const char *list, uint32_t *mask, sg_error *err)
         for (i = 0; i < sizeof names / sizeof *names; i++)
             if (strlen(names[i].name) == len && strncasecmp(p, names[i].name, len) == 0) break;
         if (i == sizeof names / sizeof *names) {
-            sg_error_set(err, SG_ERR_INVALID, "unknown metric '%.*s' (density, coverage, cmd, pcd, emd, jsd, dkc, md, fph, iat, acf, paper, all)",
+            sg_error_set(err, SG_ERR_INVALID,
+                         "unknown metric '%.*s' (density, coverage, cmd, pcd, emd, jsd, dkc, md, fph, iat, acf, tails, "
+                         "bursts, rules, config, paper, realism, all)",
                          (int)len, p);
             return -1;
         }
         m |= names[i].bit;
+        if (!names[i].group) req |= names[i].bit;
         p += len;
         if (*p == ',') p++;
     }
@@ -52,6 +59,7 @@ int sg_eval_metrics_parse(const char *list, uint32_t *mask, sg_error *err)
         return -1;
     }
     *mask = m;
+    if (required) *required = req;
     return 0;
 }
 
@@ -80,10 +88,16 @@ sg_status sg_eval_create(sg_eval **out, const sg_flow_table *real, const sg_flow
     if (o.sample_size == 0 || o.repetitions == 0 || o.md_sample == 0)
         return sg_error_set(err, SG_ERR_INVALID, "sample size, repetitions and MD sample must be >= 1");
     if (o.k < 1 || o.k > 63) return sg_error_set(err, SG_ERR_INVALID, "k must be in [1, 63], got %d", o.k);
-    if (o.metrics && (o.metrics & SG_EM_MD) && !train)
+    if ((o.required & o.metrics & SG_EM_MD) && !train)
         return sg_error_set(err, SG_ERR_INVALID, "MD (membership disclosure) needs the generator's training table (--train)");
+    if ((o.required & o.metrics & SG_EM_CONFIG) && !o.netcfg)
+        return sg_error_set(err, SG_ERR_INVALID, "the containment findings (config) need a network config (--config)");
     if (!o.metrics) o.metrics = SG_EM_ALL;
-    if (!train) o.metrics &= ~(uint32_t)SG_EM_MD;
+    /* metrics selected through a group whose input is missing: left out, and the reports say why */
+    uint32_t skipped = 0;
+    if (!train && (o.metrics & SG_EM_MD)) skipped |= SG_EM_MD;
+    if (!o.netcfg && (o.metrics & SG_EM_CONFIG)) skipped |= SG_EM_CONFIG;
+    o.metrics &= ~skipped;
 
     sg_eval *e = calloc(1, sizeof *e);
     if (!e || !(e->dict = sg_eval_dict_create())) {
@@ -98,7 +112,9 @@ sg_status sg_eval_create(sg_eval **out, const sg_flow_table *real, const sg_flow
     if (o.align_start) shift += min_start(real) - min_start(synth);
     e->res.folded = fold;
     e->res.metrics = o.metrics;
+    e->res.skipped = skipped;
     e->res.applied_shift_us = shift;
+    e->o.netcfg = NULL; /* not kept: the containment is computed here, the names copied */
     sg_status st = sg_eval_cols_from_flows(real, fold, 0, e->dict, &e->real, err);
     if (st == SG_OK) st = sg_eval_cols_from_flows(synth, fold, shift, e->dict, &e->synth, err);
     if (st == SG_OK && train) {
@@ -108,6 +124,18 @@ sg_status sg_eval_create(sg_eval **out, const sg_flow_table *real, const sg_flow
     if (st == SG_OK && holdout) {
         st = sg_eval_cols_from_flows(holdout, fold, 0, e->dict, &e->holdout, err);
         e->has_holdout = st == SG_OK;
+    }
+    if (st == SG_OK && (o.metrics & SG_EM_CONFIG)) {
+        st = sg_eval__contain(synth, o.netcfg, &e->contain, err);
+        if (st == SG_OK && o.netcfg->nhosts) {
+            e->host_names = calloc(o.netcfg->nhosts, sizeof *e->host_names);
+            if (!e->host_names) st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+            for (size_t i = 0; st == SG_OK && i < o.netcfg->nhosts; i++) {
+                e->host_names[i] = strdup(o.netcfg->hosts[i].name);
+                if (!e->host_names[i]) st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+                e->nhost_names = i + 1;
+            }
+        }
     }
     if (st != SG_OK) {
         sg_eval_destroy(e);
@@ -125,6 +153,9 @@ void sg_eval_destroy(sg_eval *e)
     sg_eval_cols_free(&e->train);
     sg_eval_cols_free(&e->holdout);
     sg_eval_dict_destroy(e->dict);
+    for (size_t i = 0; i < e->nhost_names; i++) free(e->host_names[i]);
+    free(e->host_names);
+    free(e->find);
     free(e);
 }
 
@@ -290,6 +321,8 @@ sg_status sg_eval_run(sg_eval *e, sg_error *err)
     R->iat_ks = (R->metrics & SG_EM_IAT) ? sg_eval_iat_ks(&e->real, &e->synth) : NAN;
     for (int c = 0; c < SG_EVAL_NCONT; c++) R->acf_col[c] = NAN;
     R->acf = (R->metrics & SG_EM_ACF) ? sg_eval_acf_diff(&e->real, &e->synth, R->acf_col) : NAN;
+    status = sg_eval__realism(e, err);
+    if (status != SG_OK) goto done;
     R->secs_total = now_s() - t_start;
 done:
     free(pr);

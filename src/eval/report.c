@@ -22,8 +22,7 @@ static size_t metric_rows(const sg_eval_result *r, metric_row *m)
 {
     size_t n = all_rows(r, m), k = 0;
     for (size_t i = 0; i < n; i++)
-        if ((r->metrics & row_bits[i]) ||
-            (row_bits[i] == SG_EM_MD && r->n_train == 0 && (r->metrics | SG_EM_MD) == SG_EM_ALL))
+        if ((r->metrics & row_bits[i]) || (r->skipped & row_bits[i]))
             m[k++] = m[i];
     return k;
 }
@@ -39,7 +38,7 @@ static size_t all_rows(const sg_eval_result *r, metric_row *m)
     m[n++] = (metric_row){"JSD", "jsd", "lower", "Jensen-Shannon distance of discrete columns", r->jsd};
     m[n++] = (metric_row){"DKC", "dkc", "lower", "domain-knowledge rule violations", r->dkc};
     m[n++] = (metric_row){"MD", "md", "reference", "membership disclosure (close to Reference)", r->md};
-    m[n++] = (metric_row){"FPH", "fph", "lower", "flows-per-hour profile distance (hours)", r->fph};
+    m[n++] = (metric_row){"FPH", "fph", "lower", "flows per hour: distance of the hourly profiles (in hours)", r->fph};
     m[n++] = (metric_row){"IAT-KS", "iat_ks", "lower", "inter-arrival KS statistic", r->iat_ks};
     m[n++] = (metric_row){"ACF", "acf", "lower", "autocorrelation difference of per-second sums", r->acf};
     return n;
@@ -111,8 +110,66 @@ sg_status sg_eval_write_text(const sg_eval *e, const sg_eval_report_info *info, 
         fprintf(fp, "DKC rule %2d %s  %.4f  violations %zu of %zu (real %zu of %zu)  %s\n", c + 1,
                 sg_eval__arrow("lower"), r->dkc_frac[c], r->dkc_count[c], r->n_synth, r->dkc_count_real[c],
                 r->n_real, sg_eval_dkc_descr[c]);
+    sg_eval__write_findings_text(e, fp);
     if (ferror(fp)) return sg_error_set(err, SG_ERR_IO, "write error");
     return SG_OK;
+}
+
+static const struct {
+    uint32_t bit;
+    const char *name, *title;
+} groups[] = {{SG_EM_TAILS, "tails", "volume: quantiles, totals, heavy flows"},
+              {SG_EM_BURSTS, "bursts", "timing: span and bursts of the flow starts"},
+              {SG_EM_RULES, "rules", "domain-knowledge rules, rate per rule"},
+              {SG_EM_CONFIG, "config", "containment in the network config"}};
+
+const char *sg_eval__group_name(uint32_t bit, int title)
+{
+    for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)
+        if (groups[i].bit == bit) return title ? groups[i].title : groups[i].name;
+    return "?";
+}
+
+void sg_eval__verdict_counts(const sg_eval *e, size_t cnt[3])
+{
+    cnt[0] = cnt[1] = cnt[2] = 0;
+    for (size_t i = 0; i < e->nfind; i++) cnt[e->find[i].verdict]++;
+}
+
+/* DKC rules broken by neither table, as "1, 2, 14" (the findings list only the others) */
+const char *sg_eval__unbroken_rules(const sg_eval *e, char *buf, size_t n)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (int c = 0; c < SG_EVAL_NDKC; c++)
+        if (!e->res.dkc_count[c] && !e->res.dkc_count_real[c] && o + 5 < n)
+            o += (size_t)snprintf(buf + o, n - o, "%s%d", o ? ", " : "", c + 1);
+    return buf;
+}
+
+void sg_eval__write_findings_text(const sg_eval *e, FILE *fp)
+{
+    const sg_eval_result *r = &e->res;
+    if (r->skipped & SG_EM_CONFIG)
+        fprintf(fp, "config containment: skipped (needs --config net.yaml)\n");
+    if (!(r->metrics & SG_EM_REALISM)) return;
+    size_t cnt[3];
+    sg_eval__verdict_counts(e, cnt);
+    fprintf(fp, "realism: %zu FAIL, %zu WARN, %zu ok (verdicts and thresholds: docs/metrics.md section 7)\n", cnt[2],
+            cnt[1], cnt[0]);
+    for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
+        if (!(r->metrics & groups[g].bit)) continue;
+        fprintf(fp, "[%s] %s\n", groups[g].name, groups[g].title);
+        for (size_t i = 0; i < e->nfind; i++)
+            if (e->find[i].group == groups[g].bit) fprintf(fp, "  %s\n", e->find[i].line);
+        if (groups[g].bit == SG_EM_TAILS && r->folded)
+            fprintf(fp, "  In Byte, In Packet: not in the data (a one-way layout is involved; Out = totals)\n");
+        if (groups[g].bit == SG_EM_RULES) {
+            char b[128];
+            sg_eval__unbroken_rules(e, b, sizeof b);
+            if (*b) fprintf(fp, "  rules broken by neither table: %s\n", b);
+        }
+    }
 }
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
@@ -193,6 +250,45 @@ sg_status sg_eval_write_json(const sg_eval *e, const sg_eval_report_info *info, 
     json_object_set_new(corr, "real", matrix(r->corr_real));
     json_object_set_new(corr, "synthetic", matrix(r->corr_synth));
     json_object_set_new(root, "pearson", corr);
+    if (r->skipped) {
+        json_t *sk = json_object();
+        if (r->skipped & SG_EM_MD) json_object_set_new(sk, "md", json_string("needs --train (the generator's training data)"));
+        if (r->skipped & SG_EM_CONFIG) json_object_set_new(sk, "config", json_string("needs --config (a network config)"));
+        json_object_set_new(root, "skipped", sk);
+    }
+    if (r->metrics & SG_EM_REALISM) {
+        json_t *fa = json_array();
+        for (size_t i = 0; i < e->nfind; i++) {
+            const sg_eval_finding *f = &e->find[i];
+            json_t *o = json_object();
+            json_object_set_new(o, "group", json_string(sg_eval__group_name(f->group, 0)));
+            json_object_set_new(o, "key", json_string(f->key));
+            json_object_set_new(o, "what", json_string(f->what));
+            json_object_set_new(o, "synthetic", num(f->synth));
+            json_object_set_new(o, "real", num(f->real));
+            json_object_set_new(o, "ratio", num(f->ratio));
+            json_object_set_new(o, "gap", num(f->gap));
+            json_object_set_new(o, "ok_within", num(f->ok_within));
+            json_object_set_new(o, "fail_beyond", num(f->fail_beyond));
+            json_object_set_new(o, "verdict", json_string(f->verdict == SG_EVAL_FAIL ? "fail" : f->verdict == SG_EVAL_WARN ? "warn" : "ok"));
+            json_object_set_new(o, "line", json_string(f->line));
+            json_array_append_new(fa, o);
+        }
+        json_object_set_new(root, "findings", fa);
+        size_t cnt[3];
+        sg_eval__verdict_counts(e, cnt);
+        json_t *vc = json_object();
+        json_object_set_new(vc, "ok", json_integer((json_int_t)cnt[0]));
+        json_object_set_new(vc, "warn", json_integer((json_int_t)cnt[1]));
+        json_object_set_new(vc, "fail", json_integer((json_int_t)cnt[2]));
+        json_object_set_new(root, "verdicts", vc);
+        if (r->folded) {
+            json_t *ab = json_array();
+            json_array_append_new(ab, json_string(sg_eval_cont_names[SG_EC_IN_BYTES]));
+            json_array_append_new(ab, json_string(sg_eval_cont_names[SG_EC_IN_PKTS]));
+            json_object_set_new(root, "columns_not_in_data", ab);
+        }
+    }
     int rc = json_dumpf(root, fp, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     json_decref(root);
     fputc('\n', fp);
