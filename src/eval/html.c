@@ -95,9 +95,31 @@ static double nice_max(double m)
 
 static double slog(double x) { return x >= 0 ? log10(1 + x) : -log10(1 - x); }
 
+/* a column the layout does not carry (In Byte / In Packet of one-way layouts, folded onto
+ * totals): an empty panel that says so instead of plotting zeros and an EMD of 0 */
+static void plot_absent(FILE *fp, const char *name)
+{
+    char title[96];
+    snprintf(title, sizeof title, "%s - not in the data", name);
+    svg_open(fp, W, H, title);
+    fprintf(fp, "<text x=\"%d\" y=\"%d\" class=\"a\" text-anchor=\"middle\">not in the data</text>", W / 2, H / 2 - 6);
+    fprintf(fp,
+            "<text x=\"%d\" y=\"%d\" class=\"s\" text-anchor=\"middle\">a one-way layout (CIDDS-001, UGR'16, NetShare) is "
+            "involved:</text><text x=\"%d\" y=\"%d\" class=\"s\" text-anchor=\"middle\">both directions are counted in Out "
+            "Byte / Out Packet</text>",
+            W / 2, H / 2 + 12, W / 2, H / 2 + 26);
+    fputs("</svg>\n", fp);
+}
+
+static int col_absent(const sg_eval *e, int c) { return e->res.folded && (c == SG_EC_IN_BYTES || c == SG_EC_IN_PKTS); }
+
 static void plot_cont(FILE *fp, const sg_eval *e, int c)
 {
     enum { NB = 40 };
+    if (col_absent(e, c)) {
+        plot_absent(fp, sg_eval_cont_names[c]);
+        return;
+    }
     const double *a = e->real.cont[c], *b = e->synth.cont[c];
     size_t na = e->real.n, nb = e->synth.n;
     double lo = INFINITY, hi = -INFINITY;
@@ -246,7 +268,7 @@ static void plot_fph(FILE *fp, const sg_eval *e)
     int w = 1240, h = 260;
     char title[160], v[32];
     fmt_num(v, sizeof v, e->res.fph);
-    snprintf(title, sizeof title, "Flows per hour over the capture (UTC) - FPH distance %s h", v);
+    snprintf(title, sizeof title, "Flows per hour (FPH) over the capture, UTC - distance of the hourly profiles %s h", v);
     svg_open(fp, w, h, title);
     y_axis(fp, w, h, m, 0);
     double pw = w - ML - MR, ph = h - MT - MB, bw = pw / (double)nh;
@@ -356,7 +378,7 @@ static void heat_color(double v, char *buf, size_t n)
     snprintf(buf, n, "#%02x%02x%02x", r, g, b);
 }
 
-static void plot_corr(FILE *fp, const double *m, const char *title)
+static void plot_corr(FILE *fp, const sg_eval *e, const double *m, const char *title)
 {
     enum { CS = 46, L = 78, T = 30 };
     int w = L + 5 * CS + 10, h = T + 5 * CS + 60;
@@ -371,11 +393,17 @@ static void plot_corr(FILE *fp, const double *m, const char *title)
             char col[16];
             double v = m[i * 5 + j];
             if (fabs(v) < 0.005) v = 0; /* no "-0.00" */
-            heat_color(v, col, sizeof col);
+            int absent = col_absent(e, i) || col_absent(e, j);
+            if (absent) snprintf(col, sizeof col, "#f4f4f4");
+            else heat_color(v, col, sizeof col);
             fprintf(fp, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#fff\"/>", L + j * CS,
                     T + i * CS, CS, CS, col);
-            fprintf(fp, "<text x=\"%d\" y=\"%d\" class=\"s\" text-anchor=\"middle\">%.2f</text>", L + j * CS + CS / 2,
-                    T + i * CS + CS / 2 + 4, v);
+            if (absent)
+                fprintf(fp, "<text x=\"%d\" y=\"%d\" class=\"s\" text-anchor=\"middle\">-</text>", L + j * CS + CS / 2,
+                        T + i * CS + CS / 2 + 4);
+            else
+                fprintf(fp, "<text x=\"%d\" y=\"%d\" class=\"s\" text-anchor=\"middle\">%.2f</text>", L + j * CS + CS / 2,
+                        T + i * CS + CS / 2 + 4, v);
         }
     }
     fputs("</svg>\n", fp);
@@ -420,6 +448,73 @@ static void plot_dkc(FILE *fp, const sg_eval *e)
     fputs("</svg>\n", fp);
 }
 
+/* ---- guide ------------------------------------------------------------------------------------ */
+
+/* What a good value looks like: measured with a held-out half of the same real data scored as if
+ * it were synthetic (interleaved halves of the CIDDS-001 sample and thirds of UGR'16;
+ * docs/metrics.md §7 gives the commands). */
+static const char *guide(const char *name)
+{
+    static const struct {
+        const char *name, *text;
+    } g[] = {
+        {"Density", "about 1 (real half vs real: 1.02); below 0.5 the synthetic rows fall outside the real data's dense regions"},
+        {"Coverage", "real half: 0.88 (CIDDS), 0.98 (UGR'16); below 0.5 much of the real data has no synthetic neighbour"},
+        {"CMD", "real half: 0.014-0.027; above 0.1 protocol, hosts, ports and flags combine unlike the real data"},
+        {"PCD", "real half: 0.6-1.1 (heavy tails make it noisy): compare generators with each other"},
+        {"EMD", "real half: 0.0003; it barely sees tails (a 78x volume error can score 0.004): read the volume findings"},
+        {"JSD", "real half: 0.21-0.26 (rare hosts and ports differ between any two samples)"},
+        {"DKC", "the real data's own value (0.003 CIDDS, 0.016 UGR'16); per-rule verdicts below"},
+        {"MD", "close to a real hold-out scored the same way (7.4 on CIDDS); far above: training rows are copied"},
+        {"FPH", "real half of the same period: 0.002-0.04 h; n hours = the daily profile is shifted by about n hours"},
+        {"IAT-KS", "real half at the same flow rate: 0.01; any difference in flow rate raises it"},
+        {"ACF", "real half: 1e-5 to 1e-4: compare generators with each other"},
+    };
+    for (size_t i = 0; i < sizeof g / sizeof *g; i++)
+        if (!strcmp(g[i].name, name)) return g[i].text;
+    return "";
+}
+
+/* ---- realism findings ---------------------------------------------------------------------- */
+
+static void findings_table(FILE *fp, const sg_eval *e)
+{
+    const sg_eval_result *r = &e->res;
+    size_t nf, cnt[3];
+    const sg_eval_finding *f = sg_eval_get_findings(e, &nf);
+    sg_eval__verdict_counts(e, cnt);
+    fprintf(fp,
+            "<h2>Realism findings: %zu fail, %zu warn, %zu ok</h2>\n<p class=\"muted\">Each finding compares one property "
+            "of the synthetic flows with the real ones (or with the network config). The verdicts allow for sampling noise: "
+            "both values become 95&nbsp;%% bands and the thresholds apply to the factor between the bands, so a held-out "
+            "half of real data passes. Thresholds: docs/metrics.md section 7.</p>\n",
+            cnt[2], cnt[1], cnt[0]);
+    static const uint32_t order[] = {SG_EM_TAILS, SG_EM_BURSTS, SG_EM_RULES, SG_EM_CONFIG};
+    for (size_t g = 0; g < 4; g++) {
+        if (!(r->metrics & order[g])) continue;
+        fprintf(fp, "<h3>%s</h3>\n<table class=\"f\"><tr><th>verdict</th><th>finding</th><th>ok within</th></tr>\n",
+                sg_eval__group_name(order[g], 1));
+        for (size_t i = 0; i < nf; i++) {
+            if (f[i].group != order[g]) continue;
+            const char *cls = f[i].verdict == SG_EVAL_FAIL ? "fail" : f[i].verdict == SG_EVAL_WARN ? "warn" : "ok";
+            fprintf(fp, "<tr><td><span class=\"vd %s\">%s</span></td><td>", cls, sg_eval_verdict_name(f[i].verdict));
+            esc(fp, f[i].line);
+            if (f[i].group == SG_EM_CONFIG) fputs("</td><td>no flow</td></tr>\n", fp);
+            else fprintf(fp, "</td><td>%.2gx</td></tr>\n", f[i].ok_within);
+        }
+        if (order[g] == SG_EM_TAILS && r->folded)
+            fputs("<tr><td></td><td>In Byte, In Packet: not in the data (a one-way layout is involved; Out = both "
+                  "directions)</td><td></td></tr>\n",
+                  fp);
+        if (order[g] == SG_EM_RULES) {
+            char b[128];
+            sg_eval__unbroken_rules(e, b, sizeof b);
+            if (*b) fprintf(fp, "<tr><td></td><td>rules broken by neither table: %s</td><td></td></tr>\n", b);
+        }
+        fputs("</table>\n", fp);
+    }
+}
+
 /* ---- page ---------------------------------------------------------------------------------- */
 
 sg_status sg_eval_write_html(const sg_eval *e, const sg_eval_report_info *info, FILE *fp, sg_error *err)
@@ -437,6 +532,10 @@ sg_status sg_eval_write_html(const sg_eval *e, const sg_eval_report_info *info, 
           "svg .t{font-size:12.5px;font-weight:600;fill:#222}svg .a{font-size:10.5px;fill:#444}\n"
           "svg .s{font-size:9.5px;fill:#333}svg .l{font-size:10.5px;fill:#333}\n"
           "svg .g{stroke:#e6e6e6;stroke-width:1}svg .k{stroke:#999;stroke-width:1}\n"
+          "h3{font-size:14.5px;margin:14px 0 4px}.vd{display:inline-block;min-width:38px;text-align:center;border-radius:3px;"
+          "padding:0 5px;font-weight:700;font-size:12px}.vd.ok{background:#d3f9d8;color:#2b8a3e}"
+          ".vd.warn{background:#fff3bf;color:#a15c00}.vd.fail{background:#ffe3e3;color:#c92a2a}\n"
+          "td.g{color:#555;font-size:12.5px}\n"
           "</style></head><body>\n<h1>secgen evaluation report</h1>\n<p class=\"muted\">",
           fp);
     fputs("real: <code>", fp);
@@ -461,7 +560,9 @@ sg_status sg_eval_write_html(const sg_eval *e, const sg_eval_report_info *info, 
             r->folded ? "; byte/packet counters folded onto totals (a unidirectional layout is involved)" : "",
             r->applied_shift_us ? "; synthetic start times shifted" : "");
 
-    fputs("<h2>Metrics</h2>\n<table><tr><th>metric</th><th>better</th><th>value</th><th>what it measures</th></tr>\n", fp);
+    fputs("<h2>Metrics</h2>\n<table><tr><th>metric</th><th>better</th><th>value</th><th>what it measures</th>"
+          "<th>good values</th></tr>\n",
+          fp);
     const char *names[16], *dirs[16], *descr[16];
     double vals[16];
     size_t n = sg_eval__metric_rows(r, names, dirs, descr, vals);
@@ -469,10 +570,14 @@ sg_status sg_eval_write_html(const sg_eval *e, const sg_eval_report_info *info, 
         char v[32];
         fmt_num(v, sizeof v, vals[i]);
         if (isnan(vals[i]) && !strcmp(names[i], "MD") && !e->has_train) snprintf(v, sizeof v, "n/a (needs --train)");
-        fprintf(fp, "<tr><td>%s</td><td>%s %s</td><td class=\"v\">%s</td><td>%s</td></tr>\n", names[i],
-                sg_eval__arrow(dirs[i]), !strcmp(dirs[i], "reference") ? "closest to Reference" : dirs[i], v, descr[i]);
+        fprintf(fp, "<tr><td>%s%s</td><td>%s %s</td><td class=\"v\">%s</td><td>%s</td><td class=\"g\">%s</td></tr>\n",
+                names[i], !strcmp(names[i], "FPH") ? " (flows per hour)" : "", sg_eval__arrow(dirs[i]),
+                !strcmp(dirs[i], "reference") ? "closest to Reference" : dirs[i], v, descr[i], guide(names[i]));
     }
     fputs("</table>\n", fp);
+    if (r->skipped & SG_EM_CONFIG)
+        fputs("<p class=\"muted\">Containment in a network config: skipped (needs <code>--config net.yaml</code>).</p>\n", fp);
+    if (r->metrics & SG_EM_REALISM) findings_table(fp, e);
 
     fputs("<h2>Continuous columns</h2>\n<div class=\"grid\">\n", fp);
     for (int c = 0; c < SG_EVAL_NCONT; c++) plot_cont(fp, e, c);
@@ -484,12 +589,12 @@ sg_status sg_eval_write_html(const sg_eval *e, const sg_eval_report_info *info, 
     char t[96], v[32];
     fmt_num(v, sizeof v, r->pcd);
     fprintf(fp, "</div>\n<h2>Pearson correlations of the continuous columns (PCD %s)</h2>\n<div class=\"grid\">\n", v);
-    plot_corr(fp, r->corr_real, "real");
-    plot_corr(fp, r->corr_synth, "synthetic");
+    plot_corr(fp, e, r->corr_real, "real");
+    plot_corr(fp, e, r->corr_synth, "synthetic");
     double diff[25];
     for (int i = 0; i < 25; i++) diff[i] = r->corr_synth[i] - r->corr_real[i];
     snprintf(t, sizeof t, "synthetic - real");
-    plot_corr(fp, diff, t);
+    plot_corr(fp, e, diff, t);
     fputs("</div>\n<h2>Domain knowledge checks</h2>\n<div class=\"grid\">\n", fp);
     plot_dkc(fp, e);
     fputs("</div>\n<p class=\"muted\">Generated by secgen evaluate. Self-contained page: no script, no external "

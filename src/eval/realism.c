@@ -81,6 +81,10 @@ void sg_eval_poisson_band(double k, double *lo, double *hi)
         double c = 1 - 1 / (9 * k) - Z95 / (3 * sqrt(k));
         *lo = c > 0 ? k * c * c * c : 0;
     }
+    if (k <= 0) {
+        *hi = -log(0.025); /* exact for k = 0 */
+        return;
+    }
     double k1 = k + 1, c = 1 - 1 / (9 * k1) + Z95 / (3 * sqrt(k1));
     *hi = k1 * c * c * c;
 }
@@ -121,7 +125,7 @@ void sg_eval_burstiness(const int64_t *t, size_t n, int64_t w, double *disp, dou
 
 /* ---- number formatting ----------------------------------------------------------------------- */
 
-/* 91,730 / 2.5 / 0.302 / 1.95G: integers with thousands separators below 10^9 */
+/* 91,730 / 2.5 / 0.302 / 16.4M / 1.95G: integers with thousands separators below 10^6 */
 static const char *fnum(double v, char *b, size_t n)
 {
     if (isnan(v)) {
@@ -129,11 +133,11 @@ static const char *fnum(double v, char *b, size_t n)
         return b;
     }
     double a = fabs(v);
-    if (a >= 1e9) {
-        const char *suf[] = {"G", "T", "P", "E"};
+    if (a >= 999999.5) {
+        const char *suf[] = {"M", "G", "T", "P", "E"};
         int i = 0;
-        a = v / 1e9;
-        while (fabs(a) >= 1000 && i < 3) a /= 1000, i++;
+        a = v / 1e6;
+        while (fabs(a) >= 999.5 && i < 4) a /= 1000, i++;
         snprintf(b, n, "%.3g%s", a, suf[i]);
     } else if (a >= 100 || (a >= 1 && a == floor(a))) {
         long long x = llround(v);
@@ -173,6 +177,7 @@ static const char *fpct(double share, char *b, size_t n)
 {
     double p = share * 100;
     if (p == 0) snprintf(b, n, "0%%");
+    else if (p >= 99.95) snprintf(b, n, "%.0f%%", p);
     else if (p >= 10) snprintf(b, n, "%.1f%%", p);
     else if (p >= 0.1) snprintf(b, n, "%.2f%%", p);
     else snprintf(b, n, "%.2g%%", p);
@@ -457,8 +462,10 @@ static sg_status bursts(sg_eval *e, sg_error *err)
         f->verdict = sg_eval_band_verdict(dr, dr, ds, ds, 0.1, DISP_OK, DISP_FAIL, &f->gap);
         f->ratio = fmax(ds, 0.1) / fmax(dr, 0.1);
         char d1[32], d2[32];
-        snprintf(d1, sizeof d1, "%.3g", ds);
-        snprintf(d2, sizeof d2, "%.3g", dr);
+        if (ds >= 100) fnum(ds, d1, sizeof d1);
+        else snprintf(d1, sizeof d1, "%.3g", ds);
+        if (dr >= 100) fnum(dr, d2, sizeof d2);
+        else snprintf(d2, sizeof d2, "%.3g", dr);
         std_line(f, d1, d2, note);
     }
 

@@ -76,6 +76,9 @@ static const char *fmtv(double v, char *buf, size_t n)
     return buf;
 }
 
+/* In Byte / In Packet of tables folded onto totals: the layout does not carry them */
+static int absent(const sg_eval_result *r, int c) { return r->folded && (c == SG_EC_IN_BYTES || c == SG_EC_IN_PKTS); }
+
 sg_status sg_eval_write_text(const sg_eval *e, const sg_eval_report_info *info, FILE *fp, sg_error *err)
 {
     const sg_eval_result *r = &e->res;
@@ -101,11 +104,13 @@ sg_status sg_eval_write_text(const sg_eval *e, const sg_eval_report_info *info, 
         fprintf(fp, "  (MD undefined in %u of %u repetitions: no true positive at some threshold)\n", r->md_nan_reps,
                 r->repetitions);
     for (int c = 0; c < SG_EVAL_NCONT && (r->metrics & SG_EM_EMD); c++)
-        fprintf(fp, "EMD[%s] %s  %s\n", sg_eval_cont_names[c], sg_eval__arrow("lower"), fmtv(r->emd_col[c], b, sizeof b));
+        fprintf(fp, "EMD[%s] %s  %s\n", sg_eval_cont_names[c], sg_eval__arrow("lower"),
+                absent(r, c) ? "n/a (not in the data)" : fmtv(r->emd_col[c], b, sizeof b));
     for (int c = 0; c < SG_EVAL_NDISC && (r->metrics & SG_EM_JSD); c++)
         fprintf(fp, "JSD[%s] %s  %s\n", sg_eval_disc_names[c], sg_eval__arrow("lower"), fmtv(r->jsd_col[c], b, sizeof b));
     for (int c = 0; c < SG_EVAL_NCONT && (r->metrics & SG_EM_ACF); c++)
-        fprintf(fp, "ACF[%s] %s  %s\n", sg_eval_cont_names[c], sg_eval__arrow("lower"), fmtv(r->acf_col[c], b, sizeof b));
+        fprintf(fp, "ACF[%s] %s  %s\n", sg_eval_cont_names[c], sg_eval__arrow("lower"),
+                absent(r, c) ? "n/a (not in the data)" : fmtv(r->acf_col[c], b, sizeof b));
     for (int c = 0; c < SG_EVAL_NDKC && (r->metrics & SG_EM_DKC); c++)
         fprintf(fp, "DKC rule %2d %s  %.4f  violations %zu of %zu (real %zu of %zu)  %s\n", c + 1,
                 sg_eval__arrow("lower"), r->dkc_frac[c], r->dkc_count[c], r->n_synth, r->dkc_count_real[c],
@@ -282,12 +287,12 @@ sg_status sg_eval_write_json(const sg_eval *e, const sg_eval_report_info *info, 
         json_object_set_new(vc, "warn", json_integer((json_int_t)cnt[1]));
         json_object_set_new(vc, "fail", json_integer((json_int_t)cnt[2]));
         json_object_set_new(root, "verdicts", vc);
-        if (r->folded) {
-            json_t *ab = json_array();
-            json_array_append_new(ab, json_string(sg_eval_cont_names[SG_EC_IN_BYTES]));
-            json_array_append_new(ab, json_string(sg_eval_cont_names[SG_EC_IN_PKTS]));
-            json_object_set_new(root, "columns_not_in_data", ab);
-        }
+    }
+    if (r->folded) {
+        json_t *ab = json_array();
+        json_array_append_new(ab, json_string(sg_eval_cont_names[SG_EC_IN_BYTES]));
+        json_array_append_new(ab, json_string(sg_eval_cont_names[SG_EC_IN_PKTS]));
+        json_object_set_new(root, "columns_not_in_data", ab);
     }
     int rc = json_dumpf(root, fp, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     json_decref(root);
