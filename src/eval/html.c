@@ -452,7 +452,7 @@ static void plot_dkc(FILE *fp, const sg_eval *e)
 
 /* What a good value looks like: measured with a held-out half of the same real data scored as if
  * it were synthetic (interleaved halves of the CIDDS-001 sample and thirds of UGR'16;
- * docs/metrics.md §7 gives the commands). */
+ * docs/metrics.md §8 gives the commands). */
 static const char *guide(const char *name)
 {
     static const struct {
@@ -462,7 +462,7 @@ static const char *guide(const char *name)
         {"Coverage", "real half: 0.88 (CIDDS), 0.98 (UGR'16); below 0.5 much of the real data has no synthetic neighbour"},
         {"CMD", "real half: 0.014-0.027; above 0.1 protocol, hosts, ports and flags combine unlike the real data"},
         {"PCD", "real half: 0.6-1.1 (heavy tails make it noisy): compare generators with each other"},
-        {"EMD", "real half: 0.0003; it barely sees tails (a 78x volume error can score 0.004): read the volume findings"},
+        {"EMD", "real half: 0.0003; it barely sees tails (155x the real packets scored 0.006): read the volume findings"},
         {"JSD", "real half: 0.21-0.26 (rare hosts and ports differ between any two samples)"},
         {"DKC", "the real data's own value (0.003 CIDDS, 0.016 UGR'16); per-rule verdicts below"},
         {"MD", "close to a real hold-out scored the same way (7.4 on CIDDS); far above: training rows are copied"},
@@ -487,7 +487,7 @@ static void findings_table(FILE *fp, const sg_eval *e)
             "<h2>Realism findings: %zu fail, %zu warn, %zu ok</h2>\n<p class=\"muted\">Each finding compares one property "
             "of the synthetic flows with the real ones (or with the network config). The verdicts allow for sampling noise: "
             "both values become 95&nbsp;%% bands and the thresholds apply to the factor between the bands, so a held-out "
-            "half of real data passes. Thresholds: docs/metrics.md section 7.</p>\n",
+            "half of real data passes. Thresholds: docs/metrics.md section 8.</p>\n",
             cnt[2], cnt[1], cnt[0]);
     static const uint32_t order[] = {SG_EM_TAILS, SG_EM_BURSTS, SG_EM_RULES, SG_EM_CONFIG};
     for (size_t g = 0; g < 4; g++) {

@@ -5,7 +5,7 @@
  * gets a verdict (ok / warn / fail) with a one-line reason. The verdicts allow for sampling
  * noise: both values are turned into 95 % bands (order statistics, bootstrap, Poisson) and the
  * thresholds apply to the factor separating the bands, so a held-out half of the real data
- * passes while a 78x volume error fails. Definitions and thresholds: docs/metrics.md §7. */
+ * passes while a 78x volume error fails. Definitions and thresholds: docs/metrics.md §8. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 
 #include "eval/eval_internal.h"
 
-/* ---- thresholds (docs/metrics.md §7; each is the factor between the 95 % bands) ------------ */
+/* ---- thresholds (docs/metrics.md §8; each is the factor between the 95 % bands) ------------ */
 #define Q_OK 1.5        /* quantiles p50..p99.9: issue #13's target for p99/p99.9 */
 #define Q_FAIL 2.0
 #define TOT_OK 1.3      /* mean per flow (= totals at equal flow counts): +-30 % */
@@ -266,7 +266,7 @@ static int col_present(const sg_eval *e, int c)
  * reads. */
 #define BOOT_EXACT_N 20000
 #define BOOT_TAIL 1000
-static sg_status boot_mean_band(const double *x, size_t n, uint64_t seed, uint32_t stream, double *lo, double *hi)
+sg_status sg_eval_mean_band(const double *x, size_t n, uint64_t seed, uint32_t stream, double *lo, double *hi)
 {
     double *m = malloc(sizeof(double) * BOOT_REPS);
     if (!m) return SG_ERR_NOMEM;
@@ -319,8 +319,8 @@ static sg_status tails(sg_eval *e, sg_error *err)
         qsort(xr, R->n, sizeof *xr, cmp_dbl);
         qsort(xs, S->n, sizeof *xs, cmp_dbl);
         if (c != SG_EC_DURATION &&
-            (boot_mean_band(xr, R->n, e->o.seed, SG_EVAL_STREAM_REALISM + 16 + (uint32_t)c, &rlo[c], &rhi[c]) != SG_OK ||
-             boot_mean_band(xs, S->n, e->o.seed, SG_EVAL_STREAM_REALISM + 32 + (uint32_t)c, &slo[c], &shi[c]) != SG_OK))
+            (sg_eval_mean_band(xr, R->n, e->o.seed, SG_EVAL_STREAM_REALISM + 16 + (uint32_t)c, &rlo[c], &rhi[c]) != SG_OK ||
+             sg_eval_mean_band(xs, S->n, e->o.seed, SG_EVAL_STREAM_REALISM + 32 + (uint32_t)c, &slo[c], &shi[c]) != SG_OK))
             goto nomem;
         for (int k = 0; k < 4; k++) {
             snprintf(key, sizeof key, "%s.%s", qn[k], col_key[c]);
@@ -446,7 +446,7 @@ static sg_status bursts(sg_eval *e, sg_error *err)
 
     /* per-second counts over a common window (the longer span) after thinning the table with
      * more flows to the other's count: burstiness then compares like with like when one table is
-     * a sample of a bigger network or a scaled-up run (docs/metrics.md §7) */
+     * a sample of a bigger network or a scaled-up run (docs/metrics.md §8) */
     size_t m = R->n < S->n ? R->n : S->n;
     int64_t *tr = thin(R, m, e->o.seed, SG_EVAL_STREAM_REALISM + 4);
     int64_t *ts = thin(S, m, e->o.seed, SG_EVAL_STREAM_REALISM + 5);

@@ -160,7 +160,7 @@ void sg_eval__write_findings_text(const sg_eval *e, FILE *fp)
     if (!(r->metrics & SG_EM_REALISM)) return;
     size_t cnt[3];
     sg_eval__verdict_counts(e, cnt);
-    fprintf(fp, "realism: %zu FAIL, %zu WARN, %zu ok (verdicts and thresholds: docs/metrics.md section 7)\n", cnt[2],
+    fprintf(fp, "realism: %zu FAIL, %zu WARN, %zu ok (verdicts and thresholds: docs/metrics.md section 8)\n", cnt[2],
             cnt[1], cnt[0]);
     for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
         if (!(r->metrics & groups[g].bit)) continue;

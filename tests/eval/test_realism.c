@@ -75,6 +75,43 @@ static void test_helpers(void **s)
     NEAR(top, 0.5, 1e-12);
 }
 
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* the bulk + exact tail bootstrap of large tables agrees with the plain bootstrap */
+static void test_mean_band(void **s)
+{
+    (void)s;
+    enum { N = 60000, B = 400 };
+    double *x = malloc(N * sizeof *x), *m = malloc(B * sizeof *m);
+    assert_non_null(x);
+    assert_non_null(m);
+    sg_rng r;
+    for (size_t i = 0; i < N; i++) {
+        sg_rng_init(&r, 11, 0, i);
+        /* Pareto(1.1): a few values carry most of the sum, like bytes per flow */
+        x[i] = 40 / pow(sg_rng_uniform_pos(&r), 1 / 1.1);
+    }
+    qsort(x, N, sizeof *x, cmp_d);
+    for (int b = 0; b < B; b++) {
+        sg_rng_init(&r, 12, 0, (uint64_t)b);
+        double sum = 0;
+        for (size_t i = 0; i < N; i++) sum += x[sg_rng_below(&r, N)];
+        m[b] = sum / N;
+    }
+    qsort(m, B, sizeof *m, cmp_d);
+    double elo = sg_eval_quantile(m, B, 0.025), ehi = sg_eval_quantile(m, B, 0.975), lo, hi;
+    assert_int_equal(sg_eval_mean_band(x, N, 1, 2, &lo, &hi), SG_OK);
+    printf("  exact bootstrap [%.1f, %.1f], bulk + tail [%.1f, %.1f]\n", elo, ehi, lo, hi);
+    NEAR(lo / elo, 1, 0.05);
+    NEAR(hi / ehi, 1, 0.15);
+    free(x);
+    free(m);
+}
+
 /* the CIDDS sample split into interleaved halves (rows 0, 2, 4... and 1, 3, 5...) */
 static void halves(sg_flow_table *a, sg_flow_table *b)
 {
@@ -374,7 +411,8 @@ static void test_dkc_rules(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_helpers),     cmocka_unit_test(test_heavy_tail), cmocka_unit_test(test_burst),
+        cmocka_unit_test(test_helpers),     cmocka_unit_test(test_mean_band),  cmocka_unit_test(test_heavy_tail),
+        cmocka_unit_test(test_burst),
         cmocka_unit_test(test_containment), cmocka_unit_test(test_dkc_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
