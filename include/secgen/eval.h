@@ -227,7 +227,8 @@ sg_status sg_eval_mean_band(const double *sorted, size_t n, uint64_t seed, uint3
 void sg_eval_poisson_band(double k, double *lo, double *hi);
 /* Burstiness of start times (µs) over a window of w_s one-second bins from the first start:
  * dispersion index var/mean of the per-second counts, share of the flows in the 10 busiest
- * seconds, and the busiest second's count. NaN when n = 0 or w_s too large. */
+ * seconds, and the busiest second's count (starts past the window count in its last second).
+ * NaN when n = 0. */
 void sg_eval_burstiness(const int64_t *t_us, size_t n, int64_t w_s, double *dispersion, double *top10_share,
                         double *peak);
 

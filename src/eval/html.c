@@ -271,6 +271,7 @@ static void plot_fph(FILE *fp, const sg_eval *e)
     snprintf(title, sizeof title, "Flows per hour (FPH) over the capture, UTC - distance of the hourly profiles %s h", v);
     svg_open(fp, w, h, title);
     y_axis(fp, w, h, m, 0);
+    fprintf(fp, "<text x=\"%d\" y=\"%d\" class=\"s\">flows per hour</text>", ML + 4, MT - 3);
     double pw = w - ML - MR, ph = h - MT - MB, bw = pw / (double)nh;
     for (size_t k = 0; k < nh; k++) {
         double hg = cnt[0][k] / m * ph;

@@ -73,6 +73,12 @@ static void test_helpers(void **s)
     sg_eval_burstiness(u, 20, 20, &d, &top, &peak);
     NEAR(d, 0, 1e-12);
     NEAR(top, 0.5, 1e-12);
+    /* a span of 30 years: no per-second array, still exact (two flows in 946,080,001 seconds) */
+    int64_t y[2] = {0, 946080000LL * 1000000};
+    sg_eval_burstiness(y, 2, 946080001LL, &d, &top, &peak);
+    double m = 2.0 / 946080001.0;
+    NEAR(d, (2.0 / 946080001.0 - m * m) / m, 1e-12);
+    NEAR(top, 1, 1e-12);
 }
 
 static int cmp_d(const void *a, const void *b)
