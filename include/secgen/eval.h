@@ -211,10 +211,10 @@ typedef struct sg_eval_finding {
 /* findings of the last sg_eval_run, in report order; *n = count (0 when none were selected) */
 const sg_eval_finding *sg_eval_get_findings(const sg_eval *e, size_t *n);
 
-/* Verdict of two 95 % bands [rl, rh] (real) and [sl, sh] (synthetic): values below floor count as
- * floor; gap = factor between the bands (1 if they overlap); ok when gap <= ok_within, fail when
+/* Verdict of two 95 % bands [rl, rh] (real) and [sl, sh] (synthetic): values below lowest count
+ * as lowest (> 0); gap = factor between the bands (1 if they overlap); ok when gap <= ok_within, fail when
  * gap > fail_beyond, warn between. *gap_out may be NULL. */
-sg_eval_verdict sg_eval_band_verdict(double rl, double rh, double sl, double sh, double floor,
+sg_eval_verdict sg_eval_band_verdict(double rl, double rh, double sl, double sh, double lowest,
                                      double ok_within, double fail_beyond, double *gap_out);
 /* 95 % band of the q-quantile of sorted x[0..n-1] from order statistics (distribution-free) */
 void sg_eval_quantile_band(const double *sorted, size_t n, double q, double *lo, double *hi);

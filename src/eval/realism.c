@@ -38,10 +38,10 @@ const char *sg_eval_verdict_name(sg_eval_verdict v)
     return v == SG_EVAL_FAIL ? "FAIL" : v == SG_EVAL_WARN ? "WARN" : "ok";
 }
 
-sg_eval_verdict sg_eval_band_verdict(double rl, double rh, double sl, double sh, double floor, double ok_within,
+sg_eval_verdict sg_eval_band_verdict(double rl, double rh, double sl, double sh, double lowest, double ok_within,
                                      double fail_beyond, double *gap_out)
 {
-    rl = fmax(rl, floor), rh = fmax(rh, floor), sl = fmax(sl, floor), sh = fmax(sh, floor);
+    rl = fmax(rl, lowest), rh = fmax(rh, lowest), sl = fmax(sl, lowest), sh = fmax(sh, lowest);
     double g = 1;
     if (sl > rh) g = sl / rh;
     else if (sh < rl) g = rl / sh;
