@@ -471,9 +471,12 @@ static sg_status bursts(sg_eval *e, sg_error *err)
     sg_eval_burstiness(ts, m, w, &ds, &bs, &ps);
     free(tr);
     free(ts);
-    char note[96], n1[32];
+    char note[128], n1[32];
+    int unlike = e->find[e->nfind - 1].verdict != SG_EVAL_OK; /* the span finding just added */
+    note[0] = 0;
     if (R->n != S->n) snprintf(note, sizeof note, "both at %s flows", fnum((double)m, n1, sizeof n1));
-    else note[0] = 0;
+    if (unlike)
+        snprintf(note + strlen(note), sizeof note - strlen(note), "%sthe tables cover different spans", note[0] ? ", " : "");
 
     f = add(e, SG_EM_BURSTS, "bursts.dispersion", "dispersion index of flows per second");
     if (!f) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
