@@ -192,8 +192,9 @@ const sg_eval_result *sg_eval_get_result(const sg_eval *e);
  * network config) and gives a verdict with a one-line reason, e.g.
  *   "p99 of Out Packet 91,730 vs 35 real (2,620x): FAIL".
  * Verdicts allow for sampling noise: the two values are compared through their 95 % bands
- * (order statistics for quantiles, bootstrap for means, Poisson for counts); "gap" is the factor
- * separating the bands (1 when they overlap). Definitions and thresholds: docs/metrics.md §8. */
+ * (order statistics for quantiles, Poisson for counts; for means, the ratio against the range two
+ * random deals of the pooled rows give); "gap" is the factor separating them (1 when they
+ * overlap). Definitions and thresholds: docs/metrics.md §8. */
 typedef enum sg_eval_verdict { SG_EVAL_OK = 0, SG_EVAL_WARN = 1, SG_EVAL_FAIL = 2 } sg_eval_verdict;
 const char *sg_eval_verdict_name(sg_eval_verdict v); /* "ok", "WARN", "FAIL" */
 
@@ -220,9 +221,12 @@ sg_eval_verdict sg_eval_band_verdict(double rl, double rh, double sl, double sh,
 void sg_eval_quantile_band(const double *sorted, size_t n, double q, double *lo, double *hi);
 /* numpy.quantile (linear interpolation) of sorted x */
 double sg_eval_quantile(const double *sorted, size_t n, double q);
-/* bootstrap 95 % band of the mean of sorted x (200 resamples keyed by (seed, stream, resample));
- * above 20,000 rows the 1,000 largest values are resampled exactly and the bulk's sum is normal */
-sg_status sg_eval_mean_band(const double *sorted, size_t n, uint64_t seed, uint32_t stream, double *lo, double *hi);
+/* 99 % range of mean(synthetic) / mean(real) when both tables are random deals of their pooled
+ * rows (permutation null, 1,000 deals keyed by (seed, stream, deal)); xr, xs sorted ascending; eps
+ * is added to both means. Above 40,000 pooled rows the 1,000 largest values are dealt exactly
+ * and the bulk's share is normal. */
+sg_status sg_eval_mean_ratio_null(const double *xr, size_t nr, const double *xs, size_t ns, double eps, uint64_t seed,
+                                  uint32_t stream, double *lo, double *hi);
 /* approximate 95 % Poisson band of a count k (Wilson-Hilferty form of Garwood's interval) */
 void sg_eval_poisson_band(double k, double *lo, double *hi);
 /* Burstiness of start times (µs) over a window of w_s one-second bins from the first start:

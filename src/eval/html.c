@@ -487,8 +487,9 @@ static void findings_table(FILE *fp, const sg_eval *e)
     fprintf(fp,
             "<h2>Realism findings: %zu fail, %zu warn, %zu ok</h2>\n<p class=\"muted\">Each finding compares one property "
             "of the synthetic flows with the real ones (or with the network config). The verdicts allow for sampling noise: "
-            "both values become 95&nbsp;%% bands and the thresholds apply to the factor between the bands, so a held-out "
-            "half of real data passes. Thresholds: docs/metrics.md section 8.</p>\n",
+            "both values become 95&nbsp;%% bands (totals: the 99&nbsp;%% range of random deals of the pooled rows) and the "
+            "thresholds apply to the factor between them, so a held-out half of real data passes. Thresholds: "
+            "docs/metrics.md section 8.</p>\n",
             cnt[2], cnt[1], cnt[0]);
     static const uint32_t order[] = {SG_EM_TAILS, SG_EM_BURSTS, SG_EM_RULES, SG_EM_CONFIG};
     for (size_t g = 0; g < 4; g++) {
