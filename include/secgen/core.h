@@ -158,6 +158,11 @@ FILE *sg_outfile_fp(sg_outfile *o);
 const char *sg_outfile_path(const sg_outfile *o);
 sg_status sg_outfile_commit(sg_outfile *o, sg_error *err); /* frees o */
 void sg_outfile_abort(sg_outfile *o);                      /* frees o; NULL ok */
+/* Unlinks the temporary of every sg_outfile still open (up to 64 at once). Async-signal-safe:
+ * meant for a SIGINT/SIGTERM handler, which then ends the process; the outfiles must not be used
+ * afterwards. The library installs no handler (the program decides how it dies). */
+void sg_outfile_remove_temporaries(void);
+size_t sg_outfile_open_temporaries(void); /* how many are registered (tests) */
 /* Whole-file helpers */
 sg_status sg_file_write_atomic(const char *path, const void *data, size_t n, sg_error *err);
 sg_status sg_file_read_all(const char *path, char **data, size_t *n, sg_error *err); /* NUL-terminated */

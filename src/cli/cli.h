@@ -18,6 +18,9 @@ int sg_cli_parse_int(const char *cmd, const char *opt, const char *val, long lon
 int sg_cli_parse_u64(const char *cmd, const char *opt, const char *val, uint64_t *out);
 int sg_cli_parse_duration(const char *cmd, const char *opt, const char *val, int64_t *us);
 int sg_cli_parse_time(const char *cmd, const char *opt, const char *val, int64_t *us);
+/* SIGINT/SIGTERM/SIGHUP/SIGPIPE remove the outputs' temporaries (*.tmp.*) before the program ends
+ * by the signal (exit status 128 + signal number); installed once by main */
+void sg_cli_cleanup_on_signal(void);
 
 struct option;
 /* getopt_long for subcommands, with one message per bad option. main() sets opterr = 0, so

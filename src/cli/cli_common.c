@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +103,30 @@ int sg_cli_parse_time(const char *cmd, const char *opt, const char *val, int64_t
         return 1;
     }
     return 0;
+}
+
+/* A signal that ends the program removes the temporaries of the outputs being written, then ends
+ * the program by that same signal (default action re-raised), so the shell sees 130 (SIGINT),
+ * 143 (SIGTERM), 129 (SIGHUP) or 141 (SIGPIPE) and a calling script stops as it would for any
+ * interrupted program. Only async-signal-safe calls: unlink (in core), signal, raise. */
+static void on_fatal_signal(int sig)
+{
+    sg_outfile_remove_temporaries();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void sg_cli_cleanup_on_signal(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa, old;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal_signal;
+        sigemptyset(&sa.sa_mask);
+        for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) sigaddset(&sa.sa_mask, sigs[k]);
+        /* a signal the caller ignores (nohup, trap '' INT) stays ignored */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
 }

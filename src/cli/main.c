@@ -73,6 +73,7 @@ int main(int argc, char **argv)
         av[ac++] = "--help";
         return c->fn(ac, av);
     }
+    sg_cli_cleanup_on_signal();
     const sg_cli_command *c = find(a);
     if (!c) return unknown(a);
     return c->fn(argc - 1, argv + 1);

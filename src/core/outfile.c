@@ -1,19 +1,60 @@
 /* Atomic output: write to a temporary file next to the target, fsync, rename. A failed or
- * interrupted run never leaves a truncated file where a good one was. */
+ * interrupted run never leaves a truncated file where a good one was, and (with the CLI's signal
+ * handler calling sg_outfile_remove_temporaries) no temporary either. */
 #include "secgen/core.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Registry of the temporaries currently open, for a signal handler: fixed slots of atomic
+ * pointers (lock-free, so reading them in a handler is async-signal-safe). A slot holds the
+ * temporary's path from mkstemp until the temporary is renamed or removed; the path's memory is
+ * freed only after the slot is cleared. A handler that runs between rename and clearing unlinks a
+ * name that no longer exists (harmless: mkstemp names are unique). More than SLOTS temporaries at
+ * once: the extra ones are not registered (they are still removed on errors, not on signals). */
+#define SLOTS 64
+static _Atomic(const char *) tmp_slots[SLOTS];
+
+static int tmp_register(const char *path)
+{
+    for (int i = 0; i < SLOTS; i++) {
+        const char *expected = NULL;
+        if (atomic_compare_exchange_strong(&tmp_slots[i], &expected, path)) return i;
+    }
+    return -1;
+}
+
+static void tmp_unregister(int slot)
+{
+    if (slot >= 0) atomic_store(&tmp_slots[slot], NULL);
+}
+
+void sg_outfile_remove_temporaries(void)
+{
+    for (int i = 0; i < SLOTS; i++) {
+        const char *p = atomic_load(&tmp_slots[i]);
+        if (p) unlink(p);
+    }
+}
+
+size_t sg_outfile_open_temporaries(void)
+{
+    size_t n = 0;
+    for (int i = 0; i < SLOTS; i++) n += atomic_load(&tmp_slots[i]) != NULL;
+    return n;
+}
+
 struct sg_outfile {
     FILE *fp;
     char *path;
     char *tmp;  /* NULL for stdout and special files */
     int direct; /* special file opened directly (closed on commit/abort) */
+    int slot;   /* in tmp_slots, -1 if not registered */
 };
 
 sg_status sg_outfile_open(sg_outfile **out, const char *path, sg_error *err)
@@ -22,6 +63,7 @@ sg_status sg_outfile_open(sg_outfile **out, const char *path, sg_error *err)
     if (!path || !*path) return sg_error_set(err, SG_ERR_INVALID, "no output path given");
     sg_outfile *o = calloc(1, sizeof *o);
     if (!o) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    o->slot = -1;
     o->path = strdup(path);
     if (!o->path) goto nomem;
     if (strcmp(path, "-") == 0) {
@@ -70,11 +112,13 @@ sg_status sg_outfile_open(sg_outfile **out, const char *path, sg_error *err)
         free(o);
         return st;
     }
+    o->slot = tmp_register(o->tmp);
     fchmod(fd, 0644);
     o->fp = fdopen(fd, "wb");
     if (!o->fp) {
         close(fd);
         unlink(o->tmp);
+        tmp_unregister(o->slot);
         goto nomem;
     }
     /* large buffer: outputs are written in many small rows */
@@ -95,6 +139,7 @@ const char *sg_outfile_path(const sg_outfile *o) { return o->path; }
 
 static void outfile_free(sg_outfile *o)
 {
+    tmp_unregister(o->slot); /* before the path's memory goes */
     free(o->tmp);
     free(o->path);
     free(o);
