@@ -38,6 +38,7 @@ typedef struct sg_generate_opts {
     int no_pairing;            /* do not pair one-way (NetFlow) records into connections */
     const char *flows_out;     /* flow CSV; with a pcap the ground truth (native layout) */
     sg_flow_format flows_format; /* flow-only: SG_FMT_NATIVE / SG_FMT_CIDDS; SG_FMT_AUTO = the model's */
+    int force;                 /* run even if the estimated output exceeds the free space */
 } sg_generate_opts;
 
 /* Defaults: seed 1, start INT64_MIN, classic µs pcap, SG_FMT_AUTO, everything else 0/NULL. */
@@ -60,13 +61,29 @@ typedef struct sg_generate_result {
     sg_flow_format flows_format; /* layout of the flow output */
 } sg_generate_result;
 
+/* Expected output of a run (from a pilot of its first flows; see docs/architecture.md). */
+typedef struct sg_generate_estimate {
+    uint64_t flows;
+    uint64_t pcap_bytes;  /* 0 without a pcap */
+    uint64_t flows_bytes; /* 0 without a flow output */
+} sg_generate_estimate;
+
 typedef struct sg_generate sg_generate;
-/* Loads the models and the config, checks the options, opens the outputs (temporaries until the
- * run commits them). Errors name the file and field at fault. */
+/* Loads the models and the config, checks the options, estimates the output size and refuses a
+ * run whose outputs would not fit on their file systems (SG_ERR_RANGE; unless opts.force), opens
+ * the outputs (temporaries until the run commits them). Errors name the file and field at fault.
+ * The packet pipeline runs when there is a pcap or a network config: its flow output is then the
+ * connections as the network holds them (native layout), and -n counts those. */
 sg_status sg_generate_create(const sg_generate_opts *o, sg_generate **out, sg_error *err);
 /* Adds a caller sink (copied); call before sg_generate_run. */
 sg_status sg_generate_add_sink(sg_generate *g, const sg_generate_sink *s, sg_error *err);
-/* Runs the whole generation and commits the outputs; res may be NULL. Call once. */
+const sg_generate_estimate *sg_generate_get_estimate(const sg_generate *g);
+/* "1.2 GB" (SI units) */
+void sg_generate_format_bytes(uint64_t bytes, char *buf, size_t n);
+/* Runs the whole generation and commits the outputs; res may be NULL. Call once. A run that
+ * writes no flow (or, with -n N and the packet pipeline, gives up before N) fails with
+ * SG_ERR_EMPTY, says why (the model's rate, the config's activity hours, services, clients) and
+ * names the option that fixes it; nothing is committed then. */
 sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err);
 /* Frees; outputs not committed by a successful run are removed. NULL ok. */
 void sg_generate_destroy(sg_generate *g);

@@ -172,8 +172,10 @@ size_t sg_merger_open_flows(const sg_merger *m);
  * OpenStack-style MAC (fa:16:3e + hash), public ones the gateway's MAC. With a config: a flow to
  * a private (model) server goes to a config host offering the service (consistent weighted
  * rendezvous hash of the model address, weights = usage), its client to a config host that uses the
- * service (client list, talks_to), flows outside a client's activity hours are thinned; public
- * endpoints stay public. Read-only after creation: safe to use from several threads. */
+ * service (client list, talks_to), flows outside a client's activity hours are thinned. Every
+ * mapped flow has a config host as an endpoint (a public-to-public flow gets a config client);
+ * public servers stay public unless the config names public hosts offering the service; a client
+ * with talks_to uses only those servers. Read-only after creation: safe from several threads. */
 typedef struct sg_netmap sg_netmap;
 sg_status sg_netmap_create(const sg_netcfg *cfg, sg_netmap **out, sg_error *err); /* cfg may be NULL; kept by reference */
 void sg_netmap_destroy(sg_netmap *m);
@@ -216,6 +218,9 @@ typedef struct sg_pktgen_opts {
     size_t batch;                /* flows per parallel batch (0 = 256) */
     sg_pktgen_sampler sampler;   /* NULL: flow-shaped sequences only */
     void *sampler_ctx;
+    uint64_t max_flows_out;      /* > 0: write at most this many flows (later ones are discarded) */
+    uint64_t min_flows_out;      /* finish fails (SG_ERR_EMPTY, stats filled, nothing committed) if
+                                    fewer flows were written */
 } sg_pktgen_opts;
 
 typedef struct sg_pktgen_stats {
@@ -239,6 +244,9 @@ typedef struct sg_pktgen sg_pktgen;
 sg_status sg_pktgen_create(const sg_pktgen_opts *o, sg_pktgen **out, sg_error *err);
 /* flows must come in non-decreasing start order */
 sg_status sg_pktgen_add(sg_pktgen *g, const sg_flow *f, sg_error *err);
+/* flows written so far (those of completed batches: lags the flows added by up to a batch and
+ * the pairing window) */
+uint64_t sg_pktgen_flows_written(const sg_pktgen *g);
 /* drains everything and commits the outputs */
 sg_status sg_pktgen_finish(sg_pktgen *g, sg_pktgen_stats *stats, sg_error *err);
 /* frees; discards uncommitted outputs */

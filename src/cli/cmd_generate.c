@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #include <stdint.h>
@@ -23,26 +24,32 @@ static void usage(FILE *fp)
             "(embedded default models when -m / --automata are not given).\n\n"
             "  -m, --model FILE         flow model JSON (from secgen learn)\n"
             "      --automata DIR       packet automata (from secgen automata learn --by service)\n"
-            "  -c, --config FILE        network description (YAML or JSON; docs/packets.md)\n"
-            "  -n, --flows N            number of flows\n"
-            "  -d, --duration D         time span to fill (1h, 90m, 2d, PT1H...)\n"
+            "  -c, --config FILE        network description (YAML or JSON; docs/packets.md): every flow has a\n"
+            "                           config host as an endpoint; without -o, --flows-out gets the\n"
+            "                           connections as a pcap of the same run would hold them\n"
+            "  -n, --flows N            number of flows to write (exactly N: with -o or --config, N connections)\n"
+            "  -d, --duration D         time span to fill at the model's rate (1h, 90m, 2d, PT1H...)\n"
             "      --start TIME         start time (ISO 8601; default: the training start)\n"
             "  -o, --output FILE        pcap to write ('-' = stdout)\n"
             "      --nanosecond         pcap with nanosecond timestamps (magic a1b23c4d)\n"
             "      --pcapng             write pcapng instead of pcap\n"
             "      --taint              set the IPv4 reserved ('evil') bit on every packet (Fos-R compatible)\n"
             "      --flows-out FILE     flow CSV to write: with -o, the flows exactly as the pcap holds them\n"
-            "                           (native layout, ground truth); without -o, the model's flows\n"
+            "                           (native layout, ground truth); without -o and --config, the model's flows\n"
             "      --flows-format FMT   native|cidds (flow-only mode; default: the model's layout)\n"
-            "      --no-pairing         with -o, do not pair one-way (NetFlow) records into connections\n"
+            "      --no-pairing         with -o/--config, do not pair one-way (NetFlow) records into connections\n"
             "      --scale K            superpose K independent realisations of the flow model (K x the\n"
             "                           traffic of the same network; default 1, or models/defaults.json's\n"
             "                           flow_scale for the embedded model)\n"
             "  -s, --seed N             random seed (default 1)\n"
             "  -j, --threads N          worker threads (output identical for any N)\n"
+            "      --force              run even if the estimated output exceeds the free disk space\n"
             "  -q, --quiet              no progress messages or summary\n"
             "  -h, --help\n");
 }
+
+/* the size from which a run on a terminal announces its output (an estimate; see generate.h) */
+#define LARGE_RUN_BYTES 1000000000ULL
 
 /* Allocator tuning for the streaming generator (a process-wide choice, so it lives in the program,
  * not the library). The working set (packet descriptors of the open flows) is tens of MB touched
@@ -77,7 +84,7 @@ static void tune_allocator(void)
 
 int sg_cmd_generate(int argc, char **argv)
 {
-    enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_SCALE };
+    enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_SCALE, O_FORCE };
     static const struct option lo[] = {{"model", required_argument, 0, 'm'},
                                        {"automata", required_argument, 0, O_AUTOMATA},
                                        {"config", required_argument, 0, 'c'},
@@ -94,6 +101,7 @@ int sg_cmd_generate(int argc, char **argv)
                                        {"flows-format", required_argument, 0, O_FLOWS_FMT},
                                        {"seed", required_argument, 0, 's'},
                                        {"threads", required_argument, 0, 'j'},
+                                       {"force", no_argument, 0, O_FORCE},
                                        {"quiet", no_argument, 0, 'q'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -101,7 +109,7 @@ int sg_cmd_generate(int argc, char **argv)
     uint64_t nflows = 0, seed = 1, scale = 0;
     int64_t dur = 0, start = INT64_MIN;
     long long threads = 0;
-    int quiet = 0, c, have_fmt = 0, ns = 0, pcapng = 0, taint = 0, nopair = 0;
+    int quiet = 0, c, have_fmt = 0, ns = 0, pcapng = 0, taint = 0, nopair = 0, force = 0;
     sg_flow_format ofmt = SG_FMT_NATIVE;
     tune_allocator();
     optind = 1;
@@ -142,6 +150,7 @@ int sg_cmd_generate(int argc, char **argv)
         case 'j':
             if (sg_cli_parse_int("generate", "-j", optarg, 0, 1024, &threads)) return SG_EXIT_USAGE;
             break;
+        case O_FORCE: force = 1; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return SG_EXIT_OK;
         default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
@@ -149,12 +158,17 @@ int sg_cmd_generate(int argc, char **argv)
     }
     if (optind != argc) return sg_cli_usage_error("generate", "unexpected argument '%s'", argv[optind]);
     if (!nflows && !dur) return sg_cli_usage_error("generate", "one of -n FLOWS or -d DURATION is required");
+    if (nflows && dur)
+        return sg_cli_usage_error("generate", "-n and -d exclude each other (-n N writes N flows whatever time they span; "
+                                              "-d D fills D at the model's rate)");
     if (!flows_out && !pcap) return sg_cli_usage_error("generate", "nothing to write: give -o out.pcap and/or --flows-out FILE");
     if (ns && pcapng) return sg_cli_usage_error("generate", "--nanosecond and --pcapng exclude each other (pcapng is always ns)");
-    if (!pcap && (ns || pcapng || taint || automata || config || nopair))
-        return sg_cli_usage_error("generate", "--automata/--config/--nanosecond/--pcapng/--taint/--no-pairing need -o FILE");
-    if (pcap && have_fmt && ofmt != SG_FMT_NATIVE)
-        return sg_cli_usage_error("generate", "with -o, --flows-out is the pcap's ground truth and is always native");
+    if (!pcap && (ns || pcapng || taint)) return sg_cli_usage_error("generate", "--nanosecond/--pcapng/--taint need -o FILE");
+    if (!pcap && !config && (automata || nopair))
+        return sg_cli_usage_error("generate", "--automata/--no-pairing need -o FILE or --config FILE");
+    if ((pcap || config) && have_fmt && ofmt != SG_FMT_NATIVE)
+        return sg_cli_usage_error("generate", "with -o or --config, --flows-out holds the connections as the network "
+                                              "sees them and is always native");
     if (pcap && flows_out && !strcmp(pcap, "-") && !strcmp(flows_out, "-"))
         return sg_cli_usage_error("generate", "-o and --flows-out cannot both be stdout");
     sg_progress_set_quiet(quiet);
@@ -175,20 +189,30 @@ int sg_cmd_generate(int argc, char **argv)
     o.no_pairing = nopair;
     o.flows_out = flows_out;
     o.flows_format = have_fmt ? ofmt : SG_FMT_AUTO;
+    o.force = force;
     sg_error err = {0};
     sg_generate_result res;
-    if (sg_generate_once(&o, &res, &err) != SG_OK) return sg_cli_error("generate", &err);
+    sg_generate *g = NULL;
+    if (sg_generate_create(&o, &g, &err) != SG_OK) return sg_cli_error("generate", &err);
+    const sg_generate_estimate *e = sg_generate_get_estimate(g);
+    if (!quiet && isatty(STDERR_FILENO) && e->pcap_bytes + e->flows_bytes >= LARGE_RUN_BYTES) {
+        char b[32];
+        sg_generate_format_bytes(e->pcap_bytes + e->flows_bytes, b, sizeof b);
+        fprintf(stderr, "secgen generate: about %s to write (~%llu flows); Ctrl-C stops and removes the partial output\n", b,
+                (unsigned long long)e->flows);
+    }
+    sg_status st = sg_generate_run(g, &res, &err);
+    sg_generate_destroy(g);
+    if (st != SG_OK) return sg_cli_error("generate", &err);
     if (quiet) return SG_EXIT_OK;
-    if (res.has_pcap) {
-        fprintf(stderr, "secgen generate: %s", pcap);
-        if (flows_out) fprintf(stderr, " + %s", flows_out);
+    if (res.has_pcap || config) {
+        fprintf(stderr, "secgen generate: %s", pcap ? pcap : flows_out);
+        if (pcap && flows_out) fprintf(stderr, " + %s", flows_out);
         fprintf(stderr, "\n");
         sg_pktgen_print_stats(&res.pkt, stderr);
     } else {
         fprintf(stderr, "secgen generate: %llu flows written to %s (%s layout)\n", (unsigned long long)res.flows_written,
                 flows_out, sg_flow_format_name(res.flows_format));
-        if (nflows && res.flows_written < nflows)
-            fprintf(stderr, "secgen generate: note: the duration ended before %llu flows\n", (unsigned long long)nflows);
     }
     return SG_EXIT_OK;
 }

@@ -4,8 +4,12 @@
  * parses arguments into sg_generate_opts. */
 #include "secgen/generate.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <jansson.h>
 
@@ -170,13 +174,20 @@ struct sg_generate {
     sg_fc_model *model;
     sg_netcfg *cfg;
     sg_tadam_set *set;
-    sg_pktgen *pg;          /* pcap mode */
+    sg_pktgen *pg;          /* packet pipeline: a pcap and/or a network config */
     sg_flow_writer *w;      /* flow-only mode */
     sg_flow_format ofmt;
+    sg_generate_estimate est;
     sg_generate_sink *sinks;
     size_t nsinks;
     int ran;
 };
+
+/* With -n and the packet pipeline, flows are drawn until N are written. A run that writes nothing
+ * in a week of generated time (the period of the time profile and of activity days) or keeps fewer
+ * than 1 in 1000 of the drawn flows stops with an error instead of running for ever. */
+#define NO_FLOW_HORIZON_US (7 * 86400 * 1000000LL)
+#define MIN_KEEP_RATIO 1000
 
 void sg_generate_opts_init(sg_generate_opts *o)
 {
@@ -191,19 +202,153 @@ static sg_status check_opts(const sg_generate_opts *o, sg_error *err)
 {
     if (!o->max_flows && o->duration_us <= 0)
         return sg_error_set(err, SG_ERR_INVALID, "one of a flow count (-n) or a duration (-d) is required");
+    if (o->max_flows && o->duration_us > 0)
+        return sg_error_set(err, SG_ERR_INVALID, "a flow count (-n) and a duration (-d) exclude each other: -n N writes N flows "
+                                                 "whatever time they span, -d D fills D at the model's rate");
     if (!o->pcap_path && !o->flows_out)
         return sg_error_set(err, SG_ERR_INVALID, "nothing to write: give a pcap (-o) and/or a flow file (--flows-out)");
     if (o->flows_format != SG_FMT_AUTO && o->flows_format != SG_FMT_NATIVE && o->flows_format != SG_FMT_CIDDS)
         return sg_error_set(err, SG_ERR_INVALID, "the flow output layout must be native or cidds");
-    if (o->pcap_path && o->flows_format != SG_FMT_AUTO && o->flows_format != SG_FMT_NATIVE)
-        return sg_error_set(err, SG_ERR_INVALID, "with a pcap, the flow output is the pcap's ground truth and is always native");
+    if ((o->pcap_path || o->config_path) && o->flows_format != SG_FMT_AUTO && o->flows_format != SG_FMT_NATIVE)
+        return sg_error_set(err, SG_ERR_INVALID, "with a pcap or a network config, the flow output is the connections as "
+                                                 "the network holds them and is always native (--flows-format)");
     if (o->pcap_path && o->flows_out && !strcmp(o->pcap_path, "-") && !strcmp(o->flows_out, "-"))
         return sg_error_set(err, SG_ERR_INVALID, "the pcap and the flow output cannot both be standard output");
-    if (!o->pcap_path && (o->automata_dir || o->config_path || o->taint || o->no_pairing || o->pcap_format != SG_PCAP_US))
-        return sg_error_set(err, SG_ERR_INVALID, "automata, network config, pcap format, taint and pairing options need a pcap output (-o)");
+    if (!o->pcap_path && (o->taint || o->pcap_format != SG_PCAP_US))
+        return sg_error_set(err, SG_ERR_INVALID, "pcap format and taint options need a pcap output (-o)");
+    if (!o->pcap_path && !o->config_path && (o->automata_dir || o->no_pairing))
+        return sg_error_set(err, SG_ERR_INVALID, "--automata and --no-pairing need a pcap (-o) or a network config (--config)");
     if (o->scale > 100000) return sg_error_set(err, SG_ERR_RANGE, "scale must be in [1, 100000]");
     return SG_OK;
 }
+
+static int64_t start_of(const sg_generate *g)
+{
+    int64_t s = g->o.start_us;
+    if (s == INT64_MIN) sg_fc_model_span(g->model, &s, NULL);
+    return s;
+}
+
+/* ---- output size: estimate and free space -----------------------------------------------------
+ * A pilot draws the first PILOT flows of the run (same seed, a separate generator: nothing of the
+ * run changes) and measures their bytes, a flow's packets bounded by the packet pipeline's cap of
+ * 20000 per direction. Its other cap (5000 packets/s) is left out on purpose: applied to the
+ * model's bytes it made the estimate 3x too low (the pipeline's bytes do not shrink with its
+ * packets); without it the embedded model's pcaps are over-estimated 1.6-3.2x (-d 10m, 1h, -n
+ * 3000, -n 20000 with a config): a refusal errs on the side of not filling the disk. Per flow on disk: IP bytes + 14 (Ethernet) + 16 (pcap record header;
+ * pcapng 32) per packet; a native CSV row ~100 bytes. For -d longer than the pilot covers, the
+ * flow count is the model's average training rate over the span (a pilot from the run's start
+ * would extrapolate one hour of the week). A connection counts as one record: pairing one-way
+ * records merged ~3 % of the embedded model's records (most responses have no request). An
+ * estimate, not a bound. */
+#define PILOT 4096
+#define PILOT_CAP_PACKETS 20000 /* the packet pipeline's cap per direction (packets/generate.c) */
+#define CSV_ROW_BYTES 100
+
+static sg_status estimate(sg_generate *g, sg_error *err)
+{
+    sg_generate_estimate *e = &g->est;
+    memset(e, 0, sizeof *e);
+    sg_fc_gen_opts go = {.seed = g->o.seed, .start_us = g->o.start_us, .duration_us = g->o.duration_us,
+                         .max_flows = g->o.max_flows ? g->o.max_flows : 0};
+    if (!go.max_flows && go.duration_us <= 0) return SG_OK;
+    fc_multi src;
+    sg_status s = fc_multi_create(&src, g->model, &go, g->o.scale, err);
+    uint64_t n = 0;
+    double pkt_bytes = 0, pkts = 0;
+    int64_t last = INT64_MIN;
+    sg_flow f;
+    int r = 0;
+    while (s == SG_OK && n < PILOT && (r = fc_multi_next(&src, &f)) == 1) {
+        const uint64_t lim = PILOT_CAP_PACKETS;
+        uint64_t pf = f.fwd_packets < lim ? f.fwd_packets : lim;
+        uint64_t pb = f.bwd_packets < lim ? f.bwd_packets : lim;
+        double scale_f = f.fwd_packets ? (double)pf / (double)f.fwd_packets : 1;
+        double scale_b = f.bwd_packets ? (double)pb / (double)f.bwd_packets : 1;
+        pkt_bytes += (double)f.fwd_bytes * scale_f + (double)f.bwd_bytes * scale_b;
+        pkts += (double)(pf + pb);
+        last = f.start_us;
+        n++;
+    }
+    fc_multi_destroy(&src);
+    if (s != SG_OK) return s;
+    if (r < 0) return sg_error_set(err, SG_ERR_NOMEM, "out of memory while generating");
+    double flows;
+    if (g->o.max_flows) flows = (double)g->o.max_flows;
+    else if (r == 0 || n < PILOT) flows = (double)n; /* the pilot saw the whole window */
+    else {
+        int64_t a, b;
+        sg_fc_model_span(g->model, &a, &b);
+        double rate = b > a ? (double)sg_fc_model_training_flows(g->model) / (double)(b - a) : 0; /* per µs */
+        double by_rate = rate * (double)g->o.duration_us * (double)g->o.scale;
+        double by_pilot = last > start_of(g) ? (double)n * (double)g->o.duration_us / (double)(last - start_of(g)) : 0;
+        flows = g->o.duration_us >= 86400 * 1000000LL || by_pilot <= 0 ? by_rate : by_pilot;
+        if (flows < (double)n) flows = (double)n;
+    }
+    double per_rec = 0;
+    if (n) {
+        unsigned rec_hdr = g->o.pcap_format == SG_PCAPNG ? 32 : 16;
+        per_rec = (pkt_bytes + pkts * (14 + rec_hdr)) / (double)n;
+    }
+    e->flows = (uint64_t)flows;
+    e->pcap_bytes = g->o.pcap_path ? (uint64_t)(flows * per_rec) + 64 : 0;
+    e->flows_bytes = g->o.flows_out ? (uint64_t)(flows * CSV_ROW_BYTES) + 200 : 0;
+    return SG_OK;
+}
+
+void sg_generate_format_bytes(uint64_t b, char *buf, size_t n)
+{
+    static const char *const unit[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+    double v = (double)b;
+    int u = 0;
+    while (v >= 1000 && u < 6) v /= 1000, u++;
+    snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+/* free bytes where path will be written (its directory); -1 if not a regular file target */
+static int free_space(const char *path, uint64_t *avail, unsigned long *dev)
+{
+    if (!path || !strcmp(path, "-")) return -1;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) return -1; /* a device or FIFO */
+    char *dup = strdup(path);
+    if (!dup) return -1;
+    char *slash = strrchr(dup, '/');
+    const char *dir = slash ? (slash == dup ? "/" : (*slash = 0, dup)) : ".";
+    struct statvfs vs;
+    int rc = statvfs(dir, &vs) == 0 && stat(dir, &st) == 0 ? 0 : -1;
+    free(dup);
+    if (rc) return -1;
+    *avail = (uint64_t)vs.f_bavail * (uint64_t)vs.f_frsize;
+    *dev = (unsigned long)st.st_dev;
+    return 0;
+}
+
+static sg_status check_space(const sg_generate *g, sg_error *err)
+{
+    const char *path[2] = {g->o.pcap_path, g->o.flows_out};
+    uint64_t need[2] = {g->est.pcap_bytes, g->est.flows_bytes}, avail[2] = {0, 0};
+    unsigned long dev[2] = {0, 0};
+    int ok[2];
+    for (int i = 0; i < 2; i++) ok[i] = free_space(path[i], &avail[i], &dev[i]) == 0;
+    if (ok[0] && ok[1] && dev[0] == dev[1]) { /* one file system holds both */
+        need[0] += need[1];
+        ok[1] = 0;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!ok[i] || need[i] <= avail[i]) continue;
+        char nb[32], ab[32];
+        sg_generate_format_bytes(need[i], nb, sizeof nb);
+        sg_generate_format_bytes(avail[i], ab, sizeof ab);
+        return sg_error_set(err, SG_ERR_RANGE,
+                            "%s: this run needs about %s (%llu flows) but its file system has %s free; lower -n or -d, "
+                            "write elsewhere, or pass --force to run anyway",
+                            path[i], nb, (unsigned long long)g->est.flows, ab);
+    }
+    return SG_OK;
+}
+
+const sg_generate_estimate *sg_generate_get_estimate(const sg_generate *g) { return &g->est; }
 
 sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg_error *err)
 {
@@ -222,11 +367,13 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
         if (g->o.start_us == INT64_MIN) g->o.start_us = dstart;
     }
     if (!g->o.scale) g->o.scale = 1;
+    const int pipeline = opts->pcap_path || opts->config_path;
     g->ofmt = g->o.flows_format;
-    if (g->ofmt == SG_FMT_AUTO)
-        g->ofmt = !opts->pcap_path && sg_fc_model_layout(g->model) == SG_FMT_CIDDS ? SG_FMT_CIDDS : SG_FMT_NATIVE;
-    if (opts->pcap_path) {
-        if (opts->config_path && (s = sg_netcfg_load(opts->config_path, &g->cfg, err)) != SG_OK) goto fail;
+    if (g->ofmt == SG_FMT_AUTO) g->ofmt = !pipeline && sg_fc_model_layout(g->model) == SG_FMT_CIDDS ? SG_FMT_CIDDS : SG_FMT_NATIVE;
+    if (opts->config_path && (s = sg_netcfg_load(opts->config_path, &g->cfg, err)) != SG_OK) goto fail;
+    if ((s = estimate(g, err)) != SG_OK) goto fail;
+    if (!opts->force && (s = check_space(g, err)) != SG_OK) goto fail;
+    if (pipeline) {
         g->set = sg_tadam_set_create();
         if (!g->set) { s = sg_error_set(err, SG_ERR_NOMEM, "out of memory"); goto fail; }
         if ((s = load_automata(opts->automata_dir, g->set, err)) != SG_OK) goto fail;
@@ -241,7 +388,9 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
                              .pair_unidirectional = !opts->no_pairing && sg_fc_model_unidirectional(g->model),
                              .taint = opts->taint,
                              .sampler = sg_tadam_set_count(g->set) ? tadam_sampler : NULL,
-                             .sampler_ctx = g->set};
+                             .sampler_ctx = g->set,
+                             .max_flows_out = opts->max_flows,
+                             .min_flows_out = opts->max_flows ? opts->max_flows : 1};
         if ((s = sg_pktgen_create(&po, &g->pg, err)) != SG_OK) goto fail;
     } else if ((s = sg_flow_writer_open(&g->w, opts->flows_out, g->ofmt, err)) != SG_OK) {
         goto fail;
@@ -273,25 +422,120 @@ static sg_status emit(sg_generate *g, const sg_flow *f, uint64_t index, sg_error
     return g->pg ? sg_pktgen_add(g->pg, f, err) : sg_flow_writer_write(g->w, f, err);
 }
 
+static size_t append(char *buf, size_t n, size_t at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static size_t append(char *buf, size_t n, size_t at, const char *fmt, ...)
+{
+    if (at >= n) return at;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + at, n - at, fmt, ap);
+    va_end(ap);
+    return k > 0 ? at + (size_t)k : at;
+}
+
+static void describe_activity(const sg_netcfg *c, const sg_net_activity *a, char *buf, size_t n)
+{
+    static const char *const day[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    size_t at = append(buf, n, 0, "%02u:%02u-%02u:%02u", a->start_min / 60, a->start_min % 60, a->end_min / 60,
+                       a->end_min % 60);
+    for (int d = 0; d < 7; d++)
+        if ((a->days >> d) & 1) at = append(buf, n, at, " %s", day[d]);
+    append(buf, n, at, ", %s, %g%% of the flows kept outside", c->timezone[0] ? c->timezone : "UTC", a->off_factor * 100);
+}
+
+/* Why a run wrote no flow (or, with -n, fewer than asked), and the option that fixes it. */
+static sg_status no_flow_error(const sg_generate *g, const sg_generate_result *r, int gave_up, sg_error *err)
+{
+    char st[40], a[40], b[40], msg[SG_ERROR_MSG_MAX];
+    int64_t t0 = start_of(g), fa, fb;
+    sg_fc_model_span(g->model, &fa, &fb);
+    sg_time_format(t0, st, sizeof st);
+    sg_time_format(fa, a, sizeof a);
+    sg_time_format(fb, b, sizeof b);
+    size_t at = 0;
+    if (r->flows_in == 0) {
+        double hours = fb > fa ? (double)(fb - fa) / 3.6e9 : 0;
+        double per_h = hours > 0 ? (double)sg_fc_model_training_flows(g->model) / hours : 0;
+        char span[32] = "";
+        double sec = (double)g->o.duration_us / 1e6;
+        if (sec >= 86400) snprintf(span, sizeof span, "%g days", sec / 86400);
+        else if (sec >= 3600) snprintf(span, sizeof span, "%g hours", sec / 3600);
+        else if (sec >= 60) snprintf(span, sizeof span, "%g minutes", sec / 60);
+        else snprintf(span, sizeof span, "%g seconds", sec);
+        at = append(msg, sizeof msg, at, "no flow generated: the flow model draws none in the %s from %s (it learnt %zu flows from %s to %s",
+                    span, st, sg_fc_model_training_flows(g->model), a, b);
+        if (per_h > 0) at = append(msg, sizeof msg, at, ", %.1f per hour on average", per_h);
+        at = append(msg, sizeof msg, at, ", at the hours of the week its time profile gives); give a longer -d, -n N instead of -d, "
+                                         "or a --start at a busy time of the training span");
+    } else {
+        const uint64_t *d = r->pkt.dropped_netcfg;
+        uint64_t dropped = d[1] + d[2] + d[3] + d[4];
+        if (r->flows_written)
+            at = append(msg, sizeof msg, at, "only %llu of the %llu flows asked (-n) written when the run gave up, ",
+                        (unsigned long long)r->flows_written, (unsigned long long)g->o.max_flows);
+        else
+            at = append(msg, sizeof msg, at, "no flow written%s, ", gave_up ? " when the run gave up" : "");
+        at = append(msg, sizeof msg, at, "after the flow model drew %llu flows from %s; ", (unsigned long long)r->flows_in, st);
+        if (!dropped) {
+            at = append(msg, sizeof msg, at, "none of which gave packets");
+        } else {
+            at = append(msg, sizeof msg, at, "the network config (%s) dropped %llu of them:", g->o.config_path,
+                        (unsigned long long)dropped);
+            if (d[SG_NETMAP_INACTIVE]) {
+                char act[200] = "";
+                if (g->cfg && g->cfg->activity.set) describe_activity(g->cfg, &g->cfg->activity, act, sizeof act);
+                at = append(msg, sizeof msg, at,
+                            " %llu outside the clients' activity hours (network.activity%s%s; hosts[].activity may "
+                            "differ): choose a --start inside them, a longer -d, or a larger off_hours_factor;",
+                            (unsigned long long)d[SG_NETMAP_INACTIVE], act[0] ? ": " : "", act);
+            }
+            if (d[SG_NETMAP_NO_SERVER])
+                at = append(msg, sizeof msg, at,
+                            " %llu to services no host offers: add them to hosts[].interfaces[].services;",
+                            (unsigned long long)d[SG_NETMAP_NO_SERVER]);
+            if (d[SG_NETMAP_NO_CLIENT])
+                at = append(msg, sizeof msg, at,
+                            " %llu that no host may make (hosts[].client and talks_to exclude them, or the only host "
+                            "offering the service has no other host to talk to it): widen client/talks_to or add hosts;",
+                            (unsigned long long)d[SG_NETMAP_NO_CLIENT]);
+            if (d[SG_NETMAP_BAD_ADDR])
+                at = append(msg, sizeof msg, at, " %llu with an address or port that cannot be on the wire;",
+                            (unsigned long long)d[SG_NETMAP_BAD_ADDR]);
+            if (at > 0 && at < sizeof msg && msg[at - 1] == ';') msg[--at] = 0;
+        }
+    }
+    return sg_error_set(err, SG_ERR_EMPTY, "%s", msg);
+}
+
 sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err)
 {
     if (g->ran) return sg_error_set(err, SG_ERR_INVALID, "generation already ran (create a new one)");
     g->ran = 1;
-    sg_generate_result r = {.has_pcap = g->pg != NULL, .flows_format = g->ofmt};
-    sg_fc_gen_opts go = {.seed = g->o.seed, .start_us = g->o.start_us, .duration_us = g->o.duration_us, .max_flows = g->o.max_flows};
+    sg_generate_result r = {.has_pcap = g->o.pcap_path != NULL, .flows_format = g->ofmt};
+    const uint64_t nmax = g->o.max_flows;
+    /* with the packet pipeline, flows can be dropped (config) or merged (pairing): the source is
+     * unbounded and the run stops when N are written */
+    const int until_written = nmax && g->pg;
+    sg_fc_gen_opts go = {.seed = g->o.seed, .start_us = g->o.start_us, .duration_us = g->o.duration_us,
+                         .max_flows = until_written ? UINT64_MAX : nmax};
     fc_multi src;
     sg_status s = fc_multi_create(&src, g->model, &go, g->o.scale, err);
     if (s != SG_OK) {
         fc_multi_destroy(&src);
         return s;
     }
-    const uint64_t nmax = g->o.max_flows;
+    const int64_t t0 = start_of(g);
     sg_progress *pr = sg_progress_create("generate", nmax);
     sg_flow f;
-    int rr = 0;
-    while ((nmax == 0 || r.flows_in < nmax) && (rr = fc_multi_next(&src, &f)) == 1) {
+    int rr = 0, gave_up = 0;
+    for (;;) {
+        uint64_t written = g->pg ? sg_pktgen_flows_written(g->pg) : r.flows_in;
+        if (nmax && written >= nmax) break;
+        if (until_written && r.flows_in >= MIN_KEEP_RATIO * (written + 1) + 100000) { gave_up = 1; break; }
+        if ((rr = fc_multi_next(&src, &f)) != 1) break;
+        if (until_written && written == 0 && f.start_us - t0 > NO_FLOW_HORIZON_US) { gave_up = 1; break; }
         if ((s = emit(g, &f, r.flows_in, err)) != SG_OK) break;
-        if ((++r.flows_in & 1023) == 0) sg_progress_update(pr, r.flows_in);
+        if ((++r.flows_in & 1023) == 0) sg_progress_update(pr, nmax ? written : r.flows_in);
     }
     sg_progress_destroy(pr);
     fc_multi_destroy(&src);
@@ -301,15 +545,19 @@ sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err
     if (s == SG_OK && g->pg) {
         s = sg_pktgen_finish(g->pg, &r.pkt, err);
         r.flows_written = r.pkt.flows_out;
+        if (s == SG_ERR_EMPTY) s = no_flow_error(g, &r, gave_up, err);
     } else if (s == SG_OK) {
-        s = sg_flow_writer_close(g->w, err);
-        g->w = NULL;
         r.flows_written = r.flows_in;
+        if (r.flows_in == 0) {
+            s = no_flow_error(g, &r, 0, err);
+        } else {
+            s = sg_flow_writer_close(g->w, err);
+            g->w = NULL;
+        }
     }
     if (res) *res = r;
     return s;
 }
-
 void sg_generate_destroy(sg_generate *g)
 {
     if (!g) return;

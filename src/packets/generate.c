@@ -491,6 +491,7 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
     for (size_t i = 0; i < n; i++) {
         item *it = &items[i];
         if (it->result != SG_NETMAP_OK || it->pkts.len == 0) continue;
+        if (g->o.max_flows_out && g->st.flows_out >= g->o.max_flows_out) break; /* -n reached */
         sg_frames_summary s;
         sg_packets_summarize(&it->conn, it->pkts.data, it->pkts.len, &s);
         compare(g, it, &s);
@@ -657,6 +658,11 @@ sg_status sg_pktgen_finish(sg_pktgen *g, sg_pktgen_stats *stats, sg_error *err)
     sg_status s = SG_OK;
     while (s == SG_OK && g->pend_head < g->npend) s = release(g, &g->pend[g->pend_head++], err);
     if (s == SG_OK) s = process_batch(g, err);
+    if (s == SG_OK && g->st.flows_out < g->o.min_flows_out) { /* nothing committed */
+        if (stats) *stats = g->st;
+        return sg_error_set(err, SG_ERR_EMPTY, "generate: %llu flows written, fewer than %llu",
+                            (unsigned long long)g->st.flows_out, (unsigned long long)g->o.min_flows_out);
+    }
     if (s == SG_OK && g->pw) s = sg_merger_flush(g->mg, INT64_MAX, g->pw, err);
     if (s == SG_OK && g->pw) {
         g->st.packets = sg_pcap_writer_packets(g->pw);
@@ -671,6 +677,8 @@ sg_status sg_pktgen_finish(sg_pktgen *g, sg_pktgen_stats *stats, sg_error *err)
     if (stats) *stats = g->st;
     return s;
 }
+
+uint64_t sg_pktgen_flows_written(const sg_pktgen *g) { return g->st.flows_out; }
 
 void sg_pktgen_destroy(sg_pktgen *g)
 {

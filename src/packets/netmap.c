@@ -159,9 +159,22 @@ static double hrw(const char *key, size_t i, double w)
     return -log(u) / w;
 }
 
+/* A host of the config with only public addresses that offers services is a server outside the
+ * LAN (a public resolver, a partner's web site): without an explicit `client:` list it is nobody's
+ * client. (A LAN numbered in public space still has clients: its hosts without services.) */
+static int outside_server(const sg_net_host *h)
+{
+    int services = 0;
+    for (size_t k = 0; k < h->nifaces; k++) {
+        if (is_private(h->ifaces[k].addr, h->ifaces[k].is_v6)) return 0;
+        services |= h->ifaces[k].nservices > 0;
+    }
+    return services;
+}
+
 static int uses(const sg_net_host *h, const cand *c)
 {
-    if (h->client_all) return 1;
+    if (h->client_all) return !outside_server(h);
     for (size_t k = 0; k < h->nclient; k++)
         if (!strcmp(h->client[k].name, c->name) || (h->client[k].port == c->port && h->client[k].proto == c->proto)) return 1;
     return 0;
@@ -207,27 +220,40 @@ sg_netmap_result sg_netmap_flow(const sg_netmap *m, sg_flow *f, sg_rng *rng, sg_
         const cand *sc = NULL;
         if (is_group(srv.addr, srv.is_v6, gm)) {
             model_host(m, &srv, f->proto);
-        } else if (srv_private) {
-            const char *want = sg_net_service_name(f->proto, f->dst_port);
-            double best = INFINITY;
-            for (size_t i = 0; i < m->nc; i++) {
-                const cand *c = &m->c[i];
-                if (c->proto != f->proto) continue;
-                if (!(c->port == f->dst_port || (want && !strcmp(want, c->name)))) continue;
-                double w = cfg->hosts[c->host].usage;
-                if (w <= 0) continue;
-                double sc_ = hrw(f->dst_ip, i, w);
-                if (sc_ < best) { best = sc_; sc = c; }
-            }
-            if (!sc) return SG_NETMAP_NO_SERVER;
-            si = (long)sc->host;
-            sk = (long)sc->iface;
-            cfg_host(cfg, (size_t)si, (size_t)sk, &srv);
-            f->dst_port = sc->port;
         } else {
-            model_host(m, &srv, f->proto);
+            /* a private model server becomes a config host offering the service (private hosts
+             * first, then public ones); a public one becomes a public host of the config offering
+             * it, if the config names any, else it keeps its public address */
+            const char *want = sg_net_service_name(f->proto, f->dst_port);
+            for (int pass = srv_private ? 0 : 1; pass < 2 && !sc; pass++) {
+                double best = INFINITY;
+                for (size_t i = 0; i < m->nc; i++) {
+                    const cand *c = &m->c[i];
+                    if (c->proto != f->proto) continue;
+                    if (!(c->port == f->dst_port || (want && !strcmp(want, c->name)))) continue;
+                    const sg_net_iface *ci = &cfg->hosts[c->host].ifaces[c->iface];
+                    if (is_private(ci->addr, ci->is_v6) != (pass == 0)) continue;
+                    double w = cfg->hosts[c->host].usage;
+                    if (w <= 0) continue;
+                    double sc_ = hrw(f->dst_ip, i, w);
+                    if (sc_ < best) { best = sc_; sc = c; }
+                }
+            }
+            if (sc) {
+                si = (long)sc->host;
+                sk = (long)sc->iface;
+                cfg_host(cfg, (size_t)si, (size_t)sk, &srv);
+                f->dst_port = sc->port;
+            } else if (srv_private) {
+                return SG_NETMAP_NO_SERVER;
+            } else {
+                model_host(m, &srv, f->proto);
+            }
         }
-        if (cli_private) {
+        /* Every flow has a config host as an endpoint: the client is a config host unless the
+         * server is one and the model's client is public (a connection from outside). A client
+         * with talks_to uses only those servers: nothing public, multicast or broadcast. */
+        if (cli_private || si < 0) {
             cand any = {0, 0, f->proto, f->dst_port, sg_net_service_name(f->proto, f->dst_port)};
             if (!any.name) any.name = "";
             const cand *svc = sc ? sc : &any;
@@ -236,9 +262,9 @@ sg_netmap_result sg_netmap_flow(const sg_netmap *m, sg_flow *f, sg_rng *rng, sg_
             for (size_t h = 0; h < cfg->nhosts; h++) {
                 const sg_net_host *hh = &cfg->hosts[h];
                 if ((long)h == si || hh->usage <= 0 || !uses(hh, svc)) continue;
-                if (si >= 0 && hh->ntalks) {
+                if (hh->ntalks) {
                     int ok = 0;
-                    for (size_t t = 0; t < hh->ntalks; t++) ok |= hh->talks_to[t] == (size_t)si;
+                    for (size_t t = 0; si >= 0 && t < hh->ntalks; t++) ok |= hh->talks_to[t] == (size_t)si;
                     if (!ok) continue;
                 }
                 for (size_t k = 0; k < hh->nifaces; k++) {
@@ -255,10 +281,6 @@ sg_netmap_result sg_netmap_flow(const sg_netmap *m, sg_flow *f, sg_rng *rng, sg_
         } else {
             if (cli.is_v6 != srv.is_v6) resolve(f->src_ip, srv.is_v6, &cli);
             model_host(m, &cli, f->proto);
-        }
-        if (!srv_private && srv.is_v6 != cli.is_v6) {
-            resolve(f->dst_ip, cli.is_v6, &srv);
-            model_host(m, &srv, f->proto);
         }
     }
     /* a host talking to itself never reaches the wire (and both directions would share one key) */

@@ -36,7 +36,8 @@ check "missing input file fails" 1 "$SECGEN" learn "$T/nope.csv" -o "$T/m.json" 
 
 # one flow: a sensible model (empty pattern only) that generates
 check "one flow learns" 0 "$SECGEN" learn "$D/cidds_one.csv" -o "$T/one.json" -q
-check "one-flow model generates" 0 "$SECGEN" generate -m "$T/one.json" -d 2h --flows-out "$T/one.csv" -q
+check "one-flow model generates" 0 "$SECGEN" generate -m "$T/one.json" -n 5 --flows-out "$T/one.csv" -q
+[ "$(tail -n +2 "$T/one.csv" | wc -l)" = 5 ] || { echo "FAIL: one-flow model: -n 5 wrote $(tail -n +2 "$T/one.csv" | wc -l) flows"; fail=1; }
 # constant columns (all UDP, flags '......')
 check "constant columns learn" 0 "$SECGEN" learn "$D/cidds_udp_const.csv" -o "$T/udp.json" -q
 check "constant-column model generates" 0 "$SECGEN" generate -m "$T/udp.json" -n 50 --flows-out "$T/udp.csv" -q

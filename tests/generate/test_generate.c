@@ -1,5 +1,6 @@
 /* The generate module's library entry point: the same options give the same bytes as `secgen
- * generate` (pcap + ground truth, flow-only, with and without a network config), repeated runs and
+ * generate` (pcap + ground truth, flow-only, with and without a network config, a config without a
+ * pcap = the pcap run's ground truth), repeated runs and
  * 1 vs 2 threads are identical, a caller's sink sees every flow in order, bad options are refused
  * without leaving files. The CLI binary is the `secgen` next to this test executable. */
 #include <setjmp.h>
@@ -124,6 +125,25 @@ static void test_pcap_matches_cli(void **state)
         assert_same_file(lp, cp);
         assert_same_file(lf, cf);
     }
+    /* a config without a pcap: the same connections as the pcap run's ground truth, and -n N */
+    char nf[PATH_MAX];
+    path(nf, "cfg_only.csv");
+    sg_generate_opts o;
+    sg_generate_opts_init(&o);
+    o.duration_us = 90 * 1000000LL;
+    o.seed = 11;
+    o.flows_out = nf;
+    o.config_path = cfg;
+    sg_generate_result r;
+    run_lib(&o, &r);
+    assert_false(r.has_pcap);
+    assert_same_file(nf, cf);
+    o.duration_us = 0;
+    o.max_flows = 123;
+    run_lib(&o, &r);
+    assert_int_equal(r.flows_written, 123);
+    run_cli("-n 123 -s 11 -c net.yaml --flows-out cli.csv");
+    assert_same_file(nf, cf);
 }
 
 /* flow-only output, -n, model layout (CIDDS for the embedded model) and --flows-format */
@@ -266,6 +286,12 @@ static void test_bad_options(void **state)
     o.max_flows = 5;
     o.flows_out = NULL;
     assert_int_equal(sg_generate_create(&o, &g, &err), SG_ERR_INVALID); /* no output */
+    o.duration_us = 1000000;
+    o.flows_out = "x.csv";
+    assert_int_equal(sg_generate_create(&o, &g, &err), SG_ERR_INVALID); /* -n and -d */
+    assert_non_null(strstr(err.msg, "exclude"));
+    o.duration_us = 0;
+    o.flows_out = NULL;
     char p[PATH_MAX];
     path(p, "m.json");
     o.flows_out = p;

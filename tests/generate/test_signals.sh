@@ -37,12 +37,12 @@ check() { # name sig expected_status dir pid
 for sig in INT TERM; do
     want=$([ $sig = INT ] && echo 130 || echo 143)
     d="$T/gen_$sig"; mkdir -p "$d"
-    "$SECGEN" generate -d 1w -s 1 -q -o "$d/big.pcap" --flows-out "$d/big.csv" &
+    "$SECGEN" generate -d 1w --force -s 1 -q -o "$d/big.pcap" --flows-out "$d/big.csv" &
     pid=$!; pids+=("$pid")
     check "generate SIG$sig" "$sig" "$want" "$d" "$pid"
 
     d="$T/flows_$sig"; mkdir -p "$d"
-    "$SECGEN" generate -n 1000000000 -s 1 -q --flows-out "$d/many.csv" &
+    "$SECGEN" generate -n 1000000000 --force -s 1 -q --flows-out "$d/many.csv" &
     pid=$!; pids+=("$pid")
     check "generate flow-only SIG$sig" "$sig" "$want" "$d" "$pid"
 
