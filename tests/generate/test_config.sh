@@ -107,6 +107,21 @@ grep -q "no flow generated" "$T/err" && grep -q -- "-d" "$T/err" || bad "model d
 [ ! -e "$T/z.csv" ] || bad "model draws none: z.csv left"
 echo "ok: zero flows fail with a reason: $(head -c 150 "$T/err")..."
 
+# a config that can never give a flow: -n gives up (no endless run) and says why
+cat >"$T/none.yaml" <<'YAML'
+hosts:
+  - hostname: srv
+    client: ["tcp:9"]
+    interfaces: [{ip_addr: 10.0.0.10, services: ["tcp:9"]}]
+  - hostname: pc
+    client: ["tcp:9"]
+    interfaces: [{ip_addr: 10.0.0.101}]
+YAML
+timeout 600 "$SECGEN" generate -n 1 -c "$T/none.yaml" --flows-out "$T/none.csv" 2>"$T/err"
+rc=$?
+[ $rc = 1 ] && grep -q "gave up" "$T/err" && grep -q "services no host offers" "$T/err" || bad "impossible config: exit $rc: $(cat "$T/err")"
+[ ! -e "$T/none.csv" ] || bad "impossible config: none.csv left"
+
 # usage and disk space
 "$SECGEN" generate -n 10 -d 1h --flows-out "$T/u.csv" 2>"$T/err"
 rc=$?
