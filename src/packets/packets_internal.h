@@ -106,4 +106,19 @@ sg_status sg_builder_next(sg_flow_builder *b, const sg_pkt *p, uint8_t *h, size_
 /* sg_frames_summarize's figures from the packet list alone */
 void sg_packets_summarize(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, sg_frames_summary *s);
 
+
+/* ---- fitting a packet list to its flow record (fit.c) ----
+ * target[d] / bytes[d]: packets / IP bytes of direction d, -1 = unknown (left as they are). */
+/* TCP, on a normalised list: removes / inserts packets without breaking the normaliser's rules;
+ * *exact = 1 when the counts were reached within max_edits edits (normalise again afterwards) */
+sg_status sg_packets_fit_tcp(const sg_pkt_conn *c, sg_vec *pkts, const int64_t target[2], const int64_t bytes[2],
+                             uint32_t maxp, size_t max_edits, int *exact);
+/* TCP flows that end in the handshake (S0 with SYN retransmissions, SH, REJ): 1 if rewritten */
+int sg_packets_fit_tcp_short(sg_vec *pkts, const int64_t target[2]);
+/* UDP / ICMP */
+sg_status sg_packets_fit_dgram(sg_vec *pkts, const int64_t target[2], int *exact);
+/* payload sizes scaled so each direction's IP bytes (exact header lengths) meet bytes[d], each
+ * data payload kept within [the service's minimum, maxp] */
+void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t bytes[2], uint32_t maxp);
+
 #endif

@@ -183,7 +183,9 @@ sg_status sg_packets_tcp_normalize_buf(sg_vec *pkts, sg_vec *scratch, uint16_t m
             s = insert(&n, t, ack_delay, 0, SG_TCP_ACK);
             n.phase = PH_EST;
         }
-        if (s == SG_OK && n.phase == PH_EST) {
+        /* both FINs seen but not the last ACK: closed as far as a capture can tell (what a
+         * NetFlow record that counts two packets of one side holds), nothing appended */
+        if (s == SG_OK && n.phase == PH_EST && !(n.fin[0] && n.fin[1])) {
             int closer = n.fin[1] && !n.fin[0] ? 0 : (n.fin[0] ? 1 : 0);
             for (int step = 0; step < 4 && s == SG_OK; step++) {
                 if (n.fin[0] && n.fin[1] && n.acked[0] == n.snd_nxt[1] && n.acked[1] == n.snd_nxt[0]) break;
