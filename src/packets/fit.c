@@ -5,11 +5,13 @@
  * removed or inserted only where no duplicate ACK, data after FIN or packet after RST results,
  * and the caller normalises again to check (see docs/packets.md, "Keeping the flow's records"). */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "packets/packets_internal.h"
 #include "secgen/packets.h"
 
+#define SG_FIT_MAX_SUPERSEG 16384
 #define SEQ(p) ((p)->payload_len > 0 || ((p)->tcp_flags & (SG_TCP_SYN | SG_TCP_FIN)))
 #define PURE_ACK(p) ((p)->tcp_flags == SG_TCP_ACK && (p)->payload_len == 0)
 #define DATA(p) ((p)->payload_len > 0 && !((p)->tcp_flags & (SG_TCP_SYN | SG_TCP_FIN | SG_TCP_RST)))
@@ -195,8 +197,27 @@ static size_t data_needed(const sg_pkt_conn *c, const sg_vec *v, int d, int64_t 
         if (p[i].dir == d) pay += p[i].payload_len;
     int64_t hdr = (int64_t)((d ? s.bwd_bytes : s.fwd_bytes) - pay);
     int64_t budget = bytes - hdr;
-    if (budget <= 0) return 0;
+    if (budget <= bytes / 10) return 0; /* within 10 % without any payload */
     return (size_t)((budget + maxp - 1) / maxp);
+}
+
+/* the most data segments direction d can carry without exceeding its bytes (each carries at least
+ * the service's minimum payload); SIZE_MAX when the bytes are unknown */
+static size_t data_allowed(const sg_pkt_conn *c, const sg_vec *v, int d, int64_t bytes)
+{
+    if (bytes < 0) return SIZE_MAX;
+    sg_frames_summary s;
+    sg_packets_summarize(c, v->data, v->len, &s);
+    const sg_pkt *p = v->data;
+    uint64_t pay = 0;
+    for (size_t i = 0; i < v->len; i++)
+        if (p[i].dir == d) pay += p[i].payload_len;
+    int64_t budget = bytes - (int64_t)((d ? s.bwd_bytes : s.fwd_bytes) - pay);
+    if (budget <= bytes / 10) return 0;
+    uint32_t mn = sg_payload_min_len(c, d);
+    if (mn < 1) mn = 1;
+    /* 10 % above the bytes is still a match */
+    return (size_t)((budget + bytes / 10) / mn);
 }
 
 sg_status sg_packets_fit_tcp(const sg_pkt_conn *c, sg_vec *pkts, const int64_t target[2], const int64_t bytes[2],
@@ -241,12 +262,43 @@ sg_status sg_packets_fit_tcp(const sg_pkt_conn *c, sg_vec *pkts, const int64_t t
             ndata++;
         }
     }
+    /* fewer bytes than the data segments' minimum payloads: data segments become pure ACKs where
+     * such an ACK acknowledges something new and no peer ACK is left acknowledging nothing */
+    for (int d = 0; d < 2; d++) {
+        size_t allow = data_allowed(c, pkts, d, bytes[d]), ndata = 0;
+        sg_pkt *p = pkts->data;
+        size_t n = pkts->len;
+        for (size_t i = 0; i < n; i++) ndata += p[i].dir == d && p[i].payload_len > 0;
+        /* a FIN that carries data keeps the FIN alone */
+        for (size_t i = n; ndata > allow && i-- > 2;)
+            if (p[i].dir == d && p[i].payload_len > 0 && (p[i].tcp_flags & SG_TCP_FIN)) {
+                p[i].payload_len = 0;
+                p[i].payload = NULL;
+                p[i].tcp_flags &= (uint8_t)~SG_TCP_PSH;
+                ndata--;
+            }
+        for (size_t i = n; ndata > allow && i-- > 2;) {
+            if (p[i].dir != d || !DATA(&p[i]) || !removable(p, n, i)) continue;
+            int news = 0; /* a seq-consuming peer packet since d's previous packet */
+            for (size_t k = i; k-- > 0;) {
+                if (p[k].dir == d) break;
+                if (SEQ(&p[k])) { news = 1; break; }
+            }
+            if (!news) continue;
+            p[i].tcp_flags = SG_TCP_ACK;
+            p[i].payload_len = 0;
+            p[i].payload = NULL;
+            ndata--;
+        }
+    }
     *exact = 1;
     return SG_OK;
 }
 
 void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t bytes[2], uint32_t maxp)
 {
+    uint32_t maxp_d = maxp;
+    int grew = 0;
     sg_pkt *p = pkts->data;
     size_t n = pkts->len;
     sg_frames_summary s;
@@ -264,7 +316,17 @@ void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t byte
         if (mn > maxp) mn = maxp;
         double budget = (double)(bytes[d] - hdr);
         if (budget < (double)k * mn) budget = (double)k * mn;
-        if (budget > (double)k * maxp) budget = (double)k * maxp;
+        uint32_t cap = maxp;
+        if (c->proto == SG_PROTO_TCP && budget > (double)k * maxp) {
+            /* more than full-sized segments can hold: what a capture on a host with segmentation
+             * offload (TSO/GRO) records, as the training captures did; up to 16 KiB a segment
+             * (a TLS record's limit, so the TLS template stays valid) */
+            double want = ceil(budget / (double)k);
+            cap = want > SG_FIT_MAX_SUPERSEG ? SG_FIT_MAX_SUPERSEG : (uint32_t)want;
+            if (cap < maxp) cap = maxp;
+        }
+        if (budget > (double)k * cap) budget = (double)k * cap;
+        maxp_d = cap;
         /* proportional scaling with error carry, clamped per packet; a second pass hands what the
          * clamps left over to the packets with room */
         double f = budget / (double)pay, carry = 0;
@@ -274,7 +336,7 @@ void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t byte
             double want = p[i].payload_len * f + carry;
             double got = floor(want + 0.5);
             if (got < mn) got = mn;
-            if (got > maxp) got = maxp;
+            if (got > maxp_d) got = maxp_d;
             carry = want - got;
             if (p[i].payload_len != (uint32_t)got) p[i].payload = NULL;
             p[i].payload_len = (uint32_t)got;
@@ -282,12 +344,28 @@ void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t byte
         }
         for (size_t i = n; left != 0 && i-- > 0;) {
             if (p[i].dir != d || p[i].payload_len == 0) continue;
-            int64_t room = left > 0 ? (int64_t)maxp - p[i].payload_len : (int64_t)mn - p[i].payload_len;
+            int64_t room = left > 0 ? (int64_t)maxp_d - p[i].payload_len : (int64_t)mn - p[i].payload_len;
             int64_t m = left > 0 ? (left < room ? left : room) : (left > room ? left : room);
             if (m) p[i].payload = NULL;
             p[i].payload_len = (uint32_t)((int64_t)p[i].payload_len + m);
             left -= m;
         }
+        grew |= maxp_d > maxp;
+        maxp_d = maxp;
+    }
+    if (!grew) return;
+    /* ACK clock, as the normaliser keeps it: the receiver acknowledges before 60,000 bytes are
+     * outstanding (grown segments shrink to stay below) */
+    uint64_t out[2] = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        int d = p[i].dir;
+        if (p[i].tcp_flags & SG_TCP_ACK) out[!d] = 0;
+        if (p[i].payload_len > maxp && out[d] + p[i].payload_len > 60000) {
+            uint64_t room = 60000 > out[d] ? 60000 - out[d] : 0;
+            p[i].payload_len = (uint32_t)(room > maxp ? room : maxp);
+            p[i].payload = NULL;
+        }
+        out[d] += p[i].payload_len;
     }
 }
 
