@@ -35,7 +35,8 @@ typedef struct sg_pkt {
     uint32_t payload_len;  /* L4 payload bytes */
     uint8_t dir;           /* SG_DIR_FWD / SG_DIR_BWD */
     uint8_t tcp_flags;     /* SG_TCP_* (ignored for UDP/ICMP) */
-    uint16_t _pad;
+    uint16_t msg_more;     /* payload templates: bytes of the same message in later packets of this
+                            * direction (a DNS-over-TCP response spanning segments); 0 = ends here */
     const uint8_t *payload; /* bytes to use (replay), or NULL = synthesised (see docs/packets.md) */
 } sg_pkt;
 

@@ -11,7 +11,7 @@
 #include "packets/packets_internal.h"
 #include "secgen/packets.h"
 
-#define SG_FIT_MAX_SUPERSEG 16384
+#define SG_FIT_MAX_SUPERSEG 16000 /* the TLS template writes one record per segment up to 16,000 bytes */
 #define SEQ(p) ((p)->payload_len > 0 || ((p)->tcp_flags & (SG_TCP_SYN | SG_TCP_FIN)))
 #define PURE_ACK(p) ((p)->tcp_flags == SG_TCP_ACK && (p)->payload_len == 0)
 #define DATA(p) ((p)->payload_len > 0 && !((p)->tcp_flags & (SG_TCP_SYN | SG_TCP_FIN | SG_TCP_RST)))
@@ -117,6 +117,20 @@ static int remove_one(sg_vec *v, int d, size_t want_data)
                 return 1;
             }
         }
+    }
+    /* last resort: d's last segment together with the peer's pure ACK of it (the record ends
+     * earlier; the peer's count is fitted again in the next round) */
+    for (size_t i = n; i-- > h;) {
+        if (p[i].dir != d) continue;
+        if (p[i].tcp_flags & (SG_TCP_SYN | SG_TCP_RST)) break;
+        for (size_t k = i + 1; k < n; k++)
+            if (p[k].dir != d) {
+                if (!PURE_ACK(&p[k])) break;
+                pkt_remove(v, k);
+                pkt_remove(v, i);
+                return 1;
+            }
+        break;
     }
     return 0;
 }

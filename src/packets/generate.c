@@ -247,7 +247,7 @@ static int shape(sg_pktgen *g, item *it)
     int exact = 0;
     if (it->conn.proto == SG_PROTO_TCP) {
         uint16_t mss = sg_packets_max_segment(&it->conn);
-        it->st = sg_packets_tcp_normalize_buf(&it->pkts, &it->scratch, mss, g->o.seed, it->idx, &it->ns, &it->err);
+        it->st = sg_packets_tcp_normalize_buf(&it->pkts, &it->scratch, mss, g->o.seed, it->idx, 1, &it->ns, &it->err);
         if (it->st != SG_OK) return 0;
         if (sg_packets_fit_tcp_short(&it->pkts, tgt)) return 1;
         for (int round = 0; round < 4 && !exact; round++) {
@@ -259,7 +259,7 @@ static int shape(sg_pktgen *g, item *it)
             if (!ok) break;
             /* check: normalising again must change nothing the counts see */
             sg_tcp_norm_stats ns2;
-            it->st = sg_packets_tcp_normalize_buf(&it->pkts, &it->scratch, mss, g->o.seed, it->idx, &ns2, &it->err);
+            it->st = sg_packets_tcp_normalize_buf(&it->pkts, &it->scratch, mss, g->o.seed, it->idx, 0, &ns2, &it->err);
             if (it->st != SG_OK) return 0;
             int64_t n[2] = {0, 0};
             p = it->pkts.data;
@@ -287,6 +287,7 @@ static int shape(sg_pktgen *g, item *it)
         }
     }
     sg_packets_fit_bytes(&it->conn, &it->pkts, bytes, maxp);
+    sg_payload_fix_sizes(&it->conn, it->pkts.data, it->pkts.len);
     return exact;
 }
 

@@ -92,13 +92,13 @@ sg_status sg_packets_tcp_normalize(sg_vec *pkts, uint16_t mss, uint64_t seed, ui
 {
     sg_vec out;
     sg_vec_init(&out, sizeof(sg_pkt));
-    sg_status s = sg_packets_tcp_normalize_buf(pkts, &out, mss, seed, flow_index, stats, err);
+    sg_status s = sg_packets_tcp_normalize_buf(pkts, &out, mss, seed, flow_index, 1, stats, err);
     sg_vec_free(&out);
     return s;
 }
 
 sg_status sg_packets_tcp_normalize_buf(sg_vec *pkts, sg_vec *scratch, uint16_t mss, uint64_t seed,
-                                       uint64_t flow_index, sg_tcp_norm_stats *stats, sg_error *err)
+                                       uint64_t flow_index, int close, sg_tcp_norm_stats *stats, sg_error *err)
 {
     sg_vec_clear(scratch);
     /* most flows gain a handshake and a close: reserving that up front avoids regrowing */
@@ -177,7 +177,7 @@ sg_status sg_packets_tcp_normalize_buf(sg_vec *pkts, sg_vec *scratch, uint16_t m
         }
     }
     /* close what the automaton left open */
-    if (s == SG_OK && n.out->len > 0) {
+    if (s == SG_OK && n.out->len > 0 && close) {
         int64_t t = n.last_t;
         if (n.phase == PH_SYNACK) {
             s = insert(&n, t, ack_delay, 0, SG_TCP_ACK);
