@@ -9,11 +9,13 @@ command -v tshark >/dev/null || { echo "FAIL: tshark missing (scripts/install-de
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 "$SECGEN" generate -d 20m -s 3 --scale 10 -j 2 -q -o "$T/a.pcap"
-tshark -r "$T/a.pcap" -Y 'dns.flags.response == 1' -T fields -e frame.number -e dns.response_to 2>/dev/null > "$T/resp"
-n=$(wc -l < "$T/resp")
+# one tshark pass: every DNS packet with its response flag, matched query, malformation, severity
+tshark -r "$T/a.pcap" -Y 'dns' -T fields -E separator=/t -e frame.number -e dns.flags.response -e dns.response_to \
+    -e _ws.malformed -e _ws.expert.severity 2>/dev/null > "$T/dns"
+n=$(awk -F'\t' '$2 == "1" || $2 == "True"' "$T/dns" | wc -l)
 [ "$n" -ge 10 ] || { echo "FAIL: only $n DNS responses"; exit 1; }
-un=$(awk -F'\t' '$2 == ""' "$T/resp" | wc -l)
-[ "$un" -eq 0 ] || { echo "FAIL: $un of $n DNS responses answer no query: $(awk -F'\t' '$2 == "" {print $1}' "$T/resp" | head -5 | tr '\n' ' ')"; exit 1; }
-bad=$(tshark -r "$T/a.pcap" -Y 'dns && (_ws.malformed || _ws.expert.severity >= 8388608)' 2>/dev/null | head -5)
+un=$(awk -F'\t' '($2 == "1" || $2 == "True") && $3 == ""' "$T/dns" | wc -l)
+[ "$un" -eq 0 ] || { echo "FAIL: $un of $n DNS responses answer no query: $(awk -F'\t' '($2 == "1" || $2 == "True") && $3 == "" {print $1}' "$T/dns" | head -5 | tr '\n' ' ')"; exit 1; }
+bad=$(awk -F'\t' '$4 != "" || $5 ~ /8388608/' "$T/dns" | head -5)
 [ -z "$bad" ] || { echo "FAIL: malformed DNS: $bad"; exit 1; }
 echo "ok: $n DNS responses, each answers a query"
