@@ -35,7 +35,8 @@ typedef struct sg_pkt {
     uint32_t payload_len;  /* L4 payload bytes */
     uint8_t dir;           /* SG_DIR_FWD / SG_DIR_BWD */
     uint8_t tcp_flags;     /* SG_TCP_* (ignored for UDP/ICMP) */
-    uint16_t _pad;
+    uint16_t msg_more;     /* payload templates: bytes of the same message in later packets of this
+                            * direction (a DNS-over-TCP response spanning segments); 0 = ends here */
     const uint8_t *payload; /* bytes to use (replay), or NULL = synthesised (see docs/packets.md) */
 } sg_pkt;
 
@@ -228,8 +229,10 @@ typedef struct sg_pktgen_stats {
     uint64_t paired, flipped;              /* unidirectional pairing */
     uint64_t dropped_netcfg[5];            /* by sg_netmap_result */
     uint64_t no_model;                     /* flows without an automaton (flow-shaped sequence) */
-    uint64_t capped;                       /* flows whose packet targets hit the caps */
-    uint64_t unmatched;                    /* automaton samples with other counts (flow-shaped used) */
+    uint64_t capped;                       /* flows whose packet targets hit the per-direction cap */
+    uint64_t stretched;                    /* flows lengthened to keep the packet rate plausible */
+    uint64_t unmatched;                    /* automaton samples that could not be fitted (flow-shaped used) */
+    uint64_t unfit;                        /* no valid sequence with the flow's counts was found */
     uint64_t port_bumps;                   /* client ports moved: live 5-tuple, or a port dissectors claim */
     uint64_t packets, bytes;               /* frames written (bytes = frame bytes) */
     uint64_t norm_inserted, norm_dropped;  /* TCP normalisation */
@@ -237,6 +240,9 @@ typedef struct sg_pktgen_stats {
     uint64_t n_pkts_cmp, n_bytes_cmp, n_dur_cmp;
     double sum_pkts_relerr, sum_bytes_relerr, sum_dur_relerr;
     uint64_t pkts_exact, bytes_within10, dur_within10;
+    /* why a direction missed: packet counts capped / no valid sequence found; bytes off with the
+     * packet count, below the headers (+ minimum payloads), above full-sized segments */
+    uint64_t miss_capped, miss_unfit, bytes_miss_pkts, bytes_miss_small, bytes_miss_large;
     size_t peak_open_flows;
 } sg_pktgen_stats;
 

@@ -240,6 +240,7 @@ static size_t builder_tmpl_cap(const sg_flow_builder *b, const sg_pkt *p, uint32
 {
     const uint8_t proto = b->conn.proto;
     if (proto == SG_PROTO_ICMP || proto == SG_PROTO_ICMPV6 || p->payload) return plen;
+    ((sg_flow_builder *)b)->ps.msg_more = p->msg_more;
     return plen ? sg_payload_template_cap_at(&b->ps, d, idx, plen) : 0;
 }
 
@@ -308,6 +309,7 @@ sg_status sg_builder_next(sg_flow_builder *b, const sg_pkt *p, uint8_t *h, size_
     }
     /* templated payloads live in the header buffer; the rest comes from the pool */
     /* ICMP echo payloads and given (replayed) payloads go entirely into the frame buffer */
+    b->ps.msg_more = p->msg_more;
     size_t tmpl_cap = (proto == SG_PROTO_ICMP || proto == SG_PROTO_ICMPV6 || p->payload) ? plen
                                                                                           : sg_payload_template_cap(&b->ps, d, plen);
     uint8_t *pl = h + 14 + l3 + l4h;

@@ -13,6 +13,8 @@ struct sg_payload_pool {
 #define SG_ALPHA_POOL 65536
 
 /* Per-flow payload synthesis state. */
+#define SG_DNS_PENDING 4
+#define SG_DNS_QMAX 96 /* longest question dns_query writes: 80-byte name + type + class */
 typedef struct sg_payload_state {
     const sg_pkt_conn *conn;
     const sg_payload_pool *pool;
@@ -22,6 +24,14 @@ typedef struct sg_payload_state {
     uint16_t dns_id;
     uint8_t qlen;      /* last DNS question (wire form) */
     uint8_t qname[255 + 4];
+    /* DNS queries not answered yet, oldest first: each response answers one (a response with none
+     * pending repeats the last answer) */
+    uint32_t msg_more;    /* of the packet being built (sg_pkt.msg_more) */
+    uint32_t cont_left[2]; /* bytes of the current message still to come, per direction */
+    uint8_t pq_n;
+    uint8_t pq_len[SG_DNS_PENDING];
+    uint16_t pq_id[SG_DNS_PENDING];
+    uint8_t pq_name[SG_DNS_PENDING][SG_DNS_QMAX];
 } sg_payload_state;
 
 void sg_payload_state_init(sg_payload_state *ps, const sg_pkt_conn *conn, const sg_payload_pool *pool, sg_rng *r);
@@ -30,6 +40,11 @@ void sg_payload_state_init(sg_payload_state *ps, const sg_pkt_conn *conn, const 
  * Returns the count actually written (<= cap). */
 size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len);
 size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, uint8_t *out);
+
+/* Payload sizes a template needs, applied to a flow's final packet list: DNS responses sized so
+ * each answers the oldest pending query exactly (question echoed, then whole answer records or
+ * none), DNS messages at most one datagram. Changes bytes by at most 14 per response. */
+void sg_payload_fix_sizes(const sg_pkt_conn *c, sg_pkt *p, size_t n);
 
 /* smallest payload a packet of this service may carry (DNS: a message with a question) */
 uint32_t sg_payload_min_len(const sg_pkt_conn *c, int dir);
@@ -59,9 +74,10 @@ sg_status sg_pcap_writer_frame_end(sg_pcap_writer *w, int64_t t_ns, size_t hdr_l
                                    size_t pay_len, sg_error *err);
 
 /* sg_packets_tcp_normalize writing into a caller-kept scratch vector (swapped with pkts on
- * success), so a generator reuses its buffers from flow to flow */
+ * success), so a generator reuses its buffers from flow to flow; close = 0 leaves a list that
+ * ends open as it is (a record that ends before the teardown: a fitted list is checked so) */
 sg_status sg_packets_tcp_normalize_buf(sg_vec *pkts, sg_vec *scratch, uint16_t mss, uint64_t seed,
-                                       uint64_t flow_index, sg_tcp_norm_stats *stats, sg_error *err);
+                                       uint64_t flow_index, int close, sg_tcp_norm_stats *stats, sg_error *err);
 
 /* typed push onto a vector of sg_pkt: the generic sg_vec_push's memcpy call per element showed
  * as 4 % of generation time */
@@ -105,5 +121,20 @@ sg_status sg_builder_next(sg_flow_builder *b, const sg_pkt *p, uint8_t *h, size_
                           uint32_t *pay_len, sg_error *err);
 /* sg_frames_summarize's figures from the packet list alone */
 void sg_packets_summarize(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, sg_frames_summary *s);
+
+
+/* ---- fitting a packet list to its flow record (fit.c) ----
+ * target[d] / bytes[d]: packets / IP bytes of direction d, -1 = unknown (left as they are). */
+/* TCP, on a normalised list: removes / inserts packets without breaking the normaliser's rules;
+ * *exact = 1 when the counts were reached within max_edits edits (normalise again afterwards) */
+sg_status sg_packets_fit_tcp(const sg_pkt_conn *c, sg_vec *pkts, const int64_t target[2], const int64_t bytes[2],
+                             uint32_t maxp, size_t max_edits, int *exact);
+/* TCP flows that end in the handshake (S0 with SYN retransmissions, SH, REJ): 1 if rewritten */
+int sg_packets_fit_tcp_short(sg_vec *pkts, const int64_t target[2]);
+/* UDP / ICMP */
+sg_status sg_packets_fit_dgram(sg_vec *pkts, const int64_t target[2], int *exact);
+/* payload sizes scaled so each direction's IP bytes (exact header lengths) meet bytes[d], each
+ * data payload kept within [the service's minimum, maxp] */
+void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t bytes[2], uint32_t maxp);
 
 #endif

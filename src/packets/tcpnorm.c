@@ -92,13 +92,13 @@ sg_status sg_packets_tcp_normalize(sg_vec *pkts, uint16_t mss, uint64_t seed, ui
 {
     sg_vec out;
     sg_vec_init(&out, sizeof(sg_pkt));
-    sg_status s = sg_packets_tcp_normalize_buf(pkts, &out, mss, seed, flow_index, stats, err);
+    sg_status s = sg_packets_tcp_normalize_buf(pkts, &out, mss, seed, flow_index, 1, stats, err);
     sg_vec_free(&out);
     return s;
 }
 
 sg_status sg_packets_tcp_normalize_buf(sg_vec *pkts, sg_vec *scratch, uint16_t mss, uint64_t seed,
-                                       uint64_t flow_index, sg_tcp_norm_stats *stats, sg_error *err)
+                                       uint64_t flow_index, int close, sg_tcp_norm_stats *stats, sg_error *err)
 {
     sg_vec_clear(scratch);
     /* most flows gain a handshake and a close: reserving that up front avoids regrowing */
@@ -177,13 +177,15 @@ sg_status sg_packets_tcp_normalize_buf(sg_vec *pkts, sg_vec *scratch, uint16_t m
         }
     }
     /* close what the automaton left open */
-    if (s == SG_OK && n.out->len > 0) {
+    if (s == SG_OK && n.out->len > 0 && close) {
         int64_t t = n.last_t;
         if (n.phase == PH_SYNACK) {
             s = insert(&n, t, ack_delay, 0, SG_TCP_ACK);
             n.phase = PH_EST;
         }
-        if (s == SG_OK && n.phase == PH_EST) {
+        /* both FINs seen but not the last ACK: closed as far as a capture can tell (what a
+         * NetFlow record that counts two packets of one side holds), nothing appended */
+        if (s == SG_OK && n.phase == PH_EST && !(n.fin[0] && n.fin[1])) {
             int closer = n.fin[1] && !n.fin[0] ? 0 : (n.fin[0] ? 1 : 0);
             for (int step = 0; step < 4 && s == SG_OK; step++) {
                 if (n.fin[0] && n.fin[1] && n.acked[0] == n.snd_nxt[1] && n.acked[1] == n.snd_nxt[0]) break;

@@ -179,12 +179,17 @@ static size_t tls_server_hello(sg_rng *r, uint32_t len, uint8_t *o)
 }
 
 /* ---- DNS --------------------------------------------------------------------------------- */
-static size_t dns_opt(uint8_t *p, size_t total) /* EDNS0 OPT RR of exactly total (>= 15) bytes */
+static void dns_opt_head(uint8_t *p, size_t total) /* the 15 bytes before the padding */
 {
     size_t padlen = total - 15;
     p[0] = 0; put16(p + 1, 41); put16(p + 3, 1232); memset(p + 5, 0, 4);
     put16(p + 9, (uint32_t)(4 + padlen)); put16(p + 11, 12); put16(p + 13, (uint32_t)padlen);
-    memset(p + 15, 0, padlen);
+}
+
+static size_t dns_opt(uint8_t *p, size_t total) /* EDNS0 OPT RR of exactly total (>= 15) bytes */
+{
+    dns_opt_head(p, total);
+    memset(p + 15, 0, total - 15);
     return total;
 }
 
@@ -210,14 +215,44 @@ static size_t dns_query(sg_payload_state *ps, uint32_t len, uint8_t *o)
     put16(q + k, 1); put16(q + k + 2, 1); k += 4;
     ps->qlen = (uint8_t)k;
     memcpy(ps->qname, q, k);
+    /* pending until a response answers it; a full queue forgets the oldest (never answered) */
+    if (k <= SG_DNS_QMAX) {
+        if (ps->pq_n == SG_DNS_PENDING) {
+            memmove(ps->pq_len, ps->pq_len + 1, SG_DNS_PENDING - 1);
+            memmove(ps->pq_id, ps->pq_id + 1, (SG_DNS_PENDING - 1) * sizeof ps->pq_id[0]);
+            memmove(ps->pq_name, ps->pq_name + 1, (SG_DNS_PENDING - 1) * sizeof ps->pq_name[0]);
+            ps->pq_n--;
+        }
+        ps->pq_len[ps->pq_n] = (uint8_t)k;
+        ps->pq_id[ps->pq_n] = ps->dns_id;
+        memcpy(ps->pq_name[ps->pq_n], q, k);
+        ps->pq_n++;
+    }
     if (opt) dns_opt(q + k, opt);
     return len;
 }
 
-static size_t dns_response(sg_payload_state *ps, uint32_t len, uint8_t *o)
+/* length of the question dns_query writes into a query of len bytes (the same arithmetic) */
+static size_t dns_qlen(uint32_t len)
 {
+    size_t W = len - 16, opt = 0;
+    if (W > 80) { opt = W - 64; W = 64; if (opt < 15) { W -= 15 - opt; opt = 15; } }
+    return W + 4;
+}
+
+static size_t dns_response(sg_payload_state *ps, uint32_t len, uint8_t *o, uint32_t lim)
+{
+    if (ps->pq_n) { /* answer the oldest pending query */
+        ps->dns_id = ps->pq_id[0];
+        ps->qlen = ps->pq_len[0];
+        memcpy(ps->qname, ps->pq_name[0], ps->qlen);
+        ps->pq_n--;
+        memmove(ps->pq_len, ps->pq_len + 1, ps->pq_n);
+        memmove(ps->pq_id, ps->pq_id + 1, ps->pq_n * sizeof ps->pq_id[0]);
+        memmove(ps->pq_name, ps->pq_name + 1, ps->pq_n * sizeof ps->pq_name[0]);
+    }
     size_t rem = ps->qlen && len >= 12u + ps->qlen ? len - 12 - ps->qlen : 1;
-    if (rem >= 1 && rem <= 14) {
+    if (rem >= 1 && rem <= 14 && lim == len) {
         /* no room to echo the question exactly: answer a fresh question sized to fit */
         dns_query(ps, len, o);
         put16(o + 2, 0x8180);
@@ -225,6 +260,11 @@ static size_t dns_response(sg_payload_state *ps, uint32_t len, uint8_t *o)
     }
     size_t an = rem / 16, opt = rem % 16;
     if (opt && opt < 15) { an--; opt += 16; }
+    if (lim < len) { /* the message continues in later segments: answers within the first */
+        size_t first = lim - 12 - ps->qlen; /* >= 15: sg_payload_fix_sizes sees to it */
+        an = (first - 15) / 16;
+        opt = rem - an * 16;
+    }
     put16(o, ps->dns_id); put16(o + 2, 0x8180); put16(o + 4, 1); put16(o + 6, (uint32_t)an); put16(o + 8, 0);
     put16(o + 10, opt ? 1 : 0);
     memcpy(o + 12, ps->qname, ps->qlen);
@@ -236,7 +276,16 @@ static size_t dns_response(sg_payload_state *ps, uint32_t len, uint8_t *o)
         uint32_t a = sg_rng_u32(ps->r);
         p[12] = (uint8_t)(1 + (a % 222)); p[13] = (uint8_t)(a >> 8); p[14] = (uint8_t)(a >> 16); p[15] = (uint8_t)(1 + (a >> 24) % 254);
     }
-    if (opt) dns_opt(p, opt);
+    if (opt) {
+        if (lim < len) { /* OPT header here, its zero padding partly in later segments */
+            uint8_t tmp[15];
+            dns_opt_head(tmp, opt);
+            memcpy(p, tmp, 15);
+            memset(p + 15, 0, (size_t)(o + lim - (p + 15)));
+        } else {
+            dns_opt(p, opt);
+        }
+    }
     return len;
 }
 
@@ -446,7 +495,9 @@ size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
         }
         return len >= 6 && len <= 16000 ? 5 : 0;
     case K_DNS: return len >= 24 && len <= 1472 ? len : 0;
-    case K_DNS_TCP: return len >= 26 && len <= 1472 ? len : 0;
+    case K_DNS_TCP:
+        if (ps->cont_left[dir]) return len; /* the rest of a response: its EDNS0 padding */
+        return len >= 26 && len <= 1472 ? len : 0;
     case K_NBNS: return len >= NBNS_QUERY && len <= 1472 ? len : 0;
     case K_DHCP: return len >= DHCP_MIN && len <= 1472 ? len : 0;
     case K_NBDGM: return len >= NBDGM_MIN && len <= 1472 ? len : 0;
@@ -466,11 +517,22 @@ size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, 
         if (idx == 0 && len >= TLS_SH_MIN) return tls_server_hello(ps->r, len, out);
         out[0] = 0x17; out[1] = 3; out[2] = 3; put16(out + 3, len - 5);
         return 5;
-    case K_DNS: return dir == SG_DIR_FWD ? dns_query(ps, len, out) : dns_response(ps, len, out);
+    case K_DNS: return dir == SG_DIR_FWD ? dns_query(ps, len, out) : dns_response(ps, len, out, len);
     case K_DNS_TCP:
-        put16(out, len - 2);
-        if (dir == SG_DIR_FWD) dns_query(ps, len - 2, out + 2);
-        else dns_response(ps, len - 2, out + 2);
+        if (ps->cont_left[dir]) { /* continuation of a response: padding bytes are zero */
+            memset(out, 0, len);
+            ps->cont_left[dir] = ps->cont_left[dir] > len ? ps->cont_left[dir] - len : 0;
+            return len;
+        }
+        put16(out, len - 2 + ps->msg_more);
+        if (dir == SG_DIR_FWD || ps->msg_more == 0) {
+            if (dir == SG_DIR_FWD) dns_query(ps, len - 2, out + 2);
+            else dns_response(ps, len - 2, out + 2, len - 2);
+            return len;
+        }
+        /* a response longer than this segment: answers here, the EDNS0 padding runs on */
+        dns_response(ps, len - 2 + ps->msg_more, out + 2, len - 2);
+        ps->cont_left[dir] = ps->msg_more;
         return len;
     case K_NBNS: return nbns(ps, dir, len, out);
     case K_DHCP: return dhcp(ps, dir, idx, len, out);
@@ -481,4 +543,54 @@ size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, 
         return text_head(ps->r, dir == SG_DIR_FWD ? "EHLO client-" : "220 mail.example.com ESMTP ", len, out, "\r\n", 0);
     }
     return 0;
+}
+
+void sg_payload_fix_sizes(const sg_pkt_conn *c, sg_pkt *p, size_t n)
+{
+    int k = kind_of(c);
+    if (k != K_DNS && k != K_DNS_TCP) return;
+    const uint32_t pre = k == K_DNS_TCP ? 2 : 0, mn = k == K_DNS_TCP ? 26 : 24;
+    size_t pend[SG_DNS_PENDING], np = 0, last = 0, head = n;
+    for (size_t i = 0; i < n; i++) p[i].msg_more = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].payload_len == 0) continue;
+        if (p[i].payload_len > 1472) p[i].payload_len = 1472; /* one DNS message, one datagram */
+        if (p[i].payload_len < mn) p[i].payload_len = mn;
+        uint32_t len = p[i].payload_len - pre;
+        if (p[i].dir == SG_DIR_FWD) {
+            if (np == SG_DNS_PENDING) { memmove(pend, pend + 1, (SG_DNS_PENDING - 1) * sizeof *pend); np--; }
+            pend[np++] = dns_qlen(len);
+            continue;
+        }
+        if (!np && k == K_DNS_TCP && head < n && (uint64_t)p[head].msg_more + p[i].payload_len < 60000) {
+            /* no query left to answer: over TCP the previous response continues here */
+            p[head].msg_more = (uint16_t)(p[head].msg_more + p[i].payload_len);
+            continue;
+        }
+        size_t q = last;
+        if (np) {
+            q = pend[0];
+            memmove(pend, pend + 1, (np - 1) * sizeof *pend);
+            np--;
+        }
+        last = q;
+        head = i;
+        p[i].msg_more = 0;
+        if (!q) continue; /* nothing asked yet: the response carries its own question */
+        /* question echoed, then 16-byte A records and an EDNS0 OPT record of >= 15 bytes, or
+         * nothing: 1..14 bytes after the question cannot be filled */
+        if (len < 12 + q) len = (uint32_t)(12 + q);
+        uint32_t rem = len - 12 - (uint32_t)q;
+        if (rem >= 1 && rem <= 7) len -= rem;
+        else if (rem >= 8 && rem <= 14) len += 15 - rem;
+        p[i].payload_len = len + pre;
+        p[i].payload = NULL;
+    }
+    /* a response that continues in later segments needs its OPT header (15 bytes) in the first */
+    for (size_t i = 0; i < n; i++)
+        if (p[i].msg_more && p[i].dir == SG_DIR_BWD) {
+            /* find its question length again: the simplest bound is the longest question */
+            uint32_t need = 2 + 12 + SG_DNS_QMAX + 15;
+            if (p[i].payload_len < need) p[i].payload_len = need;
+        }
 }
