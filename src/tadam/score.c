@@ -1,4 +1,4 @@
-/* Scoring (anomaly detection), the bigram baseline, AUROC/F1, noise injection and automaton sets. */
+/* TADAM scoring (anomaly detection), the bigram baseline, AUROC/F1, noise injection and automaton sets. */
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
