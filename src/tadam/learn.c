@@ -64,17 +64,22 @@ static void data_free(tdm_data *d)
     memset(d, 0, sizeof *d);
 }
 
-static const tdm_data *g_sort_data; /* qsort context (set under a single thread) */
+/* A word to sort: the comparator sees everything it needs in the element (no file-scope qsort
+ * context, so concurrent learners do not share state). Order: length, then the symbol bytes, then
+ * the word index (a total order: the permutation does not depend on the sort algorithm). */
+typedef struct word_key {
+    const int32_t *sym;
+    uint32_t len;
+    size_t i;
+} word_key;
 
 static int cmp_words(const void *a, const void *b)
 {
-    const tdm_data *d = g_sort_data;
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    uint32_t li = d->wlen[i], lj = d->wlen[j];
-    if (li != lj) return li < lj ? -1 : 1;
-    int c = memcmp(d->sym + d->woff[i], d->sym + d->woff[j], li * sizeof(int32_t));
+    const word_key *x = a, *y = b;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    int c = memcmp(x->sym, y->sym, x->len * sizeof(int32_t));
     if (c) return c;
-    return i < j ? -1 : i > j;
+    return x->i < y->i ? -1 : x->i > y->i;
 }
 
 static int cmp_dv(const void *a, const void *b)
@@ -163,9 +168,15 @@ static sg_status data_build(tdm_data *d, const sg_seq_set *set, const size_t *id
     /* group identical symbol strings */
     size_t *ord = malloc((n ? n : 1) * sizeof *ord);
     if (!ord) goto oom;
-    for (size_t k = 0; k < n; k++) ord[k] = k;
-    g_sort_data = d;
-    qsort(ord, n, sizeof *ord, cmp_words);
+    word_key *wk = malloc((n ? n : 1) * sizeof *wk);
+    if (!wk) {
+        free(ord);
+        goto oom;
+    }
+    for (size_t k = 0; k < n; k++) wk[k] = (word_key){d->sym + d->woff[k], d->wlen[k], k};
+    qsort(wk, n, sizeof *wk, cmp_words);
+    for (size_t k = 0; k < n; k++) ord[k] = wk[k].i;
+    free(wk);
     d->gmem = ord;
     d->gmem_off = malloc((n + 1) * sizeof *d->gmem_off);
     d->goff = malloc((n + 1) * sizeof *d->goff);
@@ -1117,13 +1128,17 @@ done:
     return rc;
 }
 
-static const double *g_sort_costs; /* qsort context (single-threaded section) */
+/* a candidate to rank: its screening cost and index (lowest cost first, ties by index) */
+typedef struct cost_idx {
+    double cost;
+    size_t i;
+} cost_idx;
 static int cmp_cost_idx(const void *a, const void *b)
 {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    double x = g_sort_costs[i], y = g_sort_costs[j];
+    const cost_idx *p = a, *q = b;
+    double x = p->cost, y = q->cost;
     if (x != y) return x < y ? -1 : 1;
-    return (i > j) - (i < j);
+    return (p->i > q->i) - (p->i < q->i);
 }
 
 /* Steepest descent from *cur under ctx's noise operations, at most max_iters steps. pi holds the
@@ -1186,9 +1201,18 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
             failed = 1;
             break;
         }
-        for (size_t i = 0; i < nc; i++) ord[i] = i;
-        g_sort_costs = costs;
-        qsort(ord, nc, sizeof *ord, cmp_cost_idx);
+        cost_idx *ck = malloc(nc * sizeof *ck);
+        if (!ck) {
+            free(ord);
+            free(costs);
+            free(cands);
+            failed = 1;
+            break;
+        }
+        for (size_t i = 0; i < nc; i++) ck[i] = (cost_idx){costs[i], i};
+        qsort(ck, nc, sizeof *ck, cmp_cost_idx);
+        for (size_t i = 0; i < nc; i++) ord[i] = ck[i].i;
+        free(ck);
         size_t nre = nc < TDM_RESCORE ? nc : TDM_RESCORE;
         double full[TDM_RESCORE];
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
