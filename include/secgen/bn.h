@@ -122,7 +122,7 @@ sg_status sg_bn_load(const char *path, sg_bn **out, sg_error *err);
 
 /* Shared MDL helpers (bits). */
 double sg_log2_binom(double n, double k); /* lg C(n, k), 0 when k <= 0 or k >= n */
-double sg_universal_int_bits(uint64_t x);  /* Rissanen L_N(x), x >= 1 (spec §3.1) */
+/* sg_universal_int_bits (Rissanen L_N(x), x >= 1, spec §3.1) is in secgen/core.h */
 
 #ifdef __cplusplus
 }

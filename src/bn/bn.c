@@ -17,17 +17,6 @@ double sg_log2_binom(double n, double k)
     return (lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0)) / M_LN2;
 }
 
-double sg_universal_int_bits(uint64_t x)
-{
-    double b = log2(2.865064);
-    double y = (double)(x ? x : 1);
-    while (y > 1.0) {
-        y = log2(y);
-        if (y > 0) b += y;
-    }
-    return b;
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;

@@ -263,21 +263,6 @@ int sg_tadam_format_parse(const char *s, sg_tadam_format *out)
     return 0;
 }
 
-/* proto 0 = TCP and UDP */
-static const struct {
-    uint8_t proto;
-    int port;
-    const char *name;
-} services[] = {{6, 20, "ftp-data"},    {6, 21, "ftp"},         {6, 22, "ssh"},          {6, 23, "telnet"},
-                {6, 25, "smtp"},        {0, 53, "dns"},         {17, 67, "dhcp"},        {17, 68, "dhcp"},
-                {6, 80, "http"},        {6, 110, "pop3"},       {17, 123, "ntp"},        {17, 137, "netbios-ns"},
-                {17, 138, "netbios-dgm"}, {6, 139, "netbios-ssn"}, {6, 143, "imap"},     {17, 161, "snmp"},
-                {0, 389, "ldap"},       {17, 427, "svrloc"},    {6, 443, "https"},       {17, 443, "quic"},
-                {6, 445, "smb"},        {6, 465, "smtps"},      {17, 500, "isakmp"},     {6, 587, "submission"},
-                {6, 993, "imaps"},      {6, 995, "pop3s"},      {6, 1883, "mqtt"},       {17, 1900, "ssdp"},
-                {6, 3306, "mysql"},     {6, 3389, "rdp"},       {17, 3478, "stun"},      {6, 5222, "xmpp"},
-                {17, 5353, "mdns"},     {17, 5355, "llmnr"},    {6, 8080, "http-alt"},   {6, 8443, "https-alt"}};
-
 const char *sg_tadam_service_name(uint8_t proto, int32_t port, char *buf, size_t bufsz)
 {
     if (proto == 0) {
@@ -292,12 +277,14 @@ const char *sg_tadam_service_name(uint8_t proto, int32_t port, char *buf, size_t
             snprintf(buf, bufsz, "proto%u", proto);
         return buf;
     }
-    if (proto == SG_PROTO_TCP || proto == SG_PROTO_UDP)
-        for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
-            if (services[i].port == port && (services[i].proto == 0 || services[i].proto == proto)) {
-                snprintf(buf, bufsz, "%s", services[i].name);
-                return buf;
-            }
+    /* well-known names from core's registry (the table netcfg uses too) */
+    const char *nm = (proto == SG_PROTO_TCP || proto == SG_PROTO_UDP) && port <= 65535
+                         ? sg_service_name(proto, (uint16_t)port)
+                         : NULL;
+    if (nm) {
+        snprintf(buf, bufsz, "%s", nm);
+        return buf;
+    }
     const char *p = proto == SG_PROTO_TCP ? "tcp" : proto == SG_PROTO_UDP ? "udp" : proto == SG_PROTO_ICMP ? "icmp" : NULL;
     if (p)
         snprintf(buf, bufsz, "%s-%d", p, (int)port);
