@@ -223,7 +223,7 @@ void sg_tadam_groups_free(sg_tadam_group *groups, size_t n_groups);
 /* Seeded hold-out: sequence idx[i] is held out when its draw (seed ^ 0x5bd1e995,
  * SG_STREAM_TADAM_SPLIT, idx[i]) is below frac. idx keeps the rest in order (*n_idx updated);
  * *hold (malloc'ed, caller frees; NULL when frac <= 0) receives the held-out ones. */
-sg_status sg_tadam_holdout_split(uint64_t seed, double frac, size_t *idx, size_t *n_idx, size_t **hold, size_t *n_hold,
+sg_status sg_tadam_holdout_split(size_t *idx, size_t *n_idx, uint64_t seed, double frac, size_t **hold, size_t *n_hold,
                                  sg_error *err);
 
 typedef struct sg_tadam_dir_opts {

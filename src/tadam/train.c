@@ -75,7 +75,7 @@ oom:
     return sg_error_set(err, SG_ERR_NOMEM, "out of memory grouping sequences");
 }
 
-sg_status sg_tadam_holdout_split(uint64_t seed, double frac, size_t *idx, size_t *n_idx, size_t **hold, size_t *n_hold,
+sg_status sg_tadam_holdout_split(size_t *idx, size_t *n_idx, uint64_t seed, double frac, size_t **hold, size_t *n_hold,
                                  sg_error *err)
 {
     *hold = NULL;
@@ -147,7 +147,7 @@ static sg_status learn_group(const sg_seq_set *set, const char *dir, const sg_ta
 {
     const char *src = o->source ? o->source : "";
     size_t *hold = NULL, nhold = 0;
-    sg_status st = sg_tadam_holdout_split(o->seed, o->holdout, g->idx, &g->n, &hold, &nhold, err);
+    sg_status st = sg_tadam_holdout_split(g->idx, &g->n, o->seed, o->holdout, &hold, &nhold, err);
     if (st != SG_OK) return st;
     size_t n = g->n;
     if (n > o->max_sequences) { /* deterministic subsample (keyed by sequence index) */
