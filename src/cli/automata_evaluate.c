@@ -31,7 +31,7 @@ int sg_automata_evaluate(int argc, char **argv)
                                        {0, 0, 0, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "s:j:qh", lo, NULL)) != -1) {
+    while ((c = sg_cli_getopt("automata evaluate", argc, argv, "s:j:qh", lo)) != -1) {
         switch (c) {
         case 'T': {
             char *e;
@@ -68,7 +68,7 @@ int sg_automata_evaluate(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case 'h': sg_automata_usage(stdout, "evaluate"); return SG_EXIT_OK;
-        default: return sg_cli_usage_error(CMD, "invalid option for 'evaluate'");
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
         }
     }
     if (optind + 1 != argc) return sg_cli_usage_error(CMD, "evaluate expects one SEQUENCES.csv");

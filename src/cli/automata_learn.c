@@ -64,7 +64,7 @@ int sg_automata_learn(int argc, char **argv)
                                        {0, 0, 0, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:j:s:qh", lo, NULL)) != -1) {
+    while ((c = sg_cli_getopt("automata learn", argc, argv, "o:j:s:qh", lo)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'b':
@@ -108,7 +108,7 @@ int sg_automata_learn(int argc, char **argv)
             break;
         case 'q': o.learn.quiet = 1; break;
         case 'h': sg_automata_usage(stdout, "learn"); return SG_EXIT_OK;
-        default: return sg_cli_usage_error(CMD, "invalid option for 'learn'");
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
         }
     }
     if (optind + 1 != argc) return sg_cli_usage_error(CMD, "learn expects one SEQUENCES.csv");

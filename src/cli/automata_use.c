@@ -20,7 +20,7 @@ int sg_automata_score(int argc, char **argv)
                                        {0, 0, 0, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+    while ((c = sg_cli_getopt("automata score", argc, argv, "o:h", lo)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'f':
@@ -28,7 +28,7 @@ int sg_automata_score(int argc, char **argv)
             break;
         case 'U': flags |= SG_TADAM_SCORE_UNTIMED; break;
         case 'h': sg_automata_usage(stdout, "score"); return SG_EXIT_OK;
-        default: return sg_cli_usage_error(CMD, "invalid option for 'score'");
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
         }
     }
     if (optind + 2 != argc) return sg_cli_usage_error(CMD, "score expects MODEL and SEQUENCES.csv");
@@ -61,7 +61,7 @@ int sg_automata_sample(int argc, char **argv)
                                        {0, 0, 0, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:n:s:h", lo, NULL)) != -1) {
+    while ((c = sg_cli_getopt("automata sample", argc, argv, "o:n:s:h", lo)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'n':
@@ -83,7 +83,7 @@ int sg_automata_sample(int argc, char **argv)
             if (sg_tadam_format_parse(optarg, &fmt)) return sg_cli_usage_error(CMD, "--format expects auto, secgen or fosr");
             break;
         case 'h': sg_automata_usage(stdout, "sample"); return SG_EXIT_OK;
-        default: return sg_cli_usage_error(CMD, "invalid option for 'sample'");
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
         }
     }
     if (optind + 1 != argc) return sg_cli_usage_error(CMD, "sample expects one MODEL.json");
@@ -118,14 +118,14 @@ int sg_automata_show(int argc, char **argv)
         {"dot", no_argument, 0, 'd'}, {"format", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = sg_cli_getopt("automata show", argc, argv, "h", lo)) != -1) {
         switch (c) {
         case 'd': dot = 1; break;
         case 'f':
             if (sg_tadam_format_parse(optarg, &fmt)) return sg_cli_usage_error(CMD, "--format expects auto, secgen or fosr");
             break;
         case 'h': sg_automata_usage(stdout, "show"); return SG_EXIT_OK;
-        default: return sg_cli_usage_error(CMD, "invalid option for 'show'");
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
         }
     }
     if (optind + 1 != argc) return sg_cli_usage_error(CMD, "show expects one MODEL.json");
@@ -150,7 +150,7 @@ int sg_automata_convert(int argc, char **argv)
                                        {0, 0, 0, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = sg_cli_getopt("automata convert", argc, argv, "h", lo)) != -1) {
         switch (c) {
         case 't':
             if (sg_tadam_format_parse(optarg, &to) || to == SG_TADAM_FMT_AUTO)
@@ -160,7 +160,7 @@ int sg_automata_convert(int argc, char **argv)
             if (sg_tadam_format_parse(optarg, &from)) return sg_cli_usage_error(CMD, "--from expects auto, fosr or secgen");
             break;
         case 'h': sg_automata_usage(stdout, "convert"); return SG_EXIT_OK;
-        default: return sg_cli_usage_error(CMD, "invalid option for 'convert'");
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
         }
     }
     if (optind + 2 != argc) return sg_cli_usage_error(CMD, "convert expects IN.json OUT.json");

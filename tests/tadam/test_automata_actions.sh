@@ -29,6 +29,13 @@ for f in --count --output --seed --max-len --fwd --format; do
 done
 "$SECGEN" automata learn --help | grep -q -- "--train-frac" && fail "learn --help lists evaluate's options"
 
+# --- a bad option: one message naming it and the action, exit 2 ----------------------------------
+"$SECGEN" automata learn -Z x.csv -o d >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" -eq 2 ] || fail "bad option: exit $rc, expected 2"
+grep -q "^secgen automata learn: unknown option '-Z'" "$T/err" || { cat "$T/err" >&2; fail "bad option not named"; }
+[ "$(grep -c "unknown option\|invalid option" "$T/err")" -eq 1 ] || { cat "$T/err" >&2; fail "bad option: more than one message"; }
+
 # --- hold-out scoring error: two sequences too long to score (800000 events with a handful of
 # states exceeds the DP memory bound); with seed 1 at least one is held out -----------------------
 awk 'BEGIN {
