@@ -24,8 +24,8 @@ set(SECGEN_LAYER_tadam core flow bn)
 set(SECGEN_LAYER_netcfg core flow)
 set(SECGEN_LAYER_packets core flow bn extract fc tadam netcfg)
 set(SECGEN_LAYER_generate core flow bn extract fc tadam netcfg packets models)
-set(SECGEN_LAYER_eval core flow bn)
-set(SECGEN_LAYER_detect core flow bn tadam eval)
+set(SECGEN_LAYER_eval core flow bn netcfg) # netcfg: config containment findings
+set(SECGEN_LAYER_detect core flow bn netcfg tadam eval)
 set(SECGEN_LAYER_models "") # the embedded default models (generated C, see cmake/embed.cmake)
 # external libraries each module may call (link-time check); OpenMP and libm are everyone's
 set(SECGEN_EXT_bn PkgConfig::JANSSON)
