@@ -1,7 +1,9 @@
 # libFuzzer targets: fuzz/fuzz_<name>.c, each defining LLVMFuzzerTestOneInput. Needs clang.
 # The library must carry libFuzzer's coverage instrumentation too, or the fuzzers only see the
 # coverage of their own tiny file and mutate blindly.
-target_compile_options(secgen_lib PRIVATE -fsanitize=fuzzer-no-link)
+foreach(t ${SECGEN_MODULE_TARGETS})
+  target_compile_options(${t} PRIVATE -fsanitize=fuzzer-no-link)
+endforeach()
 file(GLOB SECGEN_FUZZERS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/fuzz/fuzz_*.c)
 foreach(f ${SECGEN_FUZZERS})
   get_filename_component(name ${f} NAME_WE)

@@ -14,9 +14,12 @@
 #ifndef SECGEN_BN_H
 #define SECGEN_BN_H
 
-#include <jansson.h>
-
 #include "secgen/core.h"
+
+/* jansson's JSON value, declared only: bn.h does not pull jansson into its users (the two JSON
+ * calls below are for callers that embed a network in their own jansson document; they include
+ * <jansson.h> themselves). */
+struct json_t;
 
 #ifdef __cplusplus
 extern "C" {
@@ -106,23 +109,23 @@ uint64_t sg_bn_fit_count(const sg_bn *bn);
 /* Ancestral sampling of all variables into out[0..nvars-1]. The BN must be fitted; a variable
  * with no observed state (fitted on zero records) gets code 0. */
 void sg_bn_sample(const sg_bn *bn, sg_rng *rng, uint32_t *out);
-/* Same, keeping variables with given[v] != 0 at their value in vals (conditional forward
+/* Same, keeping variables with given[v] != 0 at their value in vals (in/out, last: conditional forward
  * sampling: exact when no given variable has a sampled ancestor). */
-void sg_bn_sample_given(const sg_bn *bn, sg_rng *rng, uint32_t *vals, const uint8_t *given);
+void sg_bn_sample_given(const sg_bn *bn, sg_rng *rng, const uint8_t *given, uint32_t *vals);
 /* Natural-log probability of a full record; -INFINITY if a value is not an observed state. */
 double sg_bn_log_prob(const sg_bn *bn, const uint32_t *vals);
 
 /* JSON (jansson). label(ctx, v, code) may be NULL; when given, each node also gets a
  * "labels" array with the readable value of each state (ignored on load). */
 typedef const char *(*sg_bn_label_fn)(void *ctx, size_t v, uint32_t code, char *buf, size_t bufsz);
-json_t *sg_bn_to_json(const sg_bn *bn, sg_bn_label_fn label, void *ctx);
-sg_status sg_bn_from_json(const json_t *j, sg_bn **out, sg_error *err);
+struct json_t *sg_bn_to_json(const sg_bn *bn, sg_bn_label_fn label, void *ctx);
+sg_status sg_bn_from_json(const struct json_t *j, sg_bn **out, sg_error *err);
 sg_status sg_bn_save(const sg_bn *bn, const char *path, sg_error *err);
 sg_status sg_bn_load(const char *path, sg_bn **out, sg_error *err);
 
 /* Shared MDL helpers (bits). */
 double sg_log2_binom(double n, double k); /* lg C(n, k), 0 when k <= 0 or k >= n */
-double sg_universal_int_bits(uint64_t x);  /* Rissanen L_N(x), x >= 1 (spec §3.1) */
+/* sg_universal_int_bits (Rissanen L_N(x), x >= 1, spec §3.1) is in secgen/core.h */
 
 #ifdef __cplusplus
 }

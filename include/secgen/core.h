@@ -134,6 +134,32 @@ double sg_rng_exponential(sg_rng *r, double rate);
 /* index drawn proportionally to w[0..n-1] (w >= 0, sum > 0); returns n-1 on rounding */
 size_t sg_rng_categorical(sg_rng *r, const double *w, size_t n);
 
+/* Seeded m-of-n sampling without replacement, keyed per item: item ids[i] gets the draw
+ * sg_rng_u64(seed, stream, ids[i]) and the m items with the smallest draws are kept (ties on the
+ * top 44 bits of the draw broken by position). An item's fate depends only on (seed, its id),
+ * not on the other items nor on n. out (room for m) receives the kept ids in ascending order;
+ * m >= n copies ids, sorted. SG_ERR_NOMEM on allocation failure. */
+sg_status sg_sample_keyed(uint64_t seed, uint32_t stream, const size_t *ids, size_t n, size_t m, size_t *out,
+                          sg_error *err);
+
+/* ---- codes --------------------------------------------------------------------------------- */
+/* Rissanen's universal code length L_N(x) in bits for an integer x >= 1 (x = 0 is priced as 1):
+ * log2(2.865064) + the sum of the positive iterated logarithms log2 x, log2 log2 x, ... The one
+ * implementation for bn, fc and tadam (tadam encodes n >= 0 as L_N(n + 1)). */
+double sg_universal_int_bits(uint64_t x);
+
+/* ---- service registry -----------------------------------------------------------------------
+ * One table of well-known services for every module: automaton names (tadam), network config
+ * service names and flow-to-server matching (netcfg, packets). Port -> name gives the IANA name
+ * (TCP 25 = "smtp", TCP 587 = "submission", UDP 5353 = "mdns"); a few names accepted in configs
+ * are aliases (Fos-R's "multicast dns"), and the name "smtp" in a config means TCP 587 (Fos-R's
+ * default, kept for config compatibility; write "smtp:25" for MTA traffic). Ports are matched for
+ * TCP and UDP only, except "icmp" (port 0). */
+/* canonical name of (proto, port), or NULL */
+const char *sg_service_name(uint8_t proto, uint16_t port);
+/* a config service name (case-insensitive) -> default proto and port; 0, or -1 if unknown */
+int sg_service_lookup(const char *name, uint8_t *proto, uint16_t *port);
+
 /* ---- time ---------------------------------------------------------------------------------
  * Times are int64 microseconds since the Unix epoch, UTC. */
 /* Accepts "2017-04-05T10:31:02.123456Z", "2017-04-05 10:31:02.123", "2013/10/21 13:22:59.340835",

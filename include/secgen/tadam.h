@@ -198,6 +198,123 @@ void sg_tadam_rates(const double *scores, const int8_t *labels, size_t n, double
  * SG_STREAM_TADAM_NOISE, sequence index within set). Labels, ids, proto and port are kept. */
 sg_status sg_tadam_inject_noise(const sg_seq_set *in, double rate, uint64_t seed, sg_seq_set **out, sg_error *err);
 
+/* ---- training protocol: one automaton per group of sequences (`automata learn`) ------------ */
+
+typedef enum sg_tadam_group_by {
+    SG_TADAM_BY_SERVICE = 0, /* sg_tadam_service_name of (proto, service port) */
+    SG_TADAM_BY_PORT,        /* "<proto>-<port>" lowercase, "all" without a port */
+    SG_TADAM_BY_NONE         /* one group "all" */
+} sg_tadam_group_by;
+/* "service|port|none"; returns 0 on success */
+int sg_tadam_group_by_parse(const char *s, sg_tadam_group_by *out);
+
+/* A group of sequences: indices into the set, ascending. */
+typedef struct sg_tadam_group {
+    char key[64];
+    size_t *idx;
+    size_t n;
+    size_t cap;
+} sg_tadam_group;
+/* Group the sequences of set (normal_only: skip label 1) in first-seen order of the keys. */
+sg_status sg_tadam_group_seqs(const sg_seq_set *set, sg_tadam_group_by by, int normal_only, sg_tadam_group **groups,
+                              size_t *n_groups, sg_error *err);
+void sg_tadam_groups_free(sg_tadam_group *groups, size_t n_groups);
+
+/* Seeded hold-out: sequence idx[i] is held out when its draw (seed ^ 0x5bd1e995,
+ * SG_STREAM_TADAM_SPLIT, idx[i]) is below frac. idx keeps the rest in order (*n_idx updated);
+ * *hold (malloc'ed, caller frees; NULL when frac <= 0) receives the held-out ones. */
+sg_status sg_tadam_holdout_split(size_t *idx, size_t *n_idx, uint64_t seed, double frac, size_t **hold, size_t *n_hold,
+                                 sg_error *err);
+
+typedef struct sg_tadam_dir_opts {
+    sg_tadam_learn_opts learn; /* name is set per group */
+    sg_tadam_group_by by;      /* default SG_TADAM_BY_SERVICE */
+    size_t min_sequences;      /* smaller groups are skipped; default 20 */
+    size_t max_sequences;      /* larger groups are subsampled (sg_sample_keyed); default 2000 */
+    int normal_only;           /* skip sequences labelled anomalous */
+    double holdout;            /* fraction held out to measure bits per event; default 0 */
+    uint64_t seed;             /* hold-out and subsample; default 1 */
+    sg_tadam_format format;    /* SECGEN (with DIR/index.json) or FOSR; default SECGEN */
+    const char *source;        /* recorded in the models and the index (the input file name) */
+} sg_tadam_dir_opts;
+void sg_tadam_dir_opts_init(sg_tadam_dir_opts *o);
+
+/* What happened to one group (passed to the caller's callback, e.g. to print a line). */
+typedef struct sg_tadam_group_report {
+    const char *name;
+    size_t n_sequences; /* in the group (after the hold-out) */
+    int skipped;        /* fewer than min_sequences: nothing learnt */
+    size_t n_train;     /* sequences learnt from (after subsampling) */
+    size_t n_states, n_edges;
+    double bits;         /* MDL total */
+    size_t n_holdout;    /* 0: no hold-out figures */
+    double holdout_bits_per_event[3]; /* TADAM timed, TADAM symbols only, bigram */
+} sg_tadam_group_report;
+typedef void (*sg_tadam_group_fn)(const sg_tadam_group_report *r, void *ctx);
+
+/* Learn one automaton per group of set and write DIR/<group>.json (+ DIR/index.json in the
+ * secgen format, listing name, file, proto, port, size and hold-out figures). DIR is created if
+ * needed. report (may be NULL) is called once per group, in group order. SG_ERR_EMPTY when no
+ * group reaches min_sequences. Deterministic for any thread count. */
+sg_status sg_tadam_learn_dir(const sg_seq_set *set, const char *dir, const sg_tadam_dir_opts *o,
+                             sg_tadam_group_fn report, void *ctx, sg_error *err);
+
+/* Load a model file or a learn output directory into a new set (*out). */
+sg_status sg_tadam_set_load_path(const char *path, sg_tadam_format fmt, sg_tadam_set **out, sg_error *err);
+
+/* Score every sequence of set with its automaton (the only one, or sg_tadam_set_find by proto and
+ * port) and write the scores CSV (id,label,n,automaton,bits,bits_per_event,repairs,
+ * unknown_symbols,status) atomically to path ("-" = stdout); *n_missing counts sequences with no
+ * automaton (status "no-automaton"). */
+sg_status sg_tadam_score_csv(const sg_tadam_set *models, const sg_seq_set *set, unsigned flags, const char *path,
+                             size_t *n_missing, sg_error *err);
+
+/* Draw n sequences (sequence i from (seed, SG_STREAM_TADAM_SAMPLE, i)) and write them as a
+ * sequence CSV (ids "<name>-<i>") atomically to path; *n_truncated counts walks cut at max_len. */
+sg_status sg_tadam_sample_csv(const sg_tadam_model *m, uint64_t seed, size_t n, const sg_tadam_sample_opts *o,
+                              const char *path, size_t *n_truncated, sg_error *err);
+
+/* ---- anomaly-detection benchmark (`automata evaluate`) ------------------------------------ */
+
+typedef struct sg_tadam_bench_opts {
+    double train_frac;  /* seeded split: sequence i is in train when its draw < train_frac; 0.5 */
+    uint64_t seed;      /* split and noise; default 1 */
+    double noise;       /* noise injected into the training data (sg_tadam_inject_noise); 0 */
+    size_t max_train;   /* at most this many normal train sequences learnt from (first ones); 0 = all */
+    int bigram;         /* also score with the bigram baseline */
+    sg_tadam_learn_opts learn;
+} sg_tadam_bench_opts;
+void sg_tadam_bench_opts_init(sg_tadam_bench_opts *o);
+
+/* One detector's figures: threshold = best F1 on the train split, applied to the test split. */
+typedef struct sg_tadam_bench_row {
+    const char *name; /* "tadam bits", "tadam bits/event", ..., "bigram bits/event" */
+    double auroc, threshold, train_f1, tpr, fpr, precision, f1;
+} sg_tadam_bench_row;
+
+#define SG_TADAM_BENCH_MAX_ROWS 6
+typedef struct sg_tadam_bench {
+    size_t n, n_train, n_learn; /* sequences; in the train split; normal ones learnt from */
+    double learn_seconds, score_seconds;
+    sg_tadam_model *model; /* owned; freed by sg_tadam_bench_free */
+    /* per sequence: label, split (1 = train) and the TADAM scores (timed, untimed; total, per event) */
+    int8_t *label;
+    uint8_t *is_train;
+    double *bits, *bits_per_event, *untimed_bits, *untimed_bits_per_event;
+    size_t n_rows;
+    sg_tadam_bench_row rows[SG_TADAM_BENCH_MAX_ROWS];
+} sg_tadam_bench;
+
+/* Run the protocol on set: split, learn on the normal train sequences (with injected noise if
+ * asked), score every sequence, compute the rows. SG_ERR_EMPTY when there are no labels or no
+ * normal train sequence. */
+sg_status sg_tadam_benchmark(const sg_seq_set *set, const sg_tadam_bench_opts *o, sg_tadam_bench *out,
+                             sg_error *err);
+/* per-sequence scores CSV (id,label,split,tadam_bits,...) atomically to path */
+sg_status sg_tadam_bench_write_scores(const sg_tadam_bench *b, const sg_seq_set *set, const char *path,
+                                      sg_error *err);
+void sg_tadam_bench_free(sg_tadam_bench *b);
+
 /* ---- integer code (exposed for tests) ---------------------------------------------------- */
 /* Rissanen's universal code for n >= 0 (shifted by one): log2(2.865064) + sum of the positive
  * iterated logs of n+1. Negative n is treated as its absolute value plus a sign bit. */

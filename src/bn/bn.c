@@ -17,17 +17,6 @@ double sg_log2_binom(double n, double k)
     return (lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0)) / M_LN2;
 }
 
-double sg_universal_int_bits(uint64_t x)
-{
-    double b = log2(2.865064);
-    double y = (double)(x ? x : 1);
-    while (y > 1.0) {
-        y = log2(y);
-        if (y > 0) b += y;
-    }
-    return b;
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -99,13 +88,13 @@ size_t sg_bn__local_codes(const sg_bn_data *d, size_t v, uint32_t *loc, uint32_t
 
 /* ---- counting ------------------------------------------------------------------------------
  * A view of the data in local codes: loc[v][i] in 0..r[v]-1. */
-typedef struct lview {
-    size_t n, m;
-    uint32_t **loc;
-    size_t *r;
-} lview;
+typedef struct local_view {
+    size_t n, m;    /* records, variables */
+    uint32_t **loc; /* loc[v][i]: local code (rank among v's observed states) of record i */
+    size_t *r;      /* r[v]: number of observed states of v */
+} local_view;
 
-static void lview_free(lview *L)
+static void local_view_free(local_view *L)
 {
     if (!L->loc) return;
     for (size_t v = 0; v < L->m; v++) free(L->loc[v]);
@@ -114,7 +103,7 @@ static void lview_free(lview *L)
     L->loc = NULL;
 }
 
-static int lview_init(lview *L, const sg_bn_data *d, size_t m)
+static int local_view_init(local_view *L, const sg_bn_data *d, size_t m)
 {
     L->n = d->nrows;
     L->m = m;
@@ -129,12 +118,12 @@ static int lview_init(lview *L, const sg_bn_data *d, size_t m)
     for (size_t v = 0; v < m; v++) {
         L->loc[v] = malloc((L->n ? L->n : 1) * sizeof(uint32_t));
         if (!L->loc[v]) {
-            lview_free(L);
+            local_view_free(L);
             return -1;
         }
         size_t r = sg_bn__local_codes(d, v, L->loc[v], NULL);
         if (r == (size_t)-1) {
-            lview_free(L);
+            local_view_free(L);
             return -1;
         }
         L->r[v] = r;
@@ -179,7 +168,7 @@ static size_t densify(uint64_t *keys, size_t n)
 
 /* Configuration keys of the parents for every record: order-preserving (lexicographic in the
  * parents' local codes, i.e. in their codes). Returns the key range, 0 on OOM. */
-static uint64_t parent_keys(const lview *L, const size_t *par, size_t k, uint64_t *key)
+static uint64_t parent_keys(const local_view *L, const size_t *par, size_t k, uint64_t *key)
 {
     size_t n = L->n;
     uint64_t range = 1;
@@ -202,7 +191,7 @@ static uint64_t parent_keys(const lview *L, const size_t *par, size_t k, uint64_
  * observed states of v (zeros included). Returns 0, -1 on OOM. */
 typedef void (*cfg_visit_fn)(void *ctx, size_t rep, const uint64_t *counts, size_t r);
 
-static int visit_counts(const lview *L, size_t v, const size_t *par, size_t k, cfg_visit_fn fn, void *ctx)
+static int visit_counts(const local_view *L, size_t v, const size_t *par, size_t k, cfg_visit_fn fn, void *ctx)
 {
     size_t n = L->n, r = L->r[v];
     if (n == 0) return 0;
@@ -283,7 +272,7 @@ static void bic_visit(void *ctx, size_t rep, const uint64_t *c, size_t r)
         if (c[s]) *acc += (double)c[s] * (log((double)c[s]) - lnj);
 }
 
-static double lview_bic(const lview *L, size_t v, const size_t *par, size_t k)
+static double local_view_bic(const local_view *L, size_t v, const size_t *par, size_t k)
 {
     if (L->n == 0) return 0.0;
     double ll = 0.0;
@@ -313,7 +302,7 @@ static void kt_visit(void *ctx, size_t rep, const uint64_t *c, size_t r)
     *(double *)ctx += sg_bn_kt_counts(c, r);
 }
 
-static double lview_kt(const lview *L, size_t v, const size_t *par, size_t k)
+static double local_view_kt(const local_view *L, size_t v, const size_t *par, size_t k)
 {
     if (L->n == 0 || L->r[v] <= 1) return 0.0;
     double acc = 0.0;
@@ -325,7 +314,7 @@ double sg_bn_local_bic(const sg_bn_data *data, size_t v, const size_t *parents, 
 {
     /* view over v and its parents only */
     size_t m = k + 1;
-    lview L = {0};
+    local_view L = {0};
     L.n = data->nrows;
     L.m = m;
     L.loc = calloc(m, sizeof *L.loc);
@@ -342,10 +331,10 @@ double sg_bn_local_bic(const sg_bn_data *data, size_t v, const size_t *parents, 
         L.r[p] = r;
         idx[p] = p;
     }
-    res = lview_bic(&L, k, idx, k);
+    res = local_view_bic(&L, k, idx, k);
 out:
     free(idx);
-    lview_free(&L);
+    local_view_free(&L);
     return res;
 }
 
@@ -562,22 +551,22 @@ double sg_bn_structure_bits(const sg_bn *bn)
 double sg_bn_kt_bits(const sg_bn *bn, const sg_bn_data *data)
 {
     if (data->nrows == 0) return 0.0;
-    lview L;
-    if (lview_init(&L, data, bn->m) != 0) return NAN;
+    local_view L;
+    if (local_view_init(&L, data, bn->m) != 0) return NAN;
     double s = 0.0;
-    for (size_t v = 0; v < bn->m; v++) s += lview_kt(&L, v, bn->nodes[v].par, bn->nodes[v].k);
-    lview_free(&L);
+    for (size_t v = 0; v < bn->m; v++) s += local_view_kt(&L, v, bn->nodes[v].par, bn->nodes[v].k);
+    local_view_free(&L);
     return s;
 }
 
 double sg_bn_bic(const sg_bn *bn, const sg_bn_data *data)
 {
     if (data->nrows == 0) return 0.0;
-    lview L;
-    if (lview_init(&L, data, bn->m) != 0) return NAN;
+    local_view L;
+    if (local_view_init(&L, data, bn->m) != 0) return NAN;
     double s = 0.0;
-    for (size_t v = 0; v < bn->m; v++) s += lview_bic(&L, v, bn->nodes[v].par, bn->nodes[v].k);
-    lview_free(&L);
+    for (size_t v = 0; v < bn->m; v++) s += local_view_bic(&L, v, bn->nodes[v].par, bn->nodes[v].k);
+    local_view_free(&L);
     return s;
 }
 
@@ -672,8 +661,8 @@ sg_status sg_bn_learn_structure(sg_bn *bn, const sg_bn_data *data, const sg_bn_l
     sg_bn__topo(bn);
     if (m < 2 || data->nrows == 0) return SG_OK;
 
-    lview L;
-    if (lview_init(&L, data, m) != 0) return sg_error_set(err, SG_ERR_NOMEM, "bn: out of memory");
+    local_view L;
+    if (local_view_init(&L, data, m) != 0) return sg_error_set(err, SG_ERR_NOMEM, "bn: out of memory");
     sg_status st = SG_OK;
     uint8_t *adj = calloc(m * m, 1), *reach = calloc(m * m, 1), *valid = calloc(m * m, 1);
     double *alt = calloc(m * m, sizeof *alt), *cur = calloc(m, sizeof *cur);
@@ -692,7 +681,7 @@ sg_status sg_bn_learn_structure(sg_bn *bn, const sg_bn_data *data, const sg_bn_l
             st = sg_error_set(err, SG_ERR_NOMEM, "bn: out of memory");
             goto out;
         }
-        cur[v] = lview_bic(&L, v, NULL, 0);
+        cur[v] = local_view_bic(&L, v, NULL, 0);
     }
     size_t ntabu = 0, tabu_pos = 0;
     for (size_t iter = 0; iter < max_iter; iter++) {
@@ -737,7 +726,7 @@ sg_status sg_bn_learn_structure(sg_bn *bn, const sg_bn_data *data, const sg_bn_l
                 pp[i] = x;
                 k++;
             }
-            alt[x * m + y] = lview_bic(&L, y, pp, k);
+            alt[x * m + y] = local_view_bic(&L, y, pp, k);
             valid[x * m + y] = 1;
             if (pp != tmp) free(pp);
         }
@@ -851,7 +840,7 @@ out:
     free(stack);
     free(todo);
     free(tabu);
-    lview_free(&L);
+    local_view_free(&L);
     if (st != SG_OK) {
         for (size_t v = 0; v < m; v++) {
             free(bn->nodes[v].par);
@@ -895,8 +884,8 @@ sg_status sg_bn_fit(sg_bn *bn, const sg_bn_data *data, double alpha, sg_error *e
 {
     if (!(alpha > 0)) return sg_error_set(err, SG_ERR_INVALID, "bn: smoothing alpha must be > 0");
     drop_fit(bn);
-    lview L;
-    if (lview_init(&L, data, bn->m) != 0) return sg_error_set(err, SG_ERR_NOMEM, "bn: out of memory");
+    local_view L;
+    if (local_view_init(&L, data, bn->m) != 0) return sg_error_set(err, SG_ERR_NOMEM, "bn: out of memory");
     sg_status st = SG_OK;
     for (size_t v = 0; v < bn->m && st == SG_OK; v++) {
         sg_bn_node *nd = &bn->nodes[v];
@@ -941,7 +930,7 @@ sg_status sg_bn_fit(sg_bn *bn, const sg_bn_data *data, double alpha, sg_error *e
         sg_vec_free(&f.est);
         sg_vec_free(&f.ecnt);
     }
-    lview_free(&L);
+    local_view_free(&L);
     if (st != SG_OK) {
         bn->fitted = 1;
         drop_fit(bn);
@@ -1002,7 +991,7 @@ void sg_bn_sample(const sg_bn *bn, sg_rng *rng, uint32_t *out)
     }
 }
 
-void sg_bn_sample_given(const sg_bn *bn, sg_rng *rng, uint32_t *vals, const uint8_t *given)
+void sg_bn_sample_given(const sg_bn *bn, sg_rng *rng, const uint8_t *given, uint32_t *vals)
 {
     for (size_t t = 0; t < bn->m; t++) {
         size_t v = bn->topo[t];

@@ -16,21 +16,21 @@ typedef struct sg_bn_node {
     size_t r;            /* observed states */
     uint32_t *states;    /* ascending codes, r */
     void *labels_unused; /* reserved */
-    size_t ncfg;
+    size_t ncfg;         /* observed parent configurations */
     uint32_t *cfg_given; /* ncfg * k parent codes */
     uint64_t *cfg_n;     /* N_j */
     size_t *cfg_off;     /* ncfg + 1 offsets into ent_* */
     uint32_t *ent_state; /* state code of each non-zero count, ascending within a config */
-    uint64_t *ent_count;
+    uint64_t *ent_count; /* N_jx of each entry */
 } sg_bn_node;
 
 struct sg_bn {
-    size_t m;
-    sg_bn_node *nodes;
-    size_t *topo;
-    int fitted;
-    double alpha;
-    uint64_t nfit;
+    size_t m;          /* variables */
+    sg_bn_node *nodes; /* [m] */
+    size_t *topo;      /* [m] a topological order (parents first), smallest index first */
+    int fitted;        /* parameters estimated (sg_bn_fit) */
+    double alpha;      /* Dirichlet smoothing of the fit */
+    uint64_t nfit;     /* records the parameters were fitted on */
 };
 
 void sg_bn__node_clear_fit(sg_bn_node *nd);

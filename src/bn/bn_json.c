@@ -6,6 +6,7 @@
  * "cpt" lists the observed parent configurations (codes of the parents in order) with their
  * record count n and the non-zero counts per state; probabilities are
  * (count + alpha) / (n + |states| alpha), unlisted configurations are uniform over "states". */
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -375,7 +375,7 @@ static sg_status sequence_bn(enc *E, const sg_baseline_opts *o, sg_flow_table *o
             /* shift the window left by one flow and sample the last slice given the others */
             memmove(vals, vals + BC_N, (w - 1) * BC_N * sizeof *vals);
             memmove(vals + w * BC_N, vals + w * BC_N + 1, (w - 2) * sizeof *vals);
-            sg_bn_sample_given(bn, &r, vals, given);
+            sg_bn_sample_given(bn, &r, given, vals);
         }
         slice = i < w ? i : w - 1;
         sg_flow f;

@@ -1,6 +1,7 @@
 /* FlowChronicle model JSON ("format": "secgen-flow-model", "version": 1). Values are written as
  * readable strings (addresses, ports, "TCP", bin intervals); codes index the "values" list of
  * each column (ip columns: the shared "addresses" list). See docs/flowchronicle.md. */
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -15,42 +15,13 @@
 #include "secgen/flow.h"
 #include "secgen/netcfg.h"
 
-/* ---- service names ------------------------------------------------------------------------------ */
-static const struct { const char *name; uint8_t proto; uint16_t port; } services[] = {
-    /* Fos-R's names and default ports first (config compatibility) */
-    {"http", SG_PROTO_TCP, 80}, {"https", SG_PROTO_TCP, 443}, {"ssh", SG_PROTO_TCP, 22},
-    {"dns", SG_PROTO_UDP, 53}, {"dhcp", SG_PROTO_UDP, 67}, {"smtp", SG_PROTO_TCP, 587},
-    {"telnet", SG_PROTO_TCP, 23}, {"imaps", SG_PROTO_TCP, 993}, {"mqtt", SG_PROTO_TCP, 1883},
-    {"kms", SG_PROTO_TCP, 1688}, {"multicast dns", SG_PROTO_UDP, 5353}, {"ntp", SG_PROTO_UDP, 123},
-    /* more */
-    {"mdns", SG_PROTO_UDP, 5353}, {"smb", SG_PROTO_TCP, 445}, {"netbios-ns", SG_PROTO_UDP, 137},
-    {"netbios-dgm", SG_PROTO_UDP, 138}, {"netbios-ssn", SG_PROTO_TCP, 139}, {"ldap", SG_PROTO_TCP, 389},
-    {"ldaps", SG_PROTO_TCP, 636}, {"rdp", SG_PROTO_TCP, 3389}, {"ftp", SG_PROTO_TCP, 21},
-    {"pop3", SG_PROTO_TCP, 110}, {"pop3s", SG_PROTO_TCP, 995}, {"imap", SG_PROTO_TCP, 143},
-    {"smtps", SG_PROTO_TCP, 465}, {"submission", SG_PROTO_TCP, 587}, {"snmp", SG_PROTO_UDP, 161},
-    {"syslog", SG_PROTO_UDP, 514}, {"ssdp", SG_PROTO_UDP, 1900}, {"mysql", SG_PROTO_TCP, 3306},
-    {"postgresql", SG_PROTO_TCP, 5432}, {"http-alt", SG_PROTO_TCP, 8080}, {"kerberos", SG_PROTO_TCP, 88},
-    {"llmnr", SG_PROTO_UDP, 5355}, {"dot", SG_PROTO_TCP, 853}, {"icmp", SG_PROTO_ICMP, 0},
-};
-
+/* ---- service names: the registry is core's (sg_service_*), shared with tadam and packets ---- */
 int sg_net_service_lookup(const char *name, uint8_t *proto, uint16_t *port)
 {
-    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
-        if (strcasecmp(services[i].name, name) == 0) {
-            *proto = services[i].proto;
-            *port = services[i].port;
-            return 0;
-        }
-    return -1;
+    return sg_service_lookup(name, proto, port);
 }
 
-const char *sg_net_service_name(uint8_t proto, uint16_t port)
-{
-    if (proto == SG_PROTO_TCP && port == 25) return "smtp";
-    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
-        if (services[i].proto == proto && services[i].port == port) return services[i].name;
-    return NULL;
-}
+const char *sg_net_service_name(uint8_t proto, uint16_t port) { return sg_service_name(proto, port); }
 
 /* ---- YAML -> json tree (scalars stay strings; the validator converts) ----------------------------- */
 typedef struct ctx {

@@ -9,19 +9,9 @@
 #include "tadam/tadam_internal.h"
 
 /* ---- universal integer code ----------------------------------------------------------------
- * Rissanen's code for integers >= 1 applied to n+1 so that 0 is encodable. Only the positive
- * iterated logarithms are summed: the reference implementation also adds the first term that
- * falls in (0,1), which is negative and makes the code non-monotone (spec A6). We do not. */
-static double ln_slow(uint64_t n)
-{
-    double c = log2(2.865064);
-    double t = log2((double)n + 1.0);
-    while (t > 0.0) {
-        c += t;
-        t = log2(t);
-    }
-    return c;
-}
+ * Rissanen's code for integers >= 1 (sg_universal_int_bits, core) applied to n+1 so that 0 is
+ * encodable; tabulated for the small grid values the DP prices over and over. */
+static double ln_slow(uint64_t n) { return sg_universal_int_bits(n + 1); }
 
 #define LN_TAB 4096
 static double ln_tab[LN_TAB];

@@ -64,17 +64,22 @@ static void data_free(tdm_data *d)
     memset(d, 0, sizeof *d);
 }
 
-static const tdm_data *g_sort_data; /* qsort context (set under a single thread) */
+/* A word to sort: the comparator sees everything it needs in the element (no file-scope qsort
+ * context, so concurrent learners do not share state). Order: length, then the symbol bytes, then
+ * the word index (a total order: the permutation does not depend on the sort algorithm). */
+typedef struct word_key {
+    const int32_t *sym;
+    uint32_t len;
+    size_t i;
+} word_key;
 
 static int cmp_words(const void *a, const void *b)
 {
-    const tdm_data *d = g_sort_data;
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    uint32_t li = d->wlen[i], lj = d->wlen[j];
-    if (li != lj) return li < lj ? -1 : 1;
-    int c = memcmp(d->sym + d->woff[i], d->sym + d->woff[j], li * sizeof(int32_t));
+    const word_key *x = a, *y = b;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    int c = memcmp(x->sym, y->sym, x->len * sizeof(int32_t));
     if (c) return c;
-    return i < j ? -1 : i > j;
+    return x->i < y->i ? -1 : x->i > y->i;
 }
 
 static int cmp_dv(const void *a, const void *b)
@@ -163,9 +168,15 @@ static sg_status data_build(tdm_data *d, const sg_seq_set *set, const size_t *id
     /* group identical symbol strings */
     size_t *ord = malloc((n ? n : 1) * sizeof *ord);
     if (!ord) goto oom;
-    for (size_t k = 0; k < n; k++) ord[k] = k;
-    g_sort_data = d;
-    qsort(ord, n, sizeof *ord, cmp_words);
+    word_key *wk = malloc((n ? n : 1) * sizeof *wk);
+    if (!wk) {
+        free(ord);
+        goto oom;
+    }
+    for (size_t k = 0; k < n; k++) wk[k] = (word_key){d->sym + d->woff[k], d->wlen[k], k};
+    qsort(wk, n, sizeof *wk, cmp_words);
+    for (size_t k = 0; k < n; k++) ord[k] = wk[k].i;
+    free(wk);
     d->gmem = ord;
     d->gmem_off = malloc((n + 1) * sizeof *d->gmem_off);
     d->goff = malloc((n + 1) * sizeof *d->goff);
@@ -228,12 +239,14 @@ oom:
 
 /* ---- candidate automaton -------------------------------------------------------------------- */
 
-typedef struct taut {
-    uint32_t nq, ne; /* q0 = 0, qf = 1 */
+/* The skeleton of a candidate automaton: states and labelled edges only (the search edits it;
+ * probabilities and value distributions are estimated by evaluate() and build_model()). */
+typedef struct skeleton {
+    uint32_t nq, ne; /* states, edges; q0 = 0, qf = 1 */
     uint32_t *src, *sym, *dst;
-} taut;
+} skeleton;
 
-static void taut_free(taut *a)
+static void skeleton_free(skeleton *a)
 {
     free(a->src);
     free(a->sym);
@@ -241,7 +254,7 @@ static void taut_free(taut *a)
     memset(a, 0, sizeof *a);
 }
 
-static int taut_alloc(taut *a, uint32_t nq, uint32_t ne)
+static int skeleton_alloc(skeleton *a, uint32_t nq, uint32_t ne)
 {
     a->nq = nq;
     a->ne = ne;
@@ -249,19 +262,20 @@ static int taut_alloc(taut *a, uint32_t nq, uint32_t ne)
     a->sym = malloc((ne ? ne : 1) * sizeof *a->sym);
     a->dst = malloc((ne ? ne : 1) * sizeof *a->dst);
     if (!a->src || !a->sym || !a->dst) {
-        taut_free(a);
+        skeleton_free(a);
         return -1;
     }
     return 0;
 }
 
-typedef struct ekey {
+/* an edge as (source, symbol, target): sorted to rebuild a skeleton's edge list canonically */
+typedef struct edge_key {
     uint32_t src, sym, dst;
-} ekey;
+} edge_key;
 
-static int cmp_ekey(const void *a, const void *b)
+static int cmp_edge_key(const void *a, const void *b)
 {
-    const ekey *x = a, *y = b;
+    const edge_key *x = a, *y = b;
     if (x->src != y->src) return x->src < y->src ? -1 : 1;
     if (x->sym != y->sym) return x->sym < y->sym ? -1 : 1;
     return (x->dst > y->dst) - (x->dst < y->dst);
@@ -269,12 +283,12 @@ static int cmp_ekey(const void *a, const void *b)
 
 /* Canonical automaton from an edge list with a state relabelling: sorted unique edges, states
  * renumbered densely (0 and 1 fixed) in increasing old id order; dropped states vanish. */
-static int taut_build(taut *out, uint32_t nq_old, ekey *ek, uint32_t ne, const uint8_t *keep_state)
+static int skeleton_build(skeleton *out, uint32_t nq_old, edge_key *ek, uint32_t ne, const uint8_t *keep_state)
 {
-    qsort(ek, ne, sizeof *ek, cmp_ekey);
+    qsort(ek, ne, sizeof *ek, cmp_edge_key);
     uint32_t u = 0;
     for (uint32_t i = 0; i < ne; i++)
-        if (u == 0 || cmp_ekey(&ek[u - 1], &ek[i]) != 0) ek[u++] = ek[i];
+        if (u == 0 || cmp_edge_key(&ek[u - 1], &ek[i]) != 0) ek[u++] = ek[i];
     uint32_t *ren = malloc((nq_old ? nq_old : 1) * sizeof *ren);
     uint8_t *used = calloc(nq_old ? nq_old : 1, 1);
     if (!ren || !used) {
@@ -292,7 +306,7 @@ static int taut_build(taut *out, uint32_t nq_old, ekey *ek, uint32_t ne, const u
     uint32_t ne2 = 0;
     for (uint32_t i = 0; i < u; i++)
         if (ren[ek[i].src] != UINT32_MAX && ren[ek[i].dst] != UINT32_MAX) ek[ne2++] = ek[i];
-    if (taut_alloc(out, nq, ne2) != 0) {
+    if (skeleton_alloc(out, nq, ne2) != 0) {
         free(ren);
         free(used);
         return -1;
@@ -328,10 +342,10 @@ static void uf_union(uint32_t *p, uint32_t a, uint32_t b)
 }
 
 /* merge states i and j, then fold until symbol-deterministic */
-static int op_merge(const taut *a, uint32_t i, uint32_t j, taut *out)
+static int op_merge(const skeleton *a, uint32_t i, uint32_t j, skeleton *out)
 {
     uint32_t *par = malloc(a->nq * sizeof *par);
-    ekey *ek = malloc((a->ne ? a->ne : 1) * sizeof *ek);
+    edge_key *ek = malloc((a->ne ? a->ne : 1) * sizeof *ek);
     if (!par || !ek) {
         free(par);
         free(ek);
@@ -342,8 +356,8 @@ static int op_merge(const taut *a, uint32_t i, uint32_t j, taut *out)
     for (int changed = 1; changed;) {
         changed = 0;
         for (uint32_t e = 0; e < a->ne; e++)
-            ek[e] = (ekey){uf_find(par, a->src[e]), a->sym[e], uf_find(par, a->dst[e])};
-        qsort(ek, a->ne, sizeof *ek, cmp_ekey);
+            ek[e] = (edge_key){uf_find(par, a->src[e]), a->sym[e], uf_find(par, a->dst[e])};
+        qsort(ek, a->ne, sizeof *ek, cmp_edge_key);
         for (uint32_t e = 1; e < a->ne; e++)
             if (ek[e].src == ek[e - 1].src && ek[e].sym == ek[e - 1].sym &&
                 uf_find(par, ek[e].dst) != uf_find(par, ek[e - 1].dst)) {
@@ -351,40 +365,40 @@ static int op_merge(const taut *a, uint32_t i, uint32_t j, taut *out)
                 changed = 1;
             }
     }
-    for (uint32_t e = 0; e < a->ne; e++) ek[e] = (ekey){uf_find(par, a->src[e]), a->sym[e], uf_find(par, a->dst[e])};
-    int rc = taut_build(out, a->nq, ek, a->ne, NULL);
+    for (uint32_t e = 0; e < a->ne; e++) ek[e] = (edge_key){uf_find(par, a->src[e]), a->sym[e], uf_find(par, a->dst[e])};
+    int rc = skeleton_build(out, a->nq, ek, a->ne, NULL);
     free(par);
     free(ek);
     return rc;
 }
 
 /* split state q: in-edges coming from state s go to a new state that copies q's out-edges */
-static int op_split(const taut *a, uint32_t q, uint32_t s, taut *out)
+static int op_split(const skeleton *a, uint32_t q, uint32_t s, skeleton *out)
 {
     uint32_t nout = 0;
     for (uint32_t e = 0; e < a->ne; e++) nout += a->src[e] == q;
-    ekey *ek = malloc((a->ne + nout + 1) * sizeof *ek);
+    edge_key *ek = malloc((a->ne + nout + 1) * sizeof *ek);
     if (!ek) return -1;
     uint32_t nq = a->nq + 1, nn = a->nq, k = 0;
     for (uint32_t e = 0; e < a->ne; e++) {
-        ek[k] = (ekey){a->src[e], a->sym[e], a->dst[e]};
+        ek[k] = (edge_key){a->src[e], a->sym[e], a->dst[e]};
         if (a->src[e] == s && a->dst[e] == q) ek[k].dst = nn;
         k++;
-        if (a->src[e] == q) ek[k++] = (ekey){nn, a->sym[e], a->dst[e]};
+        if (a->src[e] == q) ek[k++] = (edge_key){nn, a->sym[e], a->dst[e]};
     }
-    int rc = taut_build(out, nq, ek, k, NULL);
+    int rc = skeleton_build(out, nq, ek, k, NULL);
     free(ek);
     return rc;
 }
 
-static int op_delete(const taut *a, uint32_t del, taut *out)
+static int op_delete(const skeleton *a, uint32_t del, skeleton *out)
 {
-    ekey *ek = malloc((a->ne ? a->ne : 1) * sizeof *ek);
+    edge_key *ek = malloc((a->ne ? a->ne : 1) * sizeof *ek);
     if (!ek) return -1;
     uint32_t k = 0;
     for (uint32_t e = 0; e < a->ne; e++)
-        if (e != del) ek[k++] = (ekey){a->src[e], a->sym[e], a->dst[e]};
-    int rc = taut_build(out, a->nq, ek, k, NULL);
+        if (e != del) ek[k++] = (edge_key){a->src[e], a->sym[e], a->dst[e]};
+    int rc = skeleton_build(out, a->nq, ek, k, NULL);
     free(ek);
     return rc;
 }
@@ -437,7 +451,7 @@ static void scratch_free(tdm_eval_scratch *s)
         (ptr) = np_;                                                     \
     } while (0)
 
-static int scratch_reserve(tdm_eval_scratch *s, const tdm_data *d, const taut *a)
+static int scratch_reserve(tdm_eval_scratch *s, const tdm_data *d, const skeleton *a)
 {
     if (a->nq > s->cap_q) {
         size_t q = a->nq * 2;
@@ -534,7 +548,7 @@ static void prior_pi(unsigned ops, double pi[TDM_NOPS])
     pi[TDM_OP_TR] = 1.0 - 0.025 * k;
 }
 
-static double model_cost(const tdm_data *d, const taut *a, const tdm_eval_scratch *s, unsigned noise_ops, int untimed)
+static double model_cost(const tdm_data *d, const skeleton *a, const tdm_eval_scratch *s, unsigned noise_ops, int untimed)
 {
     uint32_t nq_alive = 2, ne_alive = 0, nsrc = 0;
     uint8_t *st = calloc(a->nq, 2);
@@ -567,7 +581,7 @@ static double model_cost(const tdm_data *d, const taut *a, const tdm_eval_scratc
 }
 
 /* Fill ebits/eg/in-CSR of the current stats; returns usable edge count */
-static void prepare_view(const tdm_data *d, const taut *a, tdm_eval_scratch *s, const double pi[TDM_NOPS],
+static void prepare_view(const tdm_data *d, const skeleton *a, tdm_eval_scratch *s, const double pi[TDM_NOPS],
                          unsigned noise_ops, int untimed, tdm_view *v)
 {
     for (uint32_t q = 0; q < a->nq; q++) s->outsum[q] = 0;
@@ -636,7 +650,7 @@ static double word_explicit(const tdm_data *d, size_t w, int untimed)
 static double xlog2x(double n, double p) { return n > 0 ? -n * log2(p) : 0.0; }
 
 /* Full MDL cost of automaton a. */
-static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch *s, tdm_eval_result *res)
+static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scratch *s, tdm_eval_result *res)
 {
     const tdm_data *d = ctx->d;
     if (scratch_reserve(s, d, a) != 0) return TDM_INF;
@@ -824,12 +838,12 @@ static double evaluate(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch
 
 /* ---- initialisation and candidates ------------------------------------------------------- */
 
-static int init_state_symbol(const tdm_data *d, taut *a)
+static int init_state_symbol(const tdm_data *d, skeleton *a)
 {
     /* state 0 = q0, 1 = qf, 1 + sym = "last symbol read was sym" (sym >= 1) */
     size_t cap = 0;
     for (size_t g = 0; g < d->ng; g++) cap += d->glen[g];
-    ekey *ek = malloc((cap ? cap : 1) * sizeof *ek);
+    edge_key *ek = malloc((cap ? cap : 1) * sizeof *ek);
     if (!ek) return -1;
     uint32_t k = 0;
     for (size_t g = 0; g < d->ng; g++) {
@@ -837,11 +851,11 @@ static int init_state_symbol(const tdm_data *d, taut *a)
         uint32_t q = 0;
         for (uint32_t p = 0; p < d->glen[g]; p++) {
             uint32_t t = sy[p] == (int32_t)TDM_END ? 1 : 1 + (uint32_t)sy[p];
-            ek[k++] = (ekey){q, (uint32_t)sy[p], t};
+            ek[k++] = (edge_key){q, (uint32_t)sy[p], t};
             q = t;
         }
     }
-    int rc = taut_build(a, d->nsym + 1, ek, k, NULL);
+    int rc = skeleton_build(a, d->nsym + 1, ek, k, NULL);
     free(ek);
     return rc;
 }
@@ -851,7 +865,7 @@ typedef struct cand {
     uint32_t a, b;
 } cand;
 
-static size_t gen_candidates(const taut *a, cand **out)
+static size_t gen_candidates(const skeleton *a, cand **out)
 {
     size_t cap = (size_t)a->nq * a->nq / 2 + a->ne * 2 + 16, n = 0;
     cand *c = malloc(cap * sizeof *c);
@@ -907,7 +921,7 @@ static size_t gen_candidates(const taut *a, cand **out)
     return n;
 }
 
-static int apply_cand(const taut *a, const cand *c, taut *out)
+static int apply_cand(const skeleton *a, const cand *c, skeleton *out)
 {
     switch (c->type) {
     case 0: return op_merge(a, c->a, c->b, out);
@@ -917,45 +931,47 @@ static int apply_cand(const taut *a, const cand *c, taut *out)
 }
 
 /* drop edges no word uses (and states left without edges) */
-static int compact(const taut *a, const tdm_eval_scratch *s, taut *out)
+static int compact(const skeleton *a, const tdm_eval_scratch *s, skeleton *out)
 {
-    ekey *ek = malloc((a->ne ? a->ne : 1) * sizeof *ek);
+    edge_key *ek = malloc((a->ne ? a->ne : 1) * sizeof *ek);
     if (!ek) return -1;
     uint32_t k = 0;
     for (uint32_t e = 0; e < a->ne; e++)
-        if (s->mvis[e] > 0) ek[k++] = (ekey){a->src[e], a->sym[e], a->dst[e]};
-    int rc = taut_build(out, a->nq, ek, k, NULL);
+        if (s->mvis[e] > 0) ek[k++] = (edge_key){a->src[e], a->sym[e], a->dst[e]};
+    int rc = skeleton_build(out, a->nq, ek, k, NULL);
     free(ek);
     return rc;
 }
 
 /* ---- final model ------------------------------------------------------------------------ */
 
-typedef struct pe {
+/* one observed payload on an edge (sorted by edge, then size, to build the histograms) */
+typedef struct edge_payload {
     uint32_t e;
     int64_t pay;
-} pe;
+} edge_payload;
 
-static int cmp_pe(const void *a, const void *b)
+static int cmp_edge_payload(const void *a, const void *b)
 {
-    const pe *x = a, *y = b;
+    const edge_payload *x = a, *y = b;
     if (x->e != y->e) return x->e < y->e ? -1 : 1;
     return (x->pay > y->pay) - (x->pay < y->pay);
 }
 
-typedef struct hc {
+/* a payload histogram entry: size and count */
+typedef struct hist_entry {
     int64_t v;
     uint64_t c;
-} hc;
+} hist_entry;
 
-static int cmp_hc(const void *a, const void *b)
+static int cmp_hist_entry(const void *a, const void *b)
 {
-    const hc *x = a, *y = b;
+    const hist_entry *x = a, *y = b;
     if (x->c != y->c) return x->c > y->c ? -1 : 1;
     return (x->v > y->v) - (x->v < y->v);
 }
 
-static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_scratch *s, const tdm_eval_result *r,
+static sg_status build_model(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scratch *s, const tdm_eval_result *r,
                              sg_tadam_model *m, sg_error *err)
 {
     const tdm_data *d = ctx->d;
@@ -967,7 +983,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
     uint32_t *lastw = malloc((a->ne ? a->ne : 1) * sizeof *lastw);
     tdm_stats *st = calloc(a->ne ? a->ne : 1, sizeof *st);
     sg_vec pays;
-    sg_vec_init(&pays, sizeof(pe));
+    sg_vec_init(&pays, sizeof(edge_payload));
     sg_status rc = SG_OK;
     if (!vis || !count || !lastw || !st) goto oom;
     for (uint32_t e = 0; e < a->ne; e++) lastw[e] = UINT32_MAX;
@@ -984,7 +1000,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
                     }
                     if (d->sym[o + p] == (int32_t)TDM_END) continue;
                     stats_add(&st[e], d->x0[o + p], d->x1[o + p], 1);
-                    pe x = {e, d->pay[o + p]};
+                    edge_payload x = {e, d->pay[o + p]};
                     if (sg_vec_push(&pays, &x) != SG_OK) goto oom;
                 }
                 continue;
@@ -1004,12 +1020,12 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
                 }
                 if (t->pos < 0 || d->sym[o + (size_t)t->pos] == (int32_t)TDM_END) continue;
                 stats_add(&st[e], d->x0[o + (size_t)t->pos], d->x1[o + (size_t)t->pos], 1);
-                pe x = {e, d->pay[o + (size_t)t->pos]};
+                edge_payload x = {e, d->pay[o + (size_t)t->pos]};
                 if (sg_vec_push(&pays, &x) != SG_OK) goto oom;
             }
         }
     }
-    if (pays.len) qsort(pays.data, pays.len, sizeof(pe), cmp_pe);
+    if (pays.len) qsort(pays.data, pays.len, sizeof(edge_payload), cmp_edge_payload);
     /* alphabet */
     m->n_sym = d->nsym;
     m->sym = calloc(d->nsym, sizeof *m->sym);
@@ -1041,7 +1057,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
     for (uint32_t e = 0; e < a->ne; e++)
         if (vis[e] > 0) outv[a->src[e]] += vis[e];
     size_t pk = 0;
-    const pe *P = pays.data;
+    const edge_payload *P = pays.data;
     for (uint32_t e = 0; e < a->ne; e++) {
         while (pk < pays.len && P[pk].e < e) pk++;
         if (newid[e] == UINT32_MAX) continue;
@@ -1060,7 +1076,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
         for (size_t k = k0; k < k1; k++)
             if (k == k0 || P[k].pay != P[k - 1].pay) nd++;
         if (nd > 0 && !(nd == 1 && P[k0].pay == 0)) {
-            hc *h = malloc(nd * sizeof *h);
+            hist_entry *h = malloc(nd * sizeof *h);
             if (!h) {
                 free(newid);
                 free(outv);
@@ -1068,10 +1084,10 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const taut *a, tdm_eval_s
             }
             size_t j = 0;
             for (size_t k = k0; k < k1; k++) {
-                if (k == k0 || P[k].pay != P[k - 1].pay) h[j++] = (hc){P[k].pay, 0};
+                if (k == k0 || P[k].pay != P[k - 1].pay) h[j++] = (hist_entry){P[k].pay, 0};
                 h[j - 1].c++;
             }
-            qsort(h, nd, sizeof *h, cmp_hc);
+            qsort(h, nd, sizeof *h, cmp_hist_entry);
             E->n_hist = (uint32_t)(nd < TDM_HIST_MAX ? nd : TDM_HIST_MAX);
             E->hist_val = malloc(E->n_hist * sizeof *E->hist_val);
             E->hist_cnt = malloc(E->n_hist * sizeof *E->hist_cnt);
@@ -1117,20 +1133,24 @@ done:
     return rc;
 }
 
-static const double *g_sort_costs; /* qsort context (single-threaded section) */
+/* a candidate to rank: its screening cost and index (lowest cost first, ties by index) */
+typedef struct cost_idx {
+    double cost;
+    size_t i;
+} cost_idx;
 static int cmp_cost_idx(const void *a, const void *b)
 {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    double x = g_sort_costs[i], y = g_sort_costs[j];
+    const cost_idx *p = a, *q = b;
+    double x = p->cost, y = q->cost;
     if (x != y) return x < y ? -1 : 1;
-    return (i > j) - (i < j);
+    return (p->i > q->i) - (p->i < q->i);
 }
 
 /* Steepest descent from *cur under ctx's noise operations, at most max_iters steps. pi holds the
  * current automaton's noise probabilities on entry (the prior) and on return. Returns -1 when out
  * of memory. */
 static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm_eval_scratch *sc, int nthreads,
-                  taut *curp, double *costp, tdm_eval_result *resp, unsigned max_iters, unsigned *iters,
+                  skeleton *curp, double *costp, tdm_eval_result *resp, unsigned max_iters, unsigned *iters,
                   sg_progress *prog, unsigned prog_base)
 {
     tdm_learn_ctx ctx = *base;
@@ -1142,7 +1162,7 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
     screen.em_iters = 1;
     screen.cache = gc;
     screen.use_cache = 1;
-    taut cur = *curp;
+    skeleton cur = *curp;
     tdm_eval_result cres;
     double cost = evaluate(&ctx, &cur, &sc[0], &cres);
     memcpy(cur_pi, cres.pi, TDM_NOPS * sizeof *cur_pi);
@@ -1168,13 +1188,13 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
 #ifdef _OPENMP
             tid = omp_get_thread_num();
 #endif
-            taut cand_a = {0};
+            skeleton cand_a = {0};
             if (apply_cand(&cur, &cands[i], &cand_a) != 0) {
                 costs[i] = TDM_INF;
                 continue;
             }
             costs[i] = evaluate(&screen, &cand_a, &sc[tid], NULL);
-            taut_free(&cand_a);
+            skeleton_free(&cand_a);
         }
         /* stage 2: the TDM_RESCORE best screened candidates (one EM iteration at the current
          * automaton's noise probabilities) get the full hard-EM evaluation; the choice is the lowest full cost, ties
@@ -1186,9 +1206,18 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
             failed = 1;
             break;
         }
-        for (size_t i = 0; i < nc; i++) ord[i] = i;
-        g_sort_costs = costs;
-        qsort(ord, nc, sizeof *ord, cmp_cost_idx);
+        cost_idx *ck = malloc(nc * sizeof *ck);
+        if (!ck) {
+            free(ord);
+            free(costs);
+            free(cands);
+            failed = 1;
+            break;
+        }
+        for (size_t i = 0; i < nc; i++) ck[i] = (cost_idx){costs[i], i};
+        qsort(ck, nc, sizeof *ck, cmp_cost_idx);
+        for (size_t i = 0; i < nc; i++) ord[i] = ck[i].i;
+        free(ck);
         size_t nre = nc < TDM_RESCORE ? nc : TDM_RESCORE;
         double full[TDM_RESCORE];
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
@@ -1197,11 +1226,11 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
 #ifdef _OPENMP
             tid = omp_get_thread_num();
 #endif
-            taut cand_a = {0};
+            skeleton cand_a = {0};
             full[r] = TDM_INF;
             if (!(costs[ord[r]] < TDM_INF) || apply_cand(&cur, &cands[ord[r]], &cand_a) != 0) continue;
             full[r] = evaluate(&ctx, &cand_a, &sc[tid], NULL);
-            taut_free(&cand_a);
+            skeleton_free(&cand_a);
         }
         size_t bi = SIZE_MAX;
         double bcost = TDM_INF;
@@ -1216,7 +1245,7 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
             free(cands);
             break;
         }
-        taut next = {0}, packed = {0};
+        skeleton next = {0}, packed = {0};
         if (apply_cand(&cur, &cands[bi], &next) != 0) failed = 1;
         free(costs);
         if (failed) {
@@ -1226,14 +1255,14 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
         cost = evaluate(&ctx, &next, &sc[0], &cres);
         memcpy(cur_pi, cres.pi, TDM_NOPS * sizeof *cur_pi);
         if (compact(&next, &sc[0], &packed) != 0) {
-            taut_free(&next);
+            skeleton_free(&next);
             free(cands);
             failed = 1;
             break;
         }
         free(cands);
-        taut_free(&next);
-        taut_free(&cur);
+        skeleton_free(&next);
+        skeleton_free(&cur);
         cur = packed;
         evaluate(&fill, &cur, &sc[0], NULL);
         sg_progress_update(prog, prog_base + it + 1);
@@ -1301,7 +1330,7 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     int nthreads = o->threads > 0 ? o->threads : sg_threads_get();
     if (nthreads < 1) nthreads = 1;
     tdm_eval_scratch *sc = calloc((size_t)nthreads, sizeof *sc);
-    taut cur = {0};
+    skeleton cur = {0};
     if (!sc || !gc.unm || !gc.cc || !gc.uc || !gc.nc || !gc.nu || init_state_symbol(&d, &cur) != 0) {
         free(sc);
         gcache_free(&gc);
@@ -1335,7 +1364,7 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         for (int t = 0; t < nthreads; t++) scratch_free(&sc[t]);
         free(sc);
         gcache_free(&gc);
-        taut_free(&cur);
+        skeleton_free(&cur);
         data_free(&d);
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory during the search");
     }
@@ -1357,7 +1386,7 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     }
     for (int t = 0; t < nthreads; t++) scratch_free(&sc[t]);
     free(sc);
-    taut_free(&cur);
+    skeleton_free(&cur);
     data_free(&d);
     gcache_free(&gc);
     if (st != SG_OK) {

@@ -192,4 +192,20 @@ int64_t tdm_model_find_symbol(const sg_tadam_model *m, const char *s, size_t len
 /* read-only view over the model's arrays (valid after tdm_model_index) */
 void tdm_model_view(const sg_tadam_model *m, tdm_view *v);
 
+/* ---- model_json.c: helpers shared by the secgen and Fos-R JSON readers/writers ---- */
+/* loader limits (a hostile file must not allocate unbounded memory) */
+#define TDM_MAX_STATES 1000000
+#define TDM_MAX_EDGES 10000000
+struct json_t;
+extern const char *const tdm_op_names[TDM_NOPS]; /* "tr", "add", "dup", "swap", "del" */
+struct json_t *tdm_json_real(double x);          /* non-finite -> 0.0 (model files hold numbers only) */
+int tdm_json_num(const struct json_t *j, double *out); /* finite number: 0, else -1 */
+int tdm_json_int(const struct json_t *j, int64_t lo, int64_t hi, int64_t *out); /* integer in [lo,hi]: 0 */
+/* payload histogram of an edge from (value, count) pairs: merged, by decreasing count, TDM_HIST_MAX kept */
+sg_status tdm_edge_set_hist(tdm_edge *E, const int64_t *vals, const uint64_t *cnts, size_t n, sg_error *err);
+
+/* ---- fosr.c ---- */
+struct json_t *tdm_fosr_to_json(const sg_tadam_model *m);
+sg_status tdm_fosr_load(const char *name, struct json_t *r, sg_tadam_model *m, sg_error *err);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,7 +233,7 @@ static void test_k2_parameters(void **st)
         sg_rng_init(&r, 5, 0, (uint64_t)i);
         uint32_t v[2] = {1, 0};
         uint8_t given[2] = {1, 0};
-        sg_bn_sample_given(b3, &r, v, given);
+        sg_bn_sample_given(b3, &r, given, v);
         assert_int_equal(v[0], 1);
         ones += v[1] == 1;
     }

@@ -1,10 +1,11 @@
-/* Scoring (anomaly detection), the bigram baseline, AUROC/F1, noise injection and automaton sets. */
+/* TADAM scoring (anomaly detection), the bigram baseline, AUROC/F1, noise injection and automaton sets. */
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tadam/tadam_internal.h"
 
@@ -485,4 +486,59 @@ sg_status sg_tadam_set_load_dir(sg_tadam_set *s, const char *dir, sg_error *err)
     free(names);
     if (st == SG_OK && s->n == 0) st = sg_error_set(err, SG_ERR_EMPTY, "%s: no automata found", dir);
     return st;
+}
+
+/* ---- files: a model or a directory, a scores CSV ---------------------------------------------- */
+
+sg_status sg_tadam_set_load_path(const char *path, sg_tadam_format fmt, sg_tadam_set **out, sg_error *err)
+{
+    sg_tadam_set *s = sg_tadam_set_create();
+    if (!s) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    struct stat sb;
+    sg_status st;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        st = sg_tadam_set_load_dir(s, path, err);
+    else {
+        sg_tadam_model *m;
+        st = sg_tadam_model_load(path, fmt, &m, err);
+        if (st == SG_OK) st = sg_tadam_set_add(s, m, err);
+    }
+    if (st != SG_OK) {
+        sg_tadam_set_destroy(s);
+        return st;
+    }
+    *out = s;
+    return SG_OK;
+}
+
+sg_status sg_tadam_score_csv(const sg_tadam_set *ms, const sg_seq_set *set, unsigned flags, const char *path,
+                             size_t *n_missing, sg_error *err)
+{
+    sg_outfile *of = NULL;
+    sg_status st = sg_outfile_open(&of, path, err);
+    if (st != SG_OK) return st;
+    FILE *fp = sg_outfile_fp(of);
+    fprintf(fp, "id,label,n,automaton,bits,bits_per_event,repairs,unknown_symbols,status\n");
+    size_t missing = 0;
+    static const char *const stname[] = {"parsed", "repaired", "explicit"};
+    for (size_t i = 0; i < sg_seq_set_count(set); i++) {
+        const sg_seq *s = sg_seq_set_get(set, i);
+        const sg_tadam_model *m =
+            sg_tadam_set_count(ms) == 1 ? sg_tadam_set_get(ms, 0) : sg_tadam_set_find(ms, s->proto, s->service_port);
+        if (!m) {
+            missing++;
+            fprintf(fp, "%s,%d,%zu,,,,,,no-automaton\n", s->id ? s->id : "", s->label, s->n);
+            continue;
+        }
+        sg_tadam_score sc;
+        if ((st = sg_tadam_score_seq_ex(m, set, s, flags, &sc, err)) != SG_OK) {
+            sg_error_prefix(err, "sequence '%s': ", s->id ? s->id : "");
+            sg_outfile_abort(of);
+            return st;
+        }
+        fprintf(fp, "%s,%d,%zu,%s,%.4f,%.5f,%zu,%d,%s\n", s->id ? s->id : "", s->label, s->n, m->name, sc.bits,
+                sc.bits_per_event, sc.n_repairs, sc.unknown_symbols, stname[sc.repaired]);
+    }
+    if (n_missing) *n_missing = missing;
+    return sg_outfile_commit(of, err);
 }

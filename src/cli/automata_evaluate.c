@@ -1,0 +1,126 @@
+/* secgen automata evaluate: options -> sg_tadam_benchmark (src/tadam/benchmark.c), figures on
+ * stdout. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/automata.h"
+#include "cli/cli.h"
+#include "secgen/tadam.h"
+
+int sg_automata_evaluate(int argc, char **argv)
+{
+    double train_frac = 0.5, noise = 0;
+    uint64_t seed = 1;
+    long long jobs = 0, max_train = 0, max_iters = 200;
+    int no_noise = 0, quiet = 0, bigram = 0, untimed = 0;
+    const char *model_out = NULL, *scores_out = NULL;
+    static const struct option lo[] = {{"train-frac", required_argument, 0, 'T'},
+                                       {"seed", required_argument, 0, 's'},
+                                       {"noise", required_argument, 0, 'n'},
+                                       {"no-noise-model", no_argument, 0, 'Z'},
+                                       {"untimed", no_argument, 0, 'U'},
+                                       {"baseline", required_argument, 0, 'b'},
+                                       {"max-train", required_argument, 0, 'M'},
+                                       {"max-iters", required_argument, 0, 'I'},
+                                       {"model-out", required_argument, 0, 'm'},
+                                       {"scores-out", required_argument, 0, 'S'},
+                                       {"jobs", required_argument, 0, 'j'},
+                                       {"quiet", no_argument, 0, 'q'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    while ((c = sg_cli_getopt("automata evaluate", argc, argv, "s:j:qh", lo)) != -1) {
+        switch (c) {
+        case 'T': {
+            char *e;
+            train_frac = strtod(optarg, &e);
+            if (*e || !(train_frac > 0 && train_frac < 1))
+                return sg_cli_usage_error(CMD, "--train-frac expects a number in (0,1)");
+            break;
+        }
+        case 'n': {
+            char *e;
+            noise = strtod(optarg, &e);
+            if (*e || !(noise >= 0 && noise <= 1)) return sg_cli_usage_error(CMD, "--noise expects a rate in [0,1]");
+            break;
+        }
+        case 's':
+            if (sg_cli_parse_u64(CMD, "-s", optarg, &seed)) return SG_EXIT_USAGE;
+            break;
+        case 'Z': no_noise = 1; break;
+        case 'U': untimed = 1; break;
+        case 'b':
+            if (strcmp(optarg, "bigram")) return sg_cli_usage_error(CMD, "--baseline expects bigram");
+            bigram = 1;
+            break;
+        case 'M':
+            if (sg_cli_parse_int(CMD, "--max-train", optarg, 1, 100000000, &max_train)) return SG_EXIT_USAGE;
+            break;
+        case 'I':
+            if (sg_cli_parse_int(CMD, "--max-iters", optarg, 0, 100000, &max_iters)) return SG_EXIT_USAGE;
+            break;
+        case 'm': model_out = optarg; break;
+        case 'S': scores_out = optarg; break;
+        case 'j':
+            if (sg_cli_parse_int(CMD, "-j", optarg, 0, 1024, &jobs)) return SG_EXIT_USAGE;
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': sg_automata_usage(stdout, "evaluate"); return SG_EXIT_OK;
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
+        }
+    }
+    if (optind + 1 != argc) return sg_cli_usage_error(CMD, "evaluate expects one SEQUENCES.csv");
+    if (quiet) sg_progress_set_quiet(1);
+    if (jobs > 0) sg_threads_set((int)jobs);
+    sg_error err = {0};
+    sg_seq_set *set = NULL;
+    const char *in = argv[optind];
+    if (sg_automata_load_seqs(in, &set, &err) != SG_OK) return sg_cli_error(CMD, &err);
+    sg_tadam_bench_opts o;
+    sg_tadam_bench_opts_init(&o);
+    o.train_frac = train_frac;
+    o.seed = seed;
+    o.noise = noise;
+    o.max_train = (size_t)max_train;
+    o.bigram = bigram;
+    o.learn.noise_ops = no_noise ? 0 : SG_TADAM_NOISE_ALL;
+    o.learn.threads = (int)jobs;
+    o.learn.quiet = quiet;
+    o.learn.max_iters = (unsigned)max_iters;
+    o.learn.untimed = untimed;
+    sg_tadam_bench b;
+    int rc = SG_EXIT_OK;
+    if (sg_tadam_benchmark(set, &o, &b, &err) != SG_OK) {
+        sg_error_prefix(&err, "%s: ", in);
+        rc = sg_cli_error(CMD, &err);
+        sg_seq_set_destroy(set);
+        return rc;
+    }
+    printf("data: %s: %zu sequences; split seed %llu, train fraction %.2f -> %zu train (%zu normal used for learning), "
+           "%zu test; injected training noise %.0f %%\n",
+           in, b.n, (unsigned long long)seed, train_frac, b.n_train, b.n_learn, b.n - b.n_train, noise * 100);
+    sg_tadam_info info;
+    sg_tadam_model_info(b.model, &info);
+    printf("tadam%s: learnt in %.2f s (%d threads): %zu states, %zu edges, %zu symbols, MDL %.1f bits (model %.1f), "
+           "noise p: add %.4f dup %.4f swap %.4f del %.4f\n",
+           no_noise ? " (no noise model)" : "", b.learn_seconds, sg_threads_get(), info.n_states, info.n_edges,
+           info.n_symbols, info.cost_model + info.cost_data, info.cost_model, info.p_noise[1], info.p_noise[2],
+           info.p_noise[3], info.p_noise[4]);
+    if (model_out && (sg_tadam_model_set_source(b.model, in, &err) != SG_OK ||
+                      sg_tadam_model_save(b.model, model_out, SG_TADAM_FMT_SECGEN, &err) != SG_OK))
+        rc = sg_cli_error(CMD, &err);
+    if (rc == SG_EXIT_OK) {
+        printf("scoring: %.2f s for %zu sequences\n", b.score_seconds, b.n);
+        for (size_t k = 0; k < b.n_rows; k++) {
+            const sg_tadam_bench_row *r = &b.rows[k];
+            printf("%-28s AUROC %.4f  threshold %.3f (train F1 %.3f)  test TPR %.3f FPR %.4f precision %.3f F1 %.3f\n",
+                   r->name, r->auroc, r->threshold, r->train_f1, r->tpr, r->fpr, r->precision, r->f1);
+        }
+        if (scores_out && sg_tadam_bench_write_scores(&b, set, scores_out, &err) != SG_OK) rc = sg_cli_error(CMD, &err);
+    }
+    sg_tadam_bench_free(&b);
+    sg_seq_set_destroy(set);
+    return rc;
+}

@@ -1,0 +1,167 @@
+/* TADAM anomaly-detection benchmark behind `automata evaluate`: seeded train/test split, learning
+ * on the normal training sequences (optionally with injected noise), scoring every sequence, and
+ * per-detector figures with the threshold chosen on the train split. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tadam/tadam_internal.h"
+
+void sg_tadam_bench_opts_init(sg_tadam_bench_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->train_frac = 0.5;
+    o->seed = 1;
+    sg_tadam_learn_opts_init(&o->learn);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* threshold: best F1 on the training split (its normal and anomalous sequences), applied to the
+ * test split */
+static sg_status row(const char *name, const double *sc, const int8_t *lab, const uint8_t *is_train, size_t n,
+                     sg_tadam_bench_row *r, sg_error *err)
+{
+    size_t ntr = 0, nte = 0;
+    for (size_t i = 0; i < n; i++) is_train[i] ? ntr++ : nte++;
+    double *a = malloc((ntr + 1) * sizeof *a), *b = malloc((nte + 1) * sizeof *b);
+    int8_t *la = malloc(ntr + 1), *lb = malloc(nte + 1);
+    if (!a || !b || !la || !lb) {
+        free(a);
+        free(b);
+        free(la);
+        free(lb);
+        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    }
+    size_t i1 = 0, i2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (is_train[i]) {
+            a[i1] = sc[i];
+            la[i1++] = lab[i];
+        } else {
+            b[i2] = sc[i];
+            lb[i2++] = lab[i];
+        }
+    }
+    r->name = name;
+    r->threshold = sg_tadam_best_f1_threshold(a, la, ntr, &r->train_f1);
+    sg_tadam_rates(b, lb, nte, r->threshold, &r->tpr, &r->fpr, &r->precision, &r->f1);
+    r->auroc = sg_tadam_auroc(b, lb, nte);
+    free(a);
+    free(b);
+    free(la);
+    free(lb);
+    return SG_OK;
+}
+
+void sg_tadam_bench_free(sg_tadam_bench *b)
+{
+    sg_tadam_model_destroy(b->model);
+    free(b->label);
+    free(b->is_train);
+    free(b->bits);
+    free(b->bits_per_event);
+    free(b->untimed_bits);
+    free(b->untimed_bits_per_event);
+    memset(b, 0, sizeof *b);
+}
+
+sg_status sg_tadam_benchmark(const sg_seq_set *set, const sg_tadam_bench_opts *o, sg_tadam_bench *B, sg_error *err)
+{
+    memset(B, 0, sizeof *B);
+    size_t n = sg_seq_set_count(set);
+    B->n = n;
+    B->is_train = calloc(n ? n : 1, 1);
+    B->label = malloc(n ? n : 1);
+    B->bits = malloc((n ? n : 1) * sizeof *B->bits);
+    B->bits_per_event = malloc((n ? n : 1) * sizeof *B->bits_per_event);
+    B->untimed_bits = malloc((n ? n : 1) * sizeof *B->untimed_bits);
+    B->untimed_bits_per_event = malloc((n ? n : 1) * sizeof *B->untimed_bits_per_event);
+    size_t *tr = malloc((n ? n : 1) * sizeof *tr), ntr = 0, nlab = 0;
+    double *s_b = malloc((n ? n : 1) * sizeof *s_b);
+    sg_tadam_bigram *bg = NULL;
+    sg_seq_set *noisy = NULL;
+    sg_status st = SG_OK;
+    if (!B->is_train || !B->label || !B->bits || !B->bits_per_event || !B->untimed_bits ||
+        !B->untimed_bits_per_event || !tr || !s_b) {
+        st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const sg_seq *s = sg_seq_set_get(set, i);
+        B->label[i] = s->label;
+        nlab += s->label == 0 || s->label == 1;
+        sg_rng r;
+        sg_rng_init(&r, o->seed, SG_STREAM_TADAM_SPLIT, i);
+        B->is_train[i] = sg_rng_uniform(&r) < o->train_frac;
+        B->n_train += B->is_train[i];
+        if (B->is_train[i] && s->label == 0 && (o->max_train == 0 || ntr < o->max_train)) tr[ntr++] = i;
+    }
+    B->n_learn = ntr;
+    if (nlab == 0 || ntr == 0) {
+        st = sg_error_set(err, SG_ERR_EMPTY, "evaluate needs labelled sequences (normal ones in the train split)");
+        goto done;
+    }
+    /* training data: optionally with injected noise (only the training sequences are altered) */
+    const sg_seq_set *train_set = set;
+    if (o->noise > 0) {
+        if ((st = sg_tadam_inject_noise(set, o->noise, o->seed, &noisy, err)) != SG_OK) goto done;
+        train_set = noisy;
+    }
+    double t0 = now_s();
+    if ((st = sg_tadam_learn(train_set, tr, ntr, &o->learn, &B->model, err)) != SG_OK) goto done;
+    double t1 = now_s();
+    B->learn_seconds = t1 - t0;
+    for (size_t i = 0; i < n; i++) {
+        sg_tadam_score sc;
+        const sg_seq *s = sg_seq_set_get(set, i);
+        if ((st = sg_tadam_score_seq_ex(B->model, set, s, 0, &sc, err)) != SG_OK) goto scorefail;
+        B->bits[i] = sc.bits;
+        B->bits_per_event[i] = sc.bits_per_event;
+        if ((st = sg_tadam_score_seq_ex(B->model, set, s, SG_TADAM_SCORE_UNTIMED, &sc, err)) != SG_OK) goto scorefail;
+        B->untimed_bits[i] = sc.bits;
+        B->untimed_bits_per_event[i] = sc.bits_per_event;
+        continue;
+    scorefail:
+        sg_error_prefix(err, "sequence '%s': ", s->id ? s->id : "");
+        goto done;
+    }
+    B->score_seconds = now_s() - t1;
+    const double *cols[4] = {B->bits, B->bits_per_event, B->untimed_bits, B->untimed_bits_per_event};
+    static const char *const names[6] = {"tadam bits",         "tadam bits/event", "tadam untimed bits",
+                                         "tadam untimed bits/event", "bigram bits",      "bigram bits/event"};
+    for (int k = 0; k < 4 && st == SG_OK; k++) st = row(names[k], cols[k], B->label, B->is_train, n, &B->rows[B->n_rows++], err);
+    if (st == SG_OK && o->bigram) {
+        if ((st = sg_tadam_bigram_learn(train_set, tr, ntr, &bg, err)) != SG_OK) goto done;
+        for (size_t i = 0; i < n; i++) s_b[i] = sg_tadam_bigram_score(bg, set, sg_seq_set_get(set, i));
+        st = row(names[4], s_b, B->label, B->is_train, n, &B->rows[B->n_rows++], err);
+        for (size_t i = 0; i < n; i++) s_b[i] /= (double)(sg_seq_set_get(set, i)->n + 1);
+        if (st == SG_OK) st = row(names[5], s_b, B->label, B->is_train, n, &B->rows[B->n_rows++], err);
+    }
+done:
+    sg_tadam_bigram_destroy(bg);
+    sg_seq_set_destroy(noisy);
+    free(tr);
+    free(s_b);
+    if (st != SG_OK) sg_tadam_bench_free(B);
+    return st;
+}
+
+sg_status sg_tadam_bench_write_scores(const sg_tadam_bench *B, const sg_seq_set *set, const char *path, sg_error *err)
+{
+    sg_outfile *of;
+    sg_status st = sg_outfile_open(&of, path, err);
+    if (st != SG_OK) return st;
+    FILE *fp = sg_outfile_fp(of);
+    fprintf(fp, "id,label,split,tadam_bits,tadam_bits_per_event,untimed_bits,untimed_bits_per_event\n");
+    for (size_t i = 0; i < B->n; i++)
+        fprintf(fp, "%s,%d,%s,%.4f,%.5f,%.4f,%.5f\n", sg_seq_set_get(set, i)->id, B->label[i],
+                B->is_train[i] ? "train" : "test", B->bits[i], B->bits_per_event[i], B->untimed_bits[i],
+                B->untimed_bits_per_event[i]);
+    return sg_outfile_commit(of, err);
+}
