@@ -92,6 +92,14 @@ sg_status sg_eval_prdc(const sg_eval_cols *r, const size_t *ir, size_t nr, const
                        const size_t *ig, size_t ng, int k, double *density, double *coverage,
                        sg_error *err);
 
+/* k-nearest-neighbour anomaly distance (secgen detect) with the Density/Coverage encoding,
+ * restricted to the columns of cols_mask (bit c: 0 = time, 1..5 continuous, 6..10 discrete) and
+ * decided on the reference rows alone (one-hot for ip/port/flags and for columns with < 40
+ * distinct reference values, min-max scaling over the reference). dist[i] = Euclidean distance
+ * of query row i to its k-th nearest reference row. Deterministic for any thread count. */
+sg_status sg_eval_knn_distance(const sg_eval_cols *ref, const size_t *iref, size_t nref, const sg_eval_cols *q,
+                               const size_t *iq, size_t nq, int k, uint32_t cols_mask, double *dist, sg_error *err);
+
 typedef struct sg_eval_dkc_opts {
     int corrected;          /* rule 3 as "Dst Pt = 0 and not ICMP and not IGMP", divisor 21 */
     const char *dns_addr;   /* rule 12 address of the DNS resolver; default "DNS" (CIDDS) */

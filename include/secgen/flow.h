@@ -80,6 +80,14 @@ typedef struct sg_flow_read_opts {
                               default output): dated from 1970-01-01 (docs/flow-formats.md) */
     int no_duration;       /* out: the layout had no duration (Argus without Dur or LastTime):
                               every duration is 0 */
+    /* Optional row labels (ground truth for `secgen detect`). When both are non-NULL the reader
+     * takes the first label column present — label / Label, lable (UGR'16 as STAN ships it),
+     * attackType (CIDDS-001; else its class), type (NetShare), or field 13 of a headerless
+     * UGR'16 file — interns each flow's label text in labels and pushes its id (uint32_t) to
+     * label_ids, one per flow read, in table order. Without such a column label_ids stays empty. */
+    sg_strtab *labels;
+    sg_vec *label_ids;
+    const char *label_column; /* out: name of the label column used, NULL if none */
 } sg_flow_read_opts;
 
 /* Read a whole CSV ("-" = stdin). Errors name file, line and column. Rows are kept in file order.
@@ -177,6 +185,9 @@ size_t sg_seq_set_count(const sg_seq_set *s);
  * arrays it points to stay valid until sg_seq_set_destroy) */
 const sg_seq *sg_seq_set_get(const sg_seq_set *s, size_t i);
 size_t sg_seq_set_nsymbols(const sg_seq_set *s);
+/* The label text sequence i was read with ("Anomaly", "portscan"...); NULL when it had none.
+ * The reader accepts any label: empty = unknown (-1), 0/normal/benign = 0, anything else = 1. */
+const char *sg_seq_set_label_name(const sg_seq_set *s, size_t i);
 const char *sg_seq_set_symbol(const sg_seq_set *s, uint32_t id);
 /* returns id, or -1 if absent */
 int64_t sg_seq_set_find_symbol(const sg_seq_set *s, const char *sym);

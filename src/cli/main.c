@@ -16,6 +16,7 @@ static const char *const sg_cli_summaries[][2] = {
     {"generate", "generate flows and/or a pcap from models (embedded defaults if none)"},
     {"automata", "learn/score/sample/show TADAM timed automata"},
     {"evaluate", "fidelity metrics of synthetic vs real flows (text/JSON/HTML)"},
+    {"detect", "anomaly detectors trained on real vs synthetic, tested on labelled data"},
     {"baseline", "baseline generators: independent-bn, sequence-bn"},
     {"info", "what a model, capture or CSV holds"},
 };

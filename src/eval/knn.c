@@ -59,32 +59,40 @@ static size_t count_distinct(uint64_t *keys, size_t n)
     return d;
 }
 
-sg_status sg_eval_prdc(const sg_eval_cols *r, const size_t *ir, size_t nr, const sg_eval_cols *g,
-                       const size_t *ig, size_t ng, int k, double *density, double *coverage, sg_error *err)
+/* The encoding of the header comment, on the points r[ir] followed by g[ig]: X (n x nnum scaled
+ * numeric values) and K (n x ncat category codes), both malloc'd. Only columns in mask are used;
+ * the one-hot decision and the min-max range come from the first n_def points (all of them for
+ * Density/Coverage; the reference rows for the kNN anomaly distance). */
+static sg_status knn_encode(const sg_eval_cols *r, const size_t *ir, size_t nr, const sg_eval_cols *g,
+                            const size_t *ig, size_t ng, size_t n_def, uint32_t mask, double **Xo, uint32_t **Ko,
+                            int *nnum_o, int *ncat_o, sg_error *err)
 {
-    *density = *coverage = NAN;
-    if (k < 1 || k > 63) return sg_error_set(err, SG_ERR_INVALID, "Density/Coverage: k must be in [1, 63], got %d", k);
-    if (nr <= (size_t)k || ng == 0) return SG_OK; /* undefined: needs k other real points */
     size_t n = nr + ng;
-    uint64_t *keys = malloc(n * sizeof *keys);
+    uint64_t *keys = malloc((n ? n : 1) * sizeof *keys);
     if (!keys) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 
     /* decide the encoding of every column */
     int numeric[SG_EVAL_NCOLS], nnum = 0, ncat = 0;
     double lo[SG_EVAL_NCOLS], span[SG_EVAL_NCOLS];
     for (int c = 0; c < SG_EVAL_NCOLS; c++) {
+        if (!(mask >> c & 1u)) {
+            numeric[c] = -1;
+            continue;
+        }
         int role_cat = c > SG_EVAL_NCONT && c - 1 - SG_EVAL_NCONT != SG_ED_PROTO; /* ip/port/flags */
         if (role_cat) {
             numeric[c] = 0;
         } else {
-            for (size_t i = 0; i < nr; i++) keys[i] = key_of(r, ROW(ir, i), c);
-            for (size_t i = 0; i < ng; i++) keys[nr + i] = key_of(g, ROW(ig, i), c);
-            numeric[c] = c <= SG_EVAL_NCONT && count_distinct(keys, n) >= ONEHOT_MAX_DISTINCT;
+            for (size_t p = 0; p < n_def; p++)
+                keys[p] = p < nr ? key_of(r, ROW(ir, p), c) : key_of(g, ROW(ig, p - nr), c);
+            numeric[c] = c <= SG_EVAL_NCONT && count_distinct(keys, n_def) >= ONEHOT_MAX_DISTINCT;
         }
         if (numeric[c]) {
             double a = INFINITY, b = -INFINITY;
-            for (size_t i = 0; i < nr; i++) a = fmin(a, num_of(r, ROW(ir, i), c)), b = fmax(b, num_of(r, ROW(ir, i), c));
-            for (size_t i = 0; i < ng; i++) a = fmin(a, num_of(g, ROW(ig, i), c)), b = fmax(b, num_of(g, ROW(ig, i), c));
+            for (size_t p = 0; p < n_def; p++) {
+                double v = p < nr ? num_of(r, ROW(ir, p), c) : num_of(g, ROW(ig, p - nr), c);
+                a = fmin(a, v), b = fmax(b, v);
+            }
             lo[c] = a;
             span[c] = b - a;
             nnum++;
@@ -95,22 +103,19 @@ sg_status sg_eval_prdc(const sg_eval_cols *r, const size_t *ir, size_t nr, const
     free(keys);
 
     /* pack points: real first, then generated; categories as dense 32-bit codes per column */
-    double *X = malloc(n * (size_t)(nnum ? nnum : 1) * sizeof *X);
-    uint32_t *K = malloc(n * (size_t)(ncat ? ncat : 1) * sizeof *K);
-    uint64_t *raw = malloc(n * sizeof *raw), *uniq = malloc(n * sizeof *uniq);
-    double *rho = malloc(nr * sizeof *rho);
-    size_t *cnt = calloc(nr, sizeof *cnt);
-    if (!X || !K || !rho || !cnt || !raw || !uniq) {
+    double *X = malloc((n ? n : 1) * (size_t)(nnum ? nnum : 1) * sizeof *X);
+    uint32_t *K = malloc((n ? n : 1) * (size_t)(ncat ? ncat : 1) * sizeof *K);
+    uint64_t *raw = malloc((n ? n : 1) * sizeof *raw), *uniq = malloc((n ? n : 1) * sizeof *uniq);
+    if (!X || !K || !raw || !uniq) {
         free(X);
         free(K);
         free(raw);
         free(uniq);
-        free(rho);
-        free(cnt);
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     }
     int a = 0, b = 0;
     for (int c = 0; c < SG_EVAL_NCOLS; c++) {
+        if (numeric[c] < 0) continue;
         if (numeric[c]) {
             for (size_t p = 0; p < n; p++) {
                 const sg_eval_cols *t = p < nr ? r : g;
@@ -142,7 +147,34 @@ sg_status sg_eval_prdc(const sg_eval_cols *r, const size_t *ir, size_t nr, const
     }
     free(raw);
     free(uniq);
+    *Xo = X;
+    *Ko = K;
+    *nnum_o = nnum;
+    *ncat_o = ncat;
+    return SG_OK;
+}
 
+sg_status sg_eval_prdc(const sg_eval_cols *r, const size_t *ir, size_t nr, const sg_eval_cols *g,
+                       const size_t *ig, size_t ng, int k, double *density, double *coverage, sg_error *err)
+{
+    *density = *coverage = NAN;
+    if (k < 1 || k > 63) return sg_error_set(err, SG_ERR_INVALID, "Density/Coverage: k must be in [1, 63], got %d", k);
+    if (nr <= (size_t)k || ng == 0) return SG_OK; /* undefined: needs k other real points */
+    size_t n = nr + ng;
+    double *X = NULL;
+    uint32_t *K = NULL;
+    int nnum = 0, ncat = 0;
+    sg_status st = knn_encode(r, ir, nr, g, ig, ng, n, (1u << SG_EVAL_NCOLS) - 1, &X, &K, &nnum, &ncat, err);
+    if (st != SG_OK) return st;
+    double *rho = malloc(nr * sizeof *rho);
+    size_t *cnt = calloc(nr, sizeof *cnt);
+    if (!rho || !cnt) {
+        free(X);
+        free(K);
+        free(rho);
+        free(cnt);
+        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    }
     const double *Xr = X, *Xg = X + nr * (size_t)nnum;
     const uint32_t *Kr = K, *Kg = K + nr * (size_t)ncat;
     size_t kk = (size_t)k + 1; /* k-th neighbour other than itself = (k+1)-th smallest incl. self */
@@ -200,5 +232,52 @@ sg_status sg_eval_prdc(const sg_eval_cols *r, const size_t *ir, size_t nr, const
     free(K);
     free(rho);
     free(cnt);
+    return SG_OK;
+}
+
+sg_status sg_eval_knn_distance(const sg_eval_cols *ref, const size_t *iref, size_t nref, const sg_eval_cols *q,
+                               const size_t *iq, size_t nq, int k, uint32_t cols_mask, double *dist, sg_error *err)
+{
+    if (k < 1 || k > 63) return sg_error_set(err, SG_ERR_INVALID, "kNN distance: k must be in [1, 63], got %d", k);
+    if (nref < (size_t)k)
+        return sg_error_set(err, SG_ERR_INVALID, "kNN distance: %zu reference rows, k = %d needs at least k", nref, k);
+    if (nq == 0) return SG_OK;
+    double *X = NULL;
+    uint32_t *K = NULL;
+    int nnum = 0, ncat = 0;
+    sg_status st = knn_encode(ref, iref, nref, q, iq, nq, nref, cols_mask & ((1u << SG_EVAL_NCOLS) - 1), &X, &K,
+                              &nnum, &ncat, err);
+    if (st != SG_OK) return st;
+    const double *Xr = X, *Xq = X + nref * (size_t)nnum;
+    const uint32_t *Kr = K, *Kq = K + nref * (size_t)ncat;
+    size_t kk = (size_t)k;
+#pragma omp parallel for schedule(dynamic, 32)
+    for (size_t i = 0; i < nq; i++) {
+        double best[64];
+        size_t nb = 0;
+        const double *xi = Xq + i * (size_t)nnum;
+        const uint32_t *ki = Kq + i * (size_t)ncat;
+        for (size_t j = 0; j < nref; j++) {
+            const uint32_t *kj = Kr + j * (size_t)ncat;
+            int diff = 0;
+            for (int c = 0; c < ncat; c++) diff += ki[c] != kj[c];
+            if (nb == kk && 2.0 * diff >= best[kk - 1]) continue;
+            const double *xj = Xr + j * (size_t)nnum;
+            double d = 2.0 * diff;
+            for (int c = 0; c < nnum; c++) d += (xi[c] - xj[c]) * (xi[c] - xj[c]);
+            if (nb < kk) {
+                size_t p = nb++;
+                while (p > 0 && best[p - 1] > d) best[p] = best[p - 1], p--;
+                best[p] = d;
+            } else if (d < best[kk - 1]) {
+                size_t p = kk - 1;
+                while (p > 0 && best[p - 1] > d) best[p] = best[p - 1], p--;
+                best[p] = d;
+            }
+        }
+        dist[i] = sqrt(best[kk - 1]);
+    }
+    free(X);
+    free(K);
     return SG_OK;
 }

@@ -636,6 +636,8 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
     if (!opts) opts = &dflt;
     opts->skipped = opts->nonip_skipped = opts->rows = opts->dateless = 0;
     opts->no_duration = 0;
+    opts->label_column = NULL;
+    int label_idx = -1;
     sg_flow_table_init(out);
     if (sg_file_kind_check(name, data, len, SG_FILE_FLOW_CSV, err) != SG_OK) return err ? err->status : SG_ERR_PARSE;
     reader r;
@@ -708,6 +710,20 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
         for (const colspec *c = cols; c->name; c++) r.cname[c->key] = c->name;
         r.ncols = r.csv.nf;
     }
+    if (opts->labels && opts->label_ids) {
+        /* ground-truth labels (secgen detect): the first of these names wins */
+        static const char *const label_names[] = {"label", "lable", "attackType", "class", "type"};
+        for (size_t k = 0; header && label_idx < 0 && k < sizeof label_names / sizeof label_names[0]; k++)
+            for (size_t i = 0; i < r.csv.nf && label_idx < 0; i++)
+                if (name_eq(r.csv.f[i].s, r.csv.f[i].len, label_names[k])) {
+                    label_idx = (int)i;
+                    opts->label_column = label_names[k];
+                }
+        if (!header && r.csv.nf >= 13) {
+            label_idx = 12;
+            opts->label_column = "lable";
+        }
+    }
     {
         /* size the table once from the line count: growing a table of 136-byte records by
          * doubling costs more than the parsing itself on large files */
@@ -764,6 +780,15 @@ static sg_status read_impl(const char *name, const char *data, size_t len, sg_fl
             st = sg_error_set(err, SG_ERR_NOMEM, "%s:%zu: out of memory after %zu flows", r.csv.name,
                               r.csv.rec_line, out->n);
             goto done;
+        }
+        if (label_idx >= 0) {
+            const sg_csv_field *lf = &r.csv.f[label_idx];
+            int64_t id = sg_strtab_intern(opts->labels, lf->s, lf->len);
+            uint32_t id32 = (uint32_t)id;
+            if (id < 0 || sg_vec_push(opts->label_ids, &id32) != SG_OK) {
+                st = sg_error_set(err, SG_ERR_NOMEM, "%s:%zu: out of memory (labels)", r.csv.name, r.csv.rec_line);
+                goto done;
+            }
         }
     }
 done:

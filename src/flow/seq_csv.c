@@ -18,6 +18,7 @@ struct sg_seq_set {
     sg_vec seqs; /* sg_seq */
     sg_strtab *syms;
     sg_arena *arena; /* ids and element arrays */
+    sg_vec label_names; /* const char * per sequence (NULL = none), filled by the reader only */
 };
 
 sg_seq_set *sg_seq_set_create(void)
@@ -25,6 +26,7 @@ sg_seq_set *sg_seq_set_create(void)
     sg_seq_set *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     sg_vec_init(&s->seqs, sizeof(sg_seq));
+    sg_vec_init(&s->label_names, sizeof(const char *));
     s->syms = sg_strtab_create();
     s->arena = sg_arena_create(256 * 1024);
     if (!s->syms || !s->arena) {
@@ -38,6 +40,7 @@ void sg_seq_set_destroy(sg_seq_set *s)
 {
     if (!s) return;
     sg_vec_free(&s->seqs);
+    sg_vec_free(&s->label_names);
     sg_strtab_destroy(s->syms);
     sg_arena_destroy(s->arena);
     free(s);
@@ -48,6 +51,24 @@ size_t sg_seq_set_count(const sg_seq_set *s) { return s->seqs.len; }
 const sg_seq *sg_seq_set_get(const sg_seq_set *s, size_t i)
 {
     return i < s->seqs.len ? &SG_VEC_AT(&s->seqs, sg_seq, i) : NULL;
+}
+
+const char *sg_seq_set_label_name(const sg_seq_set *s, size_t i)
+{
+    return i < s->label_names.len ? SG_VEC_AT(&s->label_names, const char *, i) : NULL;
+}
+
+/* record sequence i's label text (the reader calls it right after adding the sequence) */
+static sg_status set_label_name(sg_seq_set *s, size_t i, const char *txt, size_t len)
+{
+    while (s->label_names.len <= i) {
+        const char *none = NULL;
+        if (sg_vec_push(&s->label_names, &none) != SG_OK) return SG_ERR_NOMEM;
+    }
+    char *c = sg_arena_strndup(s->arena, txt, len);
+    if (!c) return SG_ERR_NOMEM;
+    SG_VEC_AT(&s->label_names, const char *, i) = c;
+    return SG_OK;
 }
 
 size_t sg_seq_set_nsymbols(const sg_seq_set *s) { return sg_strtab_size(s->syms); }
@@ -220,16 +241,14 @@ static int parse_num_list(qreader *r, int key, int seconds, size_t n, sg_vec *v)
     return 0;
 }
 
-static int parse_label(const char *s, size_t len, int8_t *out)
+/* Any label text is accepted (attack class names such as "portscan" or "dns-tunnel" included):
+ * empty = unknown, 0/normal/benign = normal, anything else = anomalous. The text itself is kept
+ * (sg_seq_set_label_name) for per-class reports. */
+static void parse_label(const char *s, size_t len, int8_t *out)
 {
     if (len == 0) *out = -1;
     else if (name_eq(s, len, "0") || name_eq(s, len, "normal") || name_eq(s, len, "benign")) *out = 0;
-    else if (name_eq(s, len, "1") || name_eq(s, len, "anomaly") || name_eq(s, len, "anomalous") ||
-             name_eq(s, len, "attack") || name_eq(s, len, "malicious"))
-        *out = 1;
-    else
-        return -1;
-    return 0;
+    else *out = 1;
 }
 
 /* returns 0 ok, -1 row error (err filled) */
@@ -265,8 +284,10 @@ static int parse_seq_row(qreader *r, sg_seq_set *set)
     }
     if (r->idx[Q_LABEL] >= 0) {
         const sg_csv_field *f = &r->csv.f[r->idx[Q_LABEL]];
-        if (parse_label(f->s, f->len, &label) != 0)
-            return qfail(r, Q_LABEL, "label '%s' is not Normal/Anomaly/0/1", qex(f->s, f->len, ex, sizeof ex));
+        parse_label(f->s, f->len, &label);
+        for (size_t i = 0; i < f->len; i++)
+            if ((unsigned char)f->s[i] < 32 || f->s[i] == 127)
+                return qfail(r, Q_LABEL, "label '%s' contains a control character", qex(f->s, f->len, ex, sizeof ex));
         if (r->hdfs && label < 0) return qfail(r, Q_LABEL, "empty label");
     }
     const sg_csv_field *fn = &r->csv.f[r->idx[Q_N]];
@@ -308,6 +329,13 @@ static int parse_seq_row(qreader *r, sg_seq_set *set)
                        have_pay ? r->pay.data : NULL) != SG_OK) {
         sg_error_set(r->err, SG_ERR_NOMEM, "%s:%zu: out of memory", r->csv.name, r->csv.rec_line);
         return -1;
+    }
+    if (label >= 0) {
+        const sg_csv_field *f = &r->csv.f[r->idx[Q_LABEL]];
+        if (set_label_name(set, sg_seq_set_count(set) - 1, f->s, f->len) != SG_OK) {
+            sg_error_set(r->err, SG_ERR_NOMEM, "%s:%zu: out of memory", r->csv.name, r->csv.rec_line);
+            return -1;
+        }
     }
     return 0;
 }
