@@ -30,6 +30,9 @@ for i in "${!BEN[@]}"; do
 done
 echo "benign captures: ${#TRAIN[@]} train, ${#TESTB[@]} test"
 
+if [ "${REUSE:-0}" = 1 ] && [ -s "$W/sampled_seq.csv" ]; then
+  echo "REUSE=1: keeping the data of $W"
+else
 t0=$(date +%s.%N)
 "$SECGEN" extract -q "${TRAIN[@]}" -o "$W/real.csv" --sequences "$W/real_seq.csv"
 "$SECGEN" extract -q "${TESTB[@]}" -o "$W/test_benign.csv" --sequences "$W/test_benign_seq.csv"
@@ -37,12 +40,12 @@ t0=$(date +%s.%N)
 head -n1 "$W/real.csv" | sed 's/$/,label/' > "$W/test.csv"
 head -n1 "$W/real_seq.csv" | sed 's/$/,label/' > "$W/test_seq.csv"
 awk 'NR > 1 { print $0 ",0" }' "$W/test_benign.csv" >> "$W/test.csv"
-awk -F, 'NR > 1 { $1 = "b" $1; OFS = ","; print $0 ",0" }' "$W/test_benign_seq.csv" >> "$W/test_seq.csv"
+awk -F, -v OFS=, 'NR > 1 { $1 = "b" $1; print $0 ",0" }' "$W/test_benign_seq.csv" >> "$W/test_seq.csv"
 for p in "$DATA"/pcap_ndpi_attack/pcap/*; do
   stem=$(basename "$p"); stem=${stem%.*}
   "$SECGEN" extract -q "$p" -o "$W/a.csv" --sequences "$W/a_seq.csv"
   awk -v l="$stem" 'NR > 1 { print $0 "," l }' "$W/a.csv" >> "$W/test.csv"
-  awk -F, -v l="$stem" 'NR > 1 { $1 = l "-" $1; OFS = ","; print $0 "," l }' "$W/a_seq.csv" >> "$W/test_seq.csv"
+  awk -F, -v OFS=, -v l="$stem" 'NR > 1 { $1 = l "-" $1; print $0 "," l }' "$W/a_seq.csv" >> "$W/test_seq.csv"
 done
 rm -f "$W/a.csv" "$W/a_seq.csv"
 NREAL=$(($(wc -l < "$W/real.csv") - 1))
@@ -67,17 +70,19 @@ idx = json.load(open(os.path.join(w, "automata", "index.json")))
 ents = idx["automata"] if isinstance(idx, dict) and "automata" in idx else idx
 with open(os.path.join(w, "sample_plan.txt"), "w") as f:
     for e in ents:
-        f.write("%s %d %s %s\n" % (e["file"], e.get("sequences", e.get("n_train", 0)), e.get("proto", ""), e.get("service_port", "")))
+        f.write("%s %d %s %s\n" % (e["file"], e.get("sequences", e.get("n_train", 0)), e.get("proto") or "-", "-" if e.get("service_port") is None or e.get("service_port") < 0 else e["service_port"]))
 EOF
 head -n1 "$W/real_seq.csv" > "$W/sampled_seq.csv"
 k=0
 while read -r file n proto port; do
   [ "$n" -gt 0 ] || continue
   "$SECGEN" automata sample "$W/automata/$file" -n "$n" -o "$W/s.csv" -s "$((SEED + k))"
-  awk -F, -v k="$k" -v pr="$proto" -v po="$port" 'NR > 1 { OFS = ","; $1 = "s" k "-" $1; if ($2 == "") $2 = pr; if ($3 == "") $3 = po; print }' "$W/s.csv" >> "$W/sampled_seq.csv"
+  awk -F, -v OFS=, -v k="$k" -v pr="$proto" -v po="$port" 'NR > 1 { $1 = "s" k "-" $1; if ($2 == "") $2 = pr; if ($3 == "" && po != "-") $3 = po; print }' "$W/s.csv" >> "$W/sampled_seq.csv"
   k=$((k + 1))
 done < "$W/sample_plan.txt"
 rm -f "$W/s.csv"
+fi
+NREAL=$(($(wc -l < "$W/real.csv") - 1))
 echo "synthetic: $(($(wc -l < "$W/synth_flows.csv") - 1)) model flows, $(($(wc -l < "$W/synth_pcap.csv") - 1)) pcap flows, $(($(wc -l < "$W/sampled_seq.csv") - 1)) sampled sequences"
 
 run() { # name, detect args...

@@ -199,7 +199,8 @@ static void test_seq_malformed(void **state)
         {SH "f1,TCP,80,99999999999999999999,>S <SA,0 5,0 1\n", "q.csv:2:4 (n)"},
         {SH "f1,TCP,80,2,\">S <SA,0 5,0 1\n", "unterminated quoted field"},
         {HH "blk_1,Normal,3,1,1,E5 E22,0 1\n", "q.csv:2:6 (events): 2 elements, but n_events says 3"},
-        {HH "blk_1,Weird,2,1,1,E5 E22,0 1\n", "q.csv:2:2 (label)"},
+        {HH "blk_1,We\x01ird,2,1,1,E5 E22,0 1\n", "q.csv:2:2 (label): label 'We?ird' contains a control character"},
+        {HH "blk_1,,2,1,1,E5 E22,0 1\n", "q.csv:2:2 (label): empty label"},
         {HH "blk_1,Normal,2,1,1,E5 E22,0 -1\n", "q.csv:2:7 (deltas_s): element 2 '-1': negative"},
         {HH "blk_1,Normal,2,1,1,E5 E22,0 abc\n", "q.csv:2:7 (deltas_s): element 2"},
         {"a,b,c\n1,2,3\n", "q.csv:1: unknown sequence CSV header"},
@@ -207,7 +208,7 @@ static void test_seq_malformed(void **state)
         {SH "f1,TCP,80,1,>\x02S,0,0\n", "q.csv:2:5 (symbols): element 1 contains a control character"},
         {SH "f1,TCP,80,1,>S,0,0,extra\n", "q.csv:2:8: row has 8 columns"},
         {SH "f1,TCP,80,1,>S,99999999999999999999,0\n", "q.csv:2:6 (iat_us): element 1"},
-        {"flow_id,proto,service_port,n,symbols,iat_us,payload,label\nf1,TCP,80,1,>S,0,0,maybe\n", "q.csv:2:8 (label)"},
+        {"flow_id,proto,service_port,n,symbols,iat_us,payload,label\nf1,TCP,80,1,>S,0,0,may\x7f\n", "q.csv:2:8 (label)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sg_seq_set *s = (sg_seq_set *)1;
@@ -234,6 +235,29 @@ static void test_seq_malformed(void **state)
     assert_true(sg_seq_set_get(s, 1)->payload[0] == 9);
     sg_seq_set_destroy(s);
     assert_int_equal(sg_seq_read("/nonexistent/seq.csv", &s, &e), SG_ERR_IO);
+}
+
+/* secgen detect: any label text is accepted (attack class names), read as normal / anomalous, and
+ * kept for per-class reports */
+static void test_seq_label_names(void **state)
+{
+    (void)state;
+    const char *csv = "flow_id,proto,service_port,n,symbols,iat_us,payload,label\n"
+                      "f1,TCP,80,1,>S,0,0,portscan\nf2,TCP,80,1,>S,0,0,benign\nf3,TCP,80,1,>S,0,0,\n"
+                      "f4,TCP,80,1,>S,0,0,Anomaly\nf5,TCP,80,1,>S,0,0,0\n";
+    sg_seq_set *s;
+    sg_error e = {0};
+    if (sg_seq_read_mem("l.csv", csv, strlen(csv), &s, &e) != SG_OK) fail_msg("%s", e.msg);
+    assert_int_equal(sg_seq_set_count(s), 5);
+    static const int8_t want[] = {1, 0, -1, 1, 0};
+    static const char *const names[] = {"portscan", "benign", NULL, "Anomaly", "0"};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(sg_seq_set_get(s, i)->label, want[i]);
+        if (names[i]) assert_string_equal(sg_seq_set_label_name(s, i), names[i]);
+        else assert_null(sg_seq_set_label_name(s, i));
+    }
+    assert_null(sg_seq_set_label_name(s, 5));
+    sg_seq_set_destroy(s);
 }
 
 static void test_seq_writer(void **state)
@@ -283,7 +307,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seq_fixture),   cmocka_unit_test(test_hdfs_fixture),
         cmocka_unit_test(test_hdfs_real),     cmocka_unit_test(test_seq_malformed),
-        cmocka_unit_test(test_seq_writer),
+        cmocka_unit_test(test_seq_writer),    cmocka_unit_test(test_seq_label_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
