@@ -89,12 +89,32 @@ run() { # name, detect args...
   local name=$1; shift
   local t0=$(date +%s.%N)
   "$SECGEN" detect "$@" -s "$SEED" -j "$J" -q -o "$W/$name.json" --scores-out "$W/$name.scores.csv"
-  "$SECGEN" detect "$@" -s "$SEED" -j "$J" -q -o "$W/$name.txt"
   printf '\n== %s (%.1f s)\n' "$name" "$(echo "$(date +%s.%N) - $t0" | bc)"
-  cat "$W/$name.txt"
+  jq -r '.detectors | to_entries[] | "\(.key)\treal \(.value.real.auroc)\tsynthetic \(.value.synthetic.auroc)\tutility \(.value.utility)\tTPR/FPR real \(.value.real.tpr)/\(.value.real.fpr) synthetic \(.value.synthetic.tpr)/\(.value.synthetic.fpr)"' "$W/$name.json"
   python3 "$HERE/bench/detect_auroc.py" "$W/$name.scores.csv" "$W/$name.json"
 }
+# (c) the baselines of the FlowChronicle paper, flow-only
+if [ "${REUSE:-0}" != 1 ] || [ ! -s "$W/synth_sbn.csv" ]; then
+  "$SECGEN" baseline independent-bn "$W/real.csv" -n "$NREAL" -o "$W/synth_ibn.csv" -s "$SEED"
+  "$SECGEN" baseline sequence-bn "$W/real.csv" -n "$NREAL" -o "$W/synth_sbn.csv" -s "$SEED"
+fi
+run flows_ibn --train "$W/real.csv" --synthetic "$W/synth_ibn.csv" --test "$W/test.csv"
+run flows_sbn --train "$W/real.csv" --synthetic "$W/synth_sbn.csv" --test "$W/test.csv"
 run flows_model --train "$W/real.csv" --synthetic "$W/synth_flows.csv" --test "$W/test.csv"
 run flows_pcap --train "$W/real.csv" --synthetic "$W/synth_pcap.csv" --test "$W/test.csv"
 run seq_sampled --train "$W/real_seq.csv" --synthetic "$W/sampled_seq.csv" --test "$W/test_seq.csv"
 run seq_pcap --train "$W/real_seq.csv" --synthetic "$W/synth_seq.csv" --test "$W/test_seq.csv"
+
+# UGR'16 (real ISP NetFlow, labels background / blacklist): REAL = the busiest host's day, SYNTH =
+# FlowChronicle learnt on it, TEST = the three other hosts' days with their labels.
+U=$DATA/ugr16_flows
+if [ "${REUSE:-0}" != 1 ] || [ ! -s "$W/ugr_synth.csv" ]; then
+  cp "$U/ugr16_2016-04-11_host_42.219.152.246.csv" "$W/ugr_real.csv"
+  { head -n 1 "$U/ugr16_2016-04-11_host_42.219.145.151.csv"
+    for h in 42.219.145.151 42.219.152.127 42.219.152.238; do tail -n +2 "$U/ugr16_2016-04-11_host_$h.csv"; done; } > "$W/ugr_test.csv"
+  t0=$(date +%s.%N)
+  "$SECGEN" learn "$W/ugr_real.csv" -o "$W/ugr_model.json" -j "$J" -s "$SEED" > /dev/null 2>&1
+  "$SECGEN" generate -q -m "$W/ugr_model.json" -n "$(($(wc -l < "$W/ugr_real.csv") - 1))" --flows-out "$W/ugr_synth.csv" -s "$SEED" -j "$J"
+  printf '\nUGR16 learn + generate: %.1f s\n' "$(echo "$(date +%s.%N) - $t0" | bc)"
+fi
+run ugr16 --train "$W/ugr_real.csv" --synthetic "$W/ugr_synth.csv" --test "$W/ugr_test.csv"

@@ -82,6 +82,9 @@ typedef struct sg_detect_opts {
     size_t tadam_min_seq;   /* sequences a service needs for its own automaton (20) */
     size_t tadam_max_seq;   /* sequences per automaton, seeded subsample (400) */
     unsigned tadam_max_iters; /* search iterations per automaton (60) */
+    int tadam_timed;     /* 1: learn and score with inter-arrival times and payload sizes; 0 (default):
+                            symbols only (docs/detect.md: timed bits per event rank long, rich benign
+                            flows above short scans) */
     int quiet;
 } sg_detect_opts;
 void sg_detect_opts_default(sg_detect_opts *o);

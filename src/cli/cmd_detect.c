@@ -38,6 +38,7 @@ static void help(FILE *fp)
             "      --subsample N       isolation forest sub-sample size (default 256)\n"
             "      --tadam-max-seq N   sequences per automaton (default 400)\n"
             "      --tadam-iters N     TADAM search iterations per automaton (default 60)\n"
+            "      --tadam-timed       TADAM learns and scores IATs and payload sizes too (default symbols)\n"
             "  -q, --quiet             no progress output\n"
             "  -h, --help\n");
 }
@@ -70,7 +71,7 @@ int sg_cmd_detect(int argc, char **argv)
         {"max-train", required_argument, 0, 'M'},   {"neighbours", required_argument, 0, 'k'},
         {"trees", required_argument, 0, 'R'},       {"subsample", required_argument, 0, 'P'},
         {"tadam-max-seq", required_argument, 0, 'X'}, {"tadam-iters", required_argument, 0, 'I'},
-        {"quiet", no_argument, 0, 'q'},             {"help", no_argument, 0, 'h'},
+        {"tadam-timed", no_argument, 0, 'D'},      {"quiet", no_argument, 0, 'q'},             {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     sg_detect_opts o;
     sg_detect_opts_default(&o);
@@ -133,6 +134,7 @@ int sg_cmd_detect(int argc, char **argv)
             if (sg_cli_parse_int(CMD, "--tadam-iters", optarg, 0, 100000, &v)) return SG_EXIT_USAGE;
             o.tadam_max_iters = (unsigned)v;
             break;
+        case 'D': o.tadam_timed = 1; break;
         case 'q': o.quiet = 1; sg_progress_set_quiet(1); break;
         case 'h': help(stdout); return SG_EXIT_OK;
         case ':': return sg_cli_usage_error(CMD, "option %s needs a value", argv[optind - 1]);

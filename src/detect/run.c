@@ -569,6 +569,7 @@ static sg_status run_tadam(job *j, sg_error *err)
     sg_tadam_learn_opts_init(&lo);
     lo.quiet = 1;
     lo.max_iters = j->o->tadam_max_iters;
+    lo.untimed = !j->o->tadam_timed;
     for (size_t g = 0; g < ns && st == SG_OK; g++) {
         if (sv[g].n < j->o->tadam_min_seq) continue;
         size_t n = cap_rows(sv[g].idx, sv[g].n, j->o->tadam_max_seq, j->o->seed);
@@ -598,7 +599,8 @@ static sg_status run_tadam(job *j, sg_error *err)
             sg_tadam_score sc;
             sg_error le;
             double s;
-            if (sg_tadam_score_seq(m, set, q, &sc, &le) != SG_OK) {
+            if (sg_tadam_score_seq_ex(m, set, q, j->o->tadam_timed ? 0u : (unsigned)SG_TADAM_SCORE_UNTIMED, &sc, &le) !=
+                SG_OK) {
 #pragma omp critical
                 {
                     if (!failed) e2 = le;

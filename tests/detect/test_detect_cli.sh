@@ -79,6 +79,9 @@ jq -e '.inputs.kind == "sequences" and (.detectors | keys) == ["bigram", "tadam"
        .detectors.tadam.real.auroc > 0.8 and .detectors.bigram.synthetic.auroc > 0.8' "$T/h.json" > /dev/null \
   || fail "sequences: $(jq -c '.detectors | map_values({r: .real.auroc, s: .synthetic.auroc})' "$T/h.json")"
 python3 "$SRC/bench/detect_auroc.py" "$T/hs.csv" "$T/h.json" > /dev/null || fail "AUROC cross-check (sequences)"
+"$SECGEN" detect -t "$T/hreal.csv" -S "$T/hsyn.csv" -T "$T/htest.csv" -o "$T/h1.json" --scores-out "$T/hs1.csv" \
+  --tadam-iters 8 --tadam-max-seq 100 -q -j 1
+cmp -s "$T/h.json" "$T/h1.json" && cmp -s "$T/hs.csv" "$T/hs1.csv" || fail "-j changes the sequence results"
 
 # bad input: clear message, exit 1 (runtime) or 2 (usage), no report written
 expect() { # code, message, args...
