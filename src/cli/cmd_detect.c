@@ -79,9 +79,8 @@ int sg_cmd_detect(int argc, char **argv)
     long long v;
     int c;
     sg_error err = {SG_OK, ""};
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:S:T:l:o:f:d:s:j:k:qh", longopts, NULL)) != -1) {
+    optind = 1;
+    while ((c = sg_cli_getopt(CMD, argc, argv, "t:S:T:l:o:f:d:s:j:k:qh", longopts)) != -1) {
         switch (c) {
         case 't': path[0] = optarg; break;
         case 'S': path[1] = optarg; break;
@@ -137,8 +136,7 @@ int sg_cmd_detect(int argc, char **argv)
         case 'D': o.tadam_timed = 1; break;
         case 'q': o.quiet = 1; sg_progress_set_quiet(1); break;
         case 'h': help(stdout); return SG_EXIT_OK;
-        case ':': return sg_cli_usage_error(CMD, "option %s needs a value", argv[optind - 1]);
-        default: return sg_cli_usage_error(CMD, "unknown option %s", argv[optind - 1]);
+        default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
         }
     }
     if (optind < argc) return sg_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
