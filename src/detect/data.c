@@ -201,8 +201,10 @@ sg_status sg_detect_data_apply_labels(sg_detect_data *d, const char *labels_path
     }
     size_t lineno = 0, nlab = 0;
     int idc = 0, labc = 1;
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = buf, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        else if (!*line) break; /* after the final newline */
         lineno++;
         if (strchr(line, '"')) {
             st = sg_error_set(err, SG_ERR_PARSE, "%s:%zu: quoted fields are not supported in a labels file",

@@ -100,8 +100,8 @@ expect 1 "all 49 rows are normal; AUROC needs both" -t "$T/real.csv" -S "$T/synt
 expect 1 "is a flow CSV but TEST $T/htest.csv is a sequence CSV" -t "$T/real.csv" -S "$T/synth.csv" -T "$T/htest.csv"
 expect 1 "detector knn reads flow CSVs" -t "$T/hreal.csv" -S "$T/hsyn.csv" -T "$T/htest.csv" -d knn
 expect 1 "detector tadam reads sequence CSVs" -t "$T/real.csv" -S "$T/synth.csv" -T "$T/test.csv" -d tadam
-printf 'id,label\n1,0\n9999,scan\n' > "$T/badlab.csv"
-expect 1 "badlab.csv:3: id '9999' is not a data row" -t "$T/real.csv" -S "$T/synth.csv" -T "$T/test_nolabel.csv" --labels "$T/badlab.csv"
+printf 'id,label\n1,0\n\n9999,scan\n' > "$T/badlab.csv"
+expect 1 "badlab.csv:4: id '9999' is not a data row" -t "$T/real.csv" -S "$T/synth.csv" -T "$T/test_nolabel.csv" --labels "$T/badlab.csv"
 printf 'id,label\n1,0\n' > "$T/fewlab.csv"
 expect 1 "labels 1 of the 450 rows" -t "$T/real.csv" -S "$T/synth.csv" -T "$T/test_nolabel.csv" --labels "$T/fewlab.csv"
 sed -n '1p;402,451p' "$T/test.csv" > "$T/onlyatt.csv"
