@@ -105,6 +105,11 @@ sg_flow_format sg_flow_detect(const char *header_line);
 typedef struct sg_flow_writer sg_flow_writer;
 sg_status sg_flow_writer_open(sg_flow_writer **w, const char *path, sg_flow_format fmt, sg_error *err);
 sg_status sg_flow_writer_write(sg_flow_writer *w, const sg_flow *f, sg_error *err);
+/* A writer whose header and rows end with a `label` column (ground truth of injected attacks:
+ * "benign" or the attack's name). Rows written with sg_flow_writer_write get "benign". */
+sg_status sg_flow_writer_open_labelled(sg_flow_writer **w, const char *path, sg_flow_format fmt, sg_error *err);
+/* label: at most 63 bytes, no comma, quote or newline; NULL = "benign" */
+sg_status sg_flow_writer_write_labelled(sg_flow_writer *w, const sg_flow *f, const char *label, sg_error *err);
 sg_status sg_flow_writer_close(sg_flow_writer *w, sg_error *err); /* commit; frees w */
 void sg_flow_writer_abort(sg_flow_writer *w);                     /* frees w; NULL ok */
 /* Write one row to a FILE (no header) */

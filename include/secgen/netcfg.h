@@ -64,6 +64,12 @@ typedef struct sg_netcfg {
     sg_net_activity activity;
     sg_net_host *hosts;
     size_t nhosts;
+    /* The `attacks:` list as parsed, validated by the attacks module (src/attacks): a json_t *
+     * (NULL if absent), the YAML line of each of its nodes (an sg_hashmap: node address -> line,
+     * NULL for JSON) and the file name for messages. Owned by the config. */
+    void *attacks;
+    void *attack_lines;
+    char source[256];
 } sg_netcfg;
 
 /* Load and validate; errors name the file, the line (YAML) and the path of the bad field, e.g.

@@ -189,6 +189,10 @@ typedef enum sg_netmap_result {
 } sg_netmap_result;
 /* Rewrites f's addresses/ports to the network and fills conn. rng decides activity thinning. */
 sg_netmap_result sg_netmap_flow(const sg_netmap *m, sg_flow *f, sg_rng *rng, sg_pkt_conn *conn);
+/* The identity (MAC, OS, TTL) a flow's endpoint gets: a config host's interface for one of its
+ * addresses, else the hashed identity of a host outside the config (want_v6: -1 any, 0/1 forces
+ * the family of an anonymised name). Used by injected attacks, so they match the benign traffic. */
+void sg_netmap_host(const sg_netmap *m, const char *ip_or_name, int want_v6, sg_pkt_host *out);
 /* Deterministic plausible public IPv4 for an anonymised name (out >= 16 bytes) */
 void sg_netmap_public_v4(const char *name, uint8_t out[4]);
 
@@ -222,6 +226,8 @@ typedef struct sg_pktgen_opts {
     uint64_t max_flows_out;      /* > 0: write at most this many flows (later ones are discarded) */
     uint64_t min_flows_out;      /* finish fails (SG_ERR_EMPTY, stats filled, nothing committed) if
                                     fewer flows were written */
+    int label_column;            /* flows_out gets a `label` column: "benign", or the label given
+                                    to sg_pktgen_add_built (set when attacks are configured) */
 } sg_pktgen_opts;
 
 typedef struct sg_pktgen_stats {
@@ -244,6 +250,7 @@ typedef struct sg_pktgen_stats {
      * packet count, below the headers (+ minimum payloads), above full-sized segments */
     uint64_t miss_capped, miss_unfit, bytes_miss_pkts, bytes_miss_small, bytes_miss_large;
     size_t peak_open_flows;
+    uint64_t built_flows;                  /* flows added with their packets (attacks) */
 } sg_pktgen_stats;
 
 typedef struct sg_pktgen sg_pktgen;
@@ -253,6 +260,15 @@ sg_status sg_pktgen_add(sg_pktgen *g, const sg_flow *f, sg_error *err);
 /* flows written so far (those of completed batches: lags the flows added by up to a batch and
  * the pairing window) */
 uint64_t sg_pktgen_flows_written(const sg_pktgen *g);
+/* A flow whose endpoints and packets are already decided (an injected attack): no mapping, no
+ * sampling, no reconciliation or normalisation (the caller builds a valid exchange); it joins the
+ * same start-ordered stream as sg_pktgen_add (same order rule), its 5-tuple is checked against
+ * live ones (its client port may move), and its frames go through the same merge. pkts: sg_pkt with
+ * absolute times, non-decreasing, first at f->start_us; taken (*pkts is left empty). label (copied,
+ * at most 63 bytes) goes into the flows_out label column. The flow's randomness (ISNs, IP ids) is
+ * keyed by a counter of its own, so benign flows do not move when attacks are added. */
+sg_status sg_pktgen_add_built(sg_pktgen *g, const sg_flow *f, const sg_pkt_conn *conn, sg_vec *pkts,
+                              const char *label, sg_error *err);
 /* drains everything and commits the outputs */
 sg_status sg_pktgen_finish(sg_pktgen *g, sg_pktgen_stats *stats, sg_error *err);
 /* frees; discards uncommitted outputs */

@@ -910,11 +910,12 @@ static char *put_time(char *p, int64_t us, char sep, int frac_digits)
 
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
-int sg_flow_fprint(FILE *fp, const sg_flow *f, sg_flow_format fmt)
+/* label: NULL, or the text of a trailing label column (at most 63 bytes, checked by the writer) */
+static int flow_row(FILE *fp, const sg_flow *f, sg_flow_format fmt, const char *label)
 {
     if (!addr_ok(f->src_ip) || !addr_ok(f->dst_ip) || f->duration_us < 0) return -1;
     if (fmt != SG_FMT_NATIVE && fmt != SG_FMT_CIDDS) return -1;
-    char row[512], pb[8], *p = row;
+    char row[600], pb[8], *p = row;
     const char *proto = sg_proto_name(f->proto, pb, sizeof pb);
     uint64_t dur_s = (uint64_t)(f->duration_us / 1000000);
     unsigned dur_frac = (unsigned)(f->duration_us % 1000000);
@@ -965,17 +966,36 @@ int sg_flow_fprint(FILE *fp, const sg_flow *f, sg_flow_format fmt)
     *p++ = ',';
     sg_flow_flags_format(f->flags, p);
     p += 6;
+    if (label) {
+        *p++ = ',';
+        p = put_str(p, label);
+    }
     *p++ = '\n';
     return fwrite(row, 1, (size_t)(p - row), fp) == (size_t)(p - row) ? 0 : -1;
 }
+
+int sg_flow_fprint(FILE *fp, const sg_flow *f, sg_flow_format fmt) { return flow_row(fp, f, fmt, NULL); }
 
 struct sg_flow_writer {
     sg_outfile *out;
     sg_flow_format fmt;
     uint64_t rows;
+    int labels;
 };
 
+static sg_status writer_open(sg_flow_writer **w, const char *path, sg_flow_format fmt, int labels, sg_error *err);
+
 sg_status sg_flow_writer_open(sg_flow_writer **w, const char *path, sg_flow_format fmt, sg_error *err)
+{
+    return writer_open(w, path, fmt, 0, err);
+}
+
+sg_status sg_flow_writer_open_labelled(sg_flow_writer **w, const char *path, sg_flow_format fmt, sg_error *err)
+{
+    return writer_open(w, path, fmt, 1, err);
+}
+
+static sg_status writer_open(sg_flow_writer **w, const char *path, sg_flow_format fmt, int labels, sg_error *err)
 {
     *w = NULL;
     if (fmt == SG_FMT_AUTO) fmt = SG_FMT_NATIVE;
@@ -990,8 +1010,10 @@ sg_status sg_flow_writer_open(sg_flow_writer **w, const char *path, sg_flow_form
         return st;
     }
     x->fmt = fmt;
+    x->labels = labels;
     const char *h = fmt == SG_FMT_NATIVE ? NATIVE_HEADER : CIDDS_HEADER;
-    if (fputs(h, sg_outfile_fp(x->out)) == EOF) {
+    size_t hl = strlen(h) - 1; /* without its newline */
+    if (fwrite(h, 1, hl, sg_outfile_fp(x->out)) != hl || fputs(labels ? ",label\n" : "\n", sg_outfile_fp(x->out)) == EOF) {
         sg_outfile_abort(x->out);
         free(x);
         return sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", path, strerror(errno));
@@ -1002,6 +1024,18 @@ sg_status sg_flow_writer_open(sg_flow_writer **w, const char *path, sg_flow_form
 
 sg_status sg_flow_writer_write(sg_flow_writer *w, const sg_flow *f, sg_error *err)
 {
+    return sg_flow_writer_write_labelled(w, f, NULL, err);
+}
+
+sg_status sg_flow_writer_write_labelled(sg_flow_writer *w, const sg_flow *f, const char *label, sg_error *err)
+{
+    if (w->labels && !label) label = "benign";
+    if (!w->labels && label)
+        return sg_error_set(err, SG_ERR_INVALID, "%s: flow %" PRIu64 ": a label for a file opened without a label column",
+                            sg_outfile_path(w->out), w->rows + 1);
+    if (label && (!*label || strlen(label) > 63 || strpbrk(label, ",\"\r\n")))
+        return sg_error_set(err, SG_ERR_INVALID, "%s: flow %" PRIu64 ": label '%.70s' empty, longer than 63 bytes or with a comma/quote/newline",
+                            sg_outfile_path(w->out), w->rows + 1, label);
     if (!addr_ok(f->src_ip) || !addr_ok(f->dst_ip))
         return sg_error_set(err, SG_ERR_INVALID,
                             "%s: flow %" PRIu64 ": address empty, too long or with a blank/comma/quote",
@@ -1009,7 +1043,7 @@ sg_status sg_flow_writer_write(sg_flow_writer *w, const sg_flow *f, sg_error *er
     if (f->duration_us < 0)
         return sg_error_set(err, SG_ERR_INVALID, "%s: flow %" PRIu64 ": negative duration", sg_outfile_path(w->out),
                             w->rows + 1);
-    if (sg_flow_fprint(sg_outfile_fp(w->out), f, w->fmt) != 0)
+    if (flow_row(sg_outfile_fp(w->out), f, w->fmt, label) != 0)
         return sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", sg_outfile_path(w->out), strerror(errno));
     w->rows++;
     return SG_OK;

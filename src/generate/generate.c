@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "secgen/attacks.h"
 #include "secgen/fc.h"
 #include "secgen/netcfg.h"
 #include "secgen/tadam.h"
@@ -174,6 +175,7 @@ struct sg_generate {
     sg_fc_model *model;
     sg_netcfg *cfg;
     sg_tadam_set *set;
+    sg_attacks *attacks;    /* the config's attacks: a second source, merged by start time */
     sg_pktgen *pg;          /* packet pipeline: a pcap and/or a network config */
     sg_flow_writer *w;      /* flow-only mode */
     sg_flow_format ofmt;
@@ -371,6 +373,7 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
     g->ofmt = g->o.flows_format;
     if (g->ofmt == SG_FMT_AUTO) g->ofmt = !pipeline && sg_fc_model_layout(g->model) == SG_FMT_CIDDS ? SG_FMT_CIDDS : SG_FMT_NATIVE;
     if (opts->config_path && (s = sg_netcfg_load(opts->config_path, &g->cfg, err)) != SG_OK) goto fail;
+    if (g->cfg && (s = sg_attacks_load(g->cfg, &g->attacks, err)) != SG_OK) goto fail;
     if ((s = estimate(g, err)) != SG_OK) goto fail;
     if (!opts->force && (s = check_space(g, err)) != SG_OK) goto fail;
     if (pipeline) {
@@ -390,7 +393,8 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
                              .sampler = sg_tadam_set_count(g->set) ? tadam_sampler : NULL,
                              .sampler_ctx = g->set,
                              .max_flows_out = opts->max_flows,
-                             .min_flows_out = opts->max_flows ? opts->max_flows : 1};
+                             .min_flows_out = opts->max_flows ? opts->max_flows : 1,
+                             .label_column = sg_attacks_count(g->attacks) > 0};
         if ((s = sg_pktgen_create(&po, &g->pg, err)) != SG_OK) goto fail;
     } else if ((s = sg_flow_writer_open(&g->w, opts->flows_out, g->ofmt, err)) != SG_OK) {
         goto fail;
@@ -409,6 +413,17 @@ sg_status sg_generate_add_sink(sg_generate *g, const sg_generate_sink *s, sg_err
     g->sinks = n;
     g->sinks[g->nsinks++] = *s;
     return SG_OK;
+}
+
+/* attack flows starting at or before `upto` go to the packet pipeline with their label (caller
+ * sinks see the benign stream: their callback has no label) */
+static sg_status emit_attacks(sg_generate *g, sg_attack_stream *as, sg_attack_flow *af, int64_t upto, sg_error *err)
+{
+    int64_t t;
+    sg_status s = SG_OK;
+    while (s == SG_OK && as && sg_attack_stream_peek(as, &t) && t <= upto)
+        if ((s = sg_attack_stream_next(as, af, err)) == SG_OK) s = sg_pktgen_add_built(g->pg, &af->f, &af->conn, &af->pkts, af->label, err);
+    return s;
 }
 
 /* one flow to every sink, the caller's first, then the built-in output */
@@ -525,18 +540,27 @@ sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err
         return s;
     }
     const int64_t t0 = start_of(g);
+    sg_attack_stream *as = NULL;
+    sg_attack_flow af = {0};
+    sg_vec_init(&af.pkts, sizeof(sg_pkt));
+    if (sg_attacks_count(g->attacks)) /* "+5m" counts from the run's start: -s, or the model's */
+        s = sg_attack_stream_create(g->attacks, g->cfg, g->o.seed, t0, g->o.duration_us > 0 ? t0 + g->o.duration_us : INT64_MAX, &as, err);
     sg_progress *pr = sg_progress_create("generate", nmax);
     sg_flow f;
     int rr = 0, gave_up = 0;
-    for (;;) {
+    while (s == SG_OK) {
         uint64_t written = g->pg ? sg_pktgen_flows_written(g->pg) : r.flows_in;
         if (nmax && written >= nmax) break;
         if (until_written && r.flows_in >= MIN_KEEP_RATIO * (written + 1) + 100000) { gave_up = 1; break; }
         if ((rr = fc_multi_next(&src, &f)) != 1) break;
         if (until_written && written == 0 && f.start_us - t0 > NO_FLOW_HORIZON_US) { gave_up = 1; break; }
+        if ((s = emit_attacks(g, as, &af, f.start_us, err)) != SG_OK) break;
         if ((s = emit(g, &f, r.flows_in, err)) != SG_OK) break;
         if ((++r.flows_in & 1023) == 0) sg_progress_update(pr, nmax ? written : r.flows_in);
     }
+    if (s == SG_OK && rr >= 0) s = emit_attacks(g, as, &af, INT64_MAX, err);
+    sg_attack_stream_destroy(as);
+    sg_vec_free(&af.pkts);
     sg_progress_destroy(pr);
     fc_multi_destroy(&src);
     if (s == SG_OK && rr < 0) s = sg_error_set(err, SG_ERR_NOMEM, "out of memory while generating");
@@ -564,6 +588,7 @@ void sg_generate_destroy(sg_generate *g)
     sg_flow_writer_abort(g->w);
     sg_pktgen_destroy(g->pg);
     sg_tadam_set_destroy(g->set);
+    sg_attacks_destroy(g->attacks);
     sg_netcfg_destroy(g->cfg);
     sg_fc_model_destroy(g->model);
     free(g->sinks);

@@ -326,6 +326,8 @@ void sg_netcfg_destroy(sg_netcfg *c)
         free(h->talks_to);
     }
     free(c->hosts);
+    json_decref(c->attacks);
+    sg_hashmap_destroy(c->attack_lines);
     free(c);
 }
 
@@ -447,7 +449,7 @@ static sg_status parse_host(ctx *c, const json_t *j, size_t hi, sg_netcfg *cfg)
 
 static sg_status validate(ctx *c, const json_t *root, sg_netcfg *cfg)
 {
-    static const char *const keys[] = {"metadata", "network", "hosts", NULL};
+    static const char *const keys[] = {"metadata", "network", "hosts", "attacks", NULL};
     if (!json_is_object(root)) FAIL(root, "top level: expected a mapping with 'hosts'");
     sg_status s = check_keys(c, root, "top level", keys);
     if (s != SG_OK) return s;
@@ -537,6 +539,12 @@ sg_status sg_netcfg_load_mem(const char *name, const char *data, size_t len, sg_
     }
     sg_netcfg *cfg = calloc(1, sizeof *cfg);
     sg_status s = cfg ? validate(&c, root, cfg) : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    if (s == SG_OK && (cfg->attacks = json_incref(json_object_get(root, "attacks")))) {
+        /* the attacks module validates this list (it knows the kinds); it keeps the line map */
+        cfg->attack_lines = c.lines;
+        c.lines = NULL;
+    }
+    if (cfg) snprintf(cfg->source, sizeof cfg->source, "%s", name);
     json_decref(root);
     sg_hashmap_destroy(c.lines);
     if (s != SG_OK) { sg_netcfg_destroy(cfg); return s; }

@@ -29,6 +29,11 @@ typedef struct pflow {
     sg_flow f;
     int unk_fwd, unk_bwd;
     int paired;
+    /* a built flow (sg_pktgen_add_built): its connection, its packets (owned) and its label */
+    int built;
+    sg_pkt_conn conn;
+    sg_vec pkts;
+    char label[64];
 } pflow;
 
 typedef struct item {
@@ -67,6 +72,7 @@ struct sg_pktgen {
     int64_t last_in_start;
     sg_hashmap *live;
     size_t live_purge_at;
+    uint64_t next_built_idx; /* built flows' own index space (bit 63 set) */
     int64_t flush_upto; /* pending flush of the last batch (INT64_MIN: none) */
     sg_pktgen_stats st;
 };
@@ -293,6 +299,16 @@ static int shape(sg_pktgen *g, item *it)
 
 static void stage_a(sg_pktgen *g, item *it)
 {
+    if (it->in.built) { /* decided by the caller: take its connection and packets as they are */
+        it->f = it->in.f;
+        it->conn = it->in.conn;
+        it->conn.taint = (uint8_t)g->o.taint;
+        it->result = SG_NETMAP_OK;
+        sg_vec t = it->pkts;
+        it->pkts = it->in.pkts;
+        it->in.pkts = t;
+        return;
+    }
     sg_rng r;
     sg_rng_init(&r, g->o.seed, SG_STREAM_GEN_MAP, it->idx);
     it->f = it->in.f;
@@ -546,7 +562,8 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
         if (g->o.max_flows_out && g->st.flows_out >= g->o.max_flows_out) break; /* -n reached */
         sg_frames_summary s;
         sg_packets_summarize(&it->conn, it->pkts.data, it->pkts.len, &s);
-        compare(g, it, &s);
+        if (!it->in.built) compare(g, it, &s);
+        g->st.built_flows += (uint64_t)it->in.built;
         g->st.norm_inserted += it->ns.inserted;
         g->st.norm_dropped += it->ns.dropped;
         g->st.no_model += (uint64_t)it->no_model;
@@ -568,7 +585,7 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
             o.flags = it->conn.proto == SG_PROTO_TCP ? s.flags : 0;
             o.tos = 0;
             if (it->conn.proto == SG_PROTO_ICMP || it->conn.proto == SG_PROTO_ICMPV6) o.src_port = 0, o.dst_port = (uint16_t)(it->conn.proto == SG_PROTO_ICMP ? 8 << 8 : 128 << 8);
-            sg_status st = sg_flow_writer_write(g->fw, &o, err);
+            sg_status st = sg_flow_writer_write_labelled(g->fw, &o, g->o.label_column ? (it->in.built ? it->in.label : "benign") : NULL, err);
             if (st != SG_OK) return st;
         }
         if (s.first_ns > last_start) last_start = s.first_ns;
@@ -590,8 +607,9 @@ static sg_status release(sg_pktgen *g, const pflow *pf, sg_error *err)
         if (s != SG_OK) return s;
     }
     item *it = &g->items[g->nitems++];
+    sg_vec_free(&it->in.pkts); /* a built flow's packets left from the item's last use */
     it->in = *pf;
-    it->idx = g->next_idx++;
+    it->idx = pf->built ? (1ULL << 63) | g->next_built_idx++ : g->next_idx++;
     it->no_model = 0;
     it->st = SG_OK;
     it->err.status = SG_OK;
@@ -645,7 +663,9 @@ sg_status sg_pktgen_create(const sg_pktgen_opts *o, sg_pktgen **out, sg_error *e
     if (s == SG_OK) s = sg_netmap_create(o->netcfg, &g->nm, err);
     if (s == SG_OK) s = sg_payload_pool_create(&g->pool, o->seed, 256u << 10, err);
     if (s == SG_OK && o->pcap_path) s = sg_pcap_writer_open(&g->pw, o->pcap_path, o->pcap_format, err);
-    if (s == SG_OK && o->flows_out) s = sg_flow_writer_open(&g->fw, o->flows_out, SG_FMT_NATIVE, err);
+    if (s == SG_OK && o->flows_out)
+        s = o->label_column ? sg_flow_writer_open_labelled(&g->fw, o->flows_out, SG_FMT_NATIVE, err)
+                            : sg_flow_writer_open(&g->fw, o->flows_out, SG_FMT_NATIVE, err);
     if (s != SG_OK) { sg_pktgen_destroy(g); return s; }
     *out = g;
     return SG_OK;
@@ -707,6 +727,25 @@ sg_status sg_pktgen_add(sg_pktgen *g, const sg_flow *f, sg_error *err)
     return pend_push(g, &pf, err);
 }
 
+sg_status sg_pktgen_add_built(sg_pktgen *g, const sg_flow *f, const sg_pkt_conn *conn, sg_vec *pkts,
+                              const char *label, sg_error *err)
+{
+    if (f->start_us < g->last_in_start)
+        return sg_error_set(err, SG_ERR_INVALID, "generate: flow %llu starts before the previous one (flows must be in start order)",
+                            (unsigned long long)g->st.flows_in + 1);
+    if (!pkts->len || pkts->elem != sizeof(sg_pkt))
+        return sg_error_set(err, SG_ERR_INVALID, "generate: a built flow needs at least one packet");
+    g->last_in_start = f->start_us;
+    g->st.flows_in++;
+    pflow pf = {.f = *f, .built = 1, .paired = 1, .conn = *conn, .pkts = *pkts};
+    snprintf(pf.label, sizeof pf.label, "%s", label ? label : "attack");
+    sg_vec_init(pkts, sizeof(sg_pkt));
+    /* through the pairing queue when there is one, so the stream stays in start order */
+    sg_status s = g->o.pair_unidirectional ? pend_push(g, &pf, err) : release(g, &pf, err);
+    if (s != SG_OK) sg_vec_free(&pf.pkts);
+    return s;
+}
+
 sg_status sg_pktgen_finish(sg_pktgen *g, sg_pktgen_stats *stats, sg_error *err)
 {
     sg_status s = SG_OK;
@@ -742,9 +781,11 @@ void sg_pktgen_destroy(sg_pktgen *g)
     for (size_t i = 0; g->items && i < g->capitems; i++) {
         sg_vec_free(&g->items[i].pkts);
         sg_vec_free(&g->items[i].scratch);
+        sg_vec_free(&g->items[i].in.pkts);
         sg_frames_free(&g->items[i].fr);
     }
     free(g->items);
+    for (size_t i = g->pend_head; i < g->npend; i++) sg_vec_free(&g->pend[i].pkts);
     free(g->pend);
     sg_merger_destroy(g->mg);
     sg_hashmap_destroy(g->live);

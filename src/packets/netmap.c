@@ -198,6 +198,19 @@ static void addr_text(const sg_pkt_host *h, char *buf)
     inet_ntop(h->is_v6 ? AF_INET6 : AF_INET, h->addr, buf, SG_ADDR_MAX);
 }
 
+void sg_netmap_host(const sg_netmap *m, const char *ip_or_name, int want_v6, sg_pkt_host *out)
+{
+    resolve(ip_or_name, want_v6, out);
+    const sg_netcfg *cfg = m->cfg;
+    for (size_t i = 0; cfg && i < cfg->nhosts; i++)
+        for (size_t k = 0; k < cfg->hosts[i].nifaces; k++)
+            if (cfg->hosts[i].ifaces[k].is_v6 == out->is_v6 && !memcmp(cfg->hosts[i].ifaces[k].addr, out->addr, 16)) {
+                cfg_host(cfg, i, k, out);
+                return;
+            }
+    model_host(m, out, 0);
+}
+
 sg_netmap_result sg_netmap_flow(const sg_netmap *m, sg_flow *f, sg_rng *rng, sg_pkt_conn *conn)
 {
     memset(conn, 0, sizeof *conn);
