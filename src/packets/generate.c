@@ -813,6 +813,7 @@ void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp)
     if (s->unmatched) fprintf(fp, "flows whose automaton sample could not be fitted to the flow's packet counts (flow-shaped packets): %llu\n", (unsigned long long)s->unmatched);
     if (s->unfit) fprintf(fp, "flows with no valid packet sequence for their counts (nearest kept): %llu\n", (unsigned long long)s->unfit);
     if (s->no_model) fprintf(fp, "flows without an automaton for their service (flow-shaped packets): %llu\n", (unsigned long long)s->no_model);
+    if (s->built_flows) fprintf(fp, "injected flows (attacks, labelled): %llu\n", (unsigned long long)s->built_flows);
     if (s->packets) fprintf(fp, "packets: %llu, bytes: %llu\n", (unsigned long long)s->packets, (unsigned long long)s->bytes);
     if (s->n_pkts_cmp || s->n_dur_cmp) fprintf(fp, "vs flow model (per direction with known counts):");
     if (s->n_pkts_cmp)
