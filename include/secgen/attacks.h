@@ -29,7 +29,8 @@ typedef enum sg_attack_kind {
     SG_ATTACK_SSH_BRUTE_FORCE,
     SG_ATTACK_SYN_FLOOD,
     SG_ATTACK_HTTP_FLOOD,
-    SG_ATTACK_DNS_TUNNEL
+    SG_ATTACK_DNS_TUNNEL,
+    SG_ATTACK_PCAP           /* replay of a real capture (`pcap:`) */
 } sg_attack_kind;
 
 /* The validated list. Errors name the config file, the line (YAML) and the field, e.g.

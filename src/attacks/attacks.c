@@ -5,11 +5,14 @@
 #include "secgen/attacks.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+
+#include "attacks/attacks_internal.h"
 
 typedef struct attack {
     char name[64];
@@ -28,6 +31,8 @@ typedef struct attack {
     uint16_t port;             /* the victim's port for the other kinds */
     unsigned tries;            /* ssh-brute-force: passwords per connection */
     int spoof;                 /* syn-flood: random public source addresses */
+    char pcap[1024];           /* replay: the capture (relative paths: from the config's folder) */
+    char map_att[48], map_vic[48]; /* replay: the capture's addresses to map ("" = found) */
 } attack;
 
 struct sg_attacks {
@@ -86,7 +91,7 @@ static int bool_of(const json_t *j, int *out)
     return -1;
 }
 
-static const char *const kind_names[] = {"port-scan", "ssh-brute-force", "syn-flood", "http-flood", "dns-tunnel"};
+static const char *const kind_names[] = {"port-scan", "ssh-brute-force", "syn-flood", "http-flood", "dns-tunnel", "pcap"};
 
 const char *sg_attack_kind_name(sg_attack_kind k)
 {
@@ -101,6 +106,7 @@ static const char *const kind_keys[][5] = {
     {"rate", "duration", "port", "spoof", NULL},   /* syn-flood */
     {"rate", "duration", "port", NULL},            /* http-flood */
     {"rate", "duration", NULL},                    /* dns-tunnel */
+    {"map", NULL},                                 /* pcap */
 };
 
 static int in_list(const char *const *l, const char *k)
@@ -187,15 +193,12 @@ static sg_status parse_one(const vctx *c, const json_t *j, size_t i, sg_attacks 
     /* kind or pcap, then the keys that kind accepts */
     const json_t *kind = json_object_get(j, "kind"), *pcap = json_object_get(j, "pcap");
     if (kind && pcap) return fail(c, kind, "%s: give either kind or pcap, not both", path);
-    if (pcap)
-        return fail(c, pcap, "%s.pcap: replaying a capture is not supported by this build yet (use kind: %s, %s, %s, %s or %s)", path,
-                    kind_names[0], kind_names[1], kind_names[2], kind_names[3], kind_names[4]);
-    if (!kind) return fail(c, j, "%s: missing kind (one of: port-scan, ssh-brute-force, syn-flood, http-flood, dns-tunnel) or pcap", path);
-    const char *ks = str_of(kind);
+    if (!kind && !pcap) return fail(c, j, "%s: missing kind (one of: port-scan, ssh-brute-force, syn-flood, http-flood, dns-tunnel) or pcap", path);
+    const char *ks = pcap ? "pcap" : str_of(kind);
     size_t kn = sizeof kind_names / sizeof kind_names[0], ki = kn;
     for (size_t k = 0; ks && k < kn; k++)
         if (!strcmp(ks, kind_names[k])) ki = k;
-    if (ki == kn)
+    if (ki == kn || (!pcap && ki == SG_ATTACK_PCAP))
         return fail(c, kind, "%s.kind: unknown kind '%s' (expected one of: port-scan, ssh-brute-force, syn-flood, http-flood, dns-tunnel)",
                     path, ks ? ks : "?");
     a->kind = (sg_attack_kind)ki;
@@ -207,7 +210,7 @@ static sg_status parse_one(const vctx *c, const json_t *j, size_t i, sg_attacks 
         for (const char *const *p = kind_keys[ki]; *p; p++) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", *list ? ", " : "", *p);
         return fail(c, val, "%s: unknown parameter '%s' for kind %s (expected: %s)", path, key, ks, list);
     }
-    if ((v = json_object_get(j, "map"))) return fail(c, v, "%s.map: only for a pcap replay", path);
+    if (!pcap && (v = json_object_get(j, "map"))) return fail(c, v, "%s.map: only for a pcap replay", path);
     /* at: "+5m" or an ISO time */
     const json_t *at = json_object_get(j, "at");
     const char *as = str_of(at);
@@ -239,6 +242,28 @@ static sg_status parse_one(const vctx *c, const json_t *j, size_t i, sg_attacks 
         has_v4 = 0;
         for (size_t k = 0; k < ah->nifaces; k++) has_v4 |= !ah->ifaces[k].is_v6;
         if (!has_v4) return fail(c, aj, "%s.attacker: host '%s' has no IPv4 interface (attacks are IPv4)", path, atk);
+    }
+    if (pcap) { /* the capture is read when the run starts (sg_attack_stream_create) */
+        const char *ps = str_of(pcap);
+        if (!ps || !*ps) return fail(c, pcap, "%s.pcap: expected a capture file name", path);
+        const char *slash = strrchr(c->cfg->source, '/');
+        if (ps[0] != '/' && slash) snprintf(a->pcap, sizeof a->pcap, "%.*s/%s", (int)(slash - c->cfg->source), c->cfg->source, ps);
+        else snprintf(a->pcap, sizeof a->pcap, "%s", ps);
+        FILE *fp = fopen(a->pcap, "rb");
+        if (!fp) return fail(c, pcap, "%s.pcap: cannot open '%s': %s", path, a->pcap, strerror(errno));
+        fclose(fp);
+        const json_t *m = json_object_get(j, "map");
+        if (m) {
+            if (!json_is_object(m)) return fail(c, m, "%s.map: expected a mapping {attacker: ADDRESS, victim: ADDRESS} of capture addresses", path);
+            json_object_foreach((json_t *)m, key, val) {
+                const char *vs2 = str_of(val);
+                uint8_t ad[16], v6;
+                if (strcmp(key, "attacker") && strcmp(key, "victim")) return fail(c, val, "%s.map: unknown key '%s' (expected attacker, victim)", path, key);
+                if (!vs2 || sg_addr_parse(vs2, ad, &v6) != 0 || v6) return fail(c, val, "%s.map.%s: expected an IPv4 address of the capture", path, key);
+                snprintf(!strcmp(key, "attacker") ? a->map_att : a->map_vic, sizeof a->map_att, "%s", vs2);
+            }
+        }
+        return SG_OK;
     }
     /* parameters; defaults in docs/attacks.md */
     static const double def_rate[] = {100, 0.5, 500, 20, 5};
@@ -348,6 +373,8 @@ typedef struct astate {
     int64_t rtt_ns;
     uint16_t scan_sport;
     uint16_t *order;           /* port-scan: probe order (a seeded shuffle, as nmap randomises) */
+    sg_replay *rp;             /* pcap */
+    uint64_t count;            /* flows */
 } astate;
 
 struct sg_attack_stream {
@@ -364,6 +391,7 @@ static uint64_t flow_key(size_t attack, uint64_t i) { return ((uint64_t)attack <
 static int64_t flow_start(const sg_attack_stream *s, size_t k, uint64_t i)
 {
     const astate *a = &s->st[k];
+    if (a->rp) return a->start_us + a->rp->flows[i].t0_ns / 1000;
     sg_rng r;
     sg_rng_init(&r, s->seed, SG_STREAM_ATTACK, flow_key(k, i) | (1ULL << 39));
     /* evenly paced with jitter below half a gap: starts stay in order */
@@ -413,6 +441,22 @@ sg_status sg_attack_stream_create(const sg_attacks *set, const sg_netcfg *cfg, u
         const attack *at = &set->a[k];
         a->a = at;
         a->start_us = at->at_offset ? start_us + at->at_us : at->at_us;
+        a->count = at->count;
+        int64_t dur_us = at->duration_us;
+        if (at->kind == SG_ATTACK_PCAP) {
+            sg_error e2;
+            if (sg_replay_load(at->pcap, at->map_att[0] ? at->map_att : NULL, at->map_vic[0] ? at->map_vic : NULL, &a->rp, &e2) != SG_OK) {
+                st = fail(&c, json_object_get(at->node, "pcap"), "attacks[%zu].pcap: %s", k, e2.msg);
+                break;
+            }
+            a->count = a->rp->n;
+            dur_us = 0;
+            for (size_t i = 0; i < a->rp->n; i++) {
+                const sg_replay_flow *f = &a->rp->flows[i];
+                int64_t e = ((const sg_pkt *)f->pkts.data)[f->pkts.len - 1].t_ns / 1000;
+                if (e > dur_us) dur_us = e;
+            }
+        }
         char ts[40], rs[40];
         if (a->start_us < start_us) {
             sg_time_format(a->start_us, ts, sizeof ts);
@@ -420,8 +464,8 @@ sg_status sg_attack_stream_create(const sg_attacks *set, const sg_netcfg *cfg, u
             st = fail(&c, json_object_get(at->node, "at"), "attacks[%zu].at: attack '%s' starts at %s, before the run (%s)", k, at->name, ts, rs);
             break;
         }
-        if (end_us != INT64_MAX && a->start_us + at->duration_us > end_us) {
-            sg_time_format(a->start_us + at->duration_us, ts, sizeof ts);
+        if (end_us != INT64_MAX && a->start_us + dur_us > end_us) {
+            sg_time_format(a->start_us + dur_us, ts, sizeof ts);
             sg_time_format(end_us, rs, sizeof rs);
             st = fail(&c, json_object_get(at->node, "at"), "attacks[%zu].at: attack '%s' ends at %s, after the run (%s)", k, at->name, ts, rs);
             break;
@@ -466,7 +510,10 @@ sg_status sg_attack_stream_create(const sg_attacks *set, const sg_netcfg *cfg, u
 void sg_attack_stream_destroy(sg_attack_stream *s)
 {
     if (!s) return;
-    for (size_t k = 0; s->st && k < s->n; k++) free(s->st[k].order);
+    for (size_t k = 0; s->st && k < s->n; k++) {
+        free(s->st[k].order);
+        sg_replay_destroy(s->st[k].rp);
+    }
     free(s->st);
     sg_netmap_destroy(s->nm);
     free(s);
@@ -476,7 +523,7 @@ static long next_attack(const sg_attack_stream *s)
 {
     long best = -1;
     for (size_t k = 0; k < s->n; k++)
-        if (s->st[k].next < s->st[k].a->count && (best < 0 || s->st[k].next_start < s->st[best].next_start)) best = (long)k;
+        if (s->st[k].next < s->st[k].count && (best < 0 || s->st[k].next_start < s->st[best].next_start)) best = (long)k;
     return best;
 }
 
@@ -525,7 +572,7 @@ sg_status sg_attack_stream_next(sg_attack_stream *s, sg_attack_flow *out, sg_err
     const attack *at = a->a;
     uint64_t i = a->next++;
     int64_t t0 = a->next_start;
-    if (a->next < at->count) a->next_start = flow_start(s, (size_t)k, a->next);
+    if (a->next < a->count) a->next_start = flow_start(s, (size_t)k, a->next);
     sg_rng r;
     sg_rng_init(&r, s->seed, SG_STREAM_ATTACK, flow_key((size_t)k, i));
     sg_vec_clear(&out->pkts);
@@ -610,6 +657,27 @@ sg_status sg_attack_stream_next(sg_attack_stream *s, sg_attack_flow *out, sg_err
         if (!st) st = push(v, t += rtt / 2, FWD, A, 0);
         t += 1000000;
         if (!st) st = teardown(v, &t, rtt, FWD);
+        break;
+    }
+    case SG_ATTACK_PCAP: {
+        /* the capture's flow: opener and ports as captured, the hosts of the config */
+        const sg_replay_flow *rf = &a->rp->flows[i];
+        c->proto = rf->proto;
+        if (!rf->by_attacker) {
+            c->cli = a->vic;
+            c->srv = a->att;
+            snprintf(out->f.src_ip, sizeof out->f.src_ip, "%s", a->vic_ip);
+            snprintf(out->f.dst_ip, sizeof out->f.dst_ip, "%s", a->att_ip);
+        }
+        c->src_port = rf->cli_port;
+        c->dst_port = rf->srv_port;
+        const sg_pkt *q = rf->pkts.data;
+        const int64_t base = a->start_us * 1000; /* capture times count from its first kept packet */
+        for (size_t j = 0; !st && j < rf->pkts.len; j++) {
+            sg_pkt x = q[j];
+            x.t_ns += base;
+            st = sg_vec_push(v, &x);
+        }
         break;
     }
     case SG_ATTACK_DNS_TUNNEL: {

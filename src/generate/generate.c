@@ -559,7 +559,6 @@ sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err
         if ((++r.flows_in & 1023) == 0) sg_progress_update(pr, nmax ? written : r.flows_in);
     }
     if (s == SG_OK && rr >= 0) s = emit_attacks(g, as, &af, INT64_MAX, err);
-    sg_attack_stream_destroy(as);
     sg_vec_free(&af.pkts);
     sg_progress_destroy(pr);
     fc_multi_destroy(&src);
@@ -579,6 +578,7 @@ sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err
             g->w = NULL;
         }
     }
+    sg_attack_stream_destroy(as); /* after the pcap: replayed payloads are written from its memory */
     if (res) *res = r;
     return s;
 }

@@ -45,7 +45,9 @@ bad "8: attacks\[1\]\.victim: unknown host 'nope'" '  - name: a
     attacker: pc
     kind: port-scan'
 bad "6: ports: '70000' is not a port" '  - {name: a, at: "+1m", attacker: pc, victim: web, kind: port-scan, ports: "1-10,70000"}'
-bad "6: attacks\[1\]\.pcap: replaying a capture is not supported" '  - {name: a, at: "+1m", attacker: pc, victim: web, pcap: x.pcap}'
+bad "6: attacks\[1\]: give either kind or pcap, not both" '  - {name: a, at: "+1m", attacker: pc, victim: web, kind: syn-flood, pcap: x.pcap}'
+bad "6: attacks\[1\]\.map: only for a pcap replay" '  - {name: a, at: "+1m", attacker: pc, victim: web, kind: syn-flood, map: {attacker: 1.2.3.4}}'
+bad "6: attacks\[1\]\.pcap: cannot open '.*/none.pcap'" '  - {name: a, at: "+1m", attacker: pc, victim: web, pcap: none.pcap}'
 # JSON: no lines, the file and the field
 printf '{"hosts": [{"hostname": "web", "interfaces": [{"ip_addr": "10.0.0.10"}]}], "attacks": [{"name": "a", "at": "+1m", "attacker": "external", "victim": "db", "kind": "syn-flood"}]}\n' > "$T/j.json"
 set +e
