@@ -304,6 +304,9 @@ static void stage_a(sg_pktgen *g, item *it)
         it->conn = it->in.conn;
         it->conn.taint = (uint8_t)g->o.taint;
         it->result = SG_NETMAP_OK;
+        it->capped = it->unmatched = it->unfit = it->stretched = 0; /* the item's last use may have set them */
+        it->tf = it->tb = -1;
+        it->dur_us = it->f.duration_us;
         sg_vec t = it->pkts;
         it->pkts = it->in.pkts;
         it->in.pkts = t;
