@@ -260,6 +260,10 @@ sg_status sg_pktgen_add(sg_pktgen *g, const sg_flow *f, sg_error *err);
 /* flows written so far (those of completed batches: lags the flows added by up to a batch and
  * the pairing window) */
 uint64_t sg_pktgen_flows_written(const sg_pktgen *g);
+/* Decide every flow added so far (pending pairs released, the partial batch sampled), so that
+ * sg_pktgen_flows_written counts them: a caller that judges progress by flows written (-n with a
+ * sparse model) must not mistake flows waiting in a batch for flows that gave nothing. */
+sg_status sg_pktgen_drain(sg_pktgen *g, sg_error *err);
 /* A flow whose endpoints and packets are already decided (an injected attack): no mapping, no
  * sampling, no reconciliation or normalisation (the caller builds a valid exchange); it joins the
  * same start-ordered stream as sg_pktgen_add (same order rule), its 5-tuple is checked against

@@ -547,13 +547,18 @@ sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err
         s = sg_attack_stream_create(g->attacks, g->cfg, g->o.seed, t0, g->o.duration_us > 0 ? t0 + g->o.duration_us : INT64_MAX, &as, err);
     sg_progress *pr = sg_progress_create("generate", nmax);
     sg_flow f;
-    int rr = 0, gave_up = 0;
+    int rr = 0, gave_up = 0, drained = 0;
     while (s == SG_OK) {
         uint64_t written = g->pg ? sg_pktgen_flows_written(g->pg) : r.flows_in;
         if (nmax && written >= nmax) break;
         if (until_written && r.flows_in >= MIN_KEEP_RATIO * (written + 1) + 100000) { gave_up = 1; break; }
         if ((rr = fc_multi_next(&src, &f)) != 1) break;
-        if (until_written && written == 0 && f.start_us - t0 > NO_FLOW_HORIZON_US) { gave_up = 1; break; }
+        if (until_written && written == 0 && f.start_us - t0 > NO_FLOW_HORIZON_US) {
+            /* flows may be waiting in a partial batch (a sparse model): decide them first */
+            if (!drained && (s = sg_pktgen_drain(g->pg, err)) != SG_OK) break;
+            drained = 1;
+            if (sg_pktgen_flows_written(g->pg) == 0) { gave_up = 1; break; }
+        }
         if ((s = emit_attacks(g, as, &af, f.start_us, err)) != SG_OK) break;
         if ((s = emit(g, &f, r.flows_in, err)) != SG_OK) break;
         if ((++r.flows_in & 1023) == 0) sg_progress_update(pr, nmax ? written : r.flows_in);

@@ -776,6 +776,13 @@ sg_status sg_pktgen_finish(sg_pktgen *g, sg_pktgen_stats *stats, sg_error *err)
 
 uint64_t sg_pktgen_flows_written(const sg_pktgen *g) { return g->st.flows_out; }
 
+sg_status sg_pktgen_drain(sg_pktgen *g, sg_error *err)
+{
+    sg_status s = SG_OK;
+    while (s == SG_OK && g->pend_head < g->npend) s = release(g, &g->pend[g->pend_head++], err);
+    return s == SG_OK ? process_batch(g, err) : s;
+}
+
 void sg_pktgen_destroy(sg_pktgen *g)
 {
     if (!g) return;
