@@ -212,6 +212,14 @@ sg_status sg_seq_writer_write(sg_seq_writer *w, const char *id, uint8_t proto, i
 sg_status sg_seq_writer_close(sg_seq_writer *w, sg_error *err);
 void sg_seq_writer_abort(sg_seq_writer *w);
 
+/* ---- numeric binning (specs/flowchronicle.md §1.3; the one implementation for fc and eval) ----
+ * Edges of up to nbins equal-frequency bins of the non-zero values of x[0..n): numpy's
+ * linear-interpolation quantiles k/nbins, k = 0..nbins, duplicates dropped. *nedges = K + 1
+ * (0 when no value is non-zero). edges must hold nbins + 1 doubles. */
+sg_status sg_flow_bin_edges(const double *x, size_t n, int nbins, double *edges, size_t *nedges, sg_error *err);
+/* bin of x: 0 for x == 0; k >= 1 with e_{k-1} < x <= e_k (x <= e_1 -> 1); 1 when nedges < 2 */
+uint32_t sg_flow_bin_of(const double *edges, size_t nedges, double x);
+
 #ifdef __cplusplus
 }
 #endif
