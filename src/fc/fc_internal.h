@@ -235,7 +235,13 @@ struct sg_fc_model {
      * unidirectional layouts, where a response carries the service in its source): sorted keys
      * addr_code << 16 | port; NULL = no check */
     uint64_t *svc;
+    uint32_t *svc_cnt; /* training records of each pair */
     size_t nsvc;
+    /* derived: the servers of each system port (addresses weighted by their records), used to
+     * repair an address that never served the sampled port */
+    uint32_t svc_port_off[1025];
+    uint32_t *svc_port_addr;
+    uint64_t *svc_port_cum; /* cumulative counts within each port's run */
     /* joint of the numeric columns (docs/flowchronicle.md "Joint consistency"): training cells
      * (key codes: proto and the bytes columns; dependent codes: packets columns and duration;
      * count), sorted; generation draws the dependents given the key the BN sampled */

@@ -128,6 +128,9 @@ void sg_fc_model_destroy(sg_fc_model *m)
         free(col->protos);
     }
     free(m->svc);
+    free(m->svc_cnt);
+    free(m->svc_port_addr);
+    free(m->svc_port_cum);
     free(m->jcell);
     for (int d = 0; d < 2; d++) free(m->pq_key[d]), free(m->pq_val[d]);
     free(m->inst_bw);
@@ -355,11 +358,20 @@ sg_status fc_model_learn_support(sg_fc_model *m, const sg_flow *flows, size_t n)
         }
     }
     qsort(svc, nsvc, sizeof *svc, cmp_u64);
+    uint32_t *cnt = malloc((nsvc + 1) * sizeof *cnt);
+    if (!cnt) goto oom;
     size_t u = 0;
-    for (size_t i = 0; i < nsvc; i++)
-        if (!u || svc[i] != svc[u - 1]) svc[u++] = svc[i];
+    for (size_t i = 0; i < nsvc; i++) {
+        if (!u || svc[i] != svc[u - 1]) {
+            svc[u] = svc[i];
+            cnt[u++] = 0;
+        }
+        cnt[u - 1]++;
+    }
     free(m->svc);
+    free(m->svc_cnt);
     m->svc = svc;
+    m->svc_cnt = cnt;
     m->nsvc = u;
     free(portcode);
     sg_hashmap_destroy(ipmap);
@@ -768,6 +780,27 @@ sg_status fc_model_prepare(sg_fc_model *m, sg_error *err)
     for (int h = 0; h < 168; h++) m->how_rate[h] = occw[h] > 0 ? (m->how_off[h + 1] - m->how_off[h]) / occw[h] : -1;
     for (int h = 0; h < 24; h++) m->hod_rate[h] = occd[h] > 0 ? (m->hod_off[h + 1] - m->hod_off[h]) / occd[h] : -1;
     m->mean_rate = (double)ninst / (double)nh;
+    /* servers of each system port, for the address repair of generation */
+    free(m->svc_port_addr), free(m->svc_port_cum);
+    m->svc_port_addr = NULL, m->svc_port_cum = NULL;
+    memset(m->svc_port_off, 0, sizeof m->svc_port_off);
+    if (m->svc) {
+        m->svc_port_addr = malloc((m->nsvc + 1) * sizeof *m->svc_port_addr);
+        m->svc_port_cum = malloc((m->nsvc + 1) * sizeof *m->svc_port_cum);
+        if (!m->svc_port_addr || !m->svc_port_cum) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        uint32_t cntp[1025] = {0};
+        for (size_t i = 0; i < m->nsvc; i++) cntp[(m->svc[i] & 0xffff) + 1]++;
+        for (int p = 0; p < 1024; p++) cntp[p + 1] += cntp[p];
+        memcpy(m->svc_port_off, cntp, sizeof cntp);
+        for (size_t i = 0; i < m->nsvc; i++) { /* svc is sorted by address: runs by port stay address-ordered */
+            unsigned p = (unsigned)(m->svc[i] & 0xffff);
+            uint32_t j = cntp[p]++;
+            m->svc_port_addr[j] = (uint32_t)(m->svc[i] >> 16);
+            m->svc_port_cum[j] = m->svc_cnt ? m->svc_cnt[i] : 1;
+        }
+        for (int p = 0; p < 1024; p++)
+            for (uint32_t j = m->svc_port_off[p] + 1; j < m->svc_port_off[p + 1]; j++) m->svc_port_cum[j] += m->svc_port_cum[j - 1];
+    }
     if (fc_model_calibrate(m) != SG_OK) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     return SG_OK;
 }

@@ -186,7 +186,8 @@ static json_t *model_json(const sg_fc_model *m)
     if (m->svc) {
         json_t *sv = json_array();
         for (size_t i = 0; i < m->nsvc; i++)
-            json_array_append_new(sv, json_pack("[s,i]", m->iplabels[m->svc[i] >> 16], (int)(m->svc[i] & 0xffff)));
+            json_array_append_new(sv, json_pack("[s,i,i]", m->iplabels[m->svc[i] >> 16], (int)(m->svc[i] & 0xffff),
+                                                (int)(m->svc_cnt ? m->svc_cnt[i] : 1)));
         json_object_set_new(cons, "service_endpoints", sv);
     }
     for (int d = 0; d < 2; d++) {
@@ -663,7 +664,8 @@ static sg_status model_from_json(const json_t *root, sg_fc_model **out, sg_error
         if (sv) {
             if (!json_is_array(sv)) FAIL("\"constraints\": service_endpoints must be an array");
             m->svc = malloc((json_array_size(sv) + 1) * sizeof *m->svc);
-            if (!m->svc) goto oom;
+            m->svc_cnt = malloc((json_array_size(sv) + 1) * sizeof *m->svc_cnt);
+            if (!m->svc || !m->svc_cnt) goto oom;
             size_t i, cip = SIZE_MAX;
             const json_t *e;
             for (size_t c = 0; c < m->C; c++)
@@ -671,12 +673,15 @@ static sg_status model_from_json(const json_t *root, sg_fc_model **out, sg_error
             json_array_foreach(sv, i, e) {
                 const json_t *a = json_array_get(e, 0), *p = json_array_get(e, 1);
                 uint64_t ic;
-                size_t port;
-                if (!json_is_array(e) || json_array_size(e) != 2 || !json_is_string(a) ||
+                size_t port, cnt;
+                if (!json_is_array(e) || json_array_size(e) != 3 || !json_is_string(a) ||
+                    get_size(json_array_get(e, 2), &cnt) || cnt < 1 || cnt > UINT32_MAX ||
                     cip == SIZE_MAX ||
                     !sg_hashmap_get(maps[cip], json_string_value(a), strlen(json_string_value(a)), &ic) || get_size(p, &port) || port > 65535)
-                    FAIL("\"constraints\": service_endpoints[%zu] must be [known address, port]", i);
+                    FAIL("\"constraints\": service_endpoints[%zu] must be [known address, port < 1024, records]", i);
+                if (port >= 1024) FAIL("\"constraints\": service_endpoints[%zu]: port %zu is not a system port", i, port);
                 m->svc[i] = ic << 16 | port;
+                m->svc_cnt[i] = (uint32_t)cnt;
                 if (i && m->svc[i] <= m->svc[i - 1]) FAIL("\"constraints\": service_endpoints must be sorted and unique");
             }
             m->nsvc = json_array_size(sv);
