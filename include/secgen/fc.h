@@ -27,6 +27,8 @@ typedef struct sg_fc_learn_opts {
     size_t max_iter;      /* search iterations; 0: default 100000 */
     int threads;          /* 0: the current OpenMP setting; > 0: this many for this call (restored after) */
     const char *source;   /* description of the input (file name) for the model */
+    int paired;           /* the flows of a one-way layout were paired (sg_flow_pair_oneway): learn
+                           * both directions (the bidirectional column set) */
     /* optional progress log (one line per accepted pattern / phase); NULL = silent */
     void (*log)(void *ctx, const char *line);
     void *log_ctx;

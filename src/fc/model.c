@@ -542,7 +542,7 @@ sg_status sg_fc_learn(const sg_flow *flows, size_t n, sg_flow_format layout, con
     }
     if (unsorted) qsort(ix, n, sizeof *ix, cmp_idx);
     st0.input_was_unsorted = unsorted;
-    int uni = layout_unidirectional(layout);
+    int uni = layout_unidirectional(layout) && !(opts && opts->paired);
     size_t C = uni ? sizeof uni_cols / sizeof uni_cols[0] : sizeof bi_cols / sizeof bi_cols[0];
     fc_rawcol cols[FC_MAXC];
     const char **strs[FC_MAXC] = {0};

@@ -3,7 +3,8 @@
 # data never had, DKC rule 20 (zero duration with > 1 packet) at most 1.5x the training share, and
 # 50 superposed realisations of this sparse model (one record every ~1.5 min) spread over a
 # 2-minute window. (The generator before issue 13 wrote 552 novel pairs, rule 20 at 27.9 % against
-# 4.75 %, and all starts of a 2-minute window within a few instants.)
+# 4.75 %, and all starts of a 2-minute window within a few instants.) Then `learn --pair` on 400
+# one-way UGR'16 records learns connections with both directions (issue 14 item 1).
 set -u
 D=${TESTDATA:-$(dirname "$0")/../data}/fc
 T=$(mktemp -d)
@@ -38,4 +39,14 @@ print(f"{'ok' if span >= 0.9 else 'FAIL'}: -d 2m x 50: {len(ts)} flows, starts s
 print(f"{'ok' if share <= 0.25 else 'FAIL'}: busiest 10 s hold {100 * share:.1f} % of the flows"); ok &= share <= 0.25
 sys.exit(0 if ok else 1)
 PY
+
+# learn --pair on 400 UGR'16 records of one host (one-way NetFlow): records meet their reverse,
+# the model learns both directions and generation writes both counts
+"$SECGEN" learn "$D/ugr16_400.csv" -o "$T/p.json" --pair -p 5 2>"$T/pair.log" || { echo "FAIL: learn --pair"; cat "$T/pair.log"; exit 1; }
+if grep -Eq "paired [1-9][0-9]* of 400 one-way records into [1-9][0-9]* connections" "$T/pair.log"; then echo "ok: learn --pair reports the pairs"
+else echo "FAIL: learn --pair reports no pairs"; cat "$T/pair.log"; fail=1; fi
+grep -q '"unidirectional": false' "$T/p.json" && echo "ok: paired model is bidirectional" || { echo "FAIL: paired model still one-way"; fail=1; }
+"$SECGEN" generate -m "$T/p.json" -n 500 -s 1 --flows-out "$T/p.csv" --flows-format native -q || { echo "FAIL: generate from paired"; exit 1; }
+both=$(awk -F, 'NR > 1 && $8 > 0 && $10 > 0' "$T/p.csv" | wc -l)
+if [ "$both" -gt 50 ]; then echo "ok: $both of 500 generated flows have both directions"; else echo "FAIL: $both flows with both directions"; fail=1; fi
 exit $fail
