@@ -9,7 +9,9 @@
 #   fidelity   Density, Coverage, CMD, PCD of the synthetic table against the held-out part
 #   timing     the embedded model: `generate -d 2m` (seeds 1, 2): span of the starts / window;
 #              `generate -d 10m` (seeds 1, 2): share of the flows in the busiest 10 seconds
-# Usage: bench/flow_realism.sh AFTER_SECGEN [BEFORE_SECGEN]   (env: REPS=5, WORK=dir)
+# Tails and DKC: median over the generation seeds [min - max]; fidelity: mean over the seeds. The
+# held-out line is real data: the "train" line next to it shows how far two real halves differ.
+# Usage: bench/flow_realism.sh AFTER_SECGEN [BEFORE_SECGEN]   (env: REPS=5 SEEDS="1 2 3", WORK=dir)
 # Example: bench/flow_realism.sh build/release/secgen /work/main/build/release/secgen
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,7 @@ AFTER=${1:-build/release/secgen}
 BEFORE=${2:-}
 SHARED=${SHARED:-../shared}
 REPS=${REPS:-5}
+SEEDS=${SEEDS:-1 2 3}
 WORK=${WORK:-$(mktemp -d)}
 mkdir -p "$WORK"
 echo "work dir: $WORK" >&2
@@ -36,9 +39,11 @@ run() { # tag secgen
   for set in cidds ugr16; do
     n=$(($(wc -l < "$WORK/${set}_held.csv") - 1))
     "$sg" learn "$WORK/${set}_train.csv" -o "$WORK/$tag.$set.model.json" -j 2 --quiet
-    "$sg" generate -m "$WORK/$tag.$set.model.json" -n "$n" --flows-out "$WORK/$tag.$set.synth.csv" -s 1 -j 2 --quiet
-    "$sg" evaluate "$WORK/${set}_held.csv" "$WORK/$tag.$set.synth.csv" -m density,coverage,cmd,pcd -r "$REPS" -s 1 -j 2 \
-      -f json -q -o "$WORK/$tag.$set.eval.json"
+    for s in $SEEDS; do
+      "$sg" generate -m "$WORK/$tag.$set.model.json" -n "$n" --flows-out "$WORK/$tag.$set.s$s.synth.csv" -s "$s" -j 2 --quiet
+      "$sg" evaluate "$WORK/${set}_held.csv" "$WORK/$tag.$set.s$s.synth.csv" -m density,coverage,cmd,pcd -r "$REPS" -s 1 -j 2 \
+        -f json -q -o "$WORK/$tag.$set.s$s.eval.json"
+    done
   done
   for s in 1 2; do
     "$sg" generate -d 2m -s "$s" --flows-out "$WORK/$tag.d2m.s$s.csv" --flows-format native -j 2 --quiet
@@ -49,9 +54,9 @@ run() { # tag secgen
 [ -n "$BEFORE" ] && run before "$BEFORE"
 run after "$AFTER"
 
-python3 - "$WORK" ${BEFORE:+before} after <<'PY'
-import csv, json, math, sys, datetime
-work, tags = sys.argv[1], sys.argv[2:]
+python3 - "$WORK" "$SEEDS" ${BEFORE:+before} after <<'PY'
+import csv, json, math, sys, datetime, statistics
+work, seeds, tags = sys.argv[1], sys.argv[2].split(), sys.argv[3:]
 
 def num(x):
     x = x.strip()
@@ -113,22 +118,26 @@ for name in ("cidds", "ugr16"):
     out += ["", f"## {name}: train {len(train)} records, held-out {len(held)}",
             "| table | p99 pk | p99.9 pk | p99 bytes | p99.9 bytes | >10k pk | total MB | novel proto/port pairs | Density | Coverage | CMD | PCD |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    t = tails(held)
-    out.append(f"| held-out | {t['pk99']:.0f} | {t['pk999']:.0f} | {t['by99']:.0f} | {t['by999']:.0f} | {t['over10k']} | {t['mb']:.1f} | – | – | – | – | – |")
+    def fmt(vals, f="{:.0f}"):
+        med = statistics.median(vals)
+        return f.format(med) + (f" [{f.format(min(vals))}-{f.format(max(vals))}]" if len(vals) > 1 else "")
+    for lab, t in (("held-out", tails(held)), ("train", tails(train))):
+        out.append(f"| {lab} (real) | {t['pk99']:.0f} | {t['pk999']:.0f} | {t['by99']:.0f} | {t['by999']:.0f} | {t['over10k']} | {t['mb']:.1f} | – | – | – | – | – |")
     synth = {}
     for tag in tags:
-        s = load(f"{work}/{tag}.{name}.synth.csv"); synth[tag] = s
-        t = tails(s)
-        novel = sum(1 for f in s if f["proto"] in ("TCP", "UDP") and ((f["proto"], f["dport"]) not in tp or (f["proto"], f["sport"]) not in tp))
-        ev = json.load(open(f"{work}/{tag}.{name}.eval.json"))["metrics"]
-        out.append(f"| {tag} | {t['pk99']:.0f} | {t['pk999']:.0f} | {t['by99']:.0f} | {t['by999']:.0f} | {t['over10k']} | {t['mb']:.1f} | {novel} "
-                   f"| {ev['density']['value']:.3f} | {ev['coverage']['value']:.3f} | {ev['cmd']['value']:.4f} | {ev['pcd']['value']:.3f} |")
+        ss = [load(f"{work}/{tag}.{name}.s{sd}.synth.csv") for sd in seeds]; synth[tag] = ss
+        ts = [tails(s) for s in ss]
+        novel = [sum(1 for f in s if f["proto"] in ("TCP", "UDP") and ((f["proto"], f["dport"]) not in tp or (f["proto"], f["sport"]) not in tp)) for s in ss]
+        ev = [json.load(open(f"{work}/{tag}.{name}.s{sd}.eval.json"))["metrics"] for sd in seeds]
+        mean = lambda k: sum(e[k]["value"] for e in ev) / len(ev)
+        out.append(f"| {tag} | " + " | ".join(fmt([t[k] for t in ts], "{:.1f}" if k == "mb" else "{:.0f}") for k in ("pk99", "pk999", "by99", "by999", "over10k", "mb"))
+                   + f" | {fmt(novel)} | {mean('density'):.3f} | {mean('coverage'):.3f} | {mean('cmd'):.4f} | {mean('pcd'):.3f} |")
     out += ["", "| DKC rule | train % | " + " | ".join(f"{t} % (ratio)" for t in tags) + " |", "|---|---:|" + "---:|" * len(tags)]
     for k, (d, fn) in RULES.items():
         rt = 100 * sum(1 for f in train if fn(f)) / len(train)
         cells = []
         for tag in tags:
-            rs = 100 * sum(1 for f in synth[tag] if fn(f)) / max(1, len(synth[tag]))
+            rs = statistics.median(100 * sum(1 for f in s if fn(f)) / max(1, len(s)) for s in synth[tag])
             cells.append(f"{rs:.2f} ({rs / rt:.2f}x)" if rt > 0 else f"{rs:.2f} (train 0)")
         out.append(f"| {k} {d} | {rt:.2f} | " + " | ".join(cells) + " |")
 

@@ -191,6 +191,11 @@ size_t fc_search_npatterns(const fc_search *s);
 const fc_mpat *fc_search_pattern(const fc_search *s, size_t i);
 const uint8_t *fc_search_covered(const fc_search *s); /* per flow */
 
+/* soft consistency rules (numbering of the DKC rules, spec §8) */
+enum { FC_RULE_20 = 0 /* zero duration, > 1 packet */, FC_RULE_21 /* positive duration, 1 packet */,
+       FC_RULE_16 /* fwd: < 42 bytes per packet */, FC_RULE_15 /* bwd: < 42 bytes per packet */,
+       FC_RULE_1 /* a UDP-only service port (53, 123, 137...) over TCP */,
+       FC_RULE_2 /* a TCP-only service port (443, 80, 445...) over UDP */, FC_NRULES };
 /* ---- model ------------------------------------------------------------------------------- */
 /* fc_gpat = a pattern of the finished model, as *generation* needs it: fitted BN, usage, the
  * training start times and inter-row delays it resamples. */
@@ -230,7 +235,7 @@ struct sg_fc_model {
     int one_pkt_zero_dur;         /* every 1-packet training flow had duration 0 */
     /* share of the training flows breaking each "soft" consistency rule (FC_RULE_*; -1: unknown,
      * e.g. models written before): generation keeps its own rate near these (generate.c) */
-    double rule_rate[4];
+    double rule_rate[FC_NRULES];
     /* (address, service port < 1024) pairs seen in training (dst side; and src side for
      * unidirectional layouts, where a response carries the service in its source): sorted keys
      * addr_code << 16 | port; NULL = no check */
@@ -257,7 +262,7 @@ struct sg_fc_model {
     double *pq_val[2]; /* npq x 2 (FC_PQ + 1) */
     /* rule-rate calibration (generate.c fc_model_calibrate): a sampled instance breaking soft rule
      * k is redrawn with probability rule_reject[k], so the generated rate meets rule_rate[k] */
-    double rule_reject[4];
+    double rule_reject[FC_NRULES];
     /* derived for generation: instances per hour of week */
     double how_rate[168];       /* instances per hour, per hour-of-week (-1: not observed) */
     double hod_rate[24];        /* per hour-of-day (-1: not observed) */
@@ -273,9 +278,6 @@ struct sg_fc_model {
     size_t ninst;
 };
 
-/* soft consistency rules (numbering of the DKC rules, spec §8) */
-enum { FC_RULE_20 = 0 /* zero duration, > 1 packet */, FC_RULE_21 /* positive duration, 1 packet */,
-       FC_RULE_16 /* fwd: < 42 bytes per packet */, FC_RULE_15 /* bwd: < 42 bytes per packet */ };
 unsigned fc_rules_broken(const sg_flow *f); /* bit mask of FC_RULE_* */
 #define FC_KNN 8
 

@@ -287,6 +287,13 @@ unsigned fc_rules_broken(const sg_flow *f)
     if (f->duration_us > 0 && pk == 1) r |= 1u << FC_RULE_21;
     if (42 * f->fwd_packets > f->fwd_bytes) r |= 1u << FC_RULE_16;
     if (42 * f->bwd_packets > f->bwd_bytes) r |= 1u << FC_RULE_15;
+    /* DKC rules 1 and 2 (spec §8): service ports of the other transport */
+    static const uint16_t udp_ports[] = {53, 137, 138, 5353, 1900, 67, 0, 3544, 8612, 3702, 123},
+                          tcp_ports[] = {443, 80, 8000, 25, 993, 587, 445, 0, 84, 8088, 8080};
+    for (size_t i = 0; i < sizeof udp_ports / sizeof udp_ports[0]; i++) {
+        if (f->proto == SG_PROTO_TCP && f->dst_port == udp_ports[i]) r |= 1u << FC_RULE_1;
+        if (f->proto == SG_PROTO_UDP && f->dst_port == tcp_ports[i]) r |= 1u << FC_RULE_2;
+    }
     return r;
 }
 
@@ -310,12 +317,12 @@ sg_status fc_model_learn_support(sg_fc_model *m, const sg_flow *flows, size_t n)
         else if (f == FC_F_DST_IP) cip[0] = c;
         else if (f == FC_F_SRC_IP) cip[1] = c;
     }
-    for (int k = 0; k < 4; k++) m->rule_rate[k] = 0;
+    for (int k = 0; k < FC_NRULES; k++) m->rule_rate[k] = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned r = fc_rules_broken(&flows[i]);
-        for (int k = 0; k < 4; k++) m->rule_rate[k] += (r >> k) & 1;
+        for (int k = 0; k < FC_NRULES; k++) m->rule_rate[k] += (r >> k) & 1;
     }
-    for (int k = 0; k < 4; k++) m->rule_rate[k] = n ? m->rule_rate[k] / (double)n : 0;
+    for (int k = 0; k < FC_NRULES; k++) m->rule_rate[k] = n ? m->rule_rate[k] / (double)n : 0;
     if (cproto == SIZE_MAX || m->col[cproto].ndom > 32) return SG_OK;
     int32_t *portcode = malloc(65536 * sizeof *portcode);
     sg_hashmap *ipmap = sg_hashmap_create(m->nip + 1);

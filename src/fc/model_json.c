@@ -178,11 +178,15 @@ static json_t *model_json(const sg_fc_model *m)
             json_object_set_new(cons, d == 0 ? "bytes_per_packet_fwd" : "bytes_per_packet_bwd",
                                 json_pack("[f,f]", m->bpp_lo[d], m->bpp_hi[d]));
     json_object_set_new(cons, "one_packet_flows_have_zero_duration", json_boolean(m->one_pkt_zero_dur));
-    if (m->rule_rate[0] >= 0)
-        json_object_set_new(cons, "rule_rates",
-                            json_pack("{s:f,s:f,s:f,s:f}", "zero_duration_multi_packet", m->rule_rate[FC_RULE_20],
-                                      "positive_duration_one_packet", m->rule_rate[FC_RULE_21], "fwd_under_42_bytes_per_packet",
-                                      m->rule_rate[FC_RULE_16], "bwd_under_42_bytes_per_packet", m->rule_rate[FC_RULE_15]));
+    {
+        static const char *const rn[FC_NRULES] = {"zero_duration_multi_packet", "positive_duration_one_packet",
+                                                  "fwd_under_42_bytes_per_packet", "bwd_under_42_bytes_per_packet",
+                                                  "udp_service_port_over_tcp", "tcp_service_port_over_udp"};
+        json_t *rr = json_object();
+        for (int k = 0; k < FC_NRULES; k++)
+            if (m->rule_rate[k] >= 0) json_object_set_new(rr, rn[k], json_real(m->rule_rate[k]));
+        json_object_set_new(cons, "rule_rates", rr);
+    }
     if (m->svc) {
         json_t *sv = json_array();
         for (size_t i = 0; i < m->nsvc; i++)
@@ -433,12 +437,13 @@ static sg_status model_from_json(const json_t *root, sg_fc_model **out, sg_error
     m->one_pkt_zero_dur = json_is_true(json_object_get(cons, "one_packet_flows_have_zero_duration"));
     {
         const json_t *rr = json_object_get(cons, "rule_rates");
-        static const char *const rn[4] = {"zero_duration_multi_packet", "positive_duration_one_packet",
-                                          "fwd_under_42_bytes_per_packet", "bwd_under_42_bytes_per_packet"};
-        for (int k = 0; k < 4; k++) {
+        static const char *const rn[FC_NRULES] = {"zero_duration_multi_packet", "positive_duration_one_packet",
+                                                  "fwd_under_42_bytes_per_packet", "bwd_under_42_bytes_per_packet",
+                                                  "udp_service_port_over_tcp", "tcp_service_port_over_udp"};
+        for (int k = 0; k < FC_NRULES; k++) {
             const json_t *x = json_object_get(rr, rn[k]);
             m->rule_rate[k] = -1;
-            if (!rr) continue;
+            if (!x) continue; /* unknown: that rule is not calibrated */
             if (!json_is_number(x) || !(json_number_value(x) >= 0 && json_number_value(x) <= 1))
                 FAIL("\"constraints\": rule_rates.%s must be a share in [0, 1]", rn[k]);
             m->rule_rate[k] = json_number_value(x);
