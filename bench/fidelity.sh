@@ -186,6 +186,10 @@ lines += ["## Reading the results", "",
           "| SequenceBN | 0.30 | 0.13 | 2.18 | 0.08 | 0.21 | 0.44 | 0.02 | 5.51 | 3.875 |",
           "| IndependentBN | 0.24 | 0.22 | 2.74 | 0.11 | 0.27 | 0.38 | 0.05 | 5.47 | 5.25 |", ""]
 os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+# keep the sections other benches own (from the marker on: bench/flow_realism.sh's before/after)
+marker = "<!-- other benches -->"
+if os.path.exists(out) and marker in open(out).read():
+    lines += ["", marker + open(out).read().split(marker, 1)[1]]
 tmp = out + ".tmp"
 open(tmp, "w").write("\n".join(lines))
 os.replace(tmp, out)

@@ -235,7 +235,9 @@ static uint64_t fit_packets(const sg_fc_model *m, int dir, const fc_column *col,
 /* One row's codes to a flow. Packets and bytes of one direction share their within-bin
  * probability (a comonotone copula): inside a (packets bin, bytes bin) cell the two rise together
  * in real traffic, and independent draws would pair the bin's largest packet count with its
- * smallest byte count. */
+ * smallest byte count. Duration shares the forward direction's: the longest flows of a cell carry
+ * the most bytes (CIDDS: bytes-duration correlation 0.63 in training, 0.06 with an independent
+ * draw; Density/Coverage/CMD vs training 0.576/0.814/0.0350 -> 0.582/0.825/0.0342). */
 /* returns 0 when the row's bytes bin and packets bin cannot meet inside the training range of bytes
  * per packet (the flow then holds the nearest feasible byte count) */
 static int decode_row(const sg_fc_model *m, const uint32_t *codes, int uniform, sg_rng *r, sg_flow *f)
@@ -260,7 +262,7 @@ static int decode_row(const sg_fc_model *m, const uint32_t *codes, int uniform, 
         case FC_F_BWD_PKTS: f->bwd_packets = (uint64_t)unbin(col, codes[c], ud[1], uniform); cpk[1] = (int)c; break;
         case FC_F_BWD_BYTES: f->bwd_bytes = (uint64_t)unbin(col, codes[c], ud[1], uniform); cby[1] = (int)c; break;
         case FC_F_DURATION:
-            f->duration_us = (int64_t)llround(unbin(col, codes[c], sg_rng_uniform(r), uniform) * 1e6);
+            f->duration_us = (int64_t)llround(unbin(col, codes[c], ud[0], uniform) * 1e6);
             break;
         default: break;
         }
