@@ -171,6 +171,10 @@ sg_status sg_time_parse_n(const char *s, size_t len, int64_t *us_out, sg_error *
 void sg_time_format(int64_t us, char *buf, size_t bufsz);
 /* Durations: "1h30m", "90s", "1.5h", "250ms", "2d", "1w", "PT1H30M" (ISO 8601), bare number = s */
 sg_status sg_duration_parse(const char *s, int64_t *us_out, sg_error *err);
+/* floor(a / b) for b > 0 (rounds towards minus infinity, unlike C's /) */
+int64_t sg_floor_div(int64_t a, int64_t b);
+/* hour of week, 0..167 from Monday 00:00 UTC, of the hour index floor(us / 3600 s) */
+int sg_hour_of_week(int64_t hour_index);
 /* civil date helpers (proleptic Gregorian) */
 int64_t sg_days_from_civil(int64_t y, unsigned m, unsigned d);
 void sg_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);

@@ -25,8 +25,10 @@ typedef struct sg_fc_learn_opts {
     double time_window_s; /* max delay between consecutive rows of a pattern; <= 0: unlimited */
     size_t max_patterns;  /* 0: unlimited */
     size_t max_iter;      /* search iterations; 0: default 100000 */
-    int threads;          /* 0: keep the current OpenMP setting */
+    int threads;          /* 0: the current OpenMP setting; > 0: this many for this call (restored after) */
     const char *source;   /* description of the input (file name) for the model */
+    int paired;           /* the flows of a one-way layout were paired (sg_flow_pair_oneway): learn
+                           * both directions (the bidirectional column set) */
     /* optional progress log (one line per accepted pattern / phase); NULL = silent */
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
@@ -81,6 +83,10 @@ typedef struct sg_fc_gen_opts {
     int64_t duration_us; /* > 0: flows starting in [start, start + duration) */
     uint64_t max_flows;  /* > 0: stop after this many flows */
     /* at least one of duration_us / max_flows must be set */
+    int unbin_uniform;   /* 1: the reference's un-binning (uniform inside a bin, spec §1.3) and no
+                          * rule-rate calibration, for paper comparisons; 0: within-bin quantiles */
+    int allow_novel;     /* 1: allow (protocol, port) and (address, service port) pairs the
+                          * training data never had; 0: condition samples on the training pairs */
 } sg_fc_gen_opts;
 
 typedef struct sg_fc_flow_info {

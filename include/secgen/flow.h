@@ -217,6 +217,34 @@ sg_status sg_seq_writer_write(sg_seq_writer *w, const char *id, uint8_t proto, i
 sg_status sg_seq_writer_close(sg_seq_writer *w, sg_error *err);
 void sg_seq_writer_abort(sg_seq_writer *w);
 
+/* ---- one-way records to connections (docs/flow-formats.md "Pairing one-way records") ----------
+ * One-way layouts (CIDDS-001, UGR'16, NetShare: one NetFlow record per direction) hold a
+ * connection as two records with reversed 5-tuples. sg_flow_pair_oneway merges each record with
+ * its reverse — same protocol, source and destination (address, port) swapped, time intervals
+ * overlapping or less than SG_PAIR_SLACK_US apart — greedily in start order inside each
+ * connection key. The merged flow starts with the earlier record (the initiator; on equal starts
+ * the one whose destination port is the lower), fwd_* = the initiator's counts, bwd_* = the
+ * reverse record's, flags united, end = the later end. An unpaired record stays one-way: counts in
+ * fwd_*, except a record sent *from* a system port (< 1024) *to* an ephemeral one (>= 1024): that
+ * is a server's half whose request is missing, so it is mirrored to the client -> server
+ * orientation with its counts in bwd_*. The table is rebuilt sorted by start (stable). */
+#define SG_PAIR_SLACK_US INT64_C(1000000)
+typedef struct sg_flow_pair_stats {
+    size_t records;   /* one-way records in */
+    size_t pairs;     /* connections built from two records */
+    size_t unpaired;  /* records kept one-way as read */
+    size_t mirrored;  /* unpaired server halves mirrored (counts in bwd_*) */
+} sg_flow_pair_stats;
+sg_status sg_flow_pair_oneway(sg_flow_table *t, sg_flow_pair_stats *st, sg_error *err);
+
+/* ---- numeric binning (specs/flowchronicle.md §1.3; the one implementation for fc and eval) ----
+ * Edges of up to nbins equal-frequency bins of the non-zero values of x[0..n): numpy's
+ * linear-interpolation quantiles k/nbins, k = 0..nbins, duplicates dropped. *nedges = K + 1
+ * (0 when no value is non-zero). edges must hold nbins + 1 doubles. */
+sg_status sg_flow_bin_edges(const double *x, size_t n, int nbins, double *edges, size_t *nedges, sg_error *err);
+/* bin of x: 0 for x == 0; k >= 1 with e_{k-1} < x <= e_k (x <= e_1 -> 1); 1 when nedges < 2 */
+uint32_t sg_flow_bin_of(const double *edges, size_t nedges, double x);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,6 +21,8 @@ static void usage(FILE *fp)
             "  -j, --threads N          worker threads (default all cores; output identical)\n"
             "  -s, --seed N             accepted for symmetry: learning uses no randomness\n"
             "      --skip-bad           skip malformed rows instead of failing\n"
+            "      --pair               one-way layouts (cidds, ugr16, netshare): pair each record with its\n"
+            "                           reverse and learn connections (both directions)\n"
             "      --describe K         print the model summary with its top K patterns\n"
             "  -q, --quiet              no progress messages\n"
             "  -h, --help\n");
@@ -44,6 +46,7 @@ int sg_cmd_learn(int argc, char **argv)
                                        {"threads", required_argument, 0, 'j'},
                                        {"seed", required_argument, 0, 's'},
                                        {"skip-bad", no_argument, 0, 'B'},
+                                       {"pair", no_argument, 0, 'P'},
                                        {"describe", required_argument, 0, 'D'},
                                        {"quiet", no_argument, 0, 'q'},
                                        {"help", no_argument, 0, 'h'},
@@ -53,7 +56,7 @@ int sg_cmd_learn(int argc, char **argv)
     int64_t window_us = 0;
     long long maxpat = 0, threads = 0, describe = -1;
     uint64_t seed = 0;
-    int quiet = 0, skip_bad = 0, c;
+    int quiet = 0, skip_bad = 0, pair = 0, c;
     optind = 1;
     while ((c = sg_cli_getopt("learn", argc, argv, "o:f:w:p:j:s:qh", lo)) != -1) {
         switch (c) {
@@ -76,6 +79,7 @@ int sg_cmd_learn(int argc, char **argv)
             if (sg_cli_parse_u64("learn", "--seed", optarg, &seed)) return SG_EXIT_USAGE;
             break;
         case 'B': skip_bad = 1; break;
+        case 'P': pair = 1; break;
         case 'D':
             if (sg_cli_parse_int("learn", "--describe", optarg, 0, 1000000, &describe)) return SG_EXIT_USAGE;
             break;
@@ -125,7 +129,21 @@ int sg_cmd_learn(int argc, char **argv)
                 "day, the weekdays and the gaps of one network's traffic: learn from one capture period\n",
                 in, (double)(last - first) / (365.25 * 86400e6), a, b);
     }
-    sg_fc_learn_opts o = {.time_window_s = (double)window_us / 1e6,
+    int oneway = t.format == SG_FMT_CIDDS || t.format == SG_FMT_UGR16 || t.format == SG_FMT_NETSHARE;
+    if (pair && oneway) {
+        sg_flow_pair_stats ps;
+        if (sg_flow_pair_oneway(&t, &ps, &err) != SG_OK) {
+            sg_flow_table_free(&t);
+            return sg_cli_error("learn", &err);
+        }
+        if (!quiet)
+            fprintf(stderr, "secgen learn: paired %zu of %zu one-way records into %zu connections; %zu kept one-way, %zu server halves mirrored\n",
+                    2 * ps.pairs, ps.records, ps.pairs, ps.unpaired, ps.mirrored);
+    } else if (pair && !quiet) {
+        fprintf(stderr, "secgen learn: --pair: %s is already bidirectional (%s layout)\n", in, sg_flow_format_name(t.format));
+    }
+    sg_fc_learn_opts o = {.paired = pair && oneway,
+                          .time_window_s = (double)window_us / 1e6,
                           .max_patterns = (size_t)maxpat,
                           .threads = (int)threads,
                           .source = in,

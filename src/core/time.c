@@ -205,3 +205,17 @@ bad:
     return sg_error_set(err, SG_ERR_PARSE,
                         "bad duration '%s' (expected e.g. 1h30m, 90s, 1.5h, 250ms, 2d, PT1H30M)", s);
 }
+
+int64_t sg_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if ((a % b) && ((a < 0) != (b < 0))) q--;
+    return q;
+}
+
+int sg_hour_of_week(int64_t hour_index)
+{
+    int64_t day = sg_floor_div(hour_index, 24);
+    int64_t wd = ((day + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
+    return (int)(wd * 24 + (hour_index - day * 24));
+}

@@ -42,61 +42,27 @@ void sg_baseline_opts_default(sg_baseline_opts *o)
     o->nbins = 40;
 }
 
-/* ---- numeric binning (spec §1.3) -------------------------------------------------------------
- * The fc module has the same routine internally (fc_bin_edges, not public); kept here so the
- * baselines do not reach into another module's internals. */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+/* ---- numeric binning (spec §1.3): edges from the flow module's binner ------------------------ */
 
 sg_status sg_eval_bins_fit(const double *x, size_t n, int nbins, sg_eval_bins *b, sg_error *err)
 {
     memset(b, 0, sizeof *b);
     if (nbins < 1) return sg_error_set(err, SG_ERR_INVALID, "binning: need >= 1 bin");
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) m += x[i] != 0;
-    if (m == 0) return SG_OK;
-    double *s = malloc(m * sizeof *s);
-    b->edges = malloc(((size_t)nbins + 1) * sizeof *b->edges);
-    if (!s || !b->edges) {
-        free(s);
+    b->edges = malloc(((size_t)nbins + 2) * sizeof *b->edges);
+    if (!b->edges) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    sg_status st = sg_flow_bin_edges(x, n, nbins, b->edges, &b->nedges, err);
+    if (st != SG_OK) {
         sg_eval_bins_free(b);
-        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        return st;
     }
-    m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != 0) s[m++] = x[i];
-    qsort(s, m, sizeof *s, cmp_double);
-    for (int k = 0; k <= nbins; k++) {
-        /* numpy/pandas quantile, linear interpolation */
-        double pos = (double)k / nbins * (double)(m - 1);
-        size_t lo = (size_t)floor(pos);
-        double q = lo >= m - 1 ? s[m - 1] : s[lo] + (s[lo + 1] - s[lo]) * (pos - (double)lo);
-        if (k == 0) q = s[0];
-        if (k == nbins) q = s[m - 1];
-        if (b->nedges == 0 || q > b->edges[b->nedges - 1]) b->edges[b->nedges++] = q; /* drop duplicates */
-    }
-    if (b->nedges == 1) b->edges[b->nedges++] = b->edges[0]; /* one distinct value: bin 1 = {v} */
-    free(s);
+    if (b->nedges == 0) sg_eval_bins_free(b); /* no non-zero value: no edges */
+    else if (b->nedges == 1) b->edges[b->nedges++] = b->edges[0]; /* one distinct value: bin 1 = {v} */
     return SG_OK;
 }
 
 uint32_t sg_eval_bins_code(const sg_eval_bins *b, double x)
 {
-    if (x == 0 || b->nedges < 2) return 0;
-    size_t K = b->nedges - 1;
-    if (x <= b->edges[1]) return 1;
-    /* smallest k with x <= e_k */
-    size_t lo = 1, hi = K;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (x <= b->edges[mid]) hi = mid;
-        else lo = mid + 1;
-    }
-    return (uint32_t)lo;
+    return b->nedges < 2 ? 0 : sg_flow_bin_of(b->edges, b->nedges, x);
 }
 
 double sg_eval_bins_sample(const sg_eval_bins *b, uint32_t code, sg_rng *rng)

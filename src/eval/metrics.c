@@ -464,8 +464,6 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 double sg_eval_fph_distance(const sg_eval_cols *r, const sg_eval_cols *g)
 {
     if (r->n == 0 || g->n == 0) return NAN;
@@ -473,14 +471,14 @@ double sg_eval_fph_distance(const sg_eval_cols *r, const sg_eval_cols *g)
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (size_t i = 0; i < r->n; i++) lo = r->time_us[i] < lo ? r->time_us[i] : lo, hi = r->time_us[i] > hi ? r->time_us[i] : hi;
     for (size_t i = 0; i < g->n; i++) lo = g->time_us[i] < lo ? g->time_us[i] : lo, hi = g->time_us[i] > hi ? g->time_us[i] : hi;
-    int64_t h0 = floor_div(lo, H), h1 = floor_div(hi, H);
+    int64_t h0 = sg_floor_div(lo, H), h1 = sg_floor_div(hi, H);
     size_t nh = (size_t)(h1 - h0 + 1);
     if (nh > 100000000) return NAN; /* > 11,000 years: not a capture */
     double *cr = calloc(nh, sizeof *cr), *cg = calloc(nh, sizeof *cg);
     double out = NAN;
     if (cr && cg) {
-        for (size_t i = 0; i < r->n; i++) cr[floor_div(r->time_us[i], H) - h0] += 1;
-        for (size_t i = 0; i < g->n; i++) cg[floor_div(g->time_us[i], H) - h0] += 1;
+        for (size_t i = 0; i < r->n; i++) cr[sg_floor_div(r->time_us[i], H) - h0] += 1;
+        for (size_t i = 0; i < g->n; i++) cg[sg_floor_div(g->time_us[i], H) - h0] += 1;
         /* W1 on the hour axis = sum over hours of |CDF_r - CDF_g| (unit spacing) */
         double fr = 0, fg = 0, s = 0;
         for (size_t k = 0; k < nh; k++) {

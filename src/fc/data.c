@@ -16,41 +16,88 @@ static int cmp_double(const void *a, const void *b)
 
 size_t fc_bin_edges(const double *vals, size_t n, double *edges)
 {
-    /* vals: the non-zero values (any order); edges: numpy linear-interpolation quantiles
-     * k/40, k = 0..40, duplicates dropped */
-    if (n == 0) return 0;
-    double *s = malloc(n * sizeof *s);
-    if (!s) return 0;
-    memcpy(s, vals, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_double);
     size_t ne = 0;
-    for (int k = 0; k <= 40; k++) {
-        double pos = (double)(n - 1) * (double)k / 40.0;
-        size_t lo = (size_t)floor(pos);
-        double frac = pos - (double)lo;
-        double q = lo + 1 < n ? s[lo] + frac * (s[lo + 1] - s[lo]) : s[n - 1];
-        if (k == 0) q = s[0];
-        if (k == 40) q = s[n - 1];
-        if (ne == 0 || q > edges[ne - 1]) edges[ne++] = q;
-    }
-    free(s);
+    if (sg_flow_bin_edges(vals, n, 40, edges, &ne, NULL) != SG_OK) return 0;
     return ne;
 }
 
-uint32_t fc_bin_of(const double *edges, size_t ne, double x)
+uint32_t fc_bin_of(const double *edges, size_t ne, double x) { return sg_flow_bin_of(edges, ne, x); }
+
+/* linear-interpolation quantile p of sorted s[0..n) (numpy's default) */
+static double quantile_sorted(const double *s, size_t n, double p)
 {
-    if (x == 0.0) return 0;
-    if (ne <= 1) return 1;
-    size_t K = ne - 1;
-    if (x <= edges[1]) return 1;
-    /* smallest k with x <= edges[k] */
-    size_t lo = 1, hi = K;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (x <= edges[mid]) hi = mid;
-        else lo = mid + 1;
+    double pos = (double)(n - 1) * p;
+    size_t lo = (size_t)floor(pos);
+    if (lo + 1 >= n) return s[n - 1];
+    return s[lo] + (pos - (double)lo) * (s[lo + 1] - s[lo]);
+}
+
+sg_status fc_column_inbin_quantiles(fc_column *col, const double *vals, size_t n)
+{
+    free(col->inq);
+    col->inq = NULL;
+    if (col->role != FC_ROLE_NUM || col->nedges < 2) return SG_OK;
+    size_t K = col->nedges - 1;
+    double *inq = calloc(K * (FC_INQ + 1), sizeof *inq);
+    size_t *cnt = calloc(K + 1, sizeof *cnt), *off = calloc(K + 2, sizeof *off);
+    double *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!inq || !cnt || !off || !sorted) {
+        free(inq), free(cnt), free(off), free(sorted);
+        return SG_ERR_NOMEM;
     }
-    return (uint32_t)lo;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t b = fc_bin_of(col->edges, col->nedges, vals[i]);
+        if (b >= 1 && b <= K) cnt[b]++;
+    }
+    for (size_t b = 1; b <= K; b++) off[b + 1] = off[b] + cnt[b];
+    for (size_t b = 0; b <= K; b++) cnt[b] = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t b = fc_bin_of(col->edges, col->nedges, vals[i]);
+        if (b >= 1 && b <= K) sorted[off[b] + cnt[b]++] = vals[i];
+    }
+    for (size_t b = 1; b <= K; b++) {
+        double *q = inq + (b - 1) * (FC_INQ + 1);
+        if (cnt[b] == 0) { /* cannot happen for bins built from these values; keep the edges */
+            for (int j = 0; j <= FC_INQ; j++) q[j] = col->edges[b - 1] + (col->edges[b] - col->edges[b - 1]) * j / FC_INQ;
+            continue;
+        }
+        double *s = sorted + off[b];
+        qsort(s, cnt[b], sizeof *s, cmp_double);
+        for (int j = 0; j <= FC_INQ; j++) q[j] = quantile_sorted(s, cnt[b], (double)j / FC_INQ);
+    }
+    free(cnt), free(off), free(sorted);
+    col->inq = inq;
+    return SG_OK;
+}
+
+/* Between two stored quantiles the value is interpolated on a log scale when both are positive:
+ * inside a heavy-tailed bin the density falls like a power law, which a log-linear quantile
+ * function follows and a linear one overshoots (docs/flowchronicle.md "Un-binning"). */
+double fc_inbin_value(const fc_column *col, uint32_t b, double u)
+{
+    const double *q = col->inq + (size_t)(b - 1) * (FC_INQ + 1);
+    if (!(u > 0)) return q[0];
+    if (u >= 1) return q[FC_INQ];
+    double p = u * FC_INQ;
+    int j = (int)p;
+    if (j >= FC_INQ) j = FC_INQ - 1;
+    double t = p - j, a = q[j], c = q[j + 1];
+    if (a > 0 && c > a) return a * pow(c / a, t);
+    return a + t * (c - a);
+}
+
+double fc_inbin_prob(const fc_column *col, uint32_t b, double x)
+{
+    const double *q = col->inq + (size_t)(b - 1) * (FC_INQ + 1);
+    if (x <= q[0]) return 0.0;
+    if (x >= q[FC_INQ]) return 1.0;
+    int j = 0;
+    while (j < FC_INQ - 1 && x > q[j + 1]) j++;
+    double a = q[j], c = q[j + 1], t;
+    if (c <= a) t = 1.0;
+    else if (a > 0) t = log(x / a) / log(c / a);
+    else t = (x - a) / (c - a);
+    return (j + t) / FC_INQ;
 }
 
 void fc_data_free(fc_data *d)
@@ -63,6 +110,8 @@ void fc_data_free(fc_data *d)
         }
         free(col->code_bin);
         free(col->edges);
+        free(col->inq);
+        free(col->protos);
         free(d->post_off[c]);
         free(d->post_idx[c]);
     }

@@ -38,6 +38,13 @@ typedef struct fc_column {
     uint32_t *code_bin;
     double *edges;
     size_t nedges;    /* K + 1 (0 when no non-zero value) */
+    /* numeric: the distribution inside each bin (docs/flowchronicle.md "Un-binning"): for bin
+     * k >= 1, inq[(k - 1) * (FC_INQ + 1) + j] = quantile j / FC_INQ of the training values of the
+     * bin (NULL: no such table, un-binning is the reference's uniform draw) */
+    double *inq;
+    /* port columns: protos[code] = bit mask of the proto column's codes this port was seen with
+     * in training (NULL: no check) */
+    uint32_t *protos;
     /* ip columns share one address space: code = address id (see fc_data.ipdict) and
      * ndom counts the addresses seen in this column */
 } fc_column;
@@ -84,6 +91,14 @@ void fc_data_free(fc_data *d);
 /* numeric binning (§1.3): edges from non-zero values; bin of a value */
 size_t fc_bin_edges(const double *vals, size_t n, double *edges /* >= 41 */);
 uint32_t fc_bin_of(const double *edges, size_t nedges, double x);
+/* quantiles inside each bin: FC_INQ + 1 points per bin (linear-interpolation quantiles of the
+ * training values falling in the bin) */
+#define FC_INQ 32
+sg_status fc_column_inbin_quantiles(fc_column *col, const double *vals, size_t n);
+/* value of bin b (>= 1) at within-bin probability u in [0, 1]: log-linear interpolation between
+ * the stored quantiles; and its inverse (within-bin probability of x) */
+double fc_inbin_value(const fc_column *col, uint32_t b, double u);
+double fc_inbin_prob(const fc_column *col, uint32_t b, double x);
 
 /* ---- patterns ---------------------------------------------------------------------------- */
 enum { FC_FREE = 0, FC_FIXED = 1, FC_SET = 2, FC_USE = 3 };
@@ -136,6 +151,8 @@ double fc_rowcost(const fc_pat *p, size_t r, const fc_data *d);
 double fc_pattern_cost_nobn(const fc_pat *p, const fc_data *d);
 
 /* ---- search state ------------------------------------------------------------------------ */
+/* fc_mpat = a pattern *in the model M* while searching (spec §6): its windows, its BN structure
+ * and its share of the current cover. Finished models hold fc_gpat instead (below). */
 typedef struct fc_mpat {
     fc_pat p;
     sg_vec wins;      /* fc_win, sorted */
@@ -174,7 +191,14 @@ size_t fc_search_npatterns(const fc_search *s);
 const fc_mpat *fc_search_pattern(const fc_search *s, size_t i);
 const uint8_t *fc_search_covered(const fc_search *s); /* per flow */
 
+/* soft consistency rules (numbering of the DKC rules, spec §8) */
+enum { FC_RULE_20 = 0 /* zero duration, > 1 packet */, FC_RULE_21 /* positive duration, 1 packet */,
+       FC_RULE_16 /* fwd: < 42 bytes per packet */, FC_RULE_15 /* bwd: < 42 bytes per packet */,
+       FC_RULE_1 /* a UDP-only service port (53, 123, 137...) over TCP */,
+       FC_RULE_2 /* a TCP-only service port (443, 80, 445...) over UDP */, FC_NRULES };
 /* ---- model ------------------------------------------------------------------------------- */
+/* fc_gpat = a pattern of the finished model, as *generation* needs it: fitted BN, usage, the
+ * training start times and inter-row delays it resamples. */
 typedef struct fc_gpat {
     fc_pat p;            /* empty pattern: one row, all FREE */
     sg_bn *bn;           /* fitted, over vars */
@@ -209,12 +233,44 @@ struct sg_fc_model {
     int have_bpp[2];              /* per direction (0 fwd, 1 bwd): range below is valid */
     double bpp_lo[2], bpp_hi[2];  /* min / max IP bytes per packet seen in training */
     int one_pkt_zero_dur;         /* every 1-packet training flow had duration 0 */
+    /* share of the training flows breaking each "soft" consistency rule (FC_RULE_*; -1: unknown,
+     * e.g. models written before): generation keeps its own rate near these (generate.c) */
+    double rule_rate[FC_NRULES];
+    /* (address, service port < 1024) pairs seen in training (dst side; and src side for
+     * unidirectional layouts, where a response carries the service in its source): sorted keys
+     * addr_code << 16 | port; NULL = no check */
+    uint64_t *svc;
+    uint32_t *svc_cnt; /* training records of each pair */
+    size_t nsvc;
+    /* derived: the servers of each system port (addresses weighted by their records), used to
+     * repair an address that never served the sampled port */
+    uint32_t svc_port_off[1025];
+    uint32_t *svc_port_addr;
+    uint64_t *svc_port_cum; /* cumulative counts within each port's run */
+    /* joint of the numeric columns (docs/flowchronicle.md "Joint consistency"): training cells
+     * (key codes: proto and the bytes columns; dependent codes: packets columns and duration;
+     * count), sorted; generation draws the dependents given the key the BN sampled */
+    size_t jnk, jnd;         /* key / dependent column counts (0: no table) */
+    size_t jkey[3], jdep[3]; /* column indices */
+    uint32_t *jcell;         /* njcell x (jnk + jnd + 1) */
+    size_t njcell;
+    /* bytes and packets given (bytes bin, packets bin), per direction: FC_PQ + 1 quantiles of the
+     * training byte counts, then FC_PQ + 1 of the packet counts, of each observed pair; keys
+     * bytes_bin << 16 | packets_bin, sorted */
+    size_t npq[2];
+    uint32_t *pq_key[2];
+    double *pq_val[2]; /* npq x 2 (FC_PQ + 1) */
+    /* rule-rate calibration (generate.c fc_model_calibrate): a sampled instance breaking soft rule
+     * k is redrawn with probability rule_reject[k], so the generated rate meets rule_rate[k] */
+    double rule_reject[FC_NRULES];
     /* derived for generation: instances per hour of week */
     double how_rate[168];       /* instances per hour, per hour-of-week (-1: not observed) */
     double hod_rate[24];        /* per hour-of-day (-1: not observed) */
     double mean_rate;           /* per hour over the span */
     uint32_t *inst_pat;         /* all training instances: pattern index (npat = empty) */
     uint32_t *inst_off;         /* offset within its hour, in 10 ms units */
+    uint32_t *inst_bw;          /* start-time kernel width of the instance (10 ms units): distance
+                                 * to its FC_KNN-th nearest training instance (adaptive KDE) */
     uint32_t *how_off;          /* 169 offsets into inst_by_how */
     uint32_t *inst_by_how;      /* instance ids grouped by hour of week */
     uint32_t *hod_off;          /* 25 offsets into inst_by_hod */
@@ -222,7 +278,19 @@ struct sg_fc_model {
     size_t ninst;
 };
 
+unsigned fc_rules_broken(const sg_flow *f); /* bit mask of FC_RULE_* */
+#define FC_KNN 8
+
 sg_status fc_model_prepare(sg_fc_model *m, sg_error *err); /* derive the generation tables */
+/* learnt consistency tables from the training flows (time-sorted order irrelevant): port/proto
+ * pairs, service endpoints, rule rates */
+sg_status fc_model_calibrate(sg_fc_model *m); /* generate.c; called by fc_model_prepare */
+sg_status fc_model_learn_joint(sg_fc_model *m, const fc_data *d); /* needs the training codes */
+void fc_model_joint_layout(sg_fc_model *m);
+#define FC_PQ 8
+/* bytes quantiles per (bytes bin, packets bin) pair; vals[c] = the training values of column c */
+sg_status fc_model_learn_pairq(sg_fc_model *m, const double *const *vals, size_t n); /* which columns the numeric joint uses */
+sg_status fc_model_learn_support(sg_fc_model *m, const sg_flow *flows, size_t n);
 /* bytes-per-packet range and 1-packet durations of the training flows */
 void fc_model_learn_constraints(sg_fc_model *m, const sg_flow *flows, size_t n);
 const char *fc_model_label(const sg_fc_model *m, size_t c, uint32_t code);

@@ -124,7 +124,16 @@ void sg_fc_model_destroy(sg_fc_model *m)
         }
         free(col->code_bin);
         free(col->edges);
+        free(col->inq);
+        free(col->protos);
     }
+    free(m->svc);
+    free(m->svc_cnt);
+    free(m->svc_port_addr);
+    free(m->svc_port_cum);
+    free(m->jcell);
+    for (int d = 0; d < 2; d++) free(m->pq_key[d]), free(m->pq_val[d]);
+    free(m->inst_bw);
     if (m->iplabels)
         for (size_t i = 0; i < m->nip; i++) free(m->iplabels[i]);
     free(m->iplabels);
@@ -270,17 +279,268 @@ void fc_model_learn_constraints(sg_fc_model *m, const sg_flow *flows, size_t n)
     m->one_pkt_zero_dur = one_pkt > 0 && one_pkt_zero == one_pkt;
 }
 
+unsigned fc_rules_broken(const sg_flow *f)
+{
+    unsigned r = 0;
+    uint64_t pk = f->fwd_packets + f->bwd_packets;
+    if (f->duration_us == 0 && pk > 1) r |= 1u << FC_RULE_20;
+    if (f->duration_us > 0 && pk == 1) r |= 1u << FC_RULE_21;
+    if (42 * f->fwd_packets > f->fwd_bytes) r |= 1u << FC_RULE_16;
+    if (42 * f->bwd_packets > f->bwd_bytes) r |= 1u << FC_RULE_15;
+    /* DKC rules 1 and 2 (spec §8): service ports of the other transport */
+    static const uint16_t udp_ports[] = {53, 137, 138, 5353, 1900, 67, 0, 3544, 8612, 3702, 123},
+                          tcp_ports[] = {443, 80, 8000, 25, 993, 587, 445, 0, 84, 8088, 8080};
+    for (size_t i = 0; i < sizeof udp_ports / sizeof udp_ports[0]; i++) {
+        if (f->proto == SG_PROTO_TCP && f->dst_port == udp_ports[i]) r |= 1u << FC_RULE_1;
+        if (f->proto == SG_PROTO_UDP && f->dst_port == tcp_ports[i]) r |= 1u << FC_RULE_2;
+    }
+    return r;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Which (protocol, port) pairs, which (address, service port) pairs the training flows hold, and
+ * how often they break the soft rules: generation conditions its samples on the first two and
+ * keeps the rule rates near the third (generate.c, docs/flowchronicle.md "Joint consistency"). */
+sg_status fc_model_learn_support(sg_fc_model *m, const sg_flow *flows, size_t n)
+{
+    size_t cproto = SIZE_MAX, cport[2] = {SIZE_MAX, SIZE_MAX}, cip[2] = {SIZE_MAX, SIZE_MAX};
+    for (size_t c = 0; c < m->C; c++) {
+        int f = m->col[c].field;
+        if (f == FC_F_PROTO) cproto = c;
+        else if (f == FC_F_DST_PORT) cport[0] = c;
+        else if (f == FC_F_SRC_PORT) cport[1] = c;
+        else if (f == FC_F_DST_IP) cip[0] = c;
+        else if (f == FC_F_SRC_IP) cip[1] = c;
+    }
+    for (int k = 0; k < FC_NRULES; k++) m->rule_rate[k] = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned r = fc_rules_broken(&flows[i]);
+        for (int k = 0; k < FC_NRULES; k++) m->rule_rate[k] += (r >> k) & 1;
+    }
+    for (int k = 0; k < FC_NRULES; k++) m->rule_rate[k] = n ? m->rule_rate[k] / (double)n : 0;
+    if (cproto == SIZE_MAX || m->col[cproto].ndom > 32) return SG_OK;
+    int32_t *portcode = malloc(65536 * sizeof *portcode);
+    sg_hashmap *ipmap = sg_hashmap_create(m->nip + 1);
+    uint64_t *svc = malloc((2 * n + 1) * sizeof *svc);
+    if (!portcode || !ipmap || !svc) goto oom;
+    for (int side = 0; side < 2; side++) {
+        size_t c = cport[side];
+        if (c == SIZE_MAX) continue;
+        fc_column *col = &m->col[c];
+        free(col->protos);
+        col->protos = calloc(col->ndom + 1, sizeof *col->protos);
+        if (!col->protos) goto oom;
+    }
+    for (size_t i = 0; i < m->nip; i++)
+        if (sg_hashmap_put(ipmap, m->iplabels[i], strlen(m->iplabels[i]), i) != SG_OK) goto oom;
+    int32_t pcode[256];
+    for (int p = 0; p < 256; p++) {
+        char buf[8];
+        const char *lab = fc_proto_str((uint8_t)p, buf, sizeof buf);
+        pcode[p] = -1;
+        for (size_t v = 0; v < m->col[cproto].ndom; v++)
+            if (!strcmp(m->col[cproto].labels[v], lab)) pcode[p] = (int32_t)v;
+    }
+    size_t nsvc = 0;
+    for (int side = 0; side < 2; side++) {
+        size_t c = cport[side];
+        if (c == SIZE_MAX) continue;
+        for (int p = 0; p < 65536; p++) portcode[p] = -1;
+        for (size_t v = 0; v < m->col[c].ndom; v++) portcode[strtoul(m->col[c].labels[v], NULL, 10) & 0xffff] = (int32_t)v;
+        for (size_t i = 0; i < n; i++) {
+            const sg_flow *f = &flows[i];
+            uint16_t port = side == 0 ? f->dst_port : f->src_port;
+            int32_t pc = pcode[f->proto], vc = portcode[port];
+            if (pc >= 0 && vc >= 0) m->col[c].protos[vc] |= 1u << pc;
+            /* service endpoints: the address on the port's side, for system ports of TCP/UDP */
+            if (port >= 1024 || (f->proto != SG_PROTO_TCP && f->proto != SG_PROTO_UDP) || cip[side] == SIZE_MAX) continue;
+            const char *a = side == 0 ? f->dst_ip : f->src_ip;
+            uint64_t ic;
+            if (sg_hashmap_get(ipmap, a, strlen(a), &ic)) svc[nsvc++] = ic << 16 | port;
+        }
+    }
+    qsort(svc, nsvc, sizeof *svc, cmp_u64);
+    uint32_t *cnt = malloc((nsvc + 1) * sizeof *cnt);
+    if (!cnt) goto oom;
+    size_t u = 0;
+    for (size_t i = 0; i < nsvc; i++) {
+        if (!u || svc[i] != svc[u - 1]) {
+            svc[u] = svc[i];
+            cnt[u++] = 0;
+        }
+        cnt[u - 1]++;
+    }
+    free(m->svc);
+    free(m->svc_cnt);
+    m->svc = svc;
+    m->svc_cnt = cnt;
+    m->nsvc = u;
+    free(portcode);
+    sg_hashmap_destroy(ipmap);
+    return SG_OK;
+oom:
+    free(portcode);
+    free(svc);
+    sg_hashmap_destroy(ipmap);
+    return SG_ERR_NOMEM;
+}
+
+/* the column layout of the numeric joint table: key = proto + bytes columns, dependents = packets
+ * columns + duration */
+void fc_model_joint_layout(sg_fc_model *m)
+{
+    m->jnk = m->jnd = 0;
+    static const int kf[] = {FC_F_PROTO, FC_F_FWD_BYTES, FC_F_BWD_BYTES}, df[] = {FC_F_FWD_PKTS, FC_F_BWD_PKTS, FC_F_DURATION};
+    for (int i = 0; i < 3; i++)
+        for (size_t c = 0; c < m->C; c++) {
+            if (m->col[c].field == kf[i]) m->jkey[m->jnk++] = c;
+            if (m->col[c].field == df[i]) m->jdep[m->jnd++] = c;
+        }
+    if (m->jnk < 2 || m->jnd == 0) m->jnk = m->jnd = 0;
+}
+
+static size_t g_jw; /* qsort context: cell width (single-threaded model building) */
+static int cmp_cell(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b;
+    for (size_t i = 0; i + 1 < g_jw; i++)
+        if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
+    return 0;
+}
+
+sg_status fc_model_learn_joint(sg_fc_model *m, const fc_data *d)
+{
+    free(m->jcell);
+    m->jcell = NULL;
+    m->njcell = 0;
+    fc_model_joint_layout(m);
+    if (!m->jnk) return SG_OK;
+    size_t w = m->jnk + m->jnd + 1;
+    uint32_t *cells = malloc((d->n + 1) * w * sizeof *cells);
+    if (!cells) return SG_ERR_NOMEM;
+    for (size_t i = 0; i < d->n; i++) {
+        uint32_t *x = cells + i * w;
+        for (size_t k = 0; k < m->jnk; k++) x[k] = d->code[m->jkey[k]][i];
+        for (size_t k = 0; k < m->jnd; k++) x[m->jnk + k] = d->code[m->jdep[k]][i];
+        x[w - 1] = 1;
+    }
+    g_jw = w;
+    qsort(cells, d->n, w * sizeof *cells, cmp_cell);
+    size_t u = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        uint32_t *x = cells + i * w;
+        if (u && !cmp_cell(cells + (u - 1) * w, x)) cells[(u - 1) * w + w - 1]++;
+        else memmove(cells + u++ * w, x, w * sizeof *cells);
+    }
+    m->jcell = cells;
+    m->njcell = u;
+    return SG_OK;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const double *x = a, *y = b; /* key, value */
+    if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* Inside the top bytes bin, a record with 50 packets holds the bin's low end and one with 5,000
+ * packets its high end: the bin's own quantiles, shared by every packets bin, would give both the
+ * same spread and pull the tail down. So the byte counts are summarised per (bytes bin, packets bin). */
+sg_status fc_model_learn_pairq(sg_fc_model *m, const double *const *vals, size_t n)
+{
+    static const int bf[2] = {FC_F_FWD_BYTES, FC_F_BWD_BYTES}, pf[2] = {FC_F_FWD_PKTS, FC_F_BWD_PKTS};
+    for (int d = 0; d < 2; d++) {
+        free(m->pq_key[d]), free(m->pq_val[d]);
+        m->pq_key[d] = NULL, m->pq_val[d] = NULL, m->npq[d] = 0;
+        size_t cb = SIZE_MAX, cp = SIZE_MAX;
+        for (size_t c = 0; c < m->C; c++) {
+            if (m->col[c].field == bf[d]) cb = c;
+            if (m->col[c].field == pf[d]) cp = c;
+        }
+        if (cb == SIZE_MAX || cp == SIZE_MAX || m->col[cb].nedges < 2 || m->col[cp].nedges < 2) continue;
+        double *kv = malloc((n + 1) * 3 * sizeof *kv);
+        if (!kv) return SG_ERR_NOMEM;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t bb = fc_bin_of(m->col[cb].edges, m->col[cb].nedges, vals[cb][i]);
+            uint32_t pb = fc_bin_of(m->col[cp].edges, m->col[cp].nedges, vals[cp][i]);
+            if (bb == 0 || pb == 0) continue;
+            kv[3 * k] = (double)((uint64_t)bb << 16 | pb);
+            kv[3 * k + 1] = vals[cb][i];
+            kv[3 * k + 2] = vals[cp][i];
+            k++;
+        }
+        qsort(kv, k, 3 * sizeof *kv, cmp_pair);
+        size_t groups = 0;
+        for (size_t i = 0; i < k; i++) groups += !i || kv[3 * i] != kv[3 * i - 3];
+        m->pq_key[d] = malloc((groups + 1) * sizeof *m->pq_key[d]);
+        m->pq_val[d] = malloc((groups + 1) * 2 * (FC_PQ + 1) * sizeof *m->pq_val[d]);
+        if (!m->pq_key[d] || !m->pq_val[d]) {
+            free(kv);
+            return SG_ERR_NOMEM;
+        }
+        double *tmp = malloc((k + 1) * sizeof *tmp), *tmp2 = malloc((k + 1) * sizeof *tmp2);
+        if (!tmp || !tmp2) {
+            free(kv), free(tmp), free(tmp2);
+            return SG_ERR_NOMEM;
+        }
+        size_t g = 0;
+        for (size_t i = 0; i < k;) {
+            size_t j = i;
+            while (j < k && kv[3 * j] == kv[3 * i]) {
+                tmp[j - i] = kv[3 * j + 1];
+                tmp2[j - i] = kv[3 * j + 2];
+                j++;
+            }
+            size_t cnt = j - i;
+            qsort(tmp2, cnt, sizeof *tmp2, cmp_dbl); /* bytes are sorted already (second sort key) */
+            m->pq_key[d][g] = (uint32_t)kv[3 * i];
+            for (int q = 0; q <= FC_PQ; q++) {
+                double pos = (double)(cnt - 1) * q / FC_PQ;
+                size_t lo = (size_t)pos;
+                double f = pos - (double)lo;
+                double *o = m->pq_val[d] + g * 2 * (FC_PQ + 1);
+                o[q] = lo + 1 < cnt ? tmp[lo] + f * (tmp[lo + 1] - tmp[lo]) : tmp[cnt - 1];
+                o[FC_PQ + 1 + q] = lo + 1 < cnt ? tmp2[lo] + f * (tmp2[lo + 1] - tmp2[lo]) : tmp2[cnt - 1];
+            }
+            g++;
+            i = j;
+        }
+        free(tmp), free(tmp2);
+        free(kv);
+        m->npq[d] = g;
+    }
+    return SG_OK;
+}
+
 sg_status sg_fc_learn(const sg_flow *flows, size_t n, sg_flow_format layout, const sg_fc_learn_opts *opts,
                       sg_fc_model **out, sg_fc_learn_stats *stats, sg_error *err)
 {
     *out = NULL;
     if (n == 0) return sg_error_set(err, SG_ERR_EMPTY, "no flows to learn from");
+    /* opts->threads applies to this call only: the caller's thread count is restored at the end */
+    int prev_threads = sg_threads_get();
     if (opts && opts->threads > 0) sg_threads_set(opts->threads);
     sg_fc_learn_stats st0;
     memset(&st0, 0, sizeof st0);
     /* time order (stable) */
     idx_t *ix = malloc(n * sizeof *ix);
-    if (!ix) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    if (!ix) {
+        if (opts && opts->threads > 0) sg_threads_set(prev_threads);
+        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    }
     int unsorted = 0;
     for (size_t i = 0; i < n; i++) {
         ix[i].t = flows[i].start_us;
@@ -289,7 +549,7 @@ sg_status sg_fc_learn(const sg_flow *flows, size_t n, sg_flow_format layout, con
     }
     if (unsorted) qsort(ix, n, sizeof *ix, cmp_idx);
     st0.input_was_unsorted = unsorted;
-    int uni = layout_unidirectional(layout);
+    int uni = layout_unidirectional(layout) && !(opts && opts->paired);
     size_t C = uni ? sizeof uni_cols / sizeof uni_cols[0] : sizeof bi_cols / sizeof bi_cols[0];
     fc_rawcol cols[FC_MAXC];
     const char **strs[FC_MAXC] = {0};
@@ -398,6 +658,14 @@ sg_status sg_fc_learn(const sg_flow *flows, size_t n, sg_flow_format layout, con
         if (m->col[c].role == FC_ROLE_IP) m->col[c].labels = m->iplabels;
     m->stats = st0;
     fc_model_learn_constraints(m, flows, n);
+    for (size_t c = 0; c < C && st == SG_OK; c++)
+        if (m->col[c].role == FC_ROLE_NUM && fc_column_inbin_quantiles(&m->col[c], nums[c], n) != SG_OK)
+            st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    if (st == SG_OK && fc_model_learn_pairq(m, (const double *const *)nums, n) != SG_OK)
+        st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    if (st == SG_OK && fc_model_learn_joint(m, &d) != SG_OK) st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    if (st == SG_OK && fc_model_learn_support(m, flows, n) != SG_OK) st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    if (st != SG_OK) goto out;
     st = fc_model_prepare(m, err);
     if (st != SG_OK) goto out;
     if (stats) *stats = st0;
@@ -417,6 +685,7 @@ out:
     free(pool);
     free(tabs);
     free(ix);
+    if (opts && opts->threads > 0) sg_threads_set(prev_threads);
     return st;
 }
 
@@ -424,21 +693,6 @@ out:
 
 #define HOUR_US INT64_C(3600000000)
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if ((a % b) && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-
-/* hour of week, Monday 00:00 UTC = 0 (1970-01-01 was a Thursday) */
-static int hour_of_week(int64_t hour_index)
-{
-    int64_t day = floor_div(hour_index, 24);
-    int64_t wd = ((day + 3) % 7 + 7) % 7;
-    int64_t h = hour_index - day * 24;
-    return (int)(wd * 24 + h);
-}
 
 sg_status fc_model_prepare(sg_fc_model *m, sg_error *err)
 {
@@ -446,11 +700,13 @@ sg_status fc_model_prepare(sg_fc_model *m, sg_error *err)
     for (size_t q = 0; q <= m->npat; q++) ninst += m->pats[q].nstarts;
     free(m->inst_pat);
     free(m->inst_off);
+    free(m->inst_bw);
     free(m->how_off);
     free(m->inst_by_how);
     free(m->hod_off);
     free(m->inst_by_hod);
     m->ninst = ninst;
+    m->inst_bw = malloc((ninst + 1) * sizeof *m->inst_bw);
     m->inst_pat = malloc((ninst + 1) * sizeof *m->inst_pat);
     m->inst_off = malloc((ninst + 1) * sizeof *m->inst_off);
     m->how_off = calloc(169 + 1, sizeof *m->how_off);
@@ -458,18 +714,21 @@ sg_status fc_model_prepare(sg_fc_model *m, sg_error *err)
     m->hod_off = calloc(25 + 1, sizeof *m->hod_off);
     m->inst_by_hod = malloc((ninst + 1) * sizeof *m->inst_by_hod);
     int *how = malloc((ninst + 1) * sizeof *how);
-    if (!m->inst_pat || !m->inst_off || !m->how_off || !m->inst_by_how || !m->hod_off || !m->inst_by_hod || !how) {
-        free(how);
+    int64_t *abs10 = malloc((ninst + 1) * sizeof *abs10);
+    idx_t *ord = malloc((ninst + 1) * sizeof *ord);
+    if (!abs10 || !ord || !m->inst_bw || !m->inst_pat || !m->inst_off || !m->how_off || !m->inst_by_how || !m->hod_off || !m->inst_by_hod || !how) {
+        free(how), free(abs10), free(ord);
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     }
     size_t k = 0;
     for (size_t q = 0; q <= m->npat; q++)
         for (size_t i = 0; i < m->pats[q].nstarts; i++) {
             int64_t us = m->t_first_us + m->pats[q].starts[i] * FC_TIME_UNIT_US;
-            int64_t hi = floor_div(us, HOUR_US);
+            int64_t hi = sg_floor_div(us, HOUR_US);
             m->inst_pat[k] = (uint32_t)q;
             m->inst_off[k] = (uint32_t)((us - hi * HOUR_US) / FC_TIME_UNIT_US);
-            how[k] = hour_of_week(hi);
+            abs10[k] = m->pats[q].starts[i];
+            how[k] = sg_hour_of_week(hi);
             m->how_off[how[k] + 1]++;
             m->hod_off[how[k] % 24 + 1]++;
             k++;
@@ -484,19 +743,72 @@ sg_status fc_model_prepare(sg_fc_model *m, sg_error *err)
         m->inst_by_hod[filld[how[i] % 24]++] = (uint32_t)i;
     }
     free(how);
+    /* Start-time kernel of each instance: a Gaussian whose width is the distance to its FC_KNN-th
+     * nearest training instance (sample-point adaptive KDE). Where the training data are sparse
+     * (a sampled capture: one flow a minute) the kernel spreads an instance over minutes, so
+     * superposed realisations (--scale) and short windows do not replay the same few instants as
+     * bursts; inside a real burst (> FC_KNN instances within a second) the kernel stays narrow and
+     * the burst is kept. */
+    for (size_t i = 0; i < ninst; i++) {
+        ord[i].t = abs10[i];
+        ord[i].i = i;
+    }
+    qsort(ord, ninst, sizeof *ord, cmp_idx);
+    for (size_t i = 0; i < ninst; i++) {
+        /* walk outwards FC_KNN times, always to the nearer side */
+        size_t l = i, r = i;
+        int64_t dk = 0;
+        for (int j = 0; j < FC_KNN; j++) {
+            int64_t dl = l > 0 ? ord[i].t - ord[l - 1].t : INT64_MAX, dr = r + 1 < ninst ? ord[r + 1].t - ord[i].t : INT64_MAX;
+            if (dl == INT64_MAX && dr == INT64_MAX) break;
+            if (dl <= dr) {
+                dk = dl;
+                l--;
+            } else {
+                dk = dr;
+                r++;
+            }
+        }
+        if (dk < 1) dk = 1;
+        if (dk > HOUR_US / FC_TIME_UNIT_US) dk = HOUR_US / FC_TIME_UNIT_US;
+        m->inst_bw[ord[i].i] = (uint32_t)dk;
+    }
+    free(abs10), free(ord);
     /* occurrences of each hour in the training span */
     double occw[168] = {0}, occd[24] = {0};
-    int64_t h0 = floor_div(m->t_first_us, HOUR_US), h1 = floor_div(m->t_last_us, HOUR_US);
+    int64_t h0 = sg_floor_div(m->t_first_us, HOUR_US), h1 = sg_floor_div(m->t_last_us, HOUR_US);
     int64_t nh = h1 - h0 + 1;
     if (nh > 24 * 7 * 520) nh = 24 * 7 * 520; /* cap the scan (10 years) */
     for (int64_t h = h0; h < h0 + nh; h++) {
-        int w = hour_of_week(h);
+        int w = sg_hour_of_week(h);
         occw[w] += 1;
         occd[w % 24] += 1;
     }
     for (int h = 0; h < 168; h++) m->how_rate[h] = occw[h] > 0 ? (m->how_off[h + 1] - m->how_off[h]) / occw[h] : -1;
     for (int h = 0; h < 24; h++) m->hod_rate[h] = occd[h] > 0 ? (m->hod_off[h + 1] - m->hod_off[h]) / occd[h] : -1;
     m->mean_rate = (double)ninst / (double)nh;
+    /* servers of each system port, for the address repair of generation */
+    free(m->svc_port_addr), free(m->svc_port_cum);
+    m->svc_port_addr = NULL, m->svc_port_cum = NULL;
+    memset(m->svc_port_off, 0, sizeof m->svc_port_off);
+    if (m->svc) {
+        m->svc_port_addr = malloc((m->nsvc + 1) * sizeof *m->svc_port_addr);
+        m->svc_port_cum = malloc((m->nsvc + 1) * sizeof *m->svc_port_cum);
+        if (!m->svc_port_addr || !m->svc_port_cum) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+        uint32_t cntp[1025] = {0};
+        for (size_t i = 0; i < m->nsvc; i++) cntp[(m->svc[i] & 0xffff) + 1]++;
+        for (int p = 0; p < 1024; p++) cntp[p + 1] += cntp[p];
+        memcpy(m->svc_port_off, cntp, sizeof cntp);
+        for (size_t i = 0; i < m->nsvc; i++) { /* svc is sorted by address: runs by port stay address-ordered */
+            unsigned p = (unsigned)(m->svc[i] & 0xffff);
+            uint32_t j = cntp[p]++;
+            m->svc_port_addr[j] = (uint32_t)(m->svc[i] >> 16);
+            m->svc_port_cum[j] = m->svc_cnt ? m->svc_cnt[i] : 1;
+        }
+        for (int p = 0; p < 1024; p++)
+            for (uint32_t j = m->svc_port_off[p] + 1; j < m->svc_port_off[p + 1]; j++) m->svc_port_cum[j] += m->svc_port_cum[j - 1];
+    }
+    if (fc_model_calibrate(m) != SG_OK) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     return SG_OK;
 }
 

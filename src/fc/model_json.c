@@ -135,6 +135,25 @@ static json_t *model_json(const sg_fc_model *m)
             for (size_t v = 0; v < col->ndom; v++) json_array_append_new(bins, json_integer(col->code_bin[v]));
             json_object_set_new(o, "edges", e);
             json_object_set_new(o, "bins", bins);
+            if (col->inq) {
+                json_t *wq = json_array();
+                for (size_t b = 1; b < col->nedges; b++) {
+                    json_t *qa = json_array();
+                    for (int j = 0; j <= FC_INQ; j++) json_array_append_new(qa, json_real(col->inq[(b - 1) * (FC_INQ + 1) + j]));
+                    json_array_append_new(wq, qa);
+                }
+                json_object_set_new(o, "within_bin_quantiles", wq);
+            }
+        }
+        if (col->protos) { /* proto codes each port value was seen with */
+            json_t *pa = json_array();
+            for (size_t v = 0; v < col->ndom; v++) {
+                json_t *x = json_array();
+                for (uint32_t k = 0; k < 32; k++)
+                    if ((col->protos[v] >> k) & 1) json_array_append_new(x, json_integer(k));
+                json_array_append_new(pa, x);
+            }
+            json_object_set_new(o, "protocol_codes", pa);
         }
         json_array_append_new(cols, o);
     }
@@ -159,6 +178,48 @@ static json_t *model_json(const sg_fc_model *m)
             json_object_set_new(cons, d == 0 ? "bytes_per_packet_fwd" : "bytes_per_packet_bwd",
                                 json_pack("[f,f]", m->bpp_lo[d], m->bpp_hi[d]));
     json_object_set_new(cons, "one_packet_flows_have_zero_duration", json_boolean(m->one_pkt_zero_dur));
+    {
+        static const char *const rn[FC_NRULES] = {"zero_duration_multi_packet", "positive_duration_one_packet",
+                                                  "fwd_under_42_bytes_per_packet", "bwd_under_42_bytes_per_packet",
+                                                  "udp_service_port_over_tcp", "tcp_service_port_over_udp"};
+        json_t *rr = json_object();
+        for (int k = 0; k < FC_NRULES; k++)
+            if (m->rule_rate[k] >= 0) json_object_set_new(rr, rn[k], json_real(m->rule_rate[k]));
+        json_object_set_new(cons, "rule_rates", rr);
+    }
+    if (m->svc) {
+        json_t *sv = json_array();
+        for (size_t i = 0; i < m->nsvc; i++)
+            json_array_append_new(sv, json_pack("[s,i,i]", m->iplabels[m->svc[i] >> 16], (int)(m->svc[i] & 0xffff),
+                                                (int)(m->svc_cnt ? m->svc_cnt[i] : 1)));
+        json_object_set_new(cons, "service_endpoints", sv);
+    }
+    for (int d = 0; d < 2; d++) {
+        if (!m->pq_key[d]) continue;
+        json_t *a = json_array();
+        for (size_t i = 0; i < m->npq[d]; i++) {
+            json_t *x = json_pack("[i,i]", (int)(m->pq_key[d][i] >> 16), (int)(m->pq_key[d][i] & 0xffff));
+            for (int q = 0; q < 2 * (FC_PQ + 1); q++) json_array_append_new(x, json_real(m->pq_val[d][i * 2 * (FC_PQ + 1) + q]));
+            json_array_append_new(a, x);
+        }
+        json_object_set_new(cons, d == 0 ? "counts_quantiles_by_bins_fwd" : "counts_quantiles_by_bins_bwd", a);
+    }
+    if (m->jnk) {
+        json_t *kn = json_array(), *dn = json_array(), *cells = json_array();
+        for (size_t k = 0; k < m->jnk; k++) json_array_append_new(kn, json_string(m->col[m->jkey[k]].name));
+        for (size_t k = 0; k < m->jnd; k++) json_array_append_new(dn, json_string(m->col[m->jdep[k]].name));
+        size_t w = m->jnk + m->jnd + 1;
+        for (size_t i = 0; i < m->njcell; i++) {
+            json_t *x = json_array();
+            for (size_t k = 0; k < w; k++) json_array_append_new(x, json_integer(m->jcell[i * w + k]));
+            json_array_append_new(cells, x);
+        }
+        json_object_set_new(cons, "numeric_joint",
+                            json_pack("{s:s,s:o,s:o,s:o}", "why",
+                                      "training cells (codes of the key columns, then of the dependent columns, then "
+                                      "the count): generation draws the dependents given the key the BN sampled",
+                                      "key", kn, "dependent", dn, "cells", cells));
+    }
     json_object_set_new(root, "constraints", cons);
     json_t *pats = json_array();
     for (size_t q = 0; q < m->npat; q++) json_array_append_new(pats, gpat_json(m, &m->pats[q], 0));
@@ -374,6 +435,20 @@ static sg_status model_from_json(const json_t *root, sg_fc_model **out, sg_error
         m->bpp_hi[d] = hi;
     }
     m->one_pkt_zero_dur = json_is_true(json_object_get(cons, "one_packet_flows_have_zero_duration"));
+    {
+        const json_t *rr = json_object_get(cons, "rule_rates");
+        static const char *const rn[FC_NRULES] = {"zero_duration_multi_packet", "positive_duration_one_packet",
+                                                  "fwd_under_42_bytes_per_packet", "bwd_under_42_bytes_per_packet",
+                                                  "udp_service_port_over_tcp", "tcp_service_port_over_udp"};
+        for (int k = 0; k < FC_NRULES; k++) {
+            const json_t *x = json_object_get(rr, rn[k]);
+            m->rule_rate[k] = -1;
+            if (!x) continue; /* unknown: that rule is not calibrated */
+            if (!json_is_number(x) || !(json_number_value(x) >= 0 && json_number_value(x) <= 1))
+                FAIL("\"constraints\": rule_rates.%s must be a share in [0, 1]", rn[k]);
+            m->rule_rate[k] = json_number_value(x);
+        }
+    }
     const json_t *lrn = json_object_get(root, "learning");
     if (json_is_number(json_object_get(lrn, "time_window_s"))) m->time_window_s = json_number_value(json_object_get(lrn, "time_window_s"));
     const json_t *dl = json_object_get(root, "description_length_bits");
@@ -479,6 +554,142 @@ static sg_status model_from_json(const json_t *root, sg_fc_model **out, sg_error
                     FAIL("column %s: bins[%zu] out of range", col->name, v);
                 col->code_bin[v] = (uint32_t)b;
             }
+            const json_t *wq = json_object_get(o, "within_bin_quantiles");
+            if (wq) { /* optional: models written before it have none (uniform un-binning) */
+                if (!json_is_array(wq) || col->nedges < 2 || json_array_size(wq) != col->nedges - 1)
+                    FAIL("column %s: \"within_bin_quantiles\" needs one array per bin", col->name);
+                col->inq = malloc((col->nedges - 1) * (FC_INQ + 1) * sizeof *col->inq);
+                if (!col->inq) goto oom;
+                for (size_t b = 1; b < col->nedges; b++) {
+                    const json_t *qa = json_array_get(wq, b - 1);
+                    if (!json_is_array(qa) || json_array_size(qa) != FC_INQ + 1)
+                        FAIL("column %s: within_bin_quantiles[%zu] must hold %d numbers", col->name, b - 1, FC_INQ + 1);
+                    for (int j = 0; j <= FC_INQ; j++) {
+                        const json_t *x = json_array_get(qa, (size_t)j);
+                        double v = json_is_number(x) ? json_number_value(x) : NAN;
+                        double *q = col->inq + (b - 1) * (FC_INQ + 1);
+                        /* inside the bin (the first bin includes its lower edge), non-decreasing */
+                        if (!(v >= col->edges[b - 1] && v <= col->edges[b]) || (j && v < q[j - 1]))
+                            FAIL("column %s: within_bin_quantiles[%zu] must be non-decreasing values inside the bin", col->name, b - 1);
+                        q[j] = v;
+                    }
+                }
+            }
+        }
+    }
+    /* optional: the protocols each port value was seen with (checked once all columns are read) */
+    {
+        size_t cproto = SIZE_MAX;
+        for (size_t c = 0; c < m->C; c++)
+            if (m->col[c].field == FC_F_PROTO) cproto = c;
+        for (size_t c = 0; c < m->C; c++) {
+            fc_column *col = &m->col[c];
+            const json_t *pa = json_object_get(json_array_get(cols, c), "protocol_codes");
+            if (!pa) continue;
+            if (cproto == SIZE_MAX || (col->field != FC_F_SRC_PORT && col->field != FC_F_DST_PORT) || !json_is_array(pa) ||
+                json_array_size(pa) != col->ndom)
+                FAIL("column %s: \"protocol_codes\" needs a port column, a proto column and one array per value", col->name);
+            col->protos = calloc(col->ndom + 1, sizeof *col->protos);
+            if (!col->protos) goto oom;
+            for (size_t v = 0; v < col->ndom; v++) {
+                const json_t *x = json_array_get(pa, v);
+                size_t i, k;
+                const json_t *e;
+                if (!json_is_array(x)) FAIL("column %s: protocol_codes[%zu] must be an array", col->name, v);
+                json_array_foreach(x, i, e) {
+                    if (get_size(e, &k) || k >= m->col[cproto].ndom || k >= 32)
+                        FAIL("column %s: protocol_codes[%zu]: not a code of the proto column", col->name, v);
+                    col->protos[v] |= 1u << k;
+                }
+            }
+        }
+        for (int d = 0; d < 2; d++) {
+            const json_t *a = json_object_get(cons, d == 0 ? "counts_quantiles_by_bins_fwd" : "counts_quantiles_by_bins_bwd");
+            if (!a) continue;
+            if (!json_is_array(a)) FAIL("\"constraints\": counts_quantiles_by_bins_* must be an array");
+            size_t na = json_array_size(a), i;
+            const json_t *e;
+            m->pq_key[d] = malloc((na + 1) * sizeof *m->pq_key[d]);
+            m->pq_val[d] = malloc((na + 1) * 2 * (FC_PQ + 1) * sizeof *m->pq_val[d]);
+            if (!m->pq_key[d] || !m->pq_val[d]) goto oom;
+            json_array_foreach(a, i, e) {
+                size_t bb, pb;
+                if (!json_is_array(e) || json_array_size(e) != 2 * FC_PQ + 4 || get_size(json_array_get(e, 0), &bb) ||
+                    get_size(json_array_get(e, 1), &pb) || bb < 1 || bb > 40 || pb < 1 || pb > 40)
+                    FAIL("\"constraints\": counts_quantiles_by_bins[%zu]: [bytes bin, packets bin, %d + %d quantiles] expected", i,
+                         FC_PQ + 1, FC_PQ + 1);
+                m->pq_key[d][i] = (uint32_t)(bb << 16 | pb);
+                if (i && m->pq_key[d][i] <= m->pq_key[d][i - 1]) FAIL("\"constraints\": counts_quantiles_by_bins must be sorted and unique");
+                for (int q = 0; q < 2 * (FC_PQ + 1); q++) {
+                    const json_t *x = json_array_get(e, (size_t)q + 2);
+                    double v = json_is_number(x) ? json_number_value(x) : -1;
+                    double *o = m->pq_val[d] + i * 2 * (FC_PQ + 1);
+                    if (!(v > 0 && v < 1e18) || (q % (FC_PQ + 1) && v < o[q - 1]))
+                        FAIL("\"constraints\": counts_quantiles_by_bins[%zu]: positive non-decreasing counts expected", i);
+                    o[q] = v;
+                }
+            }
+            m->npq[d] = na;
+        }
+        const json_t *nj = json_object_get(cons, "numeric_joint");
+        if (nj) {
+            fc_model_joint_layout(m);
+            const json_t *kn = json_object_get(nj, "key"), *dn = json_object_get(nj, "dependent"), *cells = json_object_get(nj, "cells");
+            int okl = m->jnk && json_is_array(kn) && json_is_array(dn) && json_is_array(cells) &&
+                      json_array_size(kn) == m->jnk && json_array_size(dn) == m->jnd;
+            for (size_t k = 0; okl && k < m->jnk; k++)
+                okl = json_is_string(json_array_get(kn, k)) && !strcmp(json_string_value(json_array_get(kn, k)), m->col[m->jkey[k]].name);
+            for (size_t k = 0; okl && k < m->jnd; k++)
+                okl = json_is_string(json_array_get(dn, k)) && !strcmp(json_string_value(json_array_get(dn, k)), m->col[m->jdep[k]].name);
+            if (!okl) FAIL("\"constraints\": numeric_joint: key/dependent columns do not match the model's columns");
+            size_t w = m->jnk + m->jnd + 1, i;
+            const json_t *e;
+            m->jcell = malloc((json_array_size(cells) + 1) * w * sizeof *m->jcell);
+            if (!m->jcell) goto oom;
+            json_array_foreach(cells, i, e) {
+                if (!json_is_array(e) || json_array_size(e) != w) FAIL("\"constraints\": numeric_joint.cells[%zu]: %zu codes expected", i, w);
+                for (size_t k = 0; k < w; k++) {
+                    size_t v;
+                    size_t col = k < m->jnk ? m->jkey[k] : k + 1 < w ? m->jdep[k - m->jnk] : SIZE_MAX;
+                    if (get_size(json_array_get(e, k), &v) || v > UINT32_MAX || (col != SIZE_MAX && v >= m->col[col].ndom) ||
+                        (col == SIZE_MAX && v == 0))
+                        FAIL("\"constraints\": numeric_joint.cells[%zu][%zu]: not a code of its column (or a zero count)", i, k);
+                    m->jcell[i * w + k] = (uint32_t)v;
+                }
+                if (i) { /* sorted by key then dependents, each cell once */
+                    int cmp = 0;
+                    for (size_t k = 0; k + 1 < w && !cmp; k++)
+                        cmp = (m->jcell[i * w + k] > m->jcell[(i - 1) * w + k]) - (m->jcell[i * w + k] < m->jcell[(i - 1) * w + k]);
+                    if (cmp <= 0) FAIL("\"constraints\": numeric_joint.cells must be sorted and unique");
+                }
+            }
+            m->njcell = json_array_size(cells);
+        }
+        const json_t *sv = json_object_get(cons, "service_endpoints");
+        if (sv) {
+            if (!json_is_array(sv)) FAIL("\"constraints\": service_endpoints must be an array");
+            m->svc = malloc((json_array_size(sv) + 1) * sizeof *m->svc);
+            m->svc_cnt = malloc((json_array_size(sv) + 1) * sizeof *m->svc_cnt);
+            if (!m->svc || !m->svc_cnt) goto oom;
+            size_t i, cip = SIZE_MAX;
+            const json_t *e;
+            for (size_t c = 0; c < m->C; c++)
+                if (m->col[c].role == FC_ROLE_IP) cip = c;
+            json_array_foreach(sv, i, e) {
+                const json_t *a = json_array_get(e, 0), *p = json_array_get(e, 1);
+                uint64_t ic;
+                size_t port, cnt;
+                if (!json_is_array(e) || json_array_size(e) != 3 || !json_is_string(a) ||
+                    get_size(json_array_get(e, 2), &cnt) || cnt < 1 || cnt > UINT32_MAX ||
+                    cip == SIZE_MAX ||
+                    !sg_hashmap_get(maps[cip], json_string_value(a), strlen(json_string_value(a)), &ic) || get_size(p, &port) || port > 65535)
+                    FAIL("\"constraints\": service_endpoints[%zu] must be [known address, port < 1024, records]", i);
+                if (port >= 1024) FAIL("\"constraints\": service_endpoints[%zu]: port %zu is not a system port", i, port);
+                m->svc[i] = ic << 16 | port;
+                m->svc_cnt[i] = (uint32_t)cnt;
+                if (i && m->svc[i] <= m->svc[i - 1]) FAIL("\"constraints\": service_endpoints must be sorted and unique");
+            }
+            m->nsvc = json_array_size(sv);
         }
     }
     const json_t *pats = json_object_get(root, "patterns");
