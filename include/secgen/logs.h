@@ -1,0 +1,59 @@
+/* secgen logs: what sensors and hosts would have logged about the generated traffic, each record
+ * tied to its flow by the flow's Community ID.
+ *
+ *   Community ID v1 (corelight/community-id-spec): the flow hash Zeek, Suricata and Elastic use;
+ *     sg_community_id() for a tuple, sg_community_id_flow() for a flow record.
+ *   Zeek sensor logs (sg_zeek_*): conn.log as JSON lines with Zeek's field names
+ *     (LogAscii::use_json=T), built from each flow's packets as the packet pipeline wrote them
+ *     (sg_pktgen_opts.observer), so conn_state / history follow the TCP flags and the byte counts
+ *     the payloads. See docs/logs.md. */
+#ifndef SECGEN_LOGS_H
+#define SECGEN_LOGS_H
+
+#include "secgen/core.h"
+#include "secgen/flow.h"
+#include "secgen/packets.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- SHA-1 (FIPS 180-4), for the Community ID; not for security ------------------------------ */
+typedef struct sg_sha1 {
+    uint32_t h[5];
+    uint64_t len;      /* bytes hashed */
+    uint8_t buf[64];
+    size_t nbuf;
+} sg_sha1;
+void sg_sha1_init(sg_sha1 *s);
+void sg_sha1_update(sg_sha1 *s, const void *data, size_t n);
+void sg_sha1_final(sg_sha1 *s, uint8_t digest[20]);
+
+/* ---- Community ID v1 ----------------------------------------------------------------------------
+ * "1:" + base64(SHA-1(seed(2, NBO) . saddr . daddr . proto . 0 . sport(2) . dport(2))) with the
+ * endpoints ordered so the smaller (address, port) comes first; protocols without ports hash no
+ * ports. 31 bytes with the NUL. */
+#define SG_COMMUNITY_ID_LEN 32
+
+/* Tuple form. Addresses are 4 (IPv4) or 16 (IPv6) bytes, both of the same family. has_ports: TCP,
+ * UDP, SCTP, and the ICMPs with ports already mapped (sg_community_id_icmp). one_way: do not order
+ * the endpoints (ICMP messages without a counterpart). */
+void sg_community_id(uint16_t seed, const uint8_t *saddr, const uint8_t *daddr, int is_v6, uint8_t proto,
+                     int has_ports, uint16_t sport, uint16_t dport, int one_way, char out[SG_COMMUNITY_ID_LEN]);
+
+/* ICMP (proto 1) / ICMPv6 (58) type+code -> the port pair Zeek uses: (type, counterpart type) for
+ * request/reply pairs, (type, code) and one_way for the others. */
+void sg_community_id_icmp(uint8_t proto, uint8_t type, uint8_t code, uint16_t *sport, uint16_t *dport, int *one_way);
+
+/* A flow record (src = initiator; ICMP type*256+code in dst_port, as NetFlow and the native CSV
+ * hold it). Returns 0, or -1 with out = "" when an address is not an IP address (anonymised names
+ * such as "EXT_SERVER" have no Community ID). */
+int sg_community_id_flow(uint16_t seed, const sg_flow *f, char out[SG_COMMUNITY_ID_LEN]);
+
+/* Flow-writer extra column "community_id" (sg_flow_column_fn, ctx unused): seed 0. */
+int sg_community_id_column(void *ctx, const sg_flow *f, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
