@@ -104,6 +104,19 @@ sg_flow_format sg_flow_detect(const char *header_line);
 /* Streaming writer (atomic: temp file + rename on close) in the native or CIDDS layout. */
 typedef struct sg_flow_writer sg_flow_writer;
 sg_status sg_flow_writer_open(sg_flow_writer **w, const char *path, sg_flow_format fmt, sg_error *err);
+/* Extra columns appended after the layout's own (the readers locate columns by name and ignore
+ * unknown ones): fn writes the cell for f into buf (cap bytes incl. NUL; no comma, quote or
+ * control character) and returns 0, or -1 to fail the write. Used for generate's community_id. */
+typedef int (*sg_flow_column_fn)(void *ctx, const sg_flow *f, char *buf, size_t cap);
+typedef struct sg_flow_column {
+    const char *name;
+    sg_flow_column_fn fn;
+    void *ctx;
+} sg_flow_column;
+/* sg_flow_writer_open with a `label` column (label_column != 0; see sg_flow_writer_write_labelled)
+ * and up to 4 extra columns after it (copied; name and ctx must outlive the writer) */
+sg_status sg_flow_writer_open_cols(sg_flow_writer **w, const char *path, sg_flow_format fmt, int label_column,
+                                   const sg_flow_column *cols, size_t ncols, sg_error *err);
 sg_status sg_flow_writer_write(sg_flow_writer *w, const sg_flow *f, sg_error *err);
 /* A writer whose header and rows end with a `label` column (ground truth of injected attacks:
  * "benign" or the attack's name). Rows written with sg_flow_writer_write get "benign". */

@@ -39,6 +39,7 @@ typedef struct sg_generate_opts {
     const char *flows_out;     /* flow CSV; with a pcap the ground truth (native layout) */
     sg_flow_format flows_format; /* flow-only: SG_FMT_NATIVE / SG_FMT_CIDDS; SG_FMT_AUTO = the model's */
     int force;                 /* run even if the estimated output exceeds the free space */
+    const char *logs_dir;      /* folder for the sensor logs (logs module: Zeek conn.log); needs a pcap */
 } sg_generate_opts;
 
 /* Defaults: seed 1, start INT64_MIN, classic µs pcap, SG_FMT_AUTO, everything else 0/NULL. */
@@ -59,6 +60,7 @@ typedef struct sg_generate_result {
     int has_pcap;
     sg_pktgen_stats pkt;    /* pcap mode only */
     sg_flow_format flows_format; /* layout of the flow output */
+    uint64_t log_records;   /* conn.log records (--logs) */
 } sg_generate_result;
 
 /* Expected output of a run (from a pilot of its first flows; see docs/architecture.md). */

@@ -53,6 +53,31 @@ int sg_community_id_flow(uint16_t seed, const sg_flow *f, char out[SG_COMMUNITY_
 /* Flow-writer extra column "community_id" (sg_flow_column_fn, ctx unused): seed 0. */
 int sg_community_id_column(void *ctx, const sg_flow *f, char *buf, size_t cap);
 
+/* ---- Zeek sensor logs ----------------------------------------------------------------------------
+ * A folder of Zeek logs as JSON lines (LogAscii::use_json=T, JSON::TS_EPOCH): today conn.log.
+ * Records come in the order the packet pipeline writes connections (flow start order), not at
+ * connection teardown as Zeek does; every record carries the flow's community_id. The files are
+ * temporaries until sg_zeek_logs_close commits them (atomic, like every secgen output). */
+typedef struct sg_zeek_logs sg_zeek_logs;
+/* Creates dir (one level) if missing and opens its logs. seed keys the connection uids. */
+sg_status sg_zeek_logs_create(const char *dir, uint64_t seed, sg_zeek_logs **out, sg_error *err);
+/* An sg_pktgen_observer (ctx = the sg_zeek_logs): one conn.log record for the connection. */
+sg_status sg_zeek_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n,
+                               uint64_t index, sg_error *err);
+uint64_t sg_zeek_logs_records(const sg_zeek_logs *z); /* conn.log records written */
+sg_status sg_zeek_logs_close(sg_zeek_logs *z, sg_error *err); /* commit; frees z */
+void sg_zeek_logs_destroy(sg_zeek_logs *z);                    /* discard; frees z; NULL ok */
+
+/* One connection's conn.log state as Zeek's TCP analyzer derives it from the packets (exposed for
+ * tests): conn_state ("SF", "S0", "REJ", ...), history ("ShADadFf"), payload bytes per side. */
+typedef struct sg_zeek_conn {
+    char conn_state[8];
+    char history[32];
+    uint64_t orig_bytes, resp_bytes; /* L4 payload bytes */
+    uint64_t orig_pkts, resp_pkts;
+} sg_zeek_conn;
+void sg_zeek_conn_summarize(uint8_t proto, const sg_pkt *pkts, size_t n, sg_zeek_conn *out);
+
 #ifdef __cplusplus
 }
 #endif

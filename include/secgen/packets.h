@@ -212,6 +212,14 @@ void sg_netmap_public_v4(const char *name, uint8_t out[4]);
 typedef sg_status (*sg_pktgen_sampler)(void *ctx, const sg_flow *f, int64_t target_fwd, int64_t target_bwd,
                                        sg_rng *rng, sg_vec *out, int *found, sg_error *err);
 
+/* Observer of what the pcap holds (e.g. the logs module's Zeek conn.log): called once per
+ * connection written, in flow order, from the calling thread, with its ground-truth flow row (as
+ * --flows-out writes it), the connection (hosts, ports) and its packets (times, directions, TCP
+ * flags and payload lengths as the frames carry them). index counts written connections from 0.
+ * A non-OK return stops the run. */
+typedef sg_status (*sg_pktgen_observer)(void *ctx, const sg_flow *f, const sg_pkt_conn *conn, const sg_pkt *pkts,
+                                        size_t n, uint64_t index, sg_error *err);
+
 typedef struct sg_pktgen_opts {
     uint64_t seed;
     const sg_netcfg *netcfg;     /* NULL: the model's own addresses */
@@ -228,6 +236,10 @@ typedef struct sg_pktgen_opts {
                                     fewer flows were written */
     int label_column;            /* flows_out gets a `label` column: "benign", or the label given
                                     to sg_pktgen_add_built (set when attacks are configured) */
+    const sg_flow_column *flow_columns; /* extra columns of flows_out (e.g. community_id) */
+    size_t n_flow_columns;
+    sg_pktgen_observer observer;        /* NULL: none */
+    void *observer_ctx;
 } sg_pktgen_opts;
 
 typedef struct sg_pktgen_stats {

@@ -37,6 +37,8 @@ static void usage(FILE *fp)
             "      --flows-out FILE     flow CSV to write: with -o, the flows exactly as the pcap holds them\n"
             "                           (native layout, ground truth); without -o and --config, the model's flows\n"
             "      --flows-format FMT   native|cidds (flow-only mode; default: the model's layout)\n"
+            "      --logs DIR           with -o/--config, sensor logs of the connections in DIR (Zeek\n"
+            "                           conn.log, JSON lines)\n"
             "      --no-pairing         with -o/--config, do not pair one-way (NetFlow) records into connections\n"
             "      --scale K            superpose K independent realisations of the flow model (K x the\n"
             "                           traffic of the same network; default 1, or models/defaults.json's\n"
@@ -84,7 +86,7 @@ static void tune_allocator(void)
 
 int sg_cmd_generate(int argc, char **argv)
 {
-    enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_SCALE, O_FORCE };
+    enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_SCALE, O_FORCE, O_LOGS };
     static const struct option lo[] = {{"model", required_argument, 0, 'm'},
                                        {"automata", required_argument, 0, O_AUTOMATA},
                                        {"config", required_argument, 0, 'c'},
@@ -99,13 +101,14 @@ int sg_cmd_generate(int argc, char **argv)
                                        {"scale", required_argument, 0, O_SCALE},
                                        {"flows-out", required_argument, 0, O_FLOWS_OUT},
                                        {"flows-format", required_argument, 0, O_FLOWS_FMT},
+                                       {"logs", required_argument, 0, O_LOGS},
                                        {"seed", required_argument, 0, 's'},
                                        {"threads", required_argument, 0, 'j'},
                                        {"force", no_argument, 0, O_FORCE},
                                        {"quiet", no_argument, 0, 'q'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
-    const char *model = NULL, *flows_out = NULL, *automata = NULL, *config = NULL, *pcap = NULL;
+    const char *logs = NULL, *model = NULL, *flows_out = NULL, *automata = NULL, *config = NULL, *pcap = NULL;
     uint64_t nflows = 0, seed = 1, scale = 0;
     int64_t dur = 0, start = INT64_MIN;
     long long threads = 0;
@@ -139,6 +142,7 @@ int sg_cmd_generate(int argc, char **argv)
             if (sg_cli_parse_time("generate", "--start", optarg, &start)) return SG_EXIT_USAGE;
             break;
         case O_FLOWS_OUT: flows_out = optarg; break;
+        case O_LOGS: logs = optarg; break;
         case O_FLOWS_FMT:
             if (sg_flow_format_parse(optarg, &ofmt) != 0 || (ofmt != SG_FMT_NATIVE && ofmt != SG_FMT_CIDDS))
                 return sg_cli_usage_error("generate", "--flows-format must be native or cidds");
@@ -169,6 +173,7 @@ int sg_cmd_generate(int argc, char **argv)
     if ((pcap || config) && have_fmt && ofmt != SG_FMT_NATIVE)
         return sg_cli_usage_error("generate", "with -o or --config, --flows-out holds the connections as the network "
                                               "sees them and is always native");
+    if (!pcap && !config && logs) return sg_cli_usage_error("generate", "--logs needs -o FILE or --config FILE");
     if (pcap && flows_out && !strcmp(pcap, "-") && !strcmp(flows_out, "-"))
         return sg_cli_usage_error("generate", "-o and --flows-out cannot both be stdout");
     sg_progress_set_quiet(quiet);
@@ -190,6 +195,7 @@ int sg_cmd_generate(int argc, char **argv)
     o.flows_out = flows_out;
     o.flows_format = have_fmt ? ofmt : SG_FMT_AUTO;
     o.force = force;
+    o.logs_dir = logs;
     sg_error err = {0};
     sg_generate_result res;
     sg_generate *g = NULL;
@@ -208,6 +214,7 @@ int sg_cmd_generate(int argc, char **argv)
     if (res.has_pcap || config) {
         fprintf(stderr, "secgen generate: %s", pcap ? pcap : flows_out);
         if (pcap && flows_out) fprintf(stderr, " + %s", flows_out);
+        if (logs) fprintf(stderr, " + %s/conn.log (%llu records)", logs, (unsigned long long)res.log_records);
         fprintf(stderr, "\n");
         sg_pktgen_print_stats(&res.pkt, stderr);
     } else {

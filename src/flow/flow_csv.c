@@ -911,11 +911,11 @@ static char *put_time(char *p, int64_t us, char sep, int frac_digits)
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
 /* label: NULL, or the text of a trailing label column (at most 63 bytes, checked by the writer) */
-static int flow_row(FILE *fp, const sg_flow *f, sg_flow_format fmt, const char *label)
+static int flow_row(FILE *fp, const sg_flow *f, sg_flow_format fmt, const char *label, const char *tail)
 {
     if (!addr_ok(f->src_ip) || !addr_ok(f->dst_ip) || f->duration_us < 0) return -1;
     if (fmt != SG_FMT_NATIVE && fmt != SG_FMT_CIDDS) return -1;
-    char row[600], pb[8], *p = row;
+    char row[1200], pb[8], *p = row;
     const char *proto = sg_proto_name(f->proto, pb, sizeof pb);
     uint64_t dur_s = (uint64_t)(f->duration_us / 1000000);
     unsigned dur_frac = (unsigned)(f->duration_us % 1000000);
@@ -970,34 +970,49 @@ static int flow_row(FILE *fp, const sg_flow *f, sg_flow_format fmt, const char *
         *p++ = ',';
         p = put_str(p, label);
     }
+    if (tail) p = put_str(p, tail); /* extra columns, each with its leading comma */
     *p++ = '\n';
     return fwrite(row, 1, (size_t)(p - row), fp) == (size_t)(p - row) ? 0 : -1;
 }
 
-int sg_flow_fprint(FILE *fp, const sg_flow *f, sg_flow_format fmt) { return flow_row(fp, f, fmt, NULL); }
+int sg_flow_fprint(FILE *fp, const sg_flow *f, sg_flow_format fmt) { return flow_row(fp, f, fmt, NULL, NULL); }
 
+#define SG_FLOW_MAX_COLS 4
 struct sg_flow_writer {
     sg_outfile *out;
     sg_flow_format fmt;
     uint64_t rows;
     int labels;
+    sg_flow_column cols[SG_FLOW_MAX_COLS];
+    size_t ncols;
 };
 
-static sg_status writer_open(sg_flow_writer **w, const char *path, sg_flow_format fmt, int labels, sg_error *err);
+/* a header name or cell that cannot break the CSV: no comma, quote, control character */
+static int cell_ok(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 32 || *s == ',' || *s == '"' || (unsigned char)*s == 127) return 0;
+    return 1;
+}
 
 sg_status sg_flow_writer_open(sg_flow_writer **w, const char *path, sg_flow_format fmt, sg_error *err)
 {
-    return writer_open(w, path, fmt, 0, err);
+    return sg_flow_writer_open_cols(w, path, fmt, 0, NULL, 0, err);
 }
 
 sg_status sg_flow_writer_open_labelled(sg_flow_writer **w, const char *path, sg_flow_format fmt, sg_error *err)
 {
-    return writer_open(w, path, fmt, 1, err);
+    return sg_flow_writer_open_cols(w, path, fmt, 1, NULL, 0, err);
 }
 
-static sg_status writer_open(sg_flow_writer **w, const char *path, sg_flow_format fmt, int labels, sg_error *err)
+sg_status sg_flow_writer_open_cols(sg_flow_writer **w, const char *path, sg_flow_format fmt, int labels,
+                                   const sg_flow_column *cols, size_t ncols, sg_error *err)
 {
     *w = NULL;
+    if (ncols > SG_FLOW_MAX_COLS) return sg_error_set(err, SG_ERR_INVALID, "%s: at most %d extra columns", path ? path : "?", SG_FLOW_MAX_COLS);
+    for (size_t i = 0; i < ncols; i++)
+        if (!cols[i].name || !cols[i].name[0] || strlen(cols[i].name) > 64 || !cell_ok(cols[i].name) || !cols[i].fn)
+            return sg_error_set(err, SG_ERR_INVALID, "%s: extra column %zu has no usable name or function", path ? path : "?", i + 1);
     if (fmt == SG_FMT_AUTO) fmt = SG_FMT_NATIVE;
     if (fmt != SG_FMT_NATIVE && fmt != SG_FMT_CIDDS)
         return sg_error_set(err, SG_ERR_UNSUPPORTED, "%s: cannot write the %s layout (only native and cidds)",
@@ -1011,9 +1026,14 @@ static sg_status writer_open(sg_flow_writer **w, const char *path, sg_flow_forma
     }
     x->fmt = fmt;
     x->labels = labels;
+    x->ncols = ncols;
+    if (ncols) memcpy(x->cols, cols, ncols * sizeof *cols);
     const char *h = fmt == SG_FMT_NATIVE ? NATIVE_HEADER : CIDDS_HEADER;
     size_t hl = strlen(h) - 1; /* without its newline */
-    if (fwrite(h, 1, hl, sg_outfile_fp(x->out)) != hl || fputs(labels ? ",label\n" : "\n", sg_outfile_fp(x->out)) == EOF) {
+    FILE *fp = sg_outfile_fp(x->out);
+    int bad = fwrite(h, 1, hl, fp) != hl || fputs(labels ? ",label" : "", fp) == EOF;
+    for (size_t i = 0; i < ncols && !bad; i++) bad = fprintf(fp, ",%s", cols[i].name) < 0;
+    if (bad || fputc('\n', fp) == EOF) {
         sg_outfile_abort(x->out);
         free(x);
         return sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", path, strerror(errno));
@@ -1043,7 +1063,17 @@ sg_status sg_flow_writer_write_labelled(sg_flow_writer *w, const sg_flow *f, con
     if (f->duration_us < 0)
         return sg_error_set(err, SG_ERR_INVALID, "%s: flow %" PRIu64 ": negative duration", sg_outfile_path(w->out),
                             w->rows + 1);
-    if (flow_row(sg_outfile_fp(w->out), f, w->fmt, label) != 0)
+    char tail[SG_FLOW_MAX_COLS * 130], *t = tail;
+    tail[0] = 0;
+    for (size_t i = 0; i < w->ncols; i++) {
+        *t++ = ',';
+        *t = 0;
+        if (w->cols[i].fn(w->cols[i].ctx, f, t, 128) != 0 || !cell_ok(t))
+            return sg_error_set(err, SG_ERR_INVALID, "%s: flow %" PRIu64 ": no valid value for column %s", sg_outfile_path(w->out),
+                                w->rows + 1, w->cols[i].name);
+        t += strlen(t);
+    }
+    if (flow_row(sg_outfile_fp(w->out), f, w->fmt, label, w->ncols ? tail : NULL) != 0)
         return sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", sg_outfile_path(w->out), strerror(errno));
     w->rows++;
     return SG_OK;

@@ -15,6 +15,7 @@
 
 #include "secgen/attacks.h"
 #include "secgen/fc.h"
+#include "secgen/logs.h"
 #include "secgen/netcfg.h"
 #include "secgen/tadam.h"
 
@@ -182,6 +183,7 @@ struct sg_generate {
     sg_generate_estimate est;
     sg_generate_sink *sinks;
     size_t nsinks;
+    sg_zeek_logs *logs;     /* --logs: observer of the pktgen's written connections */
     int ran;
 };
 
@@ -190,6 +192,9 @@ struct sg_generate {
  * than 1 in 1000 of the drawn flows stops with an error instead of running for ever. */
 #define NO_FLOW_HORIZON_US (7 * 86400 * 1000000LL)
 #define MIN_KEEP_RATIO 1000
+
+/* flows CSV column: each flow's Community ID (logs module), the key every log record carries */
+static const sg_flow_column community_id_col = {"community_id", sg_community_id_column, NULL};
 
 void sg_generate_opts_init(sg_generate_opts *o)
 {
@@ -220,6 +225,8 @@ static sg_status check_opts(const sg_generate_opts *o, sg_error *err)
         return sg_error_set(err, SG_ERR_INVALID, "pcap format and taint options need a pcap output (-o)");
     if (!o->pcap_path && !o->config_path && (o->automata_dir || o->no_pairing))
         return sg_error_set(err, SG_ERR_INVALID, "--automata and --no-pairing need a pcap (-o) or a network config (--config)");
+    if (o->logs_dir && !o->pcap_path && !o->config_path)
+        return sg_error_set(err, SG_ERR_INVALID, "sensor logs (--logs) describe the packet pipeline's connections and need a pcap (-o) or a network config (--config)");
     if (o->scale > 100000) return sg_error_set(err, SG_ERR_RANGE, "scale must be in [1, 100000]");
     return SG_OK;
 }
@@ -394,9 +401,17 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
                              .sampler_ctx = g->set,
                              .max_flows_out = opts->max_flows,
                              .min_flows_out = opts->max_flows ? opts->max_flows : 1,
-                             .label_column = sg_attacks_count(g->attacks) > 0};
+                             .label_column = sg_attacks_count(g->attacks) > 0,
+                             .flow_columns = &community_id_col,
+                             .n_flow_columns = 1};
+        if (opts->logs_dir) {
+            if ((s = sg_zeek_logs_create(opts->logs_dir, opts->seed, &g->logs, err)) != SG_OK) goto fail;
+            po.observer = sg_zeek_logs_observe;
+            po.observer_ctx = g->logs;
+        }
         if ((s = sg_pktgen_create(&po, &g->pg, err)) != SG_OK) goto fail;
-    } else if ((s = sg_flow_writer_open(&g->w, opts->flows_out, g->ofmt, err)) != SG_OK) {
+    } else if ((s = sg_flow_writer_open_cols(&g->w, opts->flows_out, g->ofmt, 0, &community_id_col,
+                                             g->ofmt == SG_FMT_NATIVE, err)) != SG_OK) {
         goto fail;
     }
     *out = g;
@@ -574,6 +589,11 @@ sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err
         s = sg_pktgen_finish(g->pg, &r.pkt, err);
         r.flows_written = r.pkt.flows_out;
         if (s == SG_ERR_EMPTY) s = no_flow_error(g, &r, gave_up, err);
+        r.log_records = sg_zeek_logs_records(g->logs);
+        if (s == SG_OK && g->logs) {
+            s = sg_zeek_logs_close(g->logs, err); /* frees it */
+            g->logs = NULL;
+        }
     } else if (s == SG_OK) {
         r.flows_written = r.flows_in;
         if (r.flows_in == 0) {
@@ -592,6 +612,7 @@ void sg_generate_destroy(sg_generate *g)
     if (!g) return;
     sg_flow_writer_abort(g->w);
     sg_pktgen_destroy(g->pg);
+    sg_zeek_logs_destroy(g->logs);
     sg_tadam_set_destroy(g->set);
     sg_attacks_destroy(g->attacks);
     sg_netcfg_destroy(g->cfg);

@@ -575,7 +575,7 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
         g->st.unfit += (uint64_t)it->unfit;
         g->st.stretched += (uint64_t)it->stretched;
         g->st.flows_out++;
-        if (g->fw) {
+        if (g->fw || g->o.observer) {
             sg_flow o = it->f;
             o.start_us = s.first_ns / 1000;
             o.duration_us = (s.last_ns - s.first_ns) / 1000;
@@ -588,7 +588,9 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
             o.flags = it->conn.proto == SG_PROTO_TCP ? s.flags : 0;
             o.tos = 0;
             if (it->conn.proto == SG_PROTO_ICMP || it->conn.proto == SG_PROTO_ICMPV6) o.src_port = 0, o.dst_port = (uint16_t)(it->conn.proto == SG_PROTO_ICMP ? 8 << 8 : 128 << 8);
-            sg_status st = sg_flow_writer_write_labelled(g->fw, &o, g->o.label_column ? (it->in.built ? it->in.label : "benign") : NULL, err);
+            sg_status st = g->fw ? sg_flow_writer_write_labelled(g->fw, &o, g->o.label_column ? (it->in.built ? it->in.label : "benign") : NULL, err) : SG_OK;
+            if (st == SG_OK && g->o.observer)
+                st = g->o.observer(g->o.observer_ctx, &o, &it->conn, it->pkts.data, it->pkts.len, g->st.flows_out - 1, err);
             if (st != SG_OK) return st;
         }
         if (s.first_ns > last_start) last_start = s.first_ns;
@@ -667,8 +669,7 @@ sg_status sg_pktgen_create(const sg_pktgen_opts *o, sg_pktgen **out, sg_error *e
     if (s == SG_OK) s = sg_payload_pool_create(&g->pool, o->seed, 256u << 10, err);
     if (s == SG_OK && o->pcap_path) s = sg_pcap_writer_open(&g->pw, o->pcap_path, o->pcap_format, err);
     if (s == SG_OK && o->flows_out)
-        s = o->label_column ? sg_flow_writer_open_labelled(&g->fw, o->flows_out, SG_FMT_NATIVE, err)
-                            : sg_flow_writer_open(&g->fw, o->flows_out, SG_FMT_NATIVE, err);
+        s = sg_flow_writer_open_cols(&g->fw, o->flows_out, SG_FMT_NATIVE, o->label_column, o->flow_columns, o->n_flow_columns, err);
     if (s != SG_OK) { sg_pktgen_destroy(g); return s; }
     *out = g;
     return SG_OK;
