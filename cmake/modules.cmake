@@ -14,7 +14,7 @@
 # forbidden include and a forbidden call are rejected.
 #
 # Layers (data flows one way): core -> flow, bn -> {extract, fc, tadam}, netcfg -> packets ->
-# attacks -> generate; eval; cli on top. A module not listed here is a configure error.
+# {attacks, logs} -> generate; eval; cli on top. A module not listed here is a configure error.
 set(SECGEN_LAYER_core "")
 set(SECGEN_LAYER_flow core)
 set(SECGEN_LAYER_bn core)
@@ -24,7 +24,8 @@ set(SECGEN_LAYER_tadam core flow bn)
 set(SECGEN_LAYER_netcfg core flow)
 set(SECGEN_LAYER_packets core flow bn extract fc tadam netcfg)
 set(SECGEN_LAYER_attacks core flow netcfg packets) # design.md: attacks -> generate
-set(SECGEN_LAYER_generate core flow bn extract fc tadam netcfg packets attacks models)
+set(SECGEN_LAYER_logs core flow netcfg packets) # design.md: logs -> generate
+set(SECGEN_LAYER_generate core flow bn extract fc tadam netcfg packets attacks logs models)
 set(SECGEN_LAYER_eval core flow bn netcfg) # netcfg: config containment findings
 set(SECGEN_LAYER_detect core flow bn netcfg tadam eval)
 set(SECGEN_LAYER_models "") # the embedded default models (generated C, see cmake/embed.cmake)
@@ -37,6 +38,7 @@ set(SECGEN_EXT_netcfg PkgConfig::JANSSON PkgConfig::YAML)
 set(SECGEN_EXT_extract PkgConfig::PCAP)
 set(SECGEN_EXT_packets "")
 set(SECGEN_EXT_attacks PkgConfig::JANSSON PkgConfig::PCAP) # the config's list (json_t), capture replay
+set(SECGEN_EXT_logs "")
 set(SECGEN_EXT_generate PkgConfig::JANSSON)
 
 set(SECGEN_LAYER_DIR ${PROJECT_BINARY_DIR}/layers)
