@@ -22,7 +22,7 @@ cmp "$T/a.pcap" "$T/b.pcap" || fail "-j 1 and -j 2 pcaps differ"
 cmp "$T/a.csv" "$T/b.csv" || fail "-j 1 and -j 2 flows differ"
 
 # labels: the header names the column; counts per attack = what the config asks for
-head -1 "$T/a.csv" | grep -q ',flags,label$' || fail "no label column: $(head -1 "$T/a.csv")"
+head -1 "$T/a.csv" | grep -q ',flags,label,community_id$' || fail "no label column: $(head -1 "$T/a.csv")"
 count() { awk -F, -v l="$1" 'NR>1 && $13==l' "$T/a.csv" | wc -l; }
 [ "$(count scan1)" = 1025 ] || fail "scan1: $(count scan1) flows, want 1025 (ports 1-1024 and 8080)"
 [ "$(count brute1)" = 20 ] || fail "brute1: $(count brute1) flows, want 20"
@@ -38,10 +38,10 @@ awk -F, 'NR>1 && $13!="benign" && $13!="dns1" && $13!="brute1" && $6!="192.168.1
 awk -F, 'NR>1 && $13=="scan1" && $1 < "2026-12-07T10:01:00" {print; exit 1}' "$T/a.csv" || fail "scan1 before its start"
 awk -F, 'NR>1 && $13=="flood1" && ($1 < "2026-12-07T10:04:00" || $1 > "2026-12-07T10:04:03") {print; exit 1}' "$T/a.csv" || fail "flood1 outside +4m..+4m2s"
 # the benign flows do not move when attacks are added
-grep -v '^start' "$T/a.csv" | awk -F, '$13=="benign"' | sed 's/,benign$//' > "$T/with.csv"
+grep -v '^start' "$T/a.csv" | awk -F, '$13=="benign"' | sed 's/,benign,/,/' > "$T/with.csv"
 sed '/^attacks:/,$d' "$CFG" > "$T/plain.yaml"
 "$SECGEN" "${RUN[@]}" -c "$T/plain.yaml" -o "$T/p.pcap" --flows-out "$T/p.csv"
-head -1 "$T/p.csv" | grep -q ',flags$' || fail "label column without attacks"
+head -1 "$T/p.csv" | grep -q ',flags,community_id$' || fail "label column without attacks"
 tail -n +2 "$T/p.csv" | cmp - "$T/with.csv" || fail "benign flows changed by the attacks"
 
 # packets: tshark
