@@ -14,7 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sg_fc_generator *g = NULL;
     if (sg_fc_generator_create(m, &o, &g, &err) == SG_OK) {
         sg_flow f;
-        for (int i = 0; i < 64 && sg_fc_generator_next(g, &f, NULL) == 1; i++) {
+        int more = 1;
+        for (int i = 0; i < 64 && more && sg_fc_generator_next(g, &f, NULL, &more, &err) == SG_OK; i++) {
         }
         sg_fc_generator_destroy(g);
     }

@@ -197,6 +197,10 @@ size_t sg_outfile_open_temporaries(void); /* how many are registered (tests) */
 sg_status sg_file_write_atomic(const char *path, const void *data, size_t n, sg_error *err);
 sg_status sg_file_read_all(const char *path, char **data, size_t *n, sg_error *err); /* NUL-terminated */
 
+/* ---- HTML reports ------------------------------------------------------------------------ */
+/* Write s with <, >, & and " as entities and control characters as '?' (NULL writes nothing). */
+void sg_html_escape(FILE *fp, const char *s);
+
 /* ---- progress -----------------------------------------------------------------------------
  * A one-line bar on stderr, redrawn at most 10 times a second; silent when stderr is not a
  * terminal or when quiet was requested (sg_progress_set_quiet or the SECGEN_QUIET env var). */

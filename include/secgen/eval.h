@@ -45,8 +45,6 @@ sg_eval_dict *sg_eval_dict_create(void);
 void sg_eval_dict_destroy(sg_eval_dict *d);
 const char *sg_eval_dict_str(const sg_eval_dict *d, int col, uint32_t code);
 size_t sg_eval_dict_size(const sg_eval_dict *d, int col);
-/* intern a value of discrete column col; returns code or -1 on OOM */
-int64_t sg_eval_dict_intern(sg_eval_dict *d, int col, const char *s);
 
 typedef struct sg_eval_cols {
     size_t n;
@@ -59,22 +57,12 @@ typedef struct sg_eval_cols {
  * shift_us is added to every start time. */
 sg_status sg_eval_cols_from_flows(const sg_flow_table *t, int fold_totals, int64_t shift_us,
                                   sg_eval_dict *dict, sg_eval_cols *out, sg_error *err);
-/* Allocate n zeroed rows (tests build tables by hand). */
-sg_status sg_eval_cols_alloc(sg_eval_cols *c, size_t n);
 void sg_eval_cols_free(sg_eval_cols *c);
 /* 1 when the layout carries per-direction counters (native, Argus). */
 int sg_eval_format_is_bidirectional(sg_flow_format f);
 
 /* ---- single metrics (idx = rows to use, NULL = all n rows) -------------------------------- */
 
-/* scipy.spatial.distance.jensenshannon of two count vectors, natural log. NaN if a sum is 0. */
-double sg_eval_js_distance(const double *p, const double *q, size_t n);
-/* mean_k |a[k] - b[k]| (wasserstein_distance of two equal-length sorted ECDF vectors) */
-double sg_eval_ecdf_distance(const double *a, const double *b, size_t n);
-/* EMD of one continuous column (numpy 'fd' bins on the real values, spec §8). NaN if nr = 0. */
-double sg_eval_emd_column(const double *real, size_t nr, const double *gen, size_t ng);
-/* numpy.histogram_bin_edges(x, bins='fd'): number of bins and range; returns bins (>= 1) */
-size_t sg_eval_fd_bins(const double *x, size_t n, double *first, double *last);
 
 /* Per-column metrics on two tables; per-column values go to col[] (may be NULL). */
 double sg_eval_emd(const sg_eval_cols *r, const size_t *ir, size_t nr, const sg_eval_cols *g,
@@ -124,10 +112,6 @@ double sg_eval_iat_ks(const sg_eval_cols *r, const sg_eval_cols *g);
 /* ACF difference (spec §8 temporal metrics): per continuous column over the seconds covered by
  * both tables; returns the mean over columns with a defined value (col[] may be NULL). */
 double sg_eval_acf_diff(const sg_eval_cols *r, const sg_eval_cols *g, double col[SG_EVAL_NCONT]);
-/* sample autocorrelation (statsmodels, biased) of x at lags 0..n-1 via FFT; NaN if constant */
-sg_status sg_eval_acf(const double *x, size_t n, double *rho);
-/* Σ over lags kept by the Bartlett 95 % test on real's ACF of |ρ_real - ρ_gen|, / n */
-double sg_eval_acf_distance(const double *real, const double *gen, size_t n);
 
 /* ---- whole evaluation --------------------------------------------------------------------- */
 
@@ -220,23 +204,6 @@ typedef struct sg_eval_finding {
 /* findings of the last sg_eval_run, in report order; *n = count (0 when none were selected) */
 const sg_eval_finding *sg_eval_get_findings(const sg_eval *e, size_t *n);
 
-/* Verdict of two 95 % bands [rl, rh] (real) and [sl, sh] (synthetic): values below lowest count
- * as lowest (> 0); gap = factor between the bands (1 if they overlap); ok when gap <= ok_within, fail when
- * gap > fail_beyond, warn between. *gap_out may be NULL. */
-sg_eval_verdict sg_eval_band_verdict(double rl, double rh, double sl, double sh, double lowest,
-                                     double ok_within, double fail_beyond, double *gap_out);
-/* 95 % band of the q-quantile of sorted x[0..n-1] from order statistics (distribution-free) */
-void sg_eval_quantile_band(const double *sorted, size_t n, double q, double *lo, double *hi);
-/* numpy.quantile (linear interpolation) of sorted x */
-double sg_eval_quantile(const double *sorted, size_t n, double q);
-/* 99 % range of mean(synthetic) / mean(real) when both tables are random deals of their pooled
- * rows (permutation null, 1,000 deals keyed by (seed, stream, deal)); xr, xs sorted ascending; eps
- * is added to both means. Above 40,000 pooled rows the 1,000 largest values are dealt exactly
- * and the bulk's share is normal. */
-sg_status sg_eval_mean_ratio_null(const double *xr, size_t nr, const double *xs, size_t ns, double eps, uint64_t seed,
-                                  uint32_t stream, double *lo, double *hi);
-/* approximate 95 % Poisson band of a count k (Wilson-Hilferty form of Garwood's interval) */
-void sg_eval_poisson_band(double k, double *lo, double *hi);
 /* Burstiness of start times (µs) over a window of w_s one-second bins from the first start:
  * dispersion index var/mean of the per-second counts, share of the flows in the 10 busiest
  * seconds, and the busiest second's count (starts past the window count in its last second).

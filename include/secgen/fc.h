@@ -98,8 +98,10 @@ typedef struct sg_fc_flow_info {
 typedef struct sg_fc_generator sg_fc_generator;
 sg_status sg_fc_generator_create(const sg_fc_model *m, const sg_fc_gen_opts *opts, sg_fc_generator **out,
                                  sg_error *err);
-/* 1: *flow filled (info may be NULL); 0: end of generation; -1: out of memory */
-int sg_fc_generator_next(sg_fc_generator *g, sg_flow *flow, sg_fc_flow_info *info);
+/* Next flow in start order. SG_OK with *more = 1: *flow filled (info may be NULL); SG_OK with
+ * *more = 0: end of generation (flow untouched); otherwise an error status, with its message in err
+ * (*more = 0). */
+sg_status sg_fc_generator_next(sg_fc_generator *g, sg_flow *flow, sg_fc_flow_info *info, int *more, sg_error *err);
 uint64_t sg_fc_generator_count(const sg_fc_generator *g); /* flows returned so far */
 void sg_fc_generator_destroy(sg_fc_generator *g);       /* NULL ok */
 

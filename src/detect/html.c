@@ -13,18 +13,6 @@
 #define C_REAL "#1f77b4"
 #define C_SYN "#e8590c"
 
-static void esc(FILE *fp, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", fp); break;
-        case '>': fputs("&gt;", fp); break;
-        case '&': fputs("&amp;", fp); break;
-        case '"': fputs("&quot;", fp); break;
-        default: fputc((unsigned char)*s < 0x20 ? '?' : *s, fp);
-        }
-    }
-}
 
 static const char *f4(double v, char *b, size_t n)
 {
@@ -108,11 +96,11 @@ sg_status sg_detect_write_html(const sg_detect_result *r, const sg_detect_report
           "svg .l{font-size:10.5px;fill:#333}svg .g{stroke:#e6e6e6;stroke-width:1}svg .k{stroke:#999;stroke-width:1}\n"
           "</style></head><body>\n<h1>secgen detection report</h1>\n<p class=\"muted\">real: <code>",
           fp);
-    esc(fp, info && info->real_name ? info->real_name : "-");
+    sg_html_escape(fp, info && info->real_name ? info->real_name : "-");
     fprintf(fp, "</code> (%zu benign rows) &middot; synthetic: <code>", r->n_train_rows[0]);
-    esc(fp, info && info->synth_name ? info->synth_name : "-");
+    sg_html_escape(fp, info && info->synth_name ? info->synth_name : "-");
     fprintf(fp, "</code> (%zu benign rows) &middot; test: <code>", r->n_train_rows[1]);
-    esc(fp, info && info->test_name ? info->test_name : "-");
+    sg_html_escape(fp, info && info->test_name ? info->test_name : "-");
     fprintf(fp,
             "</code> (%zu normal, %zu attack rows)<br>Each detector is trained on the benign rows of one source; the "
             "threshold is the %.3g quantile of its scores on %.0f%% of its training rows held out (seed %" PRIu64
@@ -149,7 +137,7 @@ sg_status sg_detect_write_html(const sg_detect_result *r, const sg_detect_report
     fputs("</tr>\n", fp);
     for (size_t c = 0; c < r->nclasses; c++) {
         fputs("<tr><td>", fp);
-        esc(fp, r->classes[c]);
+        sg_html_escape(fp, r->classes[c]);
         fprintf(fp, "</td><td class=\"v\">%zu</td>", r->class_n[c]);
         for (int d = 0; d < SG_DET_COUNT; d++) {
             if (!(r->detectors >> d & 1u)) continue;

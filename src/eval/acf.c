@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "secgen/eval.h"
+#include "eval/eval_parts.h"
 
 #define ACF_MAX_SECONDS (1u << 23) /* 97 days of 1-second buckets */
 

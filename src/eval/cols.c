@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "secgen/eval.h"
+#include "eval/eval_parts.h"
 
 const char *const sg_eval_cont_names[SG_EVAL_NCONT] = {"In Byte", "Out Byte", "In Packet", "Out Packet",
                                                        "Duration"};

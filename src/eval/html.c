@@ -12,20 +12,6 @@
 #define C_REAL "#1f77b4"
 #define C_SYN "#e8590c"
 
-static void esc(FILE *fp, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", fp); break;
-        case '>': fputs("&gt;", fp); break;
-        case '&': fputs("&amp;", fp); break;
-        case '"': fputs("&quot;", fp); break;
-        default:
-            if ((unsigned char)*s < 0x20) fputc('?', fp);
-            else fputc(*s, fp);
-        }
-    }
-}
 
 static void fmt_num(char *buf, size_t n, double v)
 {
@@ -53,7 +39,7 @@ static void svg_open(FILE *fp, int w, int h, const char *title)
     fprintf(fp, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">", w,
             h, w, h);
     fprintf(fp, "<text x=\"%d\" y=\"16\" class=\"t\">", 6);
-    esc(fp, title);
+    sg_html_escape(fp, title);
     fputs("</text>", fp);
 }
 
@@ -223,7 +209,7 @@ static void plot_disc(FILE *fp, const sg_eval *e, int c)
             snprintf(lab, sizeof lab, "(%zu others)", nd - shown);
         }
         fprintf(fp, "<text x=\"%d\" y=\"%.1f\" class=\"a\" text-anchor=\"end\">", lw - 4, y + 10);
-        esc(fp, lab);
+        sg_html_escape(fp, lab);
         fputs("</text>", fp);
         fprintf(fp, "<rect x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"6\" fill=\"" C_REAL "\" fill-opacity=\"0.7\"/>", lw, y + 1,
                 cv->fr / m * pw);
@@ -432,7 +418,7 @@ static void plot_dkc(FILE *fp, const sg_eval *e)
         double y = MT + 6 + c * rowh;
         double fr = (double)r->dkc_count_real[c] / (double)r->n_real, fs = (double)r->dkc_count[c] / (double)r->n_synth;
         fprintf(fp, "<text x=\"%d\" y=\"%.1f\" class=\"a\" text-anchor=\"end\">%2d. ", lw - 4, y + 11, c + 1);
-        esc(fp, sg_eval_dkc_descr[c]);
+        sg_html_escape(fp, sg_eval_dkc_descr[c]);
         fputs("</text>", fp);
         fprintf(fp, "<rect x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"7\" fill=\"" C_REAL "\" fill-opacity=\"0.7\"/>", lw, y + 1,
                 fr / m * pw);
@@ -500,7 +486,7 @@ static void findings_table(FILE *fp, const sg_eval *e)
             if (f[i].group != order[g]) continue;
             const char *cls = f[i].verdict == SG_EVAL_FAIL ? "fail" : f[i].verdict == SG_EVAL_WARN ? "warn" : "ok";
             fprintf(fp, "<tr><td><span class=\"vd %s\">%s</span></td><td>", cls, sg_eval_verdict_name(f[i].verdict));
-            esc(fp, f[i].line);
+            sg_html_escape(fp, f[i].line);
             if (f[i].group == SG_EM_CONFIG) fputs("</td><td>no flow</td></tr>\n", fp);
             else fprintf(fp, "</td><td>%.2gx</td></tr>\n", f[i].ok_within);
         }
@@ -541,18 +527,18 @@ sg_status sg_eval_write_html(const sg_eval *e, const sg_eval_report_info *info, 
           "</style></head><body>\n<h1>secgen evaluation report</h1>\n<p class=\"muted\">",
           fp);
     fputs("real: <code>", fp);
-    esc(fp, info && info->real_name ? info->real_name : "-");
+    sg_html_escape(fp, info && info->real_name ? info->real_name : "-");
     fprintf(fp, "</code> (%zu flows) &middot; synthetic: <code>", r->n_real);
-    esc(fp, info && info->synth_name ? info->synth_name : "-");
+    sg_html_escape(fp, info && info->synth_name ? info->synth_name : "-");
     fprintf(fp, "</code> (%zu flows)", r->n_synth);
     if (e->has_train) {
         fputs(" &middot; train: <code>", fp);
-        esc(fp, info && info->train_name ? info->train_name : "-");
+        sg_html_escape(fp, info && info->train_name ? info->train_name : "-");
         fprintf(fp, "</code> (%zu flows)", r->n_train);
     }
     if (e->has_holdout) {
         fputs(" &middot; hold-out: <code>", fp);
-        esc(fp, info && info->holdout_name ? info->holdout_name : "-");
+        sg_html_escape(fp, info && info->holdout_name ? info->holdout_name : "-");
         fprintf(fp, "</code> (%zu flows)", r->n_holdout);
     }
     fprintf(fp,

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "secgen/eval.h"
+#include "eval/eval_parts.h"
 
 #define ROW(idx, i) ((idx) ? (idx)[i] : (i))
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "eval/eval_internal.h"
+#include "eval/eval_parts.h"
 
 /* ---- thresholds (docs/metrics.md §8; each is the factor between the 95 % bands) ------------ */
 #define Q_OK 1.5        /* quantiles p50..p99.9: issue #13's target for p99/p99.9 */

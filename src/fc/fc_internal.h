@@ -137,11 +137,11 @@ typedef struct fc_win {
     double cost;  /* tau + delay codes (bits) */
 } fc_win;
 
-/* all windows (earliest completion), sorted by priority desc then start asc. W10 = max delay in
- * 10 ms units (<= 0: unlimited). */
-sg_status fc_windows(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *out /* fc_win */);
+/* all windows (earliest completion), sorted by priority desc then start asc. max_delay_units = the
+ * time window (max delay between a pattern's rows) in FC_TIME_UNIT_US (10 ms) units; <= 0: unlimited. */
+sg_status fc_windows(const fc_data *d, const fc_pat *p, int64_t max_delay_units, sg_vec *out /* fc_win */);
 /* same; with_cost = 0 skips the delay codes (candidate scoring needs only priorities) */
-sg_status fc_windows_ex(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *out, int with_cost);
+sg_status fc_windows_ex(const fc_data *d, const fc_pat *p, int64_t max_delay_units, sg_vec *out, int with_cost);
 /* candidate score (§6.2) from sorted windows */
 uint64_t fc_windows_score(const fc_data *d, const fc_pat *p, const sg_vec *wins, uint8_t *scratch_covered);
 
@@ -175,7 +175,7 @@ typedef struct fc_cover {
 
 /* the search engine, usable directly by tests */
 typedef struct fc_search fc_search;
-fc_search *fc_search_create(const fc_data *d, int64_t W10, int empty_base_dag, sg_error *err);
+fc_search *fc_search_create(const fc_data *d, int64_t max_delay_units, int empty_base_dag, sg_error *err);
 void fc_search_destroy(fc_search *s);
 /* L(D | current M) */
 double fc_search_data_cost(const fc_search *s);

@@ -634,10 +634,11 @@ static int gen_batch(sg_fc_generator *g)
     return fail ? -1 : 0;
 }
 
-int sg_fc_generator_next(sg_fc_generator *g, sg_flow *flow, sg_fc_flow_info *info)
+sg_status sg_fc_generator_next(sg_fc_generator *g, sg_flow *flow, sg_fc_flow_info *info, int *more, sg_error *err)
 {
+    *more = 0;
     for (;;) {
-        if (g->o.max_flows && g->emitted >= g->o.max_flows) return 0;
+        if (g->o.max_flows && g->emitted >= g->o.max_flows) return SG_OK;
         /* a pending flow can be released when it starts before every flow of ungenerated slots */
         if (g->nheap && (g->done || g->heap[0].t < g->next_slot * HOUR_US)) {
             gen_item it;
@@ -649,9 +650,12 @@ int sg_fc_generator_next(sg_fc_generator *g, sg_flow *flow, sg_fc_flow_info *inf
                 info->row = it.row;
             }
             g->emitted++;
-            return 1;
+            *more = 1;
+            return SG_OK;
         }
-        if (g->done) return 0;
-        if (gen_batch(g) != 0) return -1;
+        if (g->done) return SG_OK;
+        if (gen_batch(g) != 0)
+            return sg_error_set(err, SG_ERR_NOMEM, "flow generation: out of memory while sampling the hour slot %lld "
+                                "(%llu flows pending)", (long long)g->next_slot, (unsigned long long)g->nheap);
     }
 }

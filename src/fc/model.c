@@ -610,12 +610,12 @@ sg_status sg_fc_learn(const sg_flow *flows, size_t n, sg_flow_format layout, con
     }
     st = fc_data_build(&d, cols, C, n, tabs, err);
     if (st != SG_OK) goto out;
-    int64_t W10 = 0;
+    int64_t max_delay_units = 0;
     if (opts && opts->time_window_s > 0) {
-        W10 = (int64_t)llround(opts->time_window_s * 1e6 / FC_TIME_UNIT_US);
-        if (W10 < 1) W10 = 1;
+        max_delay_units = (int64_t)llround(opts->time_window_s * 1e6 / FC_TIME_UNIT_US);
+        if (max_delay_units < 1) max_delay_units = 1;
     }
-    s = fc_search_create(&d, W10, 0, err);
+    s = fc_search_create(&d, max_delay_units, 0, err);
     if (!s) {
         st = err ? err->status : SG_ERR_NOMEM;
         if (st == SG_OK) st = SG_ERR_NOMEM;

@@ -202,7 +202,7 @@ static int cmp_win(const void *a, const void *b)
     return (x->row[0] > y->row[0]) - (x->row[0] < y->row[0]);
 }
 
-sg_status fc_windows_ex(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *out, int with_cost)
+sg_status fc_windows_ex(const fc_data *d, const fc_pat *p, int64_t max_delay_units, sg_vec *out, int with_cost)
 {
     sg_vec_clear(out);
     size_t L = p->nrows;
@@ -231,7 +231,7 @@ sg_status fc_windows_ex(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *
             ok = 0;
             for (; j < ln; j++) {
                 size_t i = lst[j];
-                if (W10 > 0 && d->t[i] - d->t[prev] > W10) break;
+                if (max_delay_units > 0 && d->t[i] - d->t[prev] > max_delay_units) break;
                 if (row_matches(d, p, r, i, bind)) {
                     ok = 1;
                     w.row[r] = (uint32_t)i;
@@ -255,9 +255,9 @@ sg_status fc_windows_ex(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *
     return SG_OK;
 }
 
-sg_status fc_windows(const fc_data *d, const fc_pat *p, int64_t W10, sg_vec *out)
+sg_status fc_windows(const fc_data *d, const fc_pat *p, int64_t max_delay_units, sg_vec *out)
 {
-    return fc_windows_ex(d, p, W10, out, 1);
+    return fc_windows_ex(d, p, max_delay_units, out, 1);
 }
 
 uint64_t fc_windows_score(const fc_data *d, const fc_pat *p, const sg_vec *wins, uint8_t *cov)

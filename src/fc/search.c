@@ -42,7 +42,7 @@ typedef struct fc_gen {
 
 struct fc_search {
     const fc_data *d;
-    int64_t W10;
+    int64_t max_delay_units;
     sg_bn *base;
     double base_struct;
     double empty_data;
@@ -199,7 +199,7 @@ static double cover_cost(const fc_search *s, long skip, const fc_pat *xp, const 
 
 /* ---- creation ------------------------------------------------------------------------------ */
 
-fc_search *fc_search_create(const fc_data *d, int64_t W10, int empty_base_dag, sg_error *err)
+fc_search *fc_search_create(const fc_data *d, int64_t max_delay_units, int empty_base_dag, sg_error *err)
 {
     fc_search *s = calloc(1, sizeof *s);
     if (!s) {
@@ -207,7 +207,7 @@ fc_search *fc_search_create(const fc_data *d, int64_t W10, int empty_base_dag, s
         return NULL;
     }
     s->d = d;
-    s->W10 = W10;
+    s->max_delay_units = max_delay_units;
     sg_vec_init(&s->order, sizeof(fc_ord));
     sg_vec_init(&s->heap, sizeof(fc_cand));
     sg_vec_init(&s->keys, 1);
@@ -353,7 +353,7 @@ static void trial_run(const fc_search *s, const fc_pat *cand, fc_trial *t)
             t->status = 0;
             return;
         }
-        if (fc_windows(d, &t->p, s->W10, &t->wins) != SG_OK ||
+        if (fc_windows(d, &t->p, s->max_delay_units, &t->wins) != SG_OK ||
             cover_compute(s, -1, &t->p, &t->wins, t->covered, t->acc) != SG_OK) {
             t->status = -1;
             return;
@@ -663,7 +663,7 @@ static size_t pop_exact(fc_search *s, fc_cand *out, size_t want, int *oom)
             for (size_t k = 0; k < ng; k++) {
                 fc_pat p;
                 fc_pat_from_key(&p, (const unsigned char *)s->keys.data + grp[k].keyoff, grp[k].keylen, s->d->C);
-                if (!cov || fc_windows_ex(s->d, &p, s->W10, &w, 0) != SG_OK) {
+                if (!cov || fc_windows_ex(s->d, &p, s->max_delay_units, &w, 0) != SG_OK) {
 #pragma omp atomic write
                     bad = 1;
                     continue;
@@ -976,7 +976,7 @@ static sg_status score_and_push(fc_search *s, sg_vec *list)
                 score[i] = gl[i].bound;
                 continue;
             }
-            if (fc_windows_ex(d, &gl[i].p, s->W10, &w, 0) != SG_OK) {
+            if (fc_windows_ex(d, &gl[i].p, s->max_delay_units, &w, 0) != SG_OK) {
 #pragma omp atomic write
                 oom = 1;
                 continue;

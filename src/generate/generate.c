@@ -114,25 +114,29 @@ static sg_status fc_multi_create(fc_multi *m, const sg_fc_model *model, const sg
          * as its own bound, which it never needs to exceed, so that -n works without -d */
         sg_status s = sg_fc_generator_create(model, &oi, &m->g[i], err);
         if (s != SG_OK) return s;
-        int r = sg_fc_generator_next(m->g[i], &m->head[i], NULL);
-        if (r < 0) return sg_error_set(err, SG_ERR_NOMEM, "out of memory while generating");
-        m->live[i] = r == 1;
+        int more = 0;
+        s = sg_fc_generator_next(m->g[i], &m->head[i], NULL, &more, err);
+        if (s != SG_OK) return s;
+        m->live[i] = more;
     }
     return SG_OK;
 }
 
-/* 1 flow, 0 end, -1 error */
-static int fc_multi_next(fc_multi *m, sg_flow *out)
+/* next flow of the merged replicas: *more = 1 with *out filled, 0 at the end */
+static sg_status fc_multi_next(fc_multi *m, sg_flow *out, int *more, sg_error *err)
 {
     uint64_t best = UINT64_MAX;
+    *more = 0;
     for (uint64_t i = 0; i < m->k; i++)
         if (m->live[i] && (best == UINT64_MAX || m->head[i].start_us < m->head[best].start_us)) best = i;
-    if (best == UINT64_MAX) return 0;
+    if (best == UINT64_MAX) return SG_OK;
     *out = m->head[best];
-    int r = sg_fc_generator_next(m->g[best], &m->head[best], NULL);
-    if (r < 0) return -1;
-    m->live[best] = r == 1;
-    return 1;
+    int live = 0;
+    sg_status s = sg_fc_generator_next(m->g[best], &m->head[best], NULL, &live, err);
+    if (s != SG_OK) return s;
+    m->live[best] = live;
+    *more = 1;
+    return SG_OK;
 }
 
 /* ---- TADAM -> packets adapter ---------------------------------------------------------------------
@@ -267,8 +271,8 @@ static sg_status estimate(sg_generate *g, sg_error *err)
     double pkt_bytes = 0, pkts = 0;
     int64_t last = INT64_MIN;
     sg_flow f;
-    int r = 0;
-    while (s == SG_OK && n < PILOT && (r = fc_multi_next(&src, &f)) == 1) {
+    int more = 0;
+    while (s == SG_OK && n < PILOT && (s = fc_multi_next(&src, &f, &more, err)) == SG_OK && more) {
         const uint64_t lim = PILOT_CAP_PACKETS;
         uint64_t pf = f.fwd_packets < lim ? f.fwd_packets : lim;
         uint64_t pb = f.bwd_packets < lim ? f.bwd_packets : lim;
@@ -281,10 +285,9 @@ static sg_status estimate(sg_generate *g, sg_error *err)
     }
     fc_multi_destroy(&src);
     if (s != SG_OK) return s;
-    if (r < 0) return sg_error_set(err, SG_ERR_NOMEM, "out of memory while generating");
     double flows;
     if (g->o.max_flows) flows = (double)g->o.max_flows;
-    else if (r == 0 || n < PILOT) flows = (double)n; /* the pilot saw the whole window */
+    else if (!more || n < PILOT) flows = (double)n; /* the pilot saw the whole window */
     else {
         int64_t a, b;
         sg_fc_model_span(g->model, &a, &b);
@@ -562,12 +565,12 @@ sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err
         s = sg_attack_stream_create(g->attacks, g->cfg, g->o.seed, t0, g->o.duration_us > 0 ? t0 + g->o.duration_us : INT64_MAX, &as, err);
     sg_progress *pr = sg_progress_create("generate", nmax);
     sg_flow f;
-    int rr = 0, gave_up = 0, drained = 0;
+    int more = 0, gave_up = 0, drained = 0;
     while (s == SG_OK) {
         uint64_t written = g->pg ? sg_pktgen_flows_written(g->pg) : r.flows_in;
         if (nmax && written >= nmax) break;
         if (until_written && r.flows_in >= MIN_KEEP_RATIO * (written + 1) + 100000) { gave_up = 1; break; }
-        if ((rr = fc_multi_next(&src, &f)) != 1) break;
+        if ((s = fc_multi_next(&src, &f, &more, err)) != SG_OK || !more) break;
         if (until_written && written == 0 && f.start_us - t0 > NO_FLOW_HORIZON_US) {
             /* flows may be waiting in a partial batch (a sparse model): decide them first */
             if (!drained && (s = sg_pktgen_drain(g->pg, err)) != SG_OK) break;
@@ -578,11 +581,10 @@ sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err
         if ((s = emit(g, &f, r.flows_in, err)) != SG_OK) break;
         if ((++r.flows_in & 1023) == 0) sg_progress_update(pr, nmax ? written : r.flows_in);
     }
-    if (s == SG_OK && rr >= 0) s = emit_attacks(g, as, &af, INT64_MAX, err);
+    if (s == SG_OK) s = emit_attacks(g, as, &af, INT64_MAX, err);
     sg_vec_free(&af.pkts);
     sg_progress_destroy(pr);
     fc_multi_destroy(&src);
-    if (s == SG_OK && rr < 0) s = sg_error_set(err, SG_ERR_NOMEM, "out of memory while generating");
     for (size_t i = 0; s == SG_OK && i < g->nsinks; i++)
         if (g->sinks[i].finish) s = g->sinks[i].finish(g->sinks[i].ctx, err);
     if (s == SG_OK && g->pg) {

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "secgen/detect.h"
-#include "secgen/eval.h"
+#include "eval/eval_parts.h" /* sg_eval_cols_alloc: tables built by hand */
 #include "secgen/flow.h"
 
 #define SHARED(name) SG_TEST_SHARED "/data/" name

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "secgen/eval.h"
+#include "eval/eval_parts.h"
 
 #define NEAR(a, b, eps) assert_true(fabs((a) - (b)) < (eps))
 

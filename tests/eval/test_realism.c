@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "secgen/eval.h"
+#include "eval/eval_parts.h"
 #include "secgen/netcfg.h"
 
 #define NEAR(a, b, eps) assert_true(fabs((a) - (b)) < (eps))

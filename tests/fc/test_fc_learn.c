@@ -150,9 +150,11 @@ static void test_planted_pattern(void **st)
     uint64_t pend_inst[64];
     size_t np = 0;
     for (;;) {
-        int ra = sg_fc_generator_next(g1, &a, &ia), rb = sg_fc_generator_next(g2, &b, &ib);
+        int ra = 0, rb = 0;
+        assert_int_equal(sg_fc_generator_next(g1, &a, &ia, &ra, &err), SG_OK);
+        assert_int_equal(sg_fc_generator_next(g2, &b, &ib, &rb, &err), SG_OK);
         assert_int_equal(ra, rb);
-        if (ra != 1) break;
+        if (!ra) break;
         assert_memory_equal(&a, &b, sizeof a);
         assert_true(a.start_us >= prev);
         assert_true(a.start_us >= first && a.start_us <= last);

@@ -51,7 +51,11 @@ static size_t generate(const sg_fc_model *m, int64_t start, int64_t dur, uint64_
                              .unbin_uniform = reference, .allow_novel = reference};
         sg_fc_generator *g = NULL;
         assert_int_equal(sg_fc_generator_create(m, &go, &g, &err), SG_OK);
-        while (n < outcap && sg_fc_generator_next(g, &out[n], NULL) == 1) n++;
+        int more = 1;
+        while (n < outcap && more) {
+            assert_int_equal(sg_fc_generator_next(g, &out[n], NULL, &more, &err), SG_OK);
+            n += (size_t)more;
+        }
         sg_fc_generator_destroy(g);
     }
     return n;
