@@ -169,6 +169,14 @@ sg_status sg_time_parse(const char *s, int64_t *us_out, sg_error *err);
 sg_status sg_time_parse_n(const char *s, size_t len, int64_t *us_out, sg_error *err);
 /* "2017-04-05T10:31:02.123456Z" (buf >= 32 bytes) */
 void sg_time_format(int64_t us, char *buf, size_t bufsz);
+/* Calendar fields of a UTC time in µs (floor division: times before 1970 stay exact); the one
+ * split sg_time_format and the flow CSV writer's fast path share. */
+typedef struct sg_time_fields {
+    int64_t year;
+    unsigned month, day, hour, minute, second;
+    int64_t micro; /* 0..999999 */
+} sg_time_fields;
+void sg_time_split(int64_t us, sg_time_fields *out);
 /* Durations: "1h30m", "90s", "1.5h", "250ms", "2d", "1w", "PT1H30M" (ISO 8601), bare number = s */
 sg_status sg_duration_parse(const char *s, int64_t *us_out, sg_error *err);
 /* floor(a / b) for b > 0 (rounds towards minus infinity, unlike C's /) */

@@ -133,17 +133,24 @@ sg_status sg_time_parse(const char *s, int64_t *us_out, sg_error *err)
     return sg_time_parse_n(s, strlen(s), us_out, err);
 }
 
-void sg_time_format(int64_t us, char *buf, size_t bufsz)
+void sg_time_split(int64_t us, sg_time_fields *out)
 {
     int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-    int64_t frac = us - secs * 1000000;
     int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
     int64_t rem = secs - days * 86400;
-    int64_t y;
-    unsigned m, d;
-    sg_civil_from_days(days, &y, &m, &d);
-    snprintf(buf, bufsz, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ", (long long)y, m, d, (int)(rem / 3600),
-             (int)(rem / 60 % 60), (int)(rem % 60), (long long)frac);
+    out->micro = us - secs * 1000000;
+    sg_civil_from_days(days, &out->year, &out->month, &out->day);
+    out->hour = (unsigned)(rem / 3600);
+    out->minute = (unsigned)(rem / 60 % 60);
+    out->second = (unsigned)(rem % 60);
+}
+
+void sg_time_format(int64_t us, char *buf, size_t bufsz)
+{
+    sg_time_fields t;
+    sg_time_split(us, &t);
+    snprintf(buf, bufsz, "%04lld-%02u-%02uT%02u:%02u:%02u.%06lldZ", (long long)t.year, t.month, t.day, t.hour, t.minute,
+             t.second, (long long)t.micro);
 }
 
 sg_status sg_duration_parse(const char *s, int64_t *us_out, sg_error *err)

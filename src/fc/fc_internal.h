@@ -298,7 +298,8 @@ const char *fc_model_label(const sg_fc_model *m, size_t c, uint32_t code);
 /* small helpers (local versions of the flow module's formatting) */
 const char *fc_proto_str(uint8_t proto, char *buf, size_t n);
 int fc_proto_parse(const char *s, uint8_t *out);
-void fc_flags_str(uint8_t flags, char *buf /* >= 7 */);
+/* strict CIDDS form of a model's flag label (6 characters, '.' = unset); the CSV readers'
+ * sg_flow_flags_parse also takes numbers and hex, which a model label never holds */
 int fc_flags_parse(const char *s, uint8_t *out);
 
 #endif

@@ -41,17 +41,6 @@ int fc_proto_parse(const char *s, uint8_t *out)
     return -1;
 }
 
-void fc_flags_str(uint8_t f, char *buf)
-{
-    buf[0] = f & SG_TCP_URG ? 'U' : '.';
-    buf[1] = f & SG_TCP_ACK ? 'A' : '.';
-    buf[2] = f & SG_TCP_PSH ? 'P' : '.';
-    buf[3] = f & SG_TCP_RST ? 'R' : '.';
-    buf[4] = f & SG_TCP_SYN ? 'S' : '.';
-    buf[5] = f & SG_TCP_FIN ? 'F' : '.';
-    buf[6] = 0;
-}
-
 int fc_flags_parse(const char *s, uint8_t *out)
 {
     static const uint8_t bits[6] = {SG_TCP_URG, SG_TCP_ACK, SG_TCP_PSH, SG_TCP_RST, SG_TCP_SYN, SG_TCP_FIN};
@@ -592,7 +581,7 @@ sg_status sg_fc_learn(const sg_flow *flows, size_t n, sg_flow_format layout, con
             case FC_F_DST_IP: strs[c][k] = f->dst_ip; continue;
             case FC_F_SRC_PORT: snprintf(buf, sizeof buf, "%u", f->src_port); sv = buf; break;
             case FC_F_DST_PORT: snprintf(buf, sizeof buf, "%u", f->dst_port); sv = buf; break;
-            case FC_F_FLAGS: fc_flags_str(f->flags, buf); sv = buf; break;
+            case FC_F_FLAGS: sg_flow_flags_format(f->flags, buf); sv = buf; break;
             case FC_F_FWD_PKTS: nums[c][k] = (double)f->fwd_packets; continue;
             case FC_F_FWD_BYTES: nums[c][k] = (double)f->fwd_bytes; continue;
             case FC_F_BWD_PKTS: nums[c][k] = (double)f->bwd_packets; continue;

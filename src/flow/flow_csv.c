@@ -874,36 +874,31 @@ static char *put_str(char *p, const char *s)
 /* "%04d-%02d-%02d<sep>%02d:%02d:%02d.<frac digits>" ; frac_digits 6 (+ 'Z') or 3 */
 static char *put_time(char *p, int64_t us, char sep, int frac_digits)
 {
-    int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-    int64_t frac = us - secs * 1000000;
-    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-    int64_t rem = secs - days * 86400;
-    int64_t y;
-    unsigned m, d;
-    sg_civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) {
+    sg_time_fields t;
+    sg_time_split(us, &t);
+    if (t.year < 0 || t.year > 9999) {
         /* outside what the 4-digit form can hold: fall back to the core formatter */
         char ts[64];
         sg_time_format(us, ts, sizeof ts);
         return put_str(p, ts);
     }
-    p = put_fixed(p, (unsigned)y, 4);
+    p = put_fixed(p, (unsigned)t.year, 4);
     *p++ = '-';
-    p = put_fixed(p, m, 2);
+    p = put_fixed(p, t.month, 2);
     *p++ = '-';
-    p = put_fixed(p, d, 2);
+    p = put_fixed(p, t.day, 2);
     *p++ = sep;
-    p = put_fixed(p, (unsigned)(rem / 3600), 2);
+    p = put_fixed(p, t.hour, 2);
     *p++ = ':';
-    p = put_fixed(p, (unsigned)(rem / 60 % 60), 2);
+    p = put_fixed(p, t.minute, 2);
     *p++ = ':';
-    p = put_fixed(p, (unsigned)(rem % 60), 2);
+    p = put_fixed(p, t.second, 2);
     *p++ = '.';
     if (frac_digits == 6) {
-        p = put_fixed(p, (unsigned)frac, 6);
+        p = put_fixed(p, (unsigned)t.micro, 6);
         *p++ = 'Z';
     } else {
-        p = put_fixed(p, (unsigned)(frac / 1000), 3);
+        p = put_fixed(p, (unsigned)(t.micro / 1000), 3);
     }
     return p;
 }
