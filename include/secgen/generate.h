@@ -40,6 +40,7 @@ typedef struct sg_generate_opts {
     sg_flow_format flows_format; /* flow-only: SG_FMT_NATIVE / SG_FMT_CIDDS; SG_FMT_AUTO = the model's */
     int force;                 /* run even if the estimated output exceeds the free space */
     const char *logs_dir;      /* folder for the sensor logs (logs module: Zeek conn.log); needs a pcap */
+    const char *packet_labels_out; /* per-packet label CSV `frame,label` (pcap order); needs a pcap */
 } sg_generate_opts;
 
 /* Defaults: seed 1, start INT64_MIN, classic µs pcap, SG_FMT_AUTO, everything else 0/NULL. */

@@ -165,6 +165,10 @@ sg_status sg_merger_add_lazy(sg_merger *m, sg_vec *pkts, const sg_pkt_conn *conn
                              uint64_t seed, uint64_t flow_index, sg_error *err);
 sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_error *err);
 size_t sg_merger_open_flows(const sg_merger *m);
+/* Called once per frame sg_merger_flush writes, in pcap order, with the flow index given to
+ * sg_merger_add / sg_merger_add_lazy (the per-packet label file's hook). NULL: none. */
+typedef void (*sg_merger_frame_fn)(void *ctx, uint64_t flow_index);
+void sg_merger_set_frame_observer(sg_merger *m, sg_merger_frame_fn fn, void *ctx);
 
 /* ---- network mapping ------------------------------------------------------------------------------
  * Flow endpoints (as the flow model emits them) -> hosts of the network (sg_pkt_host: address, MAC,
@@ -240,6 +244,9 @@ typedef struct sg_pktgen_opts {
     size_t n_flow_columns;
     sg_pktgen_observer observer;        /* NULL: none */
     void *observer_ctx;
+    const char *packet_labels_out;      /* NULL: none; with a pcap: CSV `frame,label`, one row per
+                                           frame in pcap order (1-based frame number as tshark's
+                                           frame.number; label "benign" or the sg_pktgen_add_built label) */
 } sg_pktgen_opts;
 
 typedef struct sg_pktgen_stats {

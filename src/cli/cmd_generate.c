@@ -39,6 +39,8 @@ static void usage(FILE *fp)
             "      --flows-format FMT   native|cidds (flow-only mode; default: the model's layout)\n"
             "      --logs DIR           with -o/--config, sensor logs of the connections in DIR (Zeek\n"
             "                           conn.log, JSON lines)\n"
+            "      --packet-labels FILE with -o, CSV frame,label: one row per frame in pcap order (benign or the\n"
+            "                           attack's name, for the config's attacks:)\n"
             "      --no-pairing         with -o/--config, do not pair one-way (NetFlow) records into connections\n"
             "      --scale K            superpose K independent realisations of the flow model (K x the\n"
             "                           traffic of the same network; default 1, or models/defaults.json's\n"
@@ -86,7 +88,7 @@ static void tune_allocator(void)
 
 int sg_cmd_generate(int argc, char **argv)
 {
-    enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_SCALE, O_FORCE, O_LOGS };
+    enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_SCALE, O_FORCE, O_LOGS, O_PLABELS };
     static const struct option lo[] = {{"model", required_argument, 0, 'm'},
                                        {"automata", required_argument, 0, O_AUTOMATA},
                                        {"config", required_argument, 0, 'c'},
@@ -102,13 +104,14 @@ int sg_cmd_generate(int argc, char **argv)
                                        {"flows-out", required_argument, 0, O_FLOWS_OUT},
                                        {"flows-format", required_argument, 0, O_FLOWS_FMT},
                                        {"logs", required_argument, 0, O_LOGS},
+                                       {"packet-labels", required_argument, 0, O_PLABELS},
                                        {"seed", required_argument, 0, 's'},
                                        {"threads", required_argument, 0, 'j'},
                                        {"force", no_argument, 0, O_FORCE},
                                        {"quiet", no_argument, 0, 'q'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
-    const char *logs = NULL, *model = NULL, *flows_out = NULL, *automata = NULL, *config = NULL, *pcap = NULL;
+    const char *logs = NULL, *model = NULL, *flows_out = NULL, *automata = NULL, *config = NULL, *pcap = NULL, *plabels = NULL;
     uint64_t nflows = 0, seed = 1, scale = 0;
     int64_t dur = 0, start = INT64_MIN;
     long long threads = 0;
@@ -143,6 +146,7 @@ int sg_cmd_generate(int argc, char **argv)
             break;
         case O_FLOWS_OUT: flows_out = optarg; break;
         case O_LOGS: logs = optarg; break;
+        case O_PLABELS: plabels = optarg; break;
         case O_FLOWS_FMT:
             if (sg_flow_format_parse(optarg, &ofmt) != 0 || (ofmt != SG_FMT_NATIVE && ofmt != SG_FMT_CIDDS))
                 return sg_cli_usage_error("generate", "--flows-format must be native or cidds");
@@ -196,6 +200,7 @@ int sg_cmd_generate(int argc, char **argv)
     o.flows_format = have_fmt ? ofmt : SG_FMT_AUTO;
     o.force = force;
     o.logs_dir = logs;
+    o.packet_labels_out = plabels;
     sg_error err = {0};
     sg_generate_result res;
     sg_generate *g = NULL;

@@ -231,6 +231,8 @@ static sg_status check_opts(const sg_generate_opts *o, sg_error *err)
         return sg_error_set(err, SG_ERR_INVALID, "--automata and --no-pairing need a pcap (-o) or a network config (--config)");
     if (o->logs_dir && !o->pcap_path && !o->config_path)
         return sg_error_set(err, SG_ERR_INVALID, "sensor logs (--logs) describe the packet pipeline's connections and need a pcap (-o) or a network config (--config)");
+    if (o->packet_labels_out && !o->pcap_path)
+        return sg_error_set(err, SG_ERR_INVALID, "a per-packet label file (--packet-labels) labels the frames of a pcap: give -o");
     if (o->scale > 100000) return sg_error_set(err, SG_ERR_RANGE, "scale must be in [1, 100000]");
     return SG_OK;
 }
@@ -406,7 +408,8 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
                              .min_flows_out = opts->max_flows ? opts->max_flows : 1,
                              .label_column = sg_attacks_count(g->attacks) > 0,
                              .flow_columns = &community_id_col,
-                             .n_flow_columns = 1};
+                             .n_flow_columns = 1,
+                             .packet_labels_out = opts->packet_labels_out};
         if (opts->logs_dir) {
             if ((s = sg_zeek_logs_create(opts->logs_dir, opts->seed, &g->logs, err)) != SG_OK) goto fail;
             po.observer = sg_zeek_logs_observe;

@@ -75,7 +75,44 @@ struct sg_pktgen {
     uint64_t next_built_idx; /* built flows' own index space (bit 63 set) */
     int64_t flush_upto; /* pending flush of the last batch (INT64_MIN: none) */
     sg_pktgen_stats st;
+    /* per-packet label file: built flows' labels by their index (ids into lnames); the merger's
+     * frame observer writes one row per frame. Memory grows with the attack flows only. */
+    sg_outfile *plab;
+    uint64_t plab_frames;
+    sg_vec blabel;             /* uint16_t per built flow */
+    char (*lnames)[64];
+    size_t nlnames, caplnames;
 };
+
+/* the label id of a built flow's label (labels are few: attack names) */
+static int label_id(sg_pktgen *g, const char *label, uint16_t *id)
+{
+    for (size_t i = 0; i < g->nlnames; i++)
+        if (!strcmp(g->lnames[i], label)) return *id = (uint16_t)i, 0;
+    if (g->nlnames == 65535) return -1;
+    if (g->nlnames == g->caplnames) {
+        size_t nc = g->caplnames ? 2 * g->caplnames : 8;
+        char (*nl)[64] = realloc(g->lnames, nc * sizeof *nl);
+        if (!nl) return -1;
+        g->lnames = nl;
+        g->caplnames = nc;
+    }
+    snprintf(g->lnames[g->nlnames], sizeof g->lnames[0], "%s", label);
+    *id = (uint16_t)g->nlnames++;
+    return 0;
+}
+
+static void write_packet_label(void *ctx, uint64_t idx)
+{
+    sg_pktgen *g = ctx;
+    const char *l = "benign";
+    if (idx >> 63) {
+        uint64_t b = idx & ~(1ULL << 63);
+        if (b < g->blabel.len) l = g->lnames[((const uint16_t *)g->blabel.data)[b]];
+    }
+    /* write errors surface at commit (the stream's error flag) */
+    fprintf(sg_outfile_fp(g->plab), "%llu,%s\n", (unsigned long long)++g->plab_frames, l);
+}
 
 /* ---- helpers ----------------------------------------------------------------------------------- */
 /* 2: well-known or named service port, 1: registered range (a server port next to an ephemeral
@@ -611,6 +648,11 @@ static sg_status release(sg_pktgen *g, const pflow *pf, sg_error *err)
         sg_status s = process_batch(g, err);
         if (s != SG_OK) return s;
     }
+    if (pf->built && g->plab) { /* its label, by its index in the built flows' space */
+        uint16_t id;
+        if (label_id(g, pf->label, &id) != 0 || sg_vec_push(&g->blabel, &id) != SG_OK)
+            return sg_error_set(err, SG_ERR_NOMEM, "generate: out of memory (packet labels)");
+    }
     item *it = &g->items[g->nitems++];
     sg_vec_free(&it->in.pkts); /* a built flow's packets left from the item's last use */
     it->in = *pf;
@@ -670,6 +712,15 @@ sg_status sg_pktgen_create(const sg_pktgen_opts *o, sg_pktgen **out, sg_error *e
     if (s == SG_OK && o->pcap_path) s = sg_pcap_writer_open(&g->pw, o->pcap_path, o->pcap_format, err);
     if (s == SG_OK && o->flows_out)
         s = sg_flow_writer_open_cols(&g->fw, o->flows_out, SG_FMT_NATIVE, o->label_column, o->flow_columns, o->n_flow_columns, err);
+    sg_vec_init(&g->blabel, sizeof(uint16_t));
+    if (s == SG_OK && o->packet_labels_out) {
+        if (!g->pw) s = sg_error_set(err, SG_ERR_INVALID, "generate: a per-packet label file needs a pcap");
+        else s = sg_outfile_open(&g->plab, o->packet_labels_out, err);
+        if (s == SG_OK) {
+            fputs("frame,label\n", sg_outfile_fp(g->plab));
+            sg_merger_set_frame_observer(g->mg, write_packet_label, g);
+        }
+    }
     if (s != SG_OK) { sg_pktgen_destroy(g); return s; }
     *out = g;
     return SG_OK;
@@ -771,6 +822,10 @@ sg_status sg_pktgen_finish(sg_pktgen *g, sg_pktgen_stats *stats, sg_error *err)
         s = sg_flow_writer_close(g->fw, err);
         g->fw = NULL;
     }
+    if (s == SG_OK && g->plab) {
+        s = sg_outfile_commit(g->plab, err);
+        g->plab = NULL;
+    }
     if (stats) *stats = g->st;
     return s;
 }
@@ -789,6 +844,9 @@ void sg_pktgen_destroy(sg_pktgen *g)
     if (!g) return;
     sg_pcap_writer_abort(g->pw);
     sg_flow_writer_abort(g->fw);
+    sg_outfile_abort(g->plab);
+    sg_vec_free(&g->blabel);
+    free(g->lnames);
     for (size_t i = 0; g->items && i < g->capitems; i++) {
         sg_vec_free(&g->items[i].pkts);
         sg_vec_free(&g->items[i].scratch);

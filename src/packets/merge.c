@@ -48,7 +48,15 @@ struct sg_merger {
     size_t n, cap;
     mflow **spare; /* finished flows kept for their buffers */
     size_t nspare, spcap;
+    sg_merger_frame_fn on_frame; /* per written frame (per-packet labels) */
+    void *on_frame_ctx;
 };
+
+void sg_merger_set_frame_observer(sg_merger *m, sg_merger_frame_fn fn, void *ctx)
+{
+    m->on_frame = fn;
+    m->on_frame_ctx = ctx;
+}
 
 sg_merger *sg_merger_create(void) { return calloc(1, sizeof(sg_merger)); }
 
@@ -180,6 +188,7 @@ sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_e
             s = sg_pcap_writer_write_ref(w, fr->t_ns, f->fr.buf + fr->hdr_off, fr->hdr_len, fr->pay, fr->pay_len, 0, err);
         }
         if (s != SG_OK) return s;
+        if (m->on_frame) m->on_frame(m->on_frame_ctx, m->heap[0].idx);
         if (++f->pos < mflow_count(f)) {
             m->heap[0].t = mflow_time(f, f->pos);
         } else {
