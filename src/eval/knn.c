@@ -154,6 +154,38 @@ static sg_status knn_encode(const sg_eval_cols *r, const size_t *ir, size_t nr, 
     return SG_OK;
 }
 
+/* Squared distance of row (xi, ki) to its kk-th nearest row of (Xr, Kr) (n rows; kk <= 64): the
+ * numeric part squared plus 2 per differing categorical code (one-hot). Rows whose categorical
+ * part alone reaches the current kk-th distance are skipped. Shared by Density/Coverage (where
+ * the row itself is among Xr, so kk = k + 1) and the detect kNN score. */
+static double kth_sq_distance(const double *xi, const uint32_t *ki, const double *Xr, const uint32_t *Kr, size_t n,
+                              int nnum, int ncat, size_t kk)
+{
+    double best[64];
+    size_t nb = 0;
+    for (size_t j = 0; j < n; j++) {
+        const uint32_t *kj = Kr + j * (size_t)ncat;
+        int diff = 0;
+        for (int c = 0; c < ncat; c++) diff += ki[c] != kj[c];
+        if (nb == kk && 2.0 * diff >= best[kk - 1]) continue;
+        const double *xj = Xr + j * (size_t)nnum;
+        double d = 0;
+        for (int c = 0; c < nnum; c++) d += (xi[c] - xj[c]) * (xi[c] - xj[c]);
+        d += 2.0 * diff;
+        /* keep the kk smallest, sorted ascending */
+        if (nb < kk) {
+            size_t p = nb++;
+            while (p > 0 && best[p - 1] > d) best[p] = best[p - 1], p--;
+            best[p] = d;
+        } else if (d < best[kk - 1]) {
+            size_t p = kk - 1;
+            while (p > 0 && best[p - 1] > d) best[p] = best[p - 1], p--;
+            best[p] = d;
+        }
+    }
+    return best[kk - 1];
+}
+
 sg_status sg_eval_prdc(const sg_eval_cols *r, const size_t *ir, size_t nr, const sg_eval_cols *g,
                        const size_t *ig, size_t ng, int k, double *density, double *coverage, sg_error *err)
 {
@@ -180,32 +212,9 @@ sg_status sg_eval_prdc(const sg_eval_cols *r, const size_t *ir, size_t nr, const
     size_t kk = (size_t)k + 1; /* k-th neighbour other than itself = (k+1)-th smallest incl. self */
 #pragma omp parallel for schedule(dynamic, 32)
     for (size_t i = 0; i < nr; i++) {
-        double best[64];
-        size_t nb = 0;
         const double *xi = Xr + i * (size_t)nnum;
         const uint32_t *ki = Kr + i * (size_t)ncat;
-        for (size_t j = 0; j < nr; j++) {
-            const uint32_t *kj = Kr + j * (size_t)ncat;
-            int diff = 0;
-            for (int c = 0; c < ncat; c++) diff += ki[c] != kj[c];
-            /* the categorical part alone already reaches the current k-th distance: skip */
-            if (nb == kk && 2.0 * diff >= best[kk - 1]) continue;
-            const double *xj = Xr + j * (size_t)nnum;
-            double d = 0;
-            for (int c = 0; c < nnum; c++) d += (xi[c] - xj[c]) * (xi[c] - xj[c]);
-            d += 2.0 * diff;
-            /* keep the kk smallest, sorted ascending */
-            if (nb < kk) {
-                size_t p = nb++;
-                while (p > 0 && best[p - 1] > d) best[p] = best[p - 1], p--;
-                best[p] = d;
-            } else if (d < best[kk - 1]) {
-                size_t p = kk - 1;
-                while (p > 0 && best[p - 1] > d) best[p] = best[p - 1], p--;
-                best[p] = d;
-            }
-        }
-        double rad = best[kk - 1];
+        double rad = kth_sq_distance(xi, ki, Xr, Kr, nr, nnum, ncat, kk);
         rho[i] = rad;
         size_t c_in = 0;
         for (size_t j = 0; j < ng; j++) {
@@ -253,29 +262,9 @@ sg_status sg_eval_knn_distance(const sg_eval_cols *ref, const size_t *iref, size
     size_t kk = (size_t)k;
 #pragma omp parallel for schedule(dynamic, 32)
     for (size_t i = 0; i < nq; i++) {
-        double best[64];
-        size_t nb = 0;
         const double *xi = Xq + i * (size_t)nnum;
         const uint32_t *ki = Kq + i * (size_t)ncat;
-        for (size_t j = 0; j < nref; j++) {
-            const uint32_t *kj = Kr + j * (size_t)ncat;
-            int diff = 0;
-            for (int c = 0; c < ncat; c++) diff += ki[c] != kj[c];
-            if (nb == kk && 2.0 * diff >= best[kk - 1]) continue;
-            const double *xj = Xr + j * (size_t)nnum;
-            double d = 2.0 * diff;
-            for (int c = 0; c < nnum; c++) d += (xi[c] - xj[c]) * (xi[c] - xj[c]);
-            if (nb < kk) {
-                size_t p = nb++;
-                while (p > 0 && best[p - 1] > d) best[p] = best[p - 1], p--;
-                best[p] = d;
-            } else if (d < best[kk - 1]) {
-                size_t p = kk - 1;
-                while (p > 0 && best[p - 1] > d) best[p] = best[p - 1], p--;
-                best[p] = d;
-            }
-        }
-        dist[i] = sqrt(best[kk - 1]);
+        dist[i] = sqrt(kth_sq_distance(xi, ki, Xr, Kr, nref, nnum, ncat, kk));
     }
     free(X);
     free(K);
