@@ -60,11 +60,6 @@ const char *sg_detect_data_label(const sg_detect_data *d, size_t i);
  * CSVs the 1-based data row. Every row of d must get a label; unknown or repeated ids are errors. */
 sg_status sg_detect_data_apply_labels(sg_detect_data *d, const char *labels_path, sg_error *err);
 
-/* How a label text is read: 1 = attack, 0 = normal, -1 = no label (empty). Normal: 0, benign,
- * normal, background (UGR'16), --- (CIDDS-001 attackType), Argus/CTU "flow=..." labels naming
- * Normal or Background without Botnet. The attack class is the text itself, except CTU flow labels
- * naming a botnet, which all become "botnet". cls receives the class (may be NULL). */
-int sg_detect_label_class(const char *text, char *cls, size_t clsz);
 
 /* ---- the run ---------------------------------------------------------------------------------- */
 

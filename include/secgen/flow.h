@@ -101,7 +101,21 @@ sg_status sg_flow_read_mem(const char *name, const char *data, size_t len, sg_fl
 /* Detect a layout from a header line */
 sg_flow_format sg_flow_detect(const char *header_line);
 
-/* Streaming writer (atomic: temp file + rename on close) in the native or CIDDS layout. */
+/* How a label text is read: 1 = attack, 0 = normal, -1 = no label (empty). Normal: 0, benign,
+ * normal, background (UGR'16), --- (CIDDS-001 attackType), Argus/CTU "flow=..." labels naming
+ * Normal or Background without Botnet. The attack class is the text itself, except CTU flow labels
+ * naming a botnet, which all become "botnet". cls receives the class (may be NULL). */
+int sg_flow_label_class(const char *text, char *cls, size_t clsz);
+
+/* 1 for the layouts the writers produce: native, cidds, argus (binetflow) and ugr16 (headerless
+ * nfdump CSV, as the dataset ships) */
+int sg_flow_format_writable(sg_flow_format f);
+
+/* Streaming writer (atomic: temp file + rename on close) in a writable layout. With a label column
+ * each layout gets its own ground-truth columns: native `label`; cidds
+ * `class,attackType,attackID,attackDescription` (normal,---,---,--- for a normal label; attacker,
+ * the label, its 1-based id in order of first appearance, the label); argus `Label`; ugr16 the
+ * 13th field. See docs/flow-formats.md. */
 typedef struct sg_flow_writer sg_flow_writer;
 sg_status sg_flow_writer_open(sg_flow_writer **w, const char *path, sg_flow_format fmt, sg_error *err);
 /* Extra columns appended after the layout's own (the readers locate columns by name and ignore
@@ -249,6 +263,12 @@ typedef struct sg_flow_pair_stats {
     size_t mirrored;  /* unpaired server halves mirrored (counts in bwd_*) */
 } sg_flow_pair_stats;
 sg_status sg_flow_pair_oneway(sg_flow_table *t, sg_flow_pair_stats *st, sg_error *err);
+/* The same, keeping ground truth: label_ids (uint32_t ids into names, one per record, as
+ * sg_flow_read gives them) is rewritten to one id per output flow. A connection takes its
+ * initiator's label, or its other record's when only that one names an attack
+ * (sg_flow_label_class): CIDDS marks the victim's replies too. */
+sg_status sg_flow_pair_oneway_labelled(sg_flow_table *t, const sg_strtab *names, sg_vec *label_ids,
+                                       sg_flow_pair_stats *st, sg_error *err);
 
 /* ---- numeric binning (specs/flowchronicle.md §1.3; the one implementation for fc and eval) ----
  * Edges of up to nbins equal-frequency bins of the non-zero values of x[0..n): numpy's

@@ -19,6 +19,7 @@ static const char *const sg_cli_summaries[][2] = {
     {"detect", "anomaly detectors trained on real vs synthetic, tested on labelled data"},
     {"baseline", "baseline generators: independent-bn, sequence-bn"},
     {"info", "what a model, capture or CSV holds"},
+    {"convert", "flow CSV layout to layout (cidds, ugr16, argus, native), labels kept"},
 };
 
 static void usage(FILE *fp)

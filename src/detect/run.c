@@ -204,7 +204,7 @@ static sg_status make_trainset(const sg_detect_data *d, const sg_detect_opts *o,
     size_t m = 0;
     *n_dropped = 0;
     for (size_t i = 0; i < d->n; i++) {
-        if (sg_detect_label_class(sg_detect_data_label(d, i), NULL, 0) == 1) {
+        if (sg_flow_label_class(sg_detect_data_label(d, i), NULL, 0) == 1) {
             (*n_dropped)++;
             continue;
         }
@@ -717,7 +717,7 @@ static sg_status test_labels(sg_detect_result *r, const sg_detect_data *test, sg
     }
     for (size_t i = 0; i < test->n; i++) {
         char c[256];
-        int k = sg_detect_label_class(sg_detect_data_label(test, i), c, sizeof c);
+        int k = sg_flow_label_class(sg_detect_data_label(test, i), c, sizeof c);
         if (k < 0) {
             st = sg_error_set(err, SG_ERR_INVALID, "TEST %s: data row %zu has an empty label", test->path, i + 1);
             goto done;

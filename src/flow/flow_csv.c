@@ -829,6 +829,9 @@ static const char NATIVE_HEADER[] =
     "start,duration,proto,src_ip,src_port,dst_ip,dst_port,fwd_packets,fwd_bytes,bwd_packets,bwd_bytes,flags\n";
 static const char CIDDS_HEADER[] =
     "Date first seen,Duration,Proto,Src IP Addr,Src Pt,Dst IP Addr,Dst Pt,Packets,Bytes,Flows,Flags\n";
+/* CTU-13's binetflow columns, plus SrcPkts so that both directions' packets survive */
+static const char ARGUS_HEADER[] =
+    "StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcPkts,SrcBytes\n";
 
 static int addr_ok(const char *a)
 {
@@ -871,8 +874,9 @@ static char *put_str(char *p, const char *s)
     return p + n;
 }
 
-/* "%04d-%02d-%02d<sep>%02d:%02d:%02d.<frac digits>" ; frac_digits 6 (+ 'Z') or 3 */
-static char *put_time(char *p, int64_t us, char sep, int frac_digits)
+/* "%04d<dsep>%02d<dsep>%02d<sep>%02d:%02d:%02d.<frac digits>"; frac_digits 6 or 3; zulu adds 'Z'
+ * (native ISO 8601); dsep is '-' or '/' (Argus) */
+static char *put_time(char *p, int64_t us, char dsep, char sep, int frac_digits, int zulu)
 {
     sg_time_fields t;
     sg_time_split(us, &t);
@@ -883,9 +887,9 @@ static char *put_time(char *p, int64_t us, char sep, int frac_digits)
         return put_str(p, ts);
     }
     p = put_fixed(p, (unsigned)t.year, 4);
-    *p++ = '-';
+    *p++ = dsep;
     p = put_fixed(p, t.month, 2);
-    *p++ = '-';
+    *p++ = dsep;
     p = put_fixed(p, t.day, 2);
     *p++ = sep;
     p = put_fixed(p, t.hour, 2);
@@ -894,83 +898,172 @@ static char *put_time(char *p, int64_t us, char sep, int frac_digits)
     *p++ = ':';
     p = put_fixed(p, t.second, 2);
     *p++ = '.';
-    if (frac_digits == 6) {
-        p = put_fixed(p, (unsigned)t.micro, 6);
-        *p++ = 'Z';
-    } else {
-        p = put_fixed(p, (unsigned)(t.micro / 1000), 3);
-    }
+    p = frac_digits == 6 ? put_fixed(p, (unsigned)t.micro, 6) : put_fixed(p, (unsigned)(t.micro / 1000), 3);
+    if (zulu) *p++ = 'Z';
     return p;
 }
 
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
-/* label: NULL, or the text of a trailing label column (at most 63 bytes, checked by the writer) */
+/* seconds with 3 or 6 decimals */
+static char *put_secs(char *p, int64_t us, int frac_digits)
+{
+    p = put_u64(p, (uint64_t)(us / 1000000));
+    *p++ = '.';
+    unsigned frac = (unsigned)(us % 1000000);
+    return frac_digits == 6 ? put_fixed(p, frac, 6) : put_fixed(p, frac / 1000, 3);
+}
+
+/* time truncated toward the past to a whole millisecond (CIDDS and UGR'16 print milliseconds) */
+static int64_t floor_ms(int64_t us) { return us - ((us % 1000) + 1000) % 1000; }
+
+/* Argus TCP state "FSPA_FSPA": the flags of each side in Argus's letter order; sg_flow keeps only
+ * the union, so both sides get it (the responder side only when it sent packets). Other
+ * protocols: CON when both sides sent, INT when only the initiator did. */
+static char *put_argus_state(char *p, const sg_flow *f)
+{
+    if (f->proto != SG_PROTO_TCP) return put_str(p, f->bwd_packets ? "CON" : "INT");
+    static const struct { uint8_t bit; char c; } order[] = {
+        {SG_TCP_FIN, 'F'}, {SG_TCP_SYN, 'S'}, {SG_TCP_RST, 'R'}, {SG_TCP_PSH, 'P'}, {SG_TCP_ACK, 'A'}, {SG_TCP_URG, 'U'}};
+    for (int side = 0; side < 2; side++) {
+        if (side) *p++ = '_';
+        if (side && !f->bwd_packets) continue;
+        for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+            if (f->flags & order[i].bit) *p++ = order[i].c;
+    }
+    return p;
+}
+
+/* ICMP in Argus: Sport = type/code as hex, Dport = the ICMP id (not kept: 0) */
+static char *put_port(char *p, uint16_t v, int hex)
+{
+    if (!hex) return put_u64(p, v);
+    static const char hx[] = "0123456789abcdef";
+    p = put_str(p, "0x");
+    for (int s = 12; s >= 0; s -= 4) *p++ = hx[(v >> s) & 15];
+    return p;
+}
+
+/* label: NULL, or the cells of the layout's label columns, already joined (checked by the
+ * writer); tail: extra columns, each with its leading comma */
 static int flow_row(FILE *fp, const sg_flow *f, sg_flow_format fmt, const char *label, const char *tail)
 {
     if (!addr_ok(f->src_ip) || !addr_ok(f->dst_ip) || f->duration_us < 0) return -1;
-    if (fmt != SG_FMT_NATIVE && fmt != SG_FMT_CIDDS) return -1;
-    char row[1200], pb[8], *p = row;
+    if (!sg_flow_format_writable(fmt)) return -1;
+    char row[1400], pb[8], *p = row;
     const char *proto = sg_proto_name(f->proto, pb, sizeof pb);
-    uint64_t dur_s = (uint64_t)(f->duration_us / 1000000);
-    unsigned dur_frac = (unsigned)(f->duration_us % 1000000);
-    if (fmt == SG_FMT_NATIVE) {
-        /* %s(ISO µs),%llu.%06u,%s,%s,%u,%s,%u,%llu,%llu,%llu,%llu,%s */
-        p = put_time(p, f->start_us, 'T', 6);
+    uint64_t pkts = sat_add(f->fwd_packets, f->bwd_packets), bytes = sat_add(f->fwd_bytes, f->bwd_bytes);
+    switch (fmt) {
+    case SG_FMT_NATIVE:
+        p = put_time(p, f->start_us, '-', 'T', 6, 1);
         *p++ = ',';
-        p = put_u64(p, dur_s);
-        *p++ = '.';
-        p = put_fixed(p, dur_frac, 6);
-    } else {
-        /* CIDDS prints "2017-04-05 10:31:02.123" (milliseconds, truncated toward the past) and
-         * durations with 3 decimals */
-        int64_t ms_us = f->start_us - ((f->start_us % 1000) + 1000) % 1000;
-        p = put_time(p, ms_us, ' ', 3);
+        p = put_secs(p, f->duration_us, 6);
+        break;
+    case SG_FMT_CIDDS: /* "2017-04-05 10:31:02.123" (milliseconds), durations with 3 decimals */
+        p = put_time(p, floor_ms(f->start_us), '-', ' ', 3, 0);
         *p++ = ',';
-        p = put_u64(p, dur_s);
-        *p++ = '.';
-        p = put_fixed(p, dur_frac / 1000, 3);
+        p = put_secs(p, f->duration_us, 3);
+        break;
+    case SG_FMT_UGR16: /* te = END time, td; then sa,da,sp,dp,pr,flg,fwd,stos,pkt,byt */
+        p = put_time(p, floor_ms(f->start_us + f->duration_us), '-', ' ', 3, 0);
+        *p++ = ',';
+        p = put_secs(p, f->duration_us, 3);
+        break;
+    default: /* Argus binetflow "2013/10/21 13:22:59.340835", Dur with 6 decimals */
+        p = put_time(p, f->start_us, '/', ' ', 6, 0);
+        *p++ = ',';
+        p = put_secs(p, f->duration_us, 6);
+        break;
     }
     *p++ = ',';
-    p = put_str(p, proto);
-    *p++ = ',';
-    p = put_str(p, f->src_ip);
-    *p++ = ',';
-    p = put_u64(p, f->src_port);
-    *p++ = ',';
-    p = put_str(p, f->dst_ip);
-    *p++ = ',';
-    p = put_u64(p, f->dst_port);
-    *p++ = ',';
-    if (fmt == SG_FMT_NATIVE) {
+    if (fmt == SG_FMT_ARGUS) {
+        for (const char *c = proto; *c; c++) *p++ = (char)tolower((unsigned char)*c);
+        int icmp = f->proto == SG_PROTO_ICMP;
+        *p++ = ',';
+        p = put_str(p, f->src_ip);
+        *p++ = ',';
+        p = put_port(p, icmp ? f->dst_port : f->src_port, icmp);
+        p = put_str(p, f->bwd_packets ? ",  <->," : ",   ->,");
+        p = put_str(p, f->dst_ip);
+        *p++ = ',';
+        p = put_port(p, icmp ? 0 : f->dst_port, icmp);
+        *p++ = ',';
+        p = put_argus_state(p, f);
+        *p++ = ',';
+        p = put_u64(p, f->tos);
+        p = put_str(p, ",0,");
+        p = put_u64(p, pkts);
+        *p++ = ',';
+        p = put_u64(p, bytes);
+        *p++ = ',';
         p = put_u64(p, f->fwd_packets);
         *p++ = ',';
         p = put_u64(p, f->fwd_bytes);
+    } else if (fmt == SG_FMT_UGR16) {
+        p = put_str(p, f->src_ip);
         *p++ = ',';
-        p = put_u64(p, f->bwd_packets);
+        p = put_str(p, f->dst_ip);
         *p++ = ',';
-        p = put_u64(p, f->bwd_bytes);
+        p = put_u64(p, f->src_port);
+        *p++ = ',';
+        p = put_u64(p, f->dst_port);
+        *p++ = ',';
+        p = put_str(p, proto);
+        *p++ = ',';
+        sg_flow_flags_format(f->flags, p);
+        p += 6;
+        p = put_str(p, ",0,");
+        p = put_u64(p, f->tos);
+        *p++ = ',';
+        p = put_u64(p, pkts);
+        *p++ = ',';
+        p = put_u64(p, bytes);
     } else {
-        /* a bidirectional flow becomes one record carrying both directions' totals, Flows = 1
-         * (docs/flow-formats.md) */
-        p = put_u64(p, sat_add(f->fwd_packets, f->bwd_packets));
+        p = put_str(p, proto);
         *p++ = ',';
-        p = put_u64(p, sat_add(f->fwd_bytes, f->bwd_bytes));
-        p = put_str(p, ",1");
+        p = put_str(p, f->src_ip);
+        *p++ = ',';
+        p = put_u64(p, f->src_port);
+        *p++ = ',';
+        p = put_str(p, f->dst_ip);
+        *p++ = ',';
+        p = put_u64(p, f->dst_port);
+        *p++ = ',';
+        if (fmt == SG_FMT_NATIVE) {
+            p = put_u64(p, f->fwd_packets);
+            *p++ = ',';
+            p = put_u64(p, f->fwd_bytes);
+            *p++ = ',';
+            p = put_u64(p, f->bwd_packets);
+            *p++ = ',';
+            p = put_u64(p, f->bwd_bytes);
+        } else {
+            /* a bidirectional flow becomes one record carrying both directions' totals, Flows = 1
+             * (docs/flow-formats.md) */
+            p = put_u64(p, pkts);
+            *p++ = ',';
+            p = put_u64(p, bytes);
+            p = put_str(p, ",1");
+        }
+        *p++ = ',';
+        sg_flow_flags_format(f->flags, p);
+        p += 6;
     }
-    *p++ = ',';
-    sg_flow_flags_format(f->flags, p);
-    p += 6;
     if (label) {
         *p++ = ',';
         p = put_str(p, label);
     }
-    if (tail) p = put_str(p, tail); /* extra columns, each with its leading comma */
+    if (tail) p = put_str(p, tail);
     *p++ = '\n';
     return fwrite(row, 1, (size_t)(p - row), fp) == (size_t)(p - row) ? 0 : -1;
 }
 
 int sg_flow_fprint(FILE *fp, const sg_flow *f, sg_flow_format fmt) { return flow_row(fp, f, fmt, NULL, NULL); }
+
+int sg_flow_format_writable(sg_flow_format f)
+{
+    return f == SG_FMT_NATIVE || f == SG_FMT_CIDDS || f == SG_FMT_ARGUS || f == SG_FMT_UGR16;
+}
 
 #define SG_FLOW_MAX_COLS 4
 struct sg_flow_writer {
@@ -978,6 +1071,7 @@ struct sg_flow_writer {
     sg_flow_format fmt;
     uint64_t rows;
     int labels;
+    sg_strtab *attack_ids; /* cidds: attack labels in order of first appearance (attackID) */
     sg_flow_column cols[SG_FLOW_MAX_COLS];
     size_t ncols;
 };
@@ -1000,6 +1094,32 @@ sg_status sg_flow_writer_open_labelled(sg_flow_writer **w, const char *path, sg_
     return sg_flow_writer_open_cols(w, path, fmt, 1, NULL, 0, err);
 }
 
+static void writer_free(sg_flow_writer *x)
+{
+    sg_strtab_destroy(x->attack_ids);
+    free(x);
+}
+
+/* the header line of a layout with its label columns; UGR'16 files have none (NULL) */
+static const char *layout_header(sg_flow_format fmt)
+{
+    switch (fmt) {
+    case SG_FMT_NATIVE: return NATIVE_HEADER;
+    case SG_FMT_CIDDS: return CIDDS_HEADER;
+    case SG_FMT_ARGUS: return ARGUS_HEADER;
+    default: return NULL;
+    }
+}
+
+static const char *label_header(sg_flow_format fmt)
+{
+    switch (fmt) {
+    case SG_FMT_CIDDS: return ",class,attackType,attackID,attackDescription";
+    case SG_FMT_ARGUS: return ",Label";
+    default: return ",label";
+    }
+}
+
 sg_status sg_flow_writer_open_cols(sg_flow_writer **w, const char *path, sg_flow_format fmt, int labels,
                                    const sg_flow_column *cols, size_t ncols, sg_error *err)
 {
@@ -1009,28 +1129,35 @@ sg_status sg_flow_writer_open_cols(sg_flow_writer **w, const char *path, sg_flow
         if (!cols[i].name || !cols[i].name[0] || strlen(cols[i].name) > 64 || !cell_ok(cols[i].name) || !cols[i].fn)
             return sg_error_set(err, SG_ERR_INVALID, "%s: extra column %zu has no usable name or function", path ? path : "?", i + 1);
     if (fmt == SG_FMT_AUTO) fmt = SG_FMT_NATIVE;
-    if (fmt != SG_FMT_NATIVE && fmt != SG_FMT_CIDDS)
-        return sg_error_set(err, SG_ERR_UNSUPPORTED, "%s: cannot write the %s layout (only native and cidds)",
+    if (!sg_flow_format_writable(fmt))
+        return sg_error_set(err, SG_ERR_UNSUPPORTED, "%s: cannot write the %s layout (native, cidds, argus or ugr16)",
                             path ? path : "?", sg_flow_format_name(fmt));
     sg_flow_writer *x = calloc(1, sizeof *x);
-    if (!x) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    if (!x || (labels && fmt == SG_FMT_CIDDS && !(x->attack_ids = sg_strtab_create()))) {
+        if (x) writer_free(x);
+        return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    }
     sg_status st = sg_outfile_open(&x->out, path, err);
     if (st != SG_OK) {
-        free(x);
+        writer_free(x);
         return st;
     }
     x->fmt = fmt;
     x->labels = labels;
     x->ncols = ncols;
     if (ncols) memcpy(x->cols, cols, ncols * sizeof *cols);
-    const char *h = fmt == SG_FMT_NATIVE ? NATIVE_HEADER : CIDDS_HEADER;
-    size_t hl = strlen(h) - 1; /* without its newline */
-    FILE *fp = sg_outfile_fp(x->out);
-    int bad = fwrite(h, 1, hl, fp) != hl || fputs(labels ? ",label" : "", fp) == EOF;
-    for (size_t i = 0; i < ncols && !bad; i++) bad = fprintf(fp, ",%s", cols[i].name) < 0;
-    if (bad || fputc('\n', fp) == EOF) {
+    const char *h = layout_header(fmt);
+    int bad = 0;
+    if (h) {
+        FILE *fp = sg_outfile_fp(x->out);
+        size_t hl = strlen(h) - 1; /* without its newline */
+        bad = fwrite(h, 1, hl, fp) != hl || fputs(labels ? label_header(fmt) : "", fp) == EOF;
+        for (size_t i = 0; i < ncols && !bad; i++) bad = fprintf(fp, ",%s", cols[i].name) < 0;
+        bad = bad || fputc('\n', fp) == EOF;
+    }
+    if (bad) {
         sg_outfile_abort(x->out);
-        free(x);
+        writer_free(x);
         return sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", path, strerror(errno));
     }
     *w = x;
@@ -1040,6 +1167,16 @@ sg_status sg_flow_writer_open_cols(sg_flow_writer **w, const char *path, sg_flow
 sg_status sg_flow_writer_write(sg_flow_writer *w, const sg_flow *f, sg_error *err)
 {
     return sg_flow_writer_write_labelled(w, f, NULL, err);
+}
+
+/* the label cells of w's layout for label text l (checked: no comma, quote, newline) */
+static int label_cells(sg_flow_writer *w, const char *l, char *buf, size_t cap)
+{
+    if (w->fmt != SG_FMT_CIDDS) return snprintf(buf, cap, "%s", l) < (int)cap ? 0 : -1;
+    if (sg_flow_label_class(l, NULL, 0) != 1) return snprintf(buf, cap, "normal,---,---,---") < (int)cap ? 0 : -1;
+    int64_t id = sg_strtab_intern(w->attack_ids, l, strlen(l));
+    if (id < 0) return -1;
+    return snprintf(buf, cap, "attacker,%s,%" PRId64 ",%s", l, id + 1, l) < (int)cap ? 0 : -1;
 }
 
 sg_status sg_flow_writer_write_labelled(sg_flow_writer *w, const sg_flow *f, const char *label, sg_error *err)
@@ -1058,6 +1195,9 @@ sg_status sg_flow_writer_write_labelled(sg_flow_writer *w, const sg_flow *f, con
     if (f->duration_us < 0)
         return sg_error_set(err, SG_ERR_INVALID, "%s: flow %" PRIu64 ": negative duration", sg_outfile_path(w->out),
                             w->rows + 1);
+    char cells[160];
+    if (label && label_cells(w, label, cells, sizeof cells) != 0)
+        return sg_error_set(err, SG_ERR_NOMEM, "%s: flow %" PRIu64 ": out of memory (labels)", sg_outfile_path(w->out), w->rows + 1);
     char tail[SG_FLOW_MAX_COLS * 130], *t = tail;
     tail[0] = 0;
     for (size_t i = 0; i < w->ncols; i++) {
@@ -1068,7 +1208,7 @@ sg_status sg_flow_writer_write_labelled(sg_flow_writer *w, const sg_flow *f, con
                                 w->rows + 1, w->cols[i].name);
         t += strlen(t);
     }
-    if (flow_row(sg_outfile_fp(w->out), f, w->fmt, label, w->ncols ? tail : NULL) != 0)
+    if (flow_row(sg_outfile_fp(w->out), f, w->fmt, label ? cells : NULL, w->ncols ? tail : NULL) != 0)
         return sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", sg_outfile_path(w->out), strerror(errno));
     w->rows++;
     return SG_OK;
@@ -1078,7 +1218,7 @@ sg_status sg_flow_writer_close(sg_flow_writer *w, sg_error *err)
 {
     if (!w) return SG_OK;
     sg_status st = sg_outfile_commit(w->out, err);
-    free(w);
+    writer_free(w);
     return st;
 }
 
@@ -1086,7 +1226,7 @@ void sg_flow_writer_abort(sg_flow_writer *w)
 {
     if (!w) return;
     sg_outfile_abort(w->out);
-    free(w);
+    writer_free(w);
 }
 
 sg_status sg_flow_write(const char *path, const sg_flow_table *t, sg_flow_format fmt, sg_error *err)

@@ -61,14 +61,33 @@ static int ord_before(const ord_t *a, const ord_t *b, const size_t *orig)
 
 sg_status sg_flow_pair_oneway(sg_flow_table *t, sg_flow_pair_stats *st, sg_error *err)
 {
+    return sg_flow_pair_oneway_labelled(t, NULL, NULL, st, err);
+}
+
+/* the label a connection takes from its two records' label ids (ia: the initiator's) */
+static uint32_t pair_label(const sg_strtab *names, uint32_t ia, uint32_t ib)
+{
+    return sg_flow_label_class(sg_strtab_str(names, ia), NULL, 0) != 1 &&
+                   sg_flow_label_class(sg_strtab_str(names, ib), NULL, 0) == 1
+               ? ib
+               : ia;
+}
+
+sg_status sg_flow_pair_oneway_labelled(sg_flow_table *t, const sg_strtab *names, sg_vec *label_ids,
+                                       sg_flow_pair_stats *st, sg_error *err)
+{
+    if (label_ids && (!names || label_ids->len != t->n || label_ids->elem != sizeof(uint32_t)))
+        return sg_error_set(err, SG_ERR_INVALID, "pairing: %zu label ids for %zu records", label_ids->len, t->n);
+    uint32_t *lab = label_ids ? label_ids->data : NULL;
     sg_flow_pair_stats s0 = {.records = t->n};
     size_t n = t->n;
     pkey *k = malloc((n + 1) * sizeof *k);
     unsigned char *used = calloc(n + 1, 1);
     sg_flow *out = malloc((n + 1) * sizeof *out);
     size_t *orig = malloc((n + 1) * sizeof *orig); /* file position of each output flow's first record */
-    if (!k || !used || !out || !orig) {
-        free(k), free(used), free(out), free(orig);
+    uint32_t *olab = lab ? malloc((n + 1) * sizeof *olab) : NULL;
+    if (!k || !used || !out || !orig || (lab && !olab)) {
+        free(k), free(used), free(out), free(orig), free(olab);
         return sg_error_set(err, SG_ERR_NOMEM, "pairing: out of memory");
     }
     for (size_t i = 0; i < n; i++) {
@@ -95,6 +114,7 @@ sg_status sg_flow_pair_oneway(sg_flow_table *t, sg_flow_pair_stats *st, sg_error
         }
         sg_flow f = *fa;
         orig[no] = k[a].i;
+        if (lab) olab[no] = lab[k[a].i];
         if (match != SIZE_MAX) {
             used[match] = 1;
             const sg_flow *fb = &t->flows[k[match].i];
@@ -108,6 +128,7 @@ sg_status sg_flow_pair_oneway(sg_flow_table *t, sg_flow_pair_stats *st, sg_error
             f.flags = (uint8_t)(ini->flags | rsp->flags);
             f.duration_us = end - ini->start_us;
             if (k[match].i < orig[no]) orig[no] = k[match].i;
+            if (lab) olab[no] = b_first ? pair_label(names, lab[k[match].i], lab[k[a].i]) : pair_label(names, lab[k[a].i], lab[k[match].i]);
             s0.pairs++;
         } else if (fa->src_port < 1024 && fa->dst_port >= 1024 &&
                    (fa->proto == SG_PROTO_TCP || fa->proto == SG_PROTO_UDP)) {
@@ -128,7 +149,7 @@ sg_status sg_flow_pair_oneway(sg_flow_table *t, sg_flow_pair_stats *st, sg_error
     ord_t *o = malloc((no + 1) * sizeof *o), *tmp = malloc((no + 1) * sizeof *tmp);
     sg_flow *sorted = malloc((no + 1) * sizeof *sorted);
     if (!o || !tmp || !sorted) {
-        free(o), free(tmp), free(sorted), free(k), free(used), free(out), free(orig);
+        free(o), free(tmp), free(sorted), free(k), free(used), free(out), free(orig), free(olab);
         return sg_error_set(err, SG_ERR_NOMEM, "pairing: out of memory");
     }
     for (size_t i = 0; i < no; i++) o[i].t = out[i].start_us, o[i].i = i;
@@ -142,6 +163,11 @@ sg_status sg_flow_pair_oneway(sg_flow_table *t, sg_flow_pair_stats *st, sg_error
         memcpy(o, tmp, no * sizeof *o);
     }
     for (size_t i = 0; i < no; i++) sorted[i] = out[o[i].i];
+    if (lab) {
+        for (size_t i = 0; i < no; i++) lab[i] = olab[o[i].i];
+        label_ids->len = no;
+        free(olab);
+    }
     free(o), free(tmp), free(out), free(orig);
     out = sorted;
     free(k);

@@ -134,25 +134,6 @@ static void test_reader_labels_real(void **state)
     free_labelled(&L);
 }
 
-static void test_label_class(void **state)
-{
-    (void)state;
-    char c[64];
-    static const char *const normal[] = {"0", "benign", "Normal", "BACKGROUND", "---", " benign ",
-                                         "flow=Background-UDP-Established", "flow=To-Normal-V42-UDP-NTP"};
-    for (size_t i = 0; i < sizeof normal / sizeof normal[0]; i++) {
-        if (sg_detect_label_class(normal[i], c, sizeof c) != 0) fail_msg("'%s' should be normal", normal[i]);
-    }
-    assert_int_equal(sg_detect_label_class("portScan", c, sizeof c), 1);
-    assert_string_equal(c, "portScan");
-    assert_int_equal(sg_detect_label_class("1", c, sizeof c), 1);
-    assert_string_equal(c, "1");
-    assert_int_equal(sg_detect_label_class("flow=From-Botnet-V42-TCP-HTTP", c, sizeof c), 1);
-    assert_string_equal(c, "botnet");
-    assert_int_equal(sg_detect_label_class("", c, sizeof c), -1);
-    assert_int_equal(sg_detect_label_class(NULL, c, sizeof c), -1);
-}
-
 static void test_auroc_roc_quantile(void **state)
 {
     (void)state;
@@ -342,7 +323,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader_labels), cmocka_unit_test(test_reader_labels_real),
-        cmocka_unit_test(test_label_class),   cmocka_unit_test(test_auroc_roc_quantile),
+        cmocka_unit_test(test_auroc_roc_quantile),
         cmocka_unit_test(test_iforest),       cmocka_unit_test(test_knn_distance),
         cmocka_unit_test(test_run),
     };

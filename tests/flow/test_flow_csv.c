@@ -363,8 +363,154 @@ static void test_native_exact_text(void **state)
     sg_flow_writer_abort(w);
     assert_int_not_equal(access(out, F_OK), 0);
     /* unsupported output layout */
-    assert_int_equal(sg_flow_writer_open(&w, out, SG_FMT_ARGUS, &e), SG_ERR_UNSUPPORTED);
+    assert_int_equal(sg_flow_writer_open(&w, out, SG_FMT_NETSHARE, &e), SG_ERR_UNSUPPORTED);
     assert_null(w);
+}
+
+/* one flow written in a layout, with (label != NULL) or without ground truth */
+static char *write_one(sg_flow_format fmt, const sg_flow *f, const char *label)
+{
+    const char *out = tmp_path("one.csv");
+    sg_flow_writer *w;
+    sg_error e = {0};
+    assert_int_equal(sg_flow_writer_open_cols(&w, out, fmt, label != NULL, NULL, 0, &e), SG_OK);
+    assert_int_equal(sg_flow_writer_write_labelled(w, f, label, &e), SG_OK);
+    assert_int_equal(sg_flow_writer_close(w, &e), SG_OK);
+    size_t n;
+    char *d = slurp(out, &n);
+    unlink(out);
+    return d;
+}
+
+/* the Argus (binetflow) and UGR'16 writers, and each layout's own label columns */
+static void test_layout_exact_text(void **state)
+{
+    (void)state;
+    sg_flow f;
+    memset(&f, 0, sizeof f);
+    f.start_us = T("2016-04-11T00:02:04.250500Z");
+    f.duration_us = 1500000;
+    f.proto = SG_PROTO_TCP;
+    f.flags = SG_TCP_ACK | SG_TCP_SYN | SG_TCP_RST;
+    f.tos = 40;
+    strcpy(f.src_ip, "42.219.145.151");
+    strcpy(f.dst_ip, "102.216.18.184");
+    f.src_port = 17379;
+    f.dst_port = 8080;
+    f.fwd_packets = 2;
+    f.fwd_bytes = 88;
+    f.bwd_packets = 1;
+    f.bwd_bytes = 40;
+    char *d = write_one(SG_FMT_UGR16, &f, NULL); /* headerless, te = end time, totals */
+    assert_string_equal(d, "2016-04-11 00:02:05.750,1.500,42.219.145.151,102.216.18.184,17379,8080,TCP,.A.RS.,0,40,3,128\n");
+    free(d);
+    d = write_one(SG_FMT_UGR16, &f, "scan11");
+    assert_string_equal(d, "2016-04-11 00:02:05.750,1.500,42.219.145.151,102.216.18.184,17379,8080,TCP,.A.RS.,0,40,3,128,scan11\n");
+    free(d);
+    d = write_one(SG_FMT_ARGUS, &f, "flow=From-Botnet-V42-TCP");
+    assert_string_equal(d, "StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcPkts,"
+                           "SrcBytes,Label\n2016/04/11 00:02:04.250500,1.500000,tcp,42.219.145.151,17379,  <->,"
+                           "102.216.18.184,8080,SRA_SRA,40,0,3,128,2,88,flow=From-Botnet-V42-TCP\n");
+    free(d);
+    d = write_one(SG_FMT_NATIVE, &f, "portScan");
+    assert_non_null(strstr(d, ",bwd_bytes,flags,label\n"));
+    assert_non_null(strstr(d, ",.A.RS.,portScan\n"));
+    free(d);
+    /* CIDDS: class,attackType,attackID,attackDescription; attack ids in order of first appearance */
+    const char *out = tmp_path("cidds_lab.csv");
+    sg_flow_writer *w;
+    sg_error e = {0};
+    assert_int_equal(sg_flow_writer_open_labelled(&w, out, SG_FMT_CIDDS, &e), SG_OK);
+    assert_int_equal(sg_flow_writer_write_labelled(w, &f, "bruteForce", &e), SG_OK);
+    assert_int_equal(sg_flow_writer_write_labelled(w, &f, "---", &e), SG_OK);
+    assert_int_equal(sg_flow_writer_write_labelled(w, &f, "portScan", &e), SG_OK);
+    assert_int_equal(sg_flow_writer_write(w, &f, &e), SG_OK); /* benign */
+    assert_int_equal(sg_flow_writer_write_labelled(w, &f, "bruteForce", &e), SG_OK);
+    assert_int_equal(sg_flow_writer_close(w, &e), SG_OK);
+    size_t n;
+    d = slurp(out, &n);
+    const char *row = "2016-04-11 00:02:04.250,1.500,TCP,42.219.145.151,17379,102.216.18.184,8080,3,128,1,.A.RS.,";
+    char expect[1024];
+    snprintf(expect, sizeof expect,
+             "Date first seen,Duration,Proto,Src IP Addr,Src Pt,Dst IP Addr,Dst Pt,Packets,Bytes,Flows,Flags,class,"
+             "attackType,attackID,attackDescription\n%sattacker,bruteForce,1,bruteForce\n%snormal,---,---,---\n"
+             "%sattacker,portScan,2,portScan\n%snormal,---,---,---\n%sattacker,bruteForce,1,bruteForce\n",
+             row, row, row, row, row);
+    assert_string_equal(d, expect);
+    free(d);
+    unlink(out);
+    /* ICMP in Argus: type/code in Sport as hex; other protocols' state CON/INT */
+    f.proto = SG_PROTO_ICMP;
+    f.flags = 0;
+    f.src_port = 0;
+    f.dst_port = 0x0800;
+    f.bwd_packets = f.bwd_bytes = 0;
+    d = write_one(SG_FMT_ARGUS, &f, NULL);
+    assert_non_null(strstr(d, ",icmp,42.219.145.151,0x0800,   ->,102.216.18.184,0x0000,INT,40,0,2,88,2,88\n"));
+    free(d);
+}
+
+/* every real layout -> argus and ugr16 -> read back: the same records; ground truth survives in
+ * each layout's label columns */
+static void test_layout_round_trips(void **state)
+{
+    (void)state;
+    static const char *const files[] = {SHARED("ctu_normal_flows/2013-10-21_capture-1.binetflow"),
+                                        SHARED("ugr16_flows/ugr16_2016-04-11_host_42.219.145.151.csv"),
+                                        SHARED("cidds001_flowchronicle_sample/cidds_wk3_8k.csv")};
+    static const sg_flow_format outs[] = {SG_FMT_ARGUS, SG_FMT_UGR16, SG_FMT_CIDDS, SG_FMT_NATIVE};
+    const char *out = tmp_path("layout_rt.csv");
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+        for (size_t m = 0; m < sizeof outs / sizeof outs[0]; m++) {
+            sg_flow_table t, u;
+            sg_strtab *names = sg_strtab_create(), *names2 = sg_strtab_create();
+            sg_vec ids, ids2;
+            sg_vec_init(&ids, sizeof(uint32_t));
+            sg_vec_init(&ids2, sizeof(uint32_t));
+            sg_flow_read_opts o = {.labels = names, .label_ids = &ids}, o2 = {.labels = names2, .label_ids = &ids2};
+            read_ok(files[k], SG_FMT_AUTO, &t, &o);
+            int labelled = o.label_column != NULL;
+            sg_flow_writer *w;
+            sg_error e = {0};
+            assert_int_equal(sg_flow_writer_open_cols(&w, out, outs[m], labelled, NULL, 0, &e), SG_OK);
+            for (size_t i = 0; i < t.n; i++) {
+                const char *l = labelled ? sg_strtab_str(names, ((uint32_t *)ids.data)[i]) : NULL;
+                /* the one-way layouts hold totals; the others keep both directions */
+                if (outs[m] == SG_FMT_UGR16 || outs[m] == SG_FMT_CIDDS) assert_int_equal(t.flows[i].bwd_packets, 0);
+                assert_int_equal(sg_flow_writer_write_labelled(w, &t.flows[i], l, &e), SG_OK);
+            }
+            assert_int_equal(sg_flow_writer_close(w, &e), SG_OK);
+            read_ok(out, SG_FMT_AUTO, &u, &o2);
+            assert_int_equal(u.format, outs[m]);
+            assert_int_equal(u.n, t.n);
+            for (size_t i = 0; i < t.n; i++) {
+                sg_flow a = t.flows[i], b = u.flows[i];
+                if (outs[m] == SG_FMT_NATIVE || outs[m] == SG_FMT_CIDDS) a.tos = b.tos; /* no TOS column written */
+                if (outs[m] == SG_FMT_CIDDS || outs[m] == SG_FMT_UGR16) {
+                    /* millisecond layouts: the source's times are whole milliseconds except Argus's */
+                    if (t.format == SG_FMT_ARGUS) {
+                        a.start_us = b.start_us;
+                        a.duration_us = b.duration_us;
+                    }
+                }
+                if (memcmp(&a, &b, sizeof a) != 0) fail_msg("%s -> %s: flow %zu differs", files[k], sg_flow_format_name(outs[m]), i + 1);
+            }
+            assert_int_equal(o2.label_column != NULL, labelled);
+            for (size_t i = 0; labelled && i < t.n; i++) {
+                const char *l1 = sg_strtab_str(names, ((uint32_t *)ids.data)[i]);
+                const char *l2 = sg_strtab_str(names2, ((uint32_t *)ids2.data)[i]);
+                assert_int_equal(sg_flow_label_class(l1, NULL, 0), sg_flow_label_class(l2, NULL, 0));
+                if (outs[m] != SG_FMT_CIDDS || sg_flow_label_class(l1, NULL, 0) == 1) assert_string_equal(l1, l2);
+            }
+            sg_flow_table_free(&t);
+            sg_flow_table_free(&u);
+            sg_vec_free(&ids);
+            sg_vec_free(&ids2);
+            sg_strtab_destroy(names);
+            sg_strtab_destroy(names2);
+        }
+    }
+    unlink(out);
 }
 
 static void test_cidds_round_trip(void **state)
@@ -633,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_real_ugr16),      cmocka_unit_test(test_real_argus),
         cmocka_unit_test(test_native_round_trip), cmocka_unit_test(test_native_exact_text),
         cmocka_unit_test(test_cidds_round_trip), cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_layout_exact_text), cmocka_unit_test(test_layout_round_trips),
         cmocka_unit_test(test_skip_bad),        cmocka_unit_test(test_embedded_nul),        cmocka_unit_test(test_empty_and_unknown),
         cmocka_unit_test(test_detect),
         cmocka_unit_test(test_argus_ra_default),

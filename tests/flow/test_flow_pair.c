@@ -91,10 +91,52 @@ static void test_pairing(void **state)
     sg_flow_table_free(&t);
 }
 
+/* ground truth follows the records into their connections, in the connections' start order; an
+ * attack label wins over a normal one (CIDDS labels the victim's replies too) */
+static void test_pairing_labels(void **state)
+{
+    (void)state;
+    sg_flow_table t;
+    sg_flow_table_init(&t);
+    sg_strtab *names = sg_strtab_create();
+    sg_vec ids;
+    sg_vec_init(&ids, sizeof(uint32_t));
+    static const char *const lab[] = {"---", "portScan", "normal", "normal", "bruteForce", "---"};
+    /* 1. a later scan probe (normal request, victim reply labelled): starts at 9 s */
+    rec(&t, 9000, 0, SG_PROTO_TCP, "10.0.0.66", 40000, "10.0.0.2", 22, 1, 40, SG_TCP_SYN);
+    rec(&t, 9001, 0, SG_PROTO_TCP, "10.0.0.2", 22, "10.0.0.66", 40000, 1, 40, SG_TCP_RST | SG_TCP_ACK);
+    /* 2. a normal exchange at 1 s */
+    rec(&t, 1000, 10, SG_PROTO_UDP, "10.0.0.1", 40001, "10.0.0.3", 53, 1, 60, 0);
+    rec(&t, 1005, 0, SG_PROTO_UDP, "10.0.0.3", 53, "10.0.0.1", 40001, 1, 90, 0);
+    /* 3. a lone labelled request at 5 s, and a normal record at 7 s */
+    rec(&t, 5000, 10, SG_PROTO_TCP, "10.0.0.66", 40002, "10.0.0.2", 22, 9, 900, SG_TCP_SYN);
+    rec(&t, 7000, 10, SG_PROTO_UDP, "10.0.0.7", 40003, "10.0.0.8", 9999, 1, 60, 0);
+    for (size_t i = 0; i < 6; i++) {
+        uint32_t id = (uint32_t)sg_strtab_intern(names, lab[i], strlen(lab[i]));
+        assert_int_equal(sg_vec_push(&ids, &id), SG_OK);
+    }
+    sg_flow_pair_stats st;
+    sg_error err = {0};
+    assert_int_equal(sg_flow_pair_oneway_labelled(&t, names, &ids, &st, &err), SG_OK);
+    assert_int_equal(t.n, 4);
+    assert_int_equal(ids.len, 4);
+    static const char *const want[] = {"normal", "bruteForce", "---", "portScan"};
+    for (size_t i = 0; i < 4; i++) assert_string_equal(sg_strtab_str(names, ((uint32_t *)ids.data)[i]), want[i]);
+    assert_int_equal(t.flows[3].dst_port, 22);
+    assert_int_equal(t.flows[3].bwd_packets, 1);
+    /* a label vector that does not match the table is an error, not a silent drop */
+    uint32_t extra = 0;
+    assert_int_equal(sg_vec_push(&ids, &extra), SG_OK);
+    assert_int_equal(sg_flow_pair_oneway_labelled(&t, names, &ids, &st, &err), SG_ERR_INVALID);
+    sg_vec_free(&ids);
+    sg_strtab_destroy(names);
+    sg_flow_table_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pairing),
+        cmocka_unit_test(test_pairing), cmocka_unit_test(test_pairing_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
