@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <jansson.h>
 
 #include "attacks/attacks_internal.h"
@@ -31,6 +32,7 @@ typedef struct attack {
     uint16_t port;             /* the victim's port for the other kinds */
     unsigned tries;            /* ssh-brute-force: passwords per connection */
     int spoof;                 /* syn-flood: random public source addresses */
+    int v6;                    /* the attack runs over IPv6 (family) */
     char pcap[1024];           /* replay: the capture (relative paths: from the config's folder) */
     char map_att[48], map_vic[48]; /* replay: the capture's addresses to map ("" = found) */
 } attack;
@@ -99,7 +101,7 @@ const char *sg_attack_kind_name(sg_attack_kind k)
 }
 
 /* keys of each kind, after the common ones */
-static const char *const common_keys[] = {"name", "at", "attacker", "victim", "kind", "pcap", "map", NULL};
+static const char *const common_keys[] = {"name", "at", "attacker", "victim", "kind", "pcap", "map", "family", NULL};
 static const char *const kind_keys[][5] = {
     {"ports", "rate", NULL},                       /* port-scan */
     {"rate", "duration", "attempts", "tries", NULL}, /* ssh-brute-force */
@@ -170,6 +172,14 @@ static sg_status parse_ports(const vctx *c, const json_t *j, const char *path, a
     return SG_OK;
 }
 
+/* does host h have an interface of the family (v6 0/1)? */
+static int host_has(const sg_net_host *h, int v6)
+{
+    for (size_t k = 0; k < h->nifaces; k++)
+        if (h->ifaces[k].is_v6 == v6) return 1;
+    return 0;
+}
+
 static sg_status parse_one(const vctx *c, const json_t *j, size_t i, sg_attacks *set)
 {
     attack *a = &set->a[i];
@@ -234,15 +244,23 @@ static sg_status parse_one(const vctx *c, const json_t *j, size_t i, sg_attacks 
         return fail(c, aj, "%s.attacker: unknown host '%s' (a host of the config, or external)", path, atk);
     if (a->attacker == a->victim) return fail(c, aj, "%s.attacker: the victim itself", path);
     const sg_net_host *vh = &c->cfg->hosts[a->victim];
-    int has_v4 = 0;
-    for (size_t k = 0; k < vh->nifaces; k++) has_v4 |= !vh->ifaces[k].is_v6;
-    if (!has_v4) return fail(c, vj, "%s.victim: host '%s' has no IPv4 interface (attacks are IPv4)", path, vs);
-    if (a->attacker >= 0) {
-        const sg_net_host *ah = &c->cfg->hosts[a->attacker];
-        has_v4 = 0;
-        for (size_t k = 0; k < ah->nifaces; k++) has_v4 |= !ah->ifaces[k].is_v6;
-        if (!has_v4) return fail(c, aj, "%s.attacker: host '%s' has no IPv4 interface (attacks are IPv4)", path, atk);
+    const sg_net_host *ah = a->attacker >= 0 ? &c->cfg->hosts[a->attacker] : NULL;
+    /* family: the victim's IPv4 unless the config says ipv6 or the hosts have only IPv6 */
+    const json_t *fj = json_object_get(j, "family");
+    int want = -1;
+    if (fj) {
+        const char *fs = str_of(fj);
+        double fn;
+        if (fs && (!strcmp(fs, "ipv4") || !strcmp(fs, "4"))) want = 0;
+        else if (fs && (!strcmp(fs, "ipv6") || !strcmp(fs, "6"))) want = 1;
+        else if (!fs && num_of(fj, &fn) == 0 && (fn == 4 || fn == 6)) want = fn == 6;
+        else return fail(c, fj, "%s.family: expected ipv4 or ipv6", path);
     }
+    if (want < 0) want = host_has(vh, 0) && (!ah || host_has(ah, 0)) ? 0 : 1;
+    if (pcap && want) return fail(c, fj ? fj : vj, "%s: a replayed capture is IPv4: the victim and attacker need IPv4 interfaces (family ipv4)", path);
+    if (!host_has(vh, want)) return fail(c, fj ? fj : vj, "%s.victim: host '%s' has no %s interface", path, vs, want ? "IPv6" : "IPv4");
+    if (ah && !host_has(ah, want)) return fail(c, fj ? fj : aj, "%s.attacker: host '%s' has no %s interface", path, atk, want ? "IPv6" : "IPv4");
+    a->v6 = want;
     if (pcap) { /* the capture is read when the run starts (sg_attack_stream_create) */
         const char *ps = str_of(pcap);
         if (!ps || !*ps) return fail(c, pcap, "%s.pcap: expected a capture file name", path);
@@ -399,28 +417,38 @@ static int64_t flow_start(const sg_attack_stream *s, size_t k, uint64_t i)
     return a->start_us + (int64_t)t;
 }
 
-static void v4_text(const uint8_t *a, char *out) { snprintf(out, SG_ADDR_MAX, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]); }
+static void addr_text(const uint8_t *a, int v6, char *out) { inet_ntop(v6 ? AF_INET6 : AF_INET, a, out, SG_ADDR_MAX); }
 
-/* a host's first IPv4 interface */
-static void cfg_v4(const sg_netcfg *cfg, long h, char *out)
+/* a host's first interface of the family */
+static void cfg_addr(const sg_netcfg *cfg, long h, int v6, char *out)
 {
     const sg_net_host *hh = &cfg->hosts[h];
     for (size_t k = 0; k < hh->nifaces; k++)
-        if (!hh->ifaces[k].is_v6) { v4_text(hh->ifaces[k].addr, out); return; }
+        if (hh->ifaces[k].is_v6 == v6) { addr_text(hh->ifaces[k].addr, v6, out); return; }
 }
 
-/* a public unicast IPv4 (not private, loopback, CGN, link-local, multicast, reserved) */
-static void random_public_v4(sg_rng *r, uint8_t a[4])
+/* a public unicast address. IPv4: not private, loopback, CGN, link-local, multicast, reserved.
+ * IPv6: global unicast 2000::/3 without the special 2001::/23, documentation 2001:db8::/32 and
+ * 6to4 2002::/16. */
+static void random_public(sg_rng *r, int v6, char *out)
 {
+    uint8_t a[16];
     for (;;) {
-        uint64_t x = sg_rng_u64(r);
-        a[0] = (uint8_t)x; a[1] = (uint8_t)(x >> 8); a[2] = (uint8_t)(x >> 16); a[3] = (uint8_t)(x >> 24);
+        uint64_t x = sg_rng_u64(r), y = sg_rng_u64(r);
+        for (int k = 0; k < 8; k++) a[k] = (uint8_t)(x >> (8 * k)), a[8 + k] = (uint8_t)(y >> (8 * k));
+        if (v6) {
+            a[0] = (uint8_t)(0x20 | (a[0] & 0x1f));
+            if (a[0] == 0x20 && a[1] == 0x01 && (a[2] < 0x02 || (a[2] == 0x0d && a[3] == 0xb8))) continue;
+            if (a[0] == 0x20 && a[1] == 0x02) continue;
+            break;
+        }
         if (a[0] == 0 || a[0] == 10 || a[0] == 127 || a[0] >= 224 || a[3] == 0 || a[3] == 255) continue;
         if ((a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) || (a[0] == 100 && (a[1] & 0xc0) == 64) ||
             (a[0] == 169 && a[1] == 254) || (a[0] == 192 && a[1] == 0) || (a[0] == 198 && (a[1] & 0xfe) == 18))
             continue;
-        return;
+        break;
     }
+    addr_text(a, v6, out);
 }
 
 sg_status sg_attack_stream_create(const sg_attacks *set, const sg_netcfg *cfg, uint64_t seed, int64_t start_us,
@@ -473,16 +501,11 @@ sg_status sg_attack_stream_create(const sg_attacks *set, const sg_netcfg *cfg, u
         a->gap_us = 1e6 / at->rate;
         sg_rng r;
         sg_rng_init(&r, seed, SG_STREAM_ATTACK, flow_key(k, 0) | (1ULL << 38));
-        cfg_v4(cfg, at->victim, a->vic_ip);
-        if (at->attacker >= 0) {
-            cfg_v4(cfg, at->attacker, a->att_ip);
-        } else { /* one public address per attack name (a spoofing flood draws one per SYN) */
-            uint8_t ip[4];
-            random_public_v4(&r, ip);
-            v4_text(ip, a->att_ip);
-        }
-        sg_netmap_host(s->nm, a->att_ip, 0, &a->att);
-        sg_netmap_host(s->nm, a->vic_ip, 0, &a->vic);
+        cfg_addr(cfg, at->victim, at->v6, a->vic_ip);
+        if (at->attacker >= 0) cfg_addr(cfg, at->attacker, at->v6, a->att_ip);
+        else random_public(&r, at->v6, a->att_ip); /* one public address per attack (a spoofing flood draws one per SYN) */
+        sg_netmap_host(s->nm, a->att_ip, at->v6, &a->att);
+        sg_netmap_host(s->nm, a->vic_ip, at->v6, &a->vic);
         /* round trip: a LAN (0.2-1 ms) or the Internet (15-80 ms) */
         a->rtt_ns = at->attacker >= 0 ? 200000 + (int64_t)sg_rng_below(&r, 800000) : 15000000 + (int64_t)sg_rng_below(&r, 65000000);
         a->scan_sport = (uint16_t)(32768 + sg_rng_below(&r, 28232));
@@ -632,10 +655,8 @@ sg_status sg_attack_stream_next(sg_attack_stream *s, sg_attack_flow *out, sg_err
     }
     case SG_ATTACK_SYN_FLOOD: {
         if (at->spoof) { /* a fresh public source per SYN, seen through the gateway */
-            uint8_t ip[4];
-            random_public_v4(&r, ip);
-            v4_text(ip, out->f.src_ip);
-            sg_netmap_host(s->nm, out->f.src_ip, 0, &c->cli);
+            random_public(&r, at->v6, out->f.src_ip);
+            sg_netmap_host(s->nm, out->f.src_ip, at->v6, &c->cli);
         }
         /* the SYN is never completed; a listening port answers with a SYN cookie (one SYN/ACK,
          * no retransmission), a closed one resets */
