@@ -62,6 +62,7 @@ typedef struct sg_generate_result {
     sg_pktgen_stats pkt;    /* pcap mode only */
     sg_flow_format flows_format; /* layout of the flow output */
     uint64_t log_records;   /* conn.log records (--logs) */
+    uint64_t host_log_records; /* host log lines (--logs with a config) */
 } sg_generate_result;
 
 /* Expected output of a run (from a pilot of its first flows; see docs/architecture.md). */

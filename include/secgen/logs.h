@@ -12,6 +12,7 @@
 
 #include "secgen/core.h"
 #include "secgen/flow.h"
+#include "secgen/netcfg.h"
 #include "secgen/packets.h"
 
 #ifdef __cplusplus
@@ -67,6 +68,33 @@ sg_status sg_zeek_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *c
 uint64_t sg_zeek_logs_records(const sg_zeek_logs *z); /* conn.log records written */
 sg_status sg_zeek_logs_close(sg_zeek_logs *z, sg_error *err); /* commit; frees z */
 void sg_zeek_logs_destroy(sg_zeek_logs *z);                    /* discard; frees z; NULL ok */
+
+/* ---- host logs ------------------------------------------------------------------------------------
+ * What the network config's hosts log about their own connections, in DIR/hosts/<name>/:
+ * auth.log (Linux SSH servers: sshd lines read off the packets — accepted sessions, failed
+ * passwords, [preauth] closes; probes leave nothing) and endpoint.ndjson (every host: Elastic
+ * Common Schema events — process start once per client process, network connection per
+ * connection on each config endpoint, file creation for downloads over 1 MB), each about a
+ * connection carrying its community_id. Lines are in time order per file; memory grows with the
+ * sessions open at once. See docs/logs.md "Host logs". */
+typedef struct sg_host_logs sg_host_logs;
+sg_status sg_host_logs_create(const char *dir, const sg_netcfg *cfg, uint64_t seed, sg_host_logs **out, sg_error *err);
+/* An sg_pktgen_observer (ctx = the sg_host_logs). */
+sg_status sg_host_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n,
+                               uint64_t index, sg_error *err);
+/* flush, commit, *records = lines written (may be NULL); frees h */
+sg_status sg_host_logs_close(sg_host_logs *h, uint64_t *records, sg_error *err);
+void sg_host_logs_destroy(sg_host_logs *h);                    /* discard; frees h; NULL ok */
+
+/* ---- the log set of a run ------------------------------------------------------------------------
+ * Zeek sensor logs, plus the host logs when cfg is given; one observer feeds both. */
+typedef struct sg_logs sg_logs;
+sg_status sg_logs_create(const char *dir, const sg_netcfg *cfg, uint64_t seed, sg_logs **out, sg_error *err);
+sg_status sg_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, uint64_t index,
+                          sg_error *err);
+uint64_t sg_logs_sensor_records(const sg_logs *l); /* conn.log records so far */
+sg_status sg_logs_close(sg_logs *l, uint64_t *host_records, sg_error *err); /* commit all; frees l */
+void sg_logs_destroy(sg_logs *l);                                           /* discard; NULL ok */
 
 /* One connection's conn.log state as Zeek's TCP analyzer derives it from the packets (exposed for
  * tests): conn_state ("SF", "S0", "REJ", ...), history ("ShADadFf"), payload bytes per side. */

@@ -38,7 +38,8 @@ static void usage(FILE *fp)
             "                           (native layout, ground truth); without -o and --config, the model's flows\n"
             "      --flows-format FMT   native|cidds (flow-only mode; default: the model's layout)\n"
             "      --logs DIR           with -o/--config, sensor logs of the connections in DIR (Zeek\n"
-            "                           conn.log, JSON lines)\n"
+            "                           conn.log, JSON lines); with --config also the hosts' logs in\n"
+            "                           DIR/hosts/NAME/ (sshd auth.log, ECS endpoint.ndjson)\n"
             "      --packet-labels FILE with -o, CSV frame,label: one row per frame in pcap order (benign or the\n"
             "                           attack's name, for the config's attacks:)\n"
             "      --no-pairing         with -o/--config, do not pair one-way (NetFlow) records into connections\n"
@@ -220,6 +221,7 @@ int sg_cmd_generate(int argc, char **argv)
         fprintf(stderr, "secgen generate: %s", pcap ? pcap : flows_out);
         if (pcap && flows_out) fprintf(stderr, " + %s", flows_out);
         if (logs) fprintf(stderr, " + %s/conn.log (%llu records)", logs, (unsigned long long)res.log_records);
+        if (logs && config) fprintf(stderr, " + %s/hosts/ (%llu lines)", logs, (unsigned long long)res.host_log_records);
         fprintf(stderr, "\n");
         sg_pktgen_print_stats(&res.pkt, stderr);
     } else {

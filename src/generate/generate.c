@@ -187,7 +187,7 @@ struct sg_generate {
     sg_generate_estimate est;
     sg_generate_sink *sinks;
     size_t nsinks;
-    sg_zeek_logs *logs;     /* --logs: observer of the pktgen's written connections */
+    sg_logs *logs;          /* --logs: observer of the pktgen's written connections */
     int ran;
 };
 
@@ -411,8 +411,8 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
                              .n_flow_columns = 1,
                              .packet_labels_out = opts->packet_labels_out};
         if (opts->logs_dir) {
-            if ((s = sg_zeek_logs_create(opts->logs_dir, opts->seed, &g->logs, err)) != SG_OK) goto fail;
-            po.observer = sg_zeek_logs_observe;
+            if ((s = sg_logs_create(opts->logs_dir, g->cfg, opts->seed, &g->logs, err)) != SG_OK) goto fail;
+            po.observer = sg_logs_observe;
             po.observer_ctx = g->logs;
         }
         if ((s = sg_pktgen_create(&po, &g->pg, err)) != SG_OK) goto fail;
@@ -594,9 +594,9 @@ sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err
         s = sg_pktgen_finish(g->pg, &r.pkt, err);
         r.flows_written = r.pkt.flows_out;
         if (s == SG_ERR_EMPTY) s = no_flow_error(g, &r, gave_up, err);
-        r.log_records = sg_zeek_logs_records(g->logs);
+        r.log_records = sg_logs_sensor_records(g->logs);
         if (s == SG_OK && g->logs) {
-            s = sg_zeek_logs_close(g->logs, err); /* frees it */
+            s = sg_logs_close(g->logs, &r.host_log_records, err); /* frees it */
             g->logs = NULL;
         }
     } else if (s == SG_OK) {
@@ -617,7 +617,7 @@ void sg_generate_destroy(sg_generate *g)
     if (!g) return;
     sg_flow_writer_abort(g->w);
     sg_pktgen_destroy(g->pg);
-    sg_zeek_logs_destroy(g->logs);
+    sg_logs_destroy(g->logs);
     sg_tadam_set_destroy(g->set);
     sg_attacks_destroy(g->attacks);
     sg_netcfg_destroy(g->cfg);

@@ -1,0 +1,57 @@
+/* The log set of a run (`generate --logs DIR`): Zeek sensor logs always, host logs when the run
+ * has a network config (they are its hosts' logs), fed by one packet-pipeline observer. */
+#include "secgen/logs.h"
+
+#include <stdlib.h>
+
+struct sg_logs {
+    sg_zeek_logs *zeek;
+    sg_host_logs *host; /* NULL without a config */
+};
+
+sg_status sg_logs_create(const char *dir, const sg_netcfg *cfg, uint64_t seed, sg_logs **out, sg_error *err)
+{
+    *out = NULL;
+    sg_logs *l = calloc(1, sizeof *l);
+    if (!l) return sg_error_set(err, SG_ERR_NOMEM, "logs: out of memory");
+    sg_status s = sg_zeek_logs_create(dir, seed, &l->zeek, err);
+    if (s == SG_OK && cfg) s = sg_host_logs_create(dir, cfg, seed, &l->host, err);
+    if (s != SG_OK) {
+        sg_logs_destroy(l);
+        return s;
+    }
+    *out = l;
+    return SG_OK;
+}
+
+sg_status sg_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, uint64_t index,
+                          sg_error *err)
+{
+    sg_logs *l = ctx;
+    sg_status s = sg_zeek_logs_observe(l->zeek, f, conn, pkts, n, index, err);
+    if (s == SG_OK && l->host) s = sg_host_logs_observe(l->host, f, conn, pkts, n, index, err);
+    return s;
+}
+
+uint64_t sg_logs_sensor_records(const sg_logs *l) { return l ? sg_zeek_logs_records(l->zeek) : 0; }
+
+sg_status sg_logs_close(sg_logs *l, uint64_t *host_records, sg_error *err)
+{
+    if (!l) return SG_OK;
+    sg_status s = sg_zeek_logs_close(l->zeek, err);
+    l->zeek = NULL;
+    if (s == SG_OK && l->host) {
+        s = sg_host_logs_close(l->host, host_records, err);
+        l->host = NULL;
+    }
+    sg_logs_destroy(l);
+    return s;
+}
+
+void sg_logs_destroy(sg_logs *l)
+{
+    if (!l) return;
+    sg_zeek_logs_destroy(l->zeek);
+    sg_host_logs_destroy(l->host);
+    free(l);
+}
