@@ -37,7 +37,7 @@ typedef struct sg_generate_opts {
     int taint;                 /* IPv4 evil bit on every packet */
     int no_pairing;            /* do not pair one-way (NetFlow) records into connections */
     const char *flows_out;     /* flow CSV; with a pcap the ground truth (native layout) */
-    sg_flow_format flows_format; /* flow-only: SG_FMT_NATIVE / SG_FMT_CIDDS; SG_FMT_AUTO = the model's */
+    sg_flow_format flows_format; /* flow-only: a writable layout (sg_flow_format_writable); SG_FMT_AUTO = the model's */
     int force;                 /* run even if the estimated output exceeds the free space */
     const char *logs_dir;      /* folder for the sensor logs (logs module: Zeek conn.log); needs a pcap */
     const char *packet_labels_out; /* per-packet label CSV `frame,label` (pcap order); needs a pcap */

@@ -36,7 +36,8 @@ static void usage(FILE *fp)
             "      --taint              set the IPv4 reserved ('evil') bit on every packet (Fos-R compatible)\n"
             "      --flows-out FILE     flow CSV to write: with -o, the flows exactly as the pcap holds them\n"
             "                           (native layout, ground truth); without -o and --config, the model's flows\n"
-            "      --flows-format FMT   native|cidds (flow-only mode; default: the model's layout)\n"
+            "      --flows-format FMT   native|cidds|argus|ugr16 (flow-only mode; default: the model's layout;\n"
+            "                           `secgen convert` turns a pcap run's flows CSV into any of them)\n"
             "      --logs DIR           with -o/--config, sensor logs of the connections in DIR (Zeek\n"
             "                           conn.log, JSON lines); with --config also the hosts' logs in\n"
             "                           DIR/hosts/NAME/ (sshd auth.log, ECS endpoint.ndjson)\n"
@@ -149,8 +150,8 @@ int sg_cmd_generate(int argc, char **argv)
         case O_LOGS: logs = optarg; break;
         case O_PLABELS: plabels = optarg; break;
         case O_FLOWS_FMT:
-            if (sg_flow_format_parse(optarg, &ofmt) != 0 || (ofmt != SG_FMT_NATIVE && ofmt != SG_FMT_CIDDS))
-                return sg_cli_usage_error("generate", "--flows-format must be native or cidds");
+            if (sg_flow_format_parse(optarg, &ofmt) != 0 || !sg_flow_format_writable(ofmt))
+                return sg_cli_usage_error("generate", "--flows-format must be native, cidds, argus or ugr16");
             have_fmt = 1;
             break;
         case 's':

@@ -218,8 +218,8 @@ static sg_status check_opts(const sg_generate_opts *o, sg_error *err)
                                                  "whatever time they span, -d D fills D at the model's rate");
     if (!o->pcap_path && !o->flows_out)
         return sg_error_set(err, SG_ERR_INVALID, "nothing to write: give a pcap (-o) and/or a flow file (--flows-out)");
-    if (o->flows_format != SG_FMT_AUTO && o->flows_format != SG_FMT_NATIVE && o->flows_format != SG_FMT_CIDDS)
-        return sg_error_set(err, SG_ERR_INVALID, "the flow output layout must be native or cidds");
+    if (o->flows_format != SG_FMT_AUTO && !sg_flow_format_writable(o->flows_format))
+        return sg_error_set(err, SG_ERR_INVALID, "the flow output layout must be native, cidds, argus or ugr16");
     if ((o->pcap_path || o->config_path) && o->flows_format != SG_FMT_AUTO && o->flows_format != SG_FMT_NATIVE)
         return sg_error_set(err, SG_ERR_INVALID, "with a pcap or a network config, the flow output is the connections as "
                                                  "the network holds them and is always native (--flows-format)");

@@ -29,6 +29,12 @@ grep -q "records paired into" "$T/p.err" || { echo "FAIL: pair summary"; cat "$T
 "$SECGEN" detect --train "$T/a.csv" --synthetic "$T/a.csv" --test "$T/c.csv" -d knn --max-train 2000 -f json -o "$T/d.json" -q 2>"$T/d.err" ||
     { echo "FAIL: detect on converted data"; cat "$T/d.err"; fail=1; }
 grep -q '"blacklist"' "$T/d.json" || { echo "FAIL: detect did not see the blacklist class"; fail=1; }
+# generate writes the same layouts in flow-only mode, and they read back
+"$SECGEN" generate -q -n 50 --flows-format argus --flows-out "$T/g.argus" || fail=1
+head -1 "$T/g.argus" | grep -q '^StartTime,Dur,Proto,SrcAddr' || { echo "FAIL: generate argus header"; fail=1; }
+"$SECGEN" generate -q -n 50 --flows-format ugr16 --flows-out "$T/g.ugr" || fail=1
+"$SECGEN" convert -q "$T/g.ugr" -o "$T/g.native" || { echo "FAIL: generated ugr16 unreadable"; fail=1; }
+[ "$(wc -l <"$T/g.native")" = 51 ] || { echo "FAIL: ugr16 rows"; fail=1; }
 # errors: usage (2), runtime (1), no output left behind
 "$SECGEN" convert "$UGR" -f netshare -o "$T/x.csv" 2>"$T/e1"; [ $? -eq 2 ] || { echo "FAIL: netshare output accepted"; fail=1; }
 grep -q "native, cidds, argus or ugr16" "$T/e1" || { echo "FAIL: format message"; cat "$T/e1"; fail=1; }
