@@ -18,6 +18,7 @@
 #include "secgen/logs.h"
 #include "secgen/netcfg.h"
 #include "secgen/tadam.h"
+#include "generate/vocab.h"
 
 /* ---- embedded default models --------------------------------------------------------------------
  * Generated from models/ by cmake/embed.cmake into the library itself, so a library user generates
@@ -188,6 +189,7 @@ struct sg_generate {
     sg_generate_sink *sinks;
     size_t nsinks;
     sg_logs *logs;          /* --logs: observer of the pktgen's written connections */
+    sg_app_vocab *vocab;    /* names, HTTP methods/paths/status, DNS TTLs (embedded app_vocab.json) */
     int ran;
 };
 
@@ -410,6 +412,14 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
                              .flow_columns = &community_id_col,
                              .n_flow_columns = 1,
                              .packet_labels_out = opts->packet_labels_out};
+        {
+            const char *d;
+            size_t n;
+            if (sg_generate_embedded("app_vocab.json", &d, &n) == 0 &&
+                (s = sg_generate_vocab_load("(embedded app_vocab.json)", d, n, &g->vocab, err)) != SG_OK)
+                goto fail;
+            po.vocab = g->vocab;
+        }
         if (opts->logs_dir) {
             if ((s = sg_logs_create(opts->logs_dir, g->cfg, opts->seed, &g->logs, err)) != SG_OK) goto fail;
             po.observer = sg_logs_observe;
@@ -622,6 +632,7 @@ void sg_generate_destroy(sg_generate *g)
     sg_attacks_destroy(g->attacks);
     sg_netcfg_destroy(g->cfg);
     sg_fc_model_destroy(g->model);
+    sg_app_vocab_destroy(g->vocab);
     free(g->sinks);
     free(g);
 }
