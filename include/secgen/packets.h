@@ -101,7 +101,7 @@ uint32_t sg_app_name_ttl(const sg_app_vocab *v, const char *name);
  * will, same choices) and reports each application message: what the frames of that flow carry. */
 typedef enum sg_app_event_type {
     SG_APP_DNS_QUERY = 1, SG_APP_DNS_REPLY, SG_APP_HTTP_REQUEST, SG_APP_HTTP_REPLY, SG_APP_TLS_CLIENT_HELLO,
-    SG_APP_TLS_SERVER_HELLO, SG_APP_DATA /* a payload without a template, or a message's continuation */
+    SG_APP_TLS_SERVER_HELLO
 } sg_app_event_type;
 #define SG_APP_MAX_ANSWERS 8
 typedef struct sg_app_event {
@@ -309,7 +309,8 @@ typedef struct sg_pktgen_opts {
     sg_pktgen_observer observer;        /* NULL: none */
     void *observer_ctx;
     const sg_app_vocab *vocab;          /* names and HTTP choices of the templates (NULL: built-in) */
-    int no_resolve;                     /* 1: no DNS lookups before connections */
+    int resolve_names;                  /* 1: a client looks up a server's name before connecting to
+                                           it (HTTP, TLS; TTL-cached): a DNS flow of its own */
     const char *packet_labels_out;      /* NULL: none; with a pcap: CSV `frame,label`, one row per
                                            frame in pcap order (1-based frame number as tshark's
                                            frame.number; label "benign" or the sg_pktgen_add_built label) */

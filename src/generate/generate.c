@@ -419,6 +419,7 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
                 (s = sg_generate_vocab_load("(embedded app_vocab.json)", d, n, &g->vocab, err)) != SG_OK)
                 goto fail;
             po.vocab = g->vocab;
+            po.resolve_names = 1;
         }
         if (opts->logs_dir) {
             if ((s = sg_logs_create(opts->logs_dir, g->cfg, opts->seed, &g->logs, err)) != SG_OK) goto fail;

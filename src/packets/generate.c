@@ -764,7 +764,7 @@ sg_status sg_pktgen_create(const sg_pktgen_opts *o, sg_pktgen **out, sg_error *e
     if (s == SG_OK) s = sg_netmap_create(o->netcfg, &g->nm, err);
     sg_vec_init(&g->rit.pkts, sizeof(sg_pkt));
     sg_vec_init(&g->rit.scratch, sizeof(sg_pkt));
-    if (s == SG_OK && !o->no_resolve) s = sg_resolver_create(o->netcfg, g->nm, &g->res, err);
+    if (s == SG_OK && o->resolve_names) s = sg_resolver_create(o->netcfg, g->nm, &g->res, err);
     if (s == SG_OK) s = sg_payload_pool_create(&g->pool, o->seed, 256u << 10, err);
     if (s == SG_OK && o->pcap_path) s = sg_pcap_writer_open(&g->pw, o->pcap_path, o->pcap_format, err);
     if (s == SG_OK && o->flows_out)

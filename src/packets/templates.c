@@ -542,7 +542,7 @@ static const char *status_msg(unsigned c)
 {
     switch (c) {
     case 200: return "OK"; case 201: return "Created"; case 202: return "Accepted"; case 203: return "Non-Authoritative Information";
-    case 206: return "Partial Content"; case 301: return "Moved Permanently"; case 302: return "Found";
+    case 206: return "Partial Content"; case 207: return "Multi-Status"; case 301: return "Moved Permanently"; case 302: return "Found";
     case 303: return "See Other"; case 307: return "Temporary Redirect"; case 308: return "Permanent Redirect";
     case 400: return "Bad Request"; case 401: return "Unauthorized"; case 403: return "Forbidden"; case 404: return "Not Found";
     case 405: return "Method Not Allowed"; case 408: return "Request Timeout"; case 410: return "Gone";
@@ -635,8 +635,8 @@ static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, ui
     unsigned status = 0;
     if (dir == SG_DIR_FWD) {
         method = http_method(ps, &r);
-        /* the request line must fit the payload with the closing blank line */
-        size_t room = len > strlen(method) + 15 ? len - strlen(method) - 15 : 1;
+        /* the request line must fit the payload with the padding line and the closing blank line */
+        size_t room = len > strlen(method) + 24 ? len - strlen(method) - 24 : 1;
         path = http_path(ps, &r, room < 96 ? room : 96);
         snprintf(lines[nl++], sizeof lines[0], "%s %s HTTP/1.1\r\n", method, path);
         snprintf(lines[nl++], sizeof lines[0], "Host: %s\r\n", ps->name);
@@ -654,6 +654,10 @@ static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, ui
     for (int i = 0; i < nl; i++) {
         size_t l = strlen(lines[i]);
         if (used + l + 2 > len) break;
+        /* a request's head ends with its blank line: what is left must be empty or hold a padding
+         * line ("X-Pad: " + letters + CRLF, >= 10 bytes); a few spaces would leave the head open
+         * and tshark took the next request for its continuation */
+        if (dir == SG_DIR_FWD && used + l + 2 != len && used + l + 2 + 10 > len) break;
         memcpy(o + used, lines[i], l);
         used += l;
         fit++;
