@@ -174,11 +174,12 @@ int sg_resolver_before(sg_resolver *r, const sg_pkt_conn *conn, int64_t t_ns, ui
     memcpy(dconn->resolve_addr, conn->srv.addr, 16);
     dconn->resolve_ttl = ttl;
     uint32_t q = (uint32_t)(12 + sg_app_name_wire(name) + 4);
+    if (q < 24) q += 15; /* a name as short as "t.me": EDNS0 padding up to a DNS packet's minimum */
     sg_vec_clear(dpkts);
     sg_pkt p = {.t_ns = t_ns, .payload_len = q, .dir = SG_DIR_FWD};
     if ((*st = sg_pkt_push(dpkts, &p)) != SG_OK) return 0;
     p.t_ns = t_ns + rtt;
-    p.payload_len = q + 16; /* the question echoed and one A record */
+    p.payload_len = q + 16; /* the question echoed (and the padding) and one A record */
     p.dir = SG_DIR_BWD;
     if ((*st = sg_pkt_push(dpkts, &p)) != SG_OK) return 0;
     *delay_ns = rtt + think;

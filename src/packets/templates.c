@@ -222,11 +222,12 @@ static size_t dns_opt(uint8_t *p, size_t total) /* EDNS0 OPT RR of exactly total
     return total;
 }
 
-/* The question of DNS query number k with W bytes for its name (wire form). A lookup before a
- * connection asks the server's name. Otherwise the name is one of 16 keyed draws from the
- * vocabulary: the first whose wire length is W (the sizes were fitted to it, sg_payload_fix_sizes),
- * else the first that leaves room for an EDNS0 padding option (>= 15 bytes), else (closest = 1,
- * when fitting sizes) the one nearest to W. Returns the name's length, 0 if none fits. */
+/* The question of DNS query number k with W bytes for its name (wire form) and any EDNS0 padding.
+ * A lookup before a connection asks the server's name. Otherwise the name is one of 16 keyed draws
+ * from the vocabulary: the first whose wire length is W, else the first that leaves room for an
+ * EDNS0 padding option (>= 15 bytes) — the query keeps its sampled size either way — else
+ * (closest = 1, when fitting sizes: sg_payload_fix_sizes then sizes the query to it) the one
+ * nearest to W. Returns the name's length, 0 if none fits. */
 static size_t dns_name(const sg_payload_state *ps, uint32_t k, size_t W, int closest, char *out)
 {
     if (ps->conn->resolves) {
@@ -247,7 +248,7 @@ static size_t dns_name(const sg_payload_state *ps, uint32_t k, size_t W, int clo
         size_t d = w > W ? w - W : W - w;
         if (d < bestd) { bestd = d; best = cand[i]; }
     }
-    const char *c = bestd == 0 ? best : (closest ? best : pad);
+    const char *c = bestd == 0 ? best : (pad ? pad : (closest ? best : NULL));
     if (!c) return 0;
     snprintf(out, 80, "%s", c);
     return strlen(out);
@@ -796,12 +797,17 @@ void sg_payload_fix_sizes(const sg_pkt_conn *c, sg_pkt *p, size_t n)
             /* the query is sized to its name: of the keyed vocabulary draws, the one whose size is
              * nearest to the sampled one (the automaton's sizes are the captures' sizes) */
             char name[80];
+            size_t q = dns_qlen(len);
             if (dns_name(&tmp, nq++, len - 16, 1, name)) {
-                len = (uint32_t)(16 + sg_app_name_wire(name));
-                p[i].payload_len = len + pre;
-                p[i].payload = NULL;
+                size_t w = sg_app_name_wire(name);
+                if (w != len - 16 && w + 15 > len - 16) { /* no room for padding: sized to the name */
+                    len = (uint32_t)(16 + w);
+                    p[i].payload_len = len + pre;
+                    p[i].payload = NULL;
+                }
+                q = w + 4;
             }
-            pend[np++] = dns_qlen(len);
+            pend[np++] = q;
             continue;
         }
         if (!np && k == K_DNS_TCP && head < n && (uint64_t)p[head].msg_more + p[i].payload_len < 60000) {
