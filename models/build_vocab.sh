@@ -5,7 +5,8 @@
 # of captures it occurs in (a name seen in many scenarios is a common one; counting packets would
 # let one long capture dominate). Names are kept only when they look like public DNS names (letters,
 # digits, hyphens, a dot, an alphabetic TLD; no IP literals, no .local/.lan/.arpa, no single
-# labels); methods are the RFC 9110 ones and PATCH (SSDP's M-SEARCH/NOTIFY ride on UDP); paths are cut at '?' (query strings carry session tokens) and kept when printable.
+# labels); methods are the RFC 9110 ones and PATCH (SSDP's M-SEARCH/NOTIFY ride on UDP); paths
+# are cut at '?' (query strings carry session tokens) and kept when printable.
 # Usage: models/build_vocab.sh [CAPTURE_DIR]   (run from the repository root; needs tshark, python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
