@@ -103,7 +103,7 @@ typedef enum sg_app_event_type {
     SG_APP_DNS_QUERY = 1, SG_APP_DNS_REPLY, SG_APP_HTTP_REQUEST, SG_APP_HTTP_REPLY, SG_APP_TLS_CLIENT_HELLO,
     SG_APP_TLS_SERVER_HELLO
 } sg_app_event_type;
-#define SG_APP_MAX_ANSWERS 8
+#define SG_APP_MAX_ANSWERS 96 /* a 1472-byte response holds at most 89 */
 typedef struct sg_app_event {
     sg_app_event_type type;
     size_t pkt;          /* index of the packet in the list */
