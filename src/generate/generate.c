@@ -229,8 +229,8 @@ static sg_status check_opts(const sg_generate_opts *o, sg_error *err)
         return sg_error_set(err, SG_ERR_INVALID, "the pcap and the flow output cannot both be standard output");
     if (!o->pcap_path && (o->taint || o->pcap_format != SG_PCAP_US))
         return sg_error_set(err, SG_ERR_INVALID, "pcap format and taint options need a pcap output (-o)");
-    if (!o->pcap_path && !o->config_path && (o->automata_dir || o->no_pairing))
-        return sg_error_set(err, SG_ERR_INVALID, "--automata and --no-pairing need a pcap (-o) or a network config (--config)");
+    if (!o->pcap_path && !o->config_path && (o->automata_dir || o->no_pairing || o->no_lookups))
+        return sg_error_set(err, SG_ERR_INVALID, "--automata, --no-pairing and --no-lookups need a pcap (-o) or a network config (--config)");
     if (o->logs_dir && !o->pcap_path && !o->config_path)
         return sg_error_set(err, SG_ERR_INVALID, "sensor logs (--logs) describe the packet pipeline's connections and need a pcap (-o) or a network config (--config)");
     if (o->packet_labels_out && !o->pcap_path)
@@ -419,7 +419,7 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
                 (s = sg_generate_vocab_load("(embedded app_vocab.json)", d, n, &g->vocab, err)) != SG_OK)
                 goto fail;
             po.vocab = g->vocab;
-            po.resolve_names = 1;
+            po.resolve_names = !opts->no_lookups;
         }
         if (opts->logs_dir) {
             if ((s = sg_logs_create(opts->logs_dir, g->cfg, opts->seed, &g->logs, err)) != SG_OK) goto fail;

@@ -4,7 +4,8 @@
 # HTTP method, Host, URI, status code and body bytes; TLS SNI. Also the story the logs tell:
 # every HTTP/TLS connection of a LAN client comes after a DNS answer to that client holding the
 # server's address under the name the connection then uses (Host / SNI), given within the
-# answer's TTL; every DNS response answers a query. Same bytes for -j 1 and -j 2.
+# answer's TTL; every DNS response answers a query. Same bytes for -j 1 and -j 2. --no-lookups
+# writes the same model flows without the lookups.
 set -u
 : "${SECGEN:?}" "${SRC:?}"
 command -v tshark >/dev/null || { echo "FAIL: tshark not installed (scripts/install-deps.sh)"; exit 1; }
@@ -127,6 +128,13 @@ print(f"{label}: dns {len(dns)} http {len(http)} ssl {len(ssl)} records; {resolv
 sys.exit(1 if errors else 0)
 PY
 }
+# --no-lookups: the same model flows without the lookups (the summary counts them)
+"$SECGEN" generate -d 1m -s 3 -o "$T/d.pcap" --flows-out "$T/d.csv" 2>"$T/d.err" || { echo "FAIL: generate"; exit 1; }
+run -d 1m -s 3 --no-lookups -o "$T/e.pcap" --flows-out "$T/e.csv" || { echo "FAIL: generate --no-lookups"; exit 1; }
+nl=$(sed -n 's/^name lookups before connections: \([0-9]*\).*/\1/p' "$T/d.err")
+[ -n "$nl" ] && [ "$nl" -gt 0 ] || { echo "FAIL: no lookups counted in the summary"; fail=1; }
+[ $(( $(wc -l < "$T/d.csv") - $(wc -l < "$T/e.csv") )) = "${nl:-x}" ] || { echo "FAIL: --no-lookups: $(wc -l < "$T/e.csv") rows, with lookups $(wc -l < "$T/d.csv") (lookups: $nl)"; fail=1; }
+run -d 1m -s 3 --no-lookups --flows-out "$T/f.csv" 2>/dev/null && { echo "FAIL: --no-lookups without -o/--config accepted"; fail=1; }
 check "$T/a.pcap" "$T/la" office || fail=1
 check "$T/c.pcap" "$T/lc" default || fail=1
 exit $fail
