@@ -588,7 +588,7 @@ static sg_status write_out(sg_pktgen *g, item *it, const sg_frames_summary *sp, 
     return SG_OK;
 }
 
-/* A client reaching it's server by name resolves it first (resolve.c): the lookup flow is written
+/* A client reaching its server by name resolves the name first (resolve.c): the lookup flow is written
  * before the connection, which starts once the answer is in. */
 static sg_status resolve_first(sg_pktgen *g, item *it, sg_error *err)
 {

@@ -59,6 +59,8 @@ void sg_app_vocab_builtin_init(void);
 const sg_app_vocab *sg_app_vocab_or_builtin(const sg_app_vocab *v);
 const char *sg_app_pick(const sg_app_vocab *v, sg_app_list list, double u); /* by weight, u in [0,1) */
 size_t sg_app_name_wire(const char *name);
+/* a LAN address (RFC 1918, link-local, CGN; IPv6 ULA and link-local): internal names, lookups */
+int sg_app_addr_private(const uint8_t *a, int v6);
 
 /* ---- name resolution before connections (resolve.c) ----
  * Which resolver a client asks (the config's DNS server it may use, else the model's "DNS" host),

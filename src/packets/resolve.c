@@ -48,13 +48,6 @@ void sg_resolver_destroy(sg_resolver *r)
     free(r);
 }
 
-static int is_private(const uint8_t *a, int v6)
-{
-    if (v6) return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
-    return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
-           (a[0] == 169 && a[1] == 254) || (a[0] == 100 && (a[1] & 0xc0) == 64);
-}
-
 static int uses_dns(const sg_net_host *h)
 {
     if (h->client_all) return 1;
@@ -85,7 +78,7 @@ static int cfg_resolver(const sg_netcfg *cfg, const sg_pkt_host *cli, sg_pkt_hos
             const sg_net_host *hh = &cfg->hosts[h];
             for (size_t k = 0; k < hh->nifaces; k++) {
                 const sg_net_iface *f = &hh->ifaces[k];
-                if (f->is_v6 != cli->is_v6 || is_private(f->addr, f->is_v6) != (pass == 0)) continue;
+                if (f->is_v6 != cli->is_v6 || sg_app_addr_private(f->addr, f->is_v6) != (pass == 0)) continue;
                 for (size_t q = 0; q < f->nservices; q++) {
                     if (f->services[q].proto != SG_PROTO_UDP || f->services[q].port != 53) continue;
                     uint64_t x = sg_hash_bytes(cli->addr, 16, sg_hash_u64(h * 64 + k));
@@ -133,7 +126,7 @@ int sg_resolver_before(sg_resolver *r, const sg_pkt_conn *conn, int64_t t_ns, ui
 {
     *st = SG_OK;
     *cached = 0;
-    if (!sg_payload_named_service(conn) || !is_private(conn->cli.addr, conn->cli.is_v6)) return 0;
+    if (!sg_payload_named_service(conn) || !sg_app_addr_private(conn->cli.addr, conn->cli.is_v6)) return 0;
     if (conn->srv.is_v6) return 0; /* A records only (AAAA lookups: not modelled) */
     sg_pkt_host res;
     if (r->cfg) {
@@ -158,7 +151,7 @@ int sg_resolver_before(sg_resolver *r, const sg_pkt_conn *conn, int64_t t_ns, ui
     sg_rng_init(&rng, seed, SG_STREAM_PKT_RESOLVE, flow_index);
     /* resolver round trip: a LAN resolver answers in 0.2-2 ms when it has the name cached, an
      * outside one 5-40 ms; then the client's connect() follows within 0.05-0.5 ms */
-    double rtt_ms = is_private(res.addr, res.is_v6) ? 0.2 + 1.8 * sg_rng_uniform(&rng) : 5 + 35 * sg_rng_uniform(&rng);
+    double rtt_ms = sg_app_addr_private(res.addr, res.is_v6) ? 0.2 + 1.8 * sg_rng_uniform(&rng) : 5 + 35 * sg_rng_uniform(&rng);
     int64_t rtt = (int64_t)(rtt_ms * 1e3) * 1000, think = (int64_t)(50 + sg_rng_below(&rng, 450)) * 1000;
     memset(dconn, 0, sizeof *dconn);
     dconn->proto = SG_PROTO_UDP;

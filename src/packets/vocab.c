@@ -184,7 +184,7 @@ const char *sg_app_pick(const sg_app_vocab *v, sg_app_list list, double u)
 
 static double unit(uint64_t h) { return (double)(h >> 11) / 9007199254740992.0; }
 
-static int addr_private(const uint8_t *a, int v6)
+int sg_app_addr_private(const uint8_t *a, int v6)
 {
     if (v6) return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
     return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
@@ -200,7 +200,7 @@ static const char *internal_words[] = {"intranet", "wiki",  "mail",   "files", "
 void sg_app_server_name(const sg_app_vocab *v, const uint8_t addr[16], int is_v6, char *out)
 {
     uint64_t h = sg_hash_bytes(addr, is_v6 ? 16 : 4, NAME_SEED);
-    if (addr_private(addr, is_v6)) {
+    if (sg_app_addr_private(addr, is_v6)) {
         size_t nw = sizeof internal_words / sizeof *internal_words;
         size_t w = (size_t)(h % nw), k = (size_t)((h >> 32) % 4);
         if (k) snprintf(out, 80, "%s%zu.corp.internal", internal_words[w], k + 1);
