@@ -68,9 +68,6 @@ sg_status sg_zeek_logs_create(const char *dir, uint64_t seed, sg_zeek_logs **out
 sg_status sg_zeek_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n,
                                uint64_t index, sg_error *err);
 uint64_t sg_zeek_logs_records(const sg_zeek_logs *z); /* conn.log records written */
-/* dns.log, http.log and ssl.log records written: from the application messages the templates put
- * into each connection (sg_packets_app_walk), tied to it by uid and community_id */
-void sg_zeek_logs_app_records(const sg_zeek_logs *z, uint64_t *dns, uint64_t *http, uint64_t *ssl);
 sg_status sg_zeek_logs_close(sg_zeek_logs *z, sg_error *err); /* commit; frees z */
 void sg_zeek_logs_destroy(sg_zeek_logs *z);                    /* discard; frees z; NULL ok */
 

@@ -144,7 +144,6 @@ enum { LOG_CONN, LOG_DNS, LOG_HTTP, LOG_SSL, NLOGS };
 struct sg_zeek_logs {
     sg_outfile *f[NLOGS];
     uint64_t seed, records;
-    uint64_t app[3]; /* dns, http, ssl records */
 };
 
 sg_status sg_zeek_logs_create(const char *dir, uint64_t seed, sg_zeek_logs **out, sg_error *err)
@@ -257,21 +256,10 @@ sg_status sg_zeek_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *c
         return sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", sg_outfile_path(z->f[LOG_CONN]), strerror(errno));
     z->records++;
     zeek_app_conn a = {.f = f, .conn = conn, .pkts = pkts, .n = n, .uid = uid, .cid = cid,
-                       .dns = sg_outfile_fp(z->f[LOG_DNS]), .http = sg_outfile_fp(z->f[LOG_HTTP]), .ssl = sg_outfile_fp(z->f[LOG_SSL]),
-                       .n_dns = z->app[0], .n_http = z->app[1], .n_ssl = z->app[2]};
-    sg_status s = zeek_app_records(&a, err);
-    z->app[0] = a.n_dns;
-    z->app[1] = a.n_http;
-    z->app[2] = a.n_ssl;
-    return s;
+                       .dns = sg_outfile_fp(z->f[LOG_DNS]), .http = sg_outfile_fp(z->f[LOG_HTTP]), .ssl = sg_outfile_fp(z->f[LOG_SSL])};
+    return zeek_app_records(&a, err);
 }
 
-void sg_zeek_logs_app_records(const sg_zeek_logs *z, uint64_t *dns, uint64_t *http, uint64_t *ssl)
-{
-    *dns = z ? z->app[0] : 0;
-    *http = z ? z->app[1] : 0;
-    *ssl = z ? z->app[2] : 0;
-}
 
 uint64_t sg_zeek_logs_records(const sg_zeek_logs *z) { return z ? z->records : 0; }
 

@@ -39,11 +39,10 @@ static void put_id(FILE *fp, const zeek_app_conn *c, int64_t ts_ns)
             (unsigned)c->f->src_port, c->f->dst_ip, (unsigned)c->f->dst_port);
 }
 
-static void end_rec(FILE *fp, const zeek_app_conn *c, uint64_t *count)
+static void end_rec(FILE *fp, const zeek_app_conn *c)
 {
     if (c->cid[0]) fprintf(fp, ",\"community_id\":\"%s\"", c->cid);
     fputs("}\n", fp);
-    (*count)++;
 }
 
 /* ---- DNS ------------------------------------------------------------------------------------------ */
@@ -93,7 +92,7 @@ static void dns_record(walk *w, const pending_q *q, const sg_app_event *r, int64
         fputc(']', fp);
     }
     fputs(",\"rejected\":false", fp);
-    end_rec(fp, c, &c->n_dns);
+    end_rec(fp, c);
 }
 
 static void dns_event(walk *w, const sg_app_event *e)
@@ -146,7 +145,7 @@ static void http_record(walk *w, const sg_app_event *req, int64_t req_t, const s
         put_str(fp, "status_msg", rep->status_msg);
     }
     fputs(",\"tags\":[]", fp);
-    end_rec(fp, c, &c->n_http);
+    end_rec(fp, c);
 }
 
 static void http_event(walk *w, const sg_app_event *e)
@@ -205,7 +204,7 @@ sg_status zeek_app_records(zeek_app_conn *c, sg_error *err)
         if (w.sh && cdata) h[k++] = 'D';
         h[k] = 0;
         fprintf(fp, ",\"ssl_history\":\"%s\"", h);
-        end_rec(fp, c, &c->n_ssl);
+        end_rec(fp, c);
     }
     if (ferror(c->dns) || ferror(c->http) || ferror(c->ssl)) return sg_error_set(err, SG_ERR_IO, "logs: write failed: %s", strerror(errno));
     return SG_OK;

@@ -15,7 +15,6 @@ typedef struct zeek_app_conn {
     size_t n;
     const char *uid, *cid;
     FILE *dns, *http, *ssl;
-    uint64_t n_dns, n_http, n_ssl;
 } zeek_app_conn;
 
 /* writes the connection's dns.log / http.log / ssl.log records (none for other services) */

@@ -636,8 +636,11 @@ static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, ui
     unsigned status = 0;
     if (dir == SG_DIR_FWD) {
         method = http_method(ps, &r);
-        /* the request line must fit the payload with the padding line and the closing blank line */
+        /* the request line must fit the payload with the padding line and the closing blank line,
+         * and with the Host line when the payload can hold it (HTTP/1.1 requires it) */
         size_t room = len > strlen(method) + 24 ? len - strlen(method) - 24 : 1;
+        size_t host_line = 8 + strlen(ps->name);
+        if (room > host_line) room -= host_line;
         path = http_path(ps, &r, room < 96 ? room : 96);
         snprintf(lines[nl++], sizeof lines[0], "%s %s HTTP/1.1\r\n", method, path);
         snprintf(lines[nl++], sizeof lines[0], "Host: %s\r\n", ps->name);

@@ -110,7 +110,8 @@ if lsni != sni: err(f"ssl.log SNIs differ from the pcap's: {len(lsni)} vs {len(s
 # the story: a LAN client's HTTP/TLS connection follows an answer to it with the server's address
 # under the name the connection uses, within the answer's TTL
 names = {}
-for (cid, m, h, u) in req: names.setdefault(cid, h)
+for (cid, m, h, u) in req:
+    if h: names.setdefault(cid, h)  # a request too short for its Host header has none
 names.update(sni)
 def private(a): return a.startswith("10.") or a.startswith("192.168.") or a.startswith("172.")
 named = resolved = 0
