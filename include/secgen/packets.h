@@ -25,9 +25,9 @@ enum {
     SG_STREAM_PKT_NORM = 0x50420002u,    /* inserted handshake / teardown timings */
     SG_STREAM_PKT_POOL = 0x50420003u,    /* the synthetic payload pool (index 0) */
     SG_STREAM_PKT_PAYLOAD = 0x50420004u, /* payload choices (pool offsets, templates) */
-    SG_STREAM_PKT_APP = 0x50420005u,     /* application choices (seed = the flow's app_key, index =
+    SG_STREAM_PKT_APP = 0x50420031u,     /* application choices (seed = the flow's app_key, index =
                                             message): names, methods, paths, status, DNS ids */
-    SG_STREAM_PKT_RESOLVE = 0x50420006u  /* name resolutions before connections (index = flow) */
+    SG_STREAM_PKT_RESOLVE = 0x50420032u  /* name resolutions before connections (index = flow) */
 };
 
 enum { SG_DIR_FWD = 0, SG_DIR_BWD = 1 }; /* FWD = client -> server (flow src -> dst) */
