@@ -5,6 +5,8 @@
 #   models/automata/*.json      secgen extract --sequences on each benign nDPI capture, then
 #                               secgen automata learn --by service (TADAM) on the services the
 #                               flow model uses (web, QUIC, DNS, mail, SMB/NetBIOS, SSDP/mDNS/LLMNR, DHCP, NTP)
+#   models/app_vocab.json       models/build_vocab.sh: names, HTTP methods/paths/status codes and DNS
+#                               TTLs the benign captures use (tshark), weighted by captures
 #   models/defaults.json        written by hand: generation defaults for the embedded model
 # Usage: models/build.sh [SECGEN]   (default build/release/secgen; run from the repository root)
 set -euo pipefail
@@ -46,3 +48,7 @@ echo "== automata (TADAM, by service)"
 rm -f models/automata/*.json
 cp "$T"/automata/*.json models/automata/
 ls -la models/flow_model.json models/automata/
+
+# ---- application vocabulary (issue 14 item 3; owned by the "story" work: keep this section apart)
+echo "== application vocabulary (host names, HTTP methods/paths/status, DNS TTLs of the captures)"
+SHARED="$SHARED" models/build_vocab.sh

@@ -36,6 +36,7 @@ typedef struct sg_generate_opts {
     sg_pcap_format pcap_format;
     int taint;                 /* IPv4 evil bit on every packet */
     int no_pairing;            /* do not pair one-way (NetFlow) records into connections */
+    int no_lookups;            /* no DNS lookup before HTTP/TLS connections (packets: resolve_names) */
     const char *flows_out;     /* flow CSV; with a pcap the ground truth (native layout) */
     sg_flow_format flows_format; /* flow-only: a writable layout (sg_flow_format_writable); SG_FMT_AUTO = the model's */
     int force;                 /* run even if the estimated output exceeds the free space */

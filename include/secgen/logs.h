@@ -3,10 +3,11 @@
  *
  *   Community ID v1 (corelight/community-id-spec): the flow hash Zeek, Suricata and Elastic use;
  *     sg_community_id() for a tuple, sg_community_id_flow() for a flow record.
- *   Zeek sensor logs (sg_zeek_*): conn.log as JSON lines with Zeek's field names
- *     (LogAscii::use_json=T), built from each flow's packets as the packet pipeline wrote them
- *     (sg_pktgen_opts.observer), so conn_state / history follow the TCP flags and the byte counts
- *     the payloads. See docs/logs.md. */
+ *   Zeek sensor logs (sg_zeek_*): conn.log, dns.log, http.log, ssl.log as JSON lines with Zeek's
+ *     field names (LogAscii::use_json=T), built from each flow's packets as the packet pipeline
+ *     wrote them (sg_pktgen_opts.observer), so conn_state / history follow the TCP flags and the
+ *     byte counts the payloads, and from the application messages the payload templates put into
+ *     the frames (sg_packets_app_walk). See docs/logs.md. */
 #ifndef SECGEN_LOGS_H
 #define SECGEN_LOGS_H
 
@@ -55,7 +56,8 @@ int sg_community_id_flow(uint16_t seed, const sg_flow *f, char out[SG_COMMUNITY_
 int sg_community_id_column(void *ctx, const sg_flow *f, char *buf, size_t cap);
 
 /* ---- Zeek sensor logs ----------------------------------------------------------------------------
- * A folder of Zeek logs as JSON lines (LogAscii::use_json=T, JSON::TS_EPOCH): today conn.log.
+ * A folder of Zeek logs as JSON lines (LogAscii::use_json=T, JSON::TS_EPOCH): conn.log, dns.log,
+ * http.log, ssl.log.
  * Records come in the order the packet pipeline writes connections (flow start order), not at
  * connection teardown as Zeek does; every record carries the flow's community_id. The files are
  * temporaries until sg_zeek_logs_close commits them (atomic, like every secgen output). */

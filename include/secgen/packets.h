@@ -24,7 +24,10 @@ enum {
     SG_STREAM_PKT_BUILD = 0x50420001u,   /* ISNs, IP ids, window jitter of one flow */
     SG_STREAM_PKT_NORM = 0x50420002u,    /* inserted handshake / teardown timings */
     SG_STREAM_PKT_POOL = 0x50420003u,    /* the synthetic payload pool (index 0) */
-    SG_STREAM_PKT_PAYLOAD = 0x50420004u  /* payload choices (pool offsets, templates) */
+    SG_STREAM_PKT_PAYLOAD = 0x50420004u, /* payload choices (pool offsets, templates) */
+    SG_STREAM_PKT_APP = 0x50420031u,     /* application choices (seed = the flow's app_key, index =
+                                            message): names, methods, paths, status, DNS ids */
+    SG_STREAM_PKT_RESOLVE = 0x50420032u  /* name resolutions before connections (index = flow) */
 };
 
 enum { SG_DIR_FWD = 0, SG_DIR_BWD = 1 }; /* FWD = client -> server (flow src -> dst) */
@@ -58,7 +61,68 @@ typedef struct sg_pkt_conn {
     sg_pkt_host cli, srv;       /* client = flow src */
     uint16_t service_port;      /* selects the payload template (usually dst_port) */
     uint8_t taint;              /* set the IPv4 reserved ("evil", RFC 3514) bit, as Fos-R --taint */
+    /* application layer (docs/packets.md "One story across layers"): the vocabulary templates draw
+     * names, HTTP methods/paths/status and DNS TTLs from (NULL: a short built-in list), and the key
+     * of the flow's choices, so that sg_packets_app_walk repeats them without the frames */
+    const struct sg_app_vocab *vocab;
+    uint64_t app_key;
+    /* a name resolution (DNS over UDP) inserted before a connection: the query asks the name of
+     * resolve_addr (the connection's server) and the answer holds that address, TTL resolve_ttl */
+    uint8_t resolves, resolve_v6;
+    uint8_t resolve_addr[16];
+    uint32_t resolve_ttl;
 } sg_pkt_conn;
+
+/* ---- application vocabulary ------------------------------------------------------------------------
+ * Weighted lists the payload templates draw from: host names (TLS SNI, HTTP Host, DNS questions),
+ * HTTP methods, paths and status codes, DNS answer TTLs. The embedded models' lists are learnt from
+ * the benign captures (models/app_vocab.json, models/build_vocab.sh; loaded by the generate module).
+ * A server keeps one name for the whole run: the name is a function of its address. */
+typedef struct sg_app_vocab sg_app_vocab;
+typedef enum sg_app_list {
+    SG_APP_HOSTS = 0, SG_APP_METHODS, SG_APP_PATHS, SG_APP_STATUS, SG_APP_TTLS, SG_APP_NLISTS
+} sg_app_list;
+sg_status sg_app_vocab_create(sg_app_vocab **out, sg_error *err);
+/* Adds value with weight > 0 to a list. Values a template cannot carry are refused with a message
+ * (host names: lower-case DNS names of at most 78 characters with a dot; paths: printable, starting
+ * with '/', at most 96 bytes; methods: upper-case token; status: 100-599; TTL: decimal seconds). */
+sg_status sg_app_vocab_add(sg_app_vocab *v, sg_app_list list, const char *value, double weight, sg_error *err);
+size_t sg_app_vocab_count(const sg_app_vocab *v, sg_app_list list);
+void sg_app_vocab_destroy(sg_app_vocab *v);
+/* The name of a server (out >= 80 bytes): private addresses get an internal name
+ * (<word>[N].corp.internal), public ones a host name of the vocabulary, picked by weight from a
+ * hash of the address. v NULL: the built-in list. */
+void sg_app_server_name(const sg_app_vocab *v, const uint8_t addr[16], int is_v6, char *out);
+/* Resolver cache lifetime of that server's name: a TTL of the vocabulary picked by a hash of the name */
+uint32_t sg_app_name_ttl(const sg_app_vocab *v, const char *name);
+
+/* ---- application events: what the payload templates put into a flow --------------------------------
+ * sg_packets_app_walk runs the flow's templates over its final packet list (as the frame builder
+ * will, same choices) and reports each application message: what the frames of that flow carry. */
+typedef enum sg_app_event_type {
+    SG_APP_DNS_QUERY = 1, SG_APP_DNS_REPLY, SG_APP_HTTP_REQUEST, SG_APP_HTTP_REPLY, SG_APP_TLS_CLIENT_HELLO,
+    SG_APP_TLS_SERVER_HELLO
+} sg_app_event_type;
+#define SG_APP_MAX_ANSWERS 96 /* a 1472-byte response holds at most 89 */
+typedef struct sg_app_event {
+    sg_app_event_type type;
+    size_t pkt;          /* index of the packet in the list */
+    int dir;
+    uint32_t len;        /* the packet's payload bytes */
+    uint32_t head;       /* bytes of it that are the message head (HTTP), rest is body */
+    char name[256];      /* DNS question / HTTP Host / TLS SNI ("" if absent) */
+    uint16_t dns_id;
+    uint16_t n_answers;  /* A records (first SG_APP_MAX_ANSWERS listed) */
+    uint8_t answers[SG_APP_MAX_ANSWERS][4];
+    uint32_t ttls[SG_APP_MAX_ANSWERS];
+    char method[16];
+    char uri[128];
+    char user_agent[128];
+    uint32_t status;
+    char status_msg[40];
+} sg_app_event;
+typedef void (*sg_app_event_fn)(void *ctx, const sg_app_event *e);
+void sg_packets_app_walk(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, sg_app_event_fn fn, void *ctx);
 
 /* ---- TCP normalisation -----------------------------------------------------------------------
  * Turns any TCP packet list (as an automaton samples it) into an exchange a real stack could
@@ -244,6 +308,9 @@ typedef struct sg_pktgen_opts {
     size_t n_flow_columns;
     sg_pktgen_observer observer;        /* NULL: none */
     void *observer_ctx;
+    const sg_app_vocab *vocab;          /* names and HTTP choices of the templates (NULL: built-in) */
+    int resolve_names;                  /* 1: a client looks up a server's name before connecting to
+                                           it (HTTP, TLS; TTL-cached): a DNS flow of its own */
     const char *packet_labels_out;      /* NULL: none; with a pcap: CSV `frame,label`, one row per
                                            frame in pcap order (1-based frame number as tshark's
                                            frame.number; label "benign" or the sg_pktgen_add_built label) */
@@ -270,6 +337,8 @@ typedef struct sg_pktgen_stats {
     uint64_t miss_capped, miss_unfit, bytes_miss_pkts, bytes_miss_small, bytes_miss_large;
     size_t peak_open_flows;
     uint64_t built_flows;                  /* flows added with their packets (attacks) */
+    uint64_t resolutions, resolve_cached;  /* DNS lookups inserted before connections / connections
+                                              whose name the client had cached (TTL) */
 } sg_pktgen_stats;
 
 typedef struct sg_pktgen sg_pktgen;

@@ -39,11 +39,14 @@ static void usage(FILE *fp)
             "      --flows-format FMT   native|cidds|argus|ugr16 (flow-only mode; default: the model's layout;\n"
             "                           `secgen convert` turns a pcap run's flows CSV into any of them)\n"
             "      --logs DIR           with -o/--config, sensor logs of the connections in DIR (Zeek\n"
-            "                           conn.log, JSON lines); with --config also the hosts' logs in\n"
-            "                           DIR/hosts/NAME/ (sshd auth.log, ECS endpoint.ndjson)\n"
+            "                           conn.log, dns.log, http.log, ssl.log: JSON lines); with --config\n"
+            "                           also the hosts' logs in DIR/hosts/NAME/ (sshd auth.log, ECS\n"
+            "                           endpoint.ndjson)\n"
             "      --packet-labels FILE with -o, CSV frame,label: one row per frame in pcap order (benign or the\n"
             "                           attack's name, for the config's attacks:)\n"
             "      --no-pairing         with -o/--config, do not pair one-way (NetFlow) records into connections\n"
+            "      --no-lookups         with -o/--config, clients connect to HTTP/TLS servers without looking up\n"
+            "                           their names first (default: a DNS lookup unless cached within its TTL)\n"
             "      --scale K            superpose K independent realisations of the flow model (K x the\n"
             "                           traffic of the same network; default 1, or models/defaults.json's\n"
             "                           flow_scale for the embedded model)\n"
@@ -90,7 +93,7 @@ static void tune_allocator(void)
 
 int sg_cmd_generate(int argc, char **argv)
 {
-    enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_SCALE, O_FORCE, O_LOGS, O_PLABELS };
+    enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_NOLOOKUP, O_SCALE, O_FORCE, O_LOGS, O_PLABELS };
     static const struct option lo[] = {{"model", required_argument, 0, 'm'},
                                        {"automata", required_argument, 0, O_AUTOMATA},
                                        {"config", required_argument, 0, 'c'},
@@ -102,6 +105,7 @@ int sg_cmd_generate(int argc, char **argv)
                                        {"pcapng", no_argument, 0, O_PCAPNG},
                                        {"taint", no_argument, 0, O_TAINT},
                                        {"no-pairing", no_argument, 0, O_NOPAIR},
+                                       {"no-lookups", no_argument, 0, O_NOLOOKUP},
                                        {"scale", required_argument, 0, O_SCALE},
                                        {"flows-out", required_argument, 0, O_FLOWS_OUT},
                                        {"flows-format", required_argument, 0, O_FLOWS_FMT},
@@ -117,7 +121,7 @@ int sg_cmd_generate(int argc, char **argv)
     uint64_t nflows = 0, seed = 1, scale = 0;
     int64_t dur = 0, start = INT64_MIN;
     long long threads = 0;
-    int quiet = 0, c, have_fmt = 0, ns = 0, pcapng = 0, taint = 0, nopair = 0, force = 0;
+    int quiet = 0, c, have_fmt = 0, ns = 0, pcapng = 0, taint = 0, nopair = 0, nolookup = 0, force = 0;
     sg_flow_format ofmt = SG_FMT_NATIVE;
     tune_allocator();
     optind = 1;
@@ -131,6 +135,7 @@ int sg_cmd_generate(int argc, char **argv)
         case O_PCAPNG: pcapng = 1; break;
         case O_TAINT: taint = 1; break;
         case O_NOPAIR: nopair = 1; break;
+        case O_NOLOOKUP: nolookup = 1; break;
         case O_SCALE:
             if (sg_cli_parse_u64("generate", "--scale", optarg, &scale)) return SG_EXIT_USAGE;
             if (scale < 1 || scale > 100000) return sg_cli_usage_error("generate", "--scale must be in [1, 100000]");
@@ -174,8 +179,8 @@ int sg_cmd_generate(int argc, char **argv)
     if (!flows_out && !pcap) return sg_cli_usage_error("generate", "nothing to write: give -o out.pcap and/or --flows-out FILE");
     if (ns && pcapng) return sg_cli_usage_error("generate", "--nanosecond and --pcapng exclude each other (pcapng is always ns)");
     if (!pcap && (ns || pcapng || taint)) return sg_cli_usage_error("generate", "--nanosecond/--pcapng/--taint need -o FILE");
-    if (!pcap && !config && (automata || nopair))
-        return sg_cli_usage_error("generate", "--automata/--no-pairing need -o FILE or --config FILE");
+    if (!pcap && !config && (automata || nopair || nolookup))
+        return sg_cli_usage_error("generate", "--automata/--no-pairing/--no-lookups need -o FILE or --config FILE");
     if ((pcap || config) && have_fmt && ofmt != SG_FMT_NATIVE)
         return sg_cli_usage_error("generate", "with -o or --config, --flows-out holds the connections as the network "
                                               "sees them and is always native");
@@ -198,6 +203,7 @@ int sg_cmd_generate(int argc, char **argv)
     o.pcap_format = pcapng ? SG_PCAPNG : (ns ? SG_PCAP_NS : SG_PCAP_US);
     o.taint = taint;
     o.no_pairing = nopair;
+    o.no_lookups = nolookup;
     o.flows_out = flows_out;
     o.flows_format = have_fmt ? ofmt : SG_FMT_AUTO;
     o.force = force;

@@ -18,6 +18,7 @@
 #include "secgen/logs.h"
 #include "secgen/netcfg.h"
 #include "secgen/tadam.h"
+#include "generate/vocab.h"
 
 /* ---- embedded default models --------------------------------------------------------------------
  * Generated from models/ by cmake/embed.cmake into the library itself, so a library user generates
@@ -188,6 +189,7 @@ struct sg_generate {
     sg_generate_sink *sinks;
     size_t nsinks;
     sg_logs *logs;          /* --logs: observer of the pktgen's written connections */
+    sg_app_vocab *vocab;    /* names, HTTP methods/paths/status, DNS TTLs (embedded app_vocab.json) */
     int ran;
 };
 
@@ -227,8 +229,8 @@ static sg_status check_opts(const sg_generate_opts *o, sg_error *err)
         return sg_error_set(err, SG_ERR_INVALID, "the pcap and the flow output cannot both be standard output");
     if (!o->pcap_path && (o->taint || o->pcap_format != SG_PCAP_US))
         return sg_error_set(err, SG_ERR_INVALID, "pcap format and taint options need a pcap output (-o)");
-    if (!o->pcap_path && !o->config_path && (o->automata_dir || o->no_pairing))
-        return sg_error_set(err, SG_ERR_INVALID, "--automata and --no-pairing need a pcap (-o) or a network config (--config)");
+    if (!o->pcap_path && !o->config_path && (o->automata_dir || o->no_pairing || o->no_lookups))
+        return sg_error_set(err, SG_ERR_INVALID, "--automata, --no-pairing and --no-lookups need a pcap (-o) or a network config (--config)");
     if (o->logs_dir && !o->pcap_path && !o->config_path)
         return sg_error_set(err, SG_ERR_INVALID, "sensor logs (--logs) describe the packet pipeline's connections and need a pcap (-o) or a network config (--config)");
     if (o->packet_labels_out && !o->pcap_path)
@@ -410,6 +412,15 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
                              .flow_columns = &community_id_col,
                              .n_flow_columns = 1,
                              .packet_labels_out = opts->packet_labels_out};
+        {
+            const char *d;
+            size_t n;
+            if (sg_generate_embedded("app_vocab.json", &d, &n) == 0 &&
+                (s = sg_generate_vocab_load("(embedded app_vocab.json)", d, n, &g->vocab, err)) != SG_OK)
+                goto fail;
+            po.vocab = g->vocab;
+            po.resolve_names = !opts->no_lookups;
+        }
         if (opts->logs_dir) {
             if ((s = sg_logs_create(opts->logs_dir, g->cfg, opts->seed, &g->logs, err)) != SG_OK) goto fail;
             po.observer = sg_logs_observe;
@@ -622,6 +633,7 @@ void sg_generate_destroy(sg_generate *g)
     sg_attacks_destroy(g->attacks);
     sg_netcfg_destroy(g->cfg);
     sg_fc_model_destroy(g->model);
+    sg_app_vocab_destroy(g->vocab);
     free(g->sinks);
     free(g);
 }

@@ -1,10 +1,11 @@
-/* Zeek sensor logs (conn.log) as JSON lines, derived from each connection's packets exactly as the
+/* Zeek sensor logs (conn.log here; dns.log, http.log, ssl.log in zeek_app.c) as JSON lines, derived from each connection's packets exactly as the
  * packet pipeline wrote them to the pcap. conn_state and history follow Zeek's TCP analyzer
  * (src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc: endpoint states INACTIVE, SYN_SENT,
  * SYN_ACK_SENT, PARTIAL, ESTABLISHED, CLOSED, RESET; update_history's letters) and the conn_state()
  * function of scripts/base/protocols/conn/main.zeek; field names and order are Conn::Info's, with
  * community_id appended as policy/protocols/conn/community-id-logging.zeek does. */
 #include "secgen/logs.h"
+#include "logs/zeek_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -136,8 +137,12 @@ void sg_zeek_conn_summarize(uint8_t proto, const sg_pkt *pkts, size_t n, sg_zeek
 }
 
 /* ---- the log folder ------------------------------------------------------------------------------ */
+/* the files of the folder, in this order */
+static const char *const log_names[] = {"conn.log", "dns.log", "http.log", "ssl.log"};
+enum { LOG_CONN, LOG_DNS, LOG_HTTP, LOG_SSL, NLOGS };
+
 struct sg_zeek_logs {
-    sg_outfile *conn;
+    sg_outfile *f[NLOGS];
     uint64_t seed, records;
 };
 
@@ -158,11 +163,14 @@ sg_status sg_zeek_logs_create(const char *dir, uint64_t seed, sg_zeek_logs **out
         free(path);
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     }
-    snprintf(path, dl + 16, "%s/conn.log", dir);
-    sg_status s = sg_outfile_open(&z->conn, path, err);
+    sg_status s = SG_OK;
+    for (int k = 0; k < NLOGS && s == SG_OK; k++) {
+        snprintf(path, dl + 16, "%s/%s", dir, log_names[k]);
+        s = sg_outfile_open(&z->f[k], path, err);
+    }
     free(path);
     if (s != SG_OK) {
-        free(z);
+        sg_zeek_logs_destroy(z);
         return s;
     }
     z->seed = seed;
@@ -227,7 +235,7 @@ sg_status sg_zeek_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *c
         if (pkts[i].t_ns > last) last = pkts[i].t_ns;
     }
     int64_t dur_us = last / 1000 - first / 1000;
-    FILE *fp = sg_outfile_fp(z->conn);
+    FILE *fp = sg_outfile_fp(z->f[LOG_CONN]);
     fputc('{', fp);
     put_ts(fp, "ts", first / 1000);
     fprintf(fp, ",\"uid\":\"%s\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,\"id.resp_h\":\"%s\",\"id.resp_p\":%u,\"proto\":\"%s\"", uid,
@@ -245,17 +253,24 @@ sg_status sg_zeek_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *c
             f->fwd_packets, f->fwd_bytes, f->bwd_packets, f->bwd_bytes, (unsigned)conn->proto);
     if (cid[0]) fprintf(fp, ",\"community_id\":\"%s\"", cid);
     if (fputs("}\n", fp) == EOF)
-        return sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", sg_outfile_path(z->conn), strerror(errno));
+        return sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", sg_outfile_path(z->f[LOG_CONN]), strerror(errno));
     z->records++;
-    return SG_OK;
+    zeek_app_conn a = {.f = f, .conn = conn, .pkts = pkts, .n = n, .uid = uid, .cid = cid,
+                       .dns = sg_outfile_fp(z->f[LOG_DNS]), .http = sg_outfile_fp(z->f[LOG_HTTP]), .ssl = sg_outfile_fp(z->f[LOG_SSL])};
+    return zeek_app_records(&a, err);
 }
+
 
 uint64_t sg_zeek_logs_records(const sg_zeek_logs *z) { return z ? z->records : 0; }
 
 sg_status sg_zeek_logs_close(sg_zeek_logs *z, sg_error *err)
 {
     if (!z) return SG_OK;
-    sg_status s = sg_outfile_commit(z->conn, err);
+    sg_status s = SG_OK;
+    for (int k = 0; k < NLOGS; k++) {
+        if (s == SG_OK) s = sg_outfile_commit(z->f[k], err);
+        else sg_outfile_abort(z->f[k]);
+    }
     free(z);
     return s;
 }
@@ -263,6 +278,6 @@ sg_status sg_zeek_logs_close(sg_zeek_logs *z, sg_error *err)
 void sg_zeek_logs_destroy(sg_zeek_logs *z)
 {
     if (!z) return;
-    sg_outfile_abort(z->conn);
+    for (int k = 0; k < NLOGS; k++) sg_outfile_abort(z->f[k]);
     free(z);
 }

@@ -1,6 +1,7 @@
 /* The generation pipeline: flows -> (pairing) -> batches [parallel: map, sample, reconcile,
  * normalise] -> [sequential: 5-tuple reuse check] -> [parallel: frames] -> [sequential: flows-out,
  * k-way merge into the pcap]. See include/secgen/packets.h and docs/packets.md. */
+#include <arpa/inet.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,10 @@ struct sg_pktgen {
     sg_vec blabel;             /* uint16_t per built flow */
     char (*lnames)[64];
     size_t nlnames, caplnames;
+    /* name lookups before connections (resolve.c): the lookup flow being written, its index space */
+    sg_resolver *res;
+    item rit;
+    uint64_t next_res_idx;
 };
 
 /* the label id of a built flow's label (labels are few: attack names) */
@@ -340,6 +345,8 @@ static void stage_a(sg_pktgen *g, item *it)
         it->f = it->in.f;
         it->conn = it->in.conn;
         it->conn.taint = (uint8_t)g->o.taint;
+        it->conn.vocab = g->o.vocab;
+        it->conn.app_key = sg_hash_u64(g->o.seed ^ sg_hash_u64(it->idx));
         it->result = SG_NETMAP_OK;
         it->capped = it->unmatched = it->unfit = it->stretched = 0; /* the item's last use may have set them */
         it->tf = it->tb = -1;
@@ -356,6 +363,8 @@ static void stage_a(sg_pktgen *g, item *it)
     sg_vec_clear(&it->pkts);
     if (it->result != SG_NETMAP_OK) return;
     it->conn.taint = (uint8_t)g->o.taint;
+    it->conn.vocab = g->o.vocab; /* before shaping: DNS query sizes follow their names */
+    it->conn.app_key = sg_hash_u64(g->o.seed ^ sg_hash_u64(it->idx));
     /* packet targets, capped: a flow model sampling columns from separate bins can combine a
      * huge packet count with a short duration (89,849 packets in 7.7 ms): the count gives way
      * (counted); lengthening such flows instead kept them but made the pcap of 4,096 flows 4.5 GB */
@@ -552,6 +561,65 @@ static void trim_items(sg_pktgen *g)
     free(order);
 }
 
+/* a connection as written: the flows-out row, the observer, the merge */
+static sg_status write_out(sg_pktgen *g, item *it, const sg_frames_summary *sp, sg_error *err)
+{
+    const sg_frames_summary s = *sp;
+    g->st.flows_out++;
+    if (g->fw || g->o.observer) {
+        sg_flow o = it->f;
+        o.start_us = s.first_ns / 1000;
+        o.duration_us = (s.last_ns - s.first_ns) / 1000;
+        o.src_port = it->conn.src_port;
+        o.dst_port = it->conn.dst_port;
+        o.fwd_packets = s.fwd_packets;
+        o.fwd_bytes = s.fwd_bytes;
+        o.bwd_packets = s.bwd_packets;
+        o.bwd_bytes = s.bwd_bytes;
+        o.flags = it->conn.proto == SG_PROTO_TCP ? s.flags : 0;
+        o.tos = 0;
+        if (it->conn.proto == SG_PROTO_ICMP || it->conn.proto == SG_PROTO_ICMPV6) o.src_port = 0, o.dst_port = (uint16_t)(it->conn.proto == SG_PROTO_ICMP ? 8 << 8 : 128 << 8);
+        sg_status st = g->fw ? sg_flow_writer_write_labelled(g->fw, &o, g->o.label_column ? (it->in.built ? it->in.label : "benign") : NULL, err) : SG_OK;
+        if (st == SG_OK && g->o.observer)
+            st = g->o.observer(g->o.observer_ctx, &o, &it->conn, it->pkts.data, it->pkts.len, g->st.flows_out - 1, err);
+        if (st != SG_OK) return st;
+    }
+    if (g->pw) return sg_merger_add_lazy(g->mg, &it->pkts, &it->conn, g->pool, g->o.seed, it->idx, err);
+    return SG_OK;
+}
+
+/* A client reaching its server by name resolves the name first (resolve.c): the lookup flow is written
+ * before the connection, which starts once the answer is in. */
+static sg_status resolve_first(sg_pktgen *g, item *it, sg_error *err)
+{
+    item *d = &g->rit;
+    int64_t delay = 0;
+    int cached = 0;
+    sg_status st = SG_OK;
+    uint64_t ridx = (1ULL << 62) | g->next_res_idx;
+    if (!sg_resolver_before(g->res, &it->conn, ((const sg_pkt *)it->pkts.data)[0].t_ns, g->o.seed, ridx, &d->conn, &d->pkts,
+                            &delay, &cached, &st)) {
+        g->st.resolve_cached += (uint64_t)cached;
+        return st == SG_OK ? SG_OK : sg_error_set(err, st, "generate: out of memory (name lookups)");
+    }
+    g->next_res_idx++;
+    d->idx = ridx;
+    memset(&d->in, 0, sizeof d->in);
+    memset(&d->f, 0, sizeof d->f);
+    d->f.proto = SG_PROTO_UDP;
+    inet_ntop(d->conn.cli.is_v6 ? AF_INET6 : AF_INET, d->conn.cli.addr, d->f.src_ip, SG_ADDR_MAX);
+    inet_ntop(d->conn.srv.is_v6 ? AF_INET6 : AF_INET, d->conn.srv.addr, d->f.dst_ip, SG_ADDR_MAX);
+    d->f.src_port = d->conn.src_port;
+    d->f.dst_port = 53;
+    if ((st = live_check(g, d)) != SG_OK) return sg_error_set(err, st, "generate: out of memory");
+    sg_pkt *p = it->pkts.data;
+    for (size_t i = 0; i < it->pkts.len; i++) p[i].t_ns += delay;
+    sg_frames_summary s;
+    sg_packets_summarize(&d->conn, d->pkts.data, d->pkts.len, &s);
+    g->st.resolutions++;
+    return write_out(g, d, &s, err);
+}
+
 static sg_status process_batch(sg_pktgen *g, sg_error *err)
 {
     size_t n = g->nitems;
@@ -600,6 +668,13 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
         item *it = &items[i];
         if (it->result != SG_NETMAP_OK || it->pkts.len == 0) continue;
         if (g->o.max_flows_out && g->st.flows_out >= g->o.max_flows_out) break; /* -n reached */
+        /* the lookup of the server's name goes first; the watermark stays at the unshifted start
+         * (the lookup's), which is what orders the flows of later batches */
+        int64_t first0 = ((const sg_pkt *)it->pkts.data)[0].t_ns;
+        if (g->res && !it->in.built && !(g->o.max_flows_out && g->st.flows_out + 2 > g->o.max_flows_out)) {
+            sg_status rs = resolve_first(g, it, err);
+            if (rs != SG_OK) return rs;
+        }
         sg_frames_summary s;
         sg_packets_summarize(&it->conn, it->pkts.data, it->pkts.len, &s);
         if (!it->in.built) compare(g, it, &s);
@@ -611,30 +686,9 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
         g->st.unmatched += (uint64_t)it->unmatched;
         g->st.unfit += (uint64_t)it->unfit;
         g->st.stretched += (uint64_t)it->stretched;
-        g->st.flows_out++;
-        if (g->fw || g->o.observer) {
-            sg_flow o = it->f;
-            o.start_us = s.first_ns / 1000;
-            o.duration_us = (s.last_ns - s.first_ns) / 1000;
-            o.src_port = it->conn.src_port;
-            o.dst_port = it->conn.dst_port;
-            o.fwd_packets = s.fwd_packets;
-            o.fwd_bytes = s.fwd_bytes;
-            o.bwd_packets = s.bwd_packets;
-            o.bwd_bytes = s.bwd_bytes;
-            o.flags = it->conn.proto == SG_PROTO_TCP ? s.flags : 0;
-            o.tos = 0;
-            if (it->conn.proto == SG_PROTO_ICMP || it->conn.proto == SG_PROTO_ICMPV6) o.src_port = 0, o.dst_port = (uint16_t)(it->conn.proto == SG_PROTO_ICMP ? 8 << 8 : 128 << 8);
-            sg_status st = g->fw ? sg_flow_writer_write_labelled(g->fw, &o, g->o.label_column ? (it->in.built ? it->in.label : "benign") : NULL, err) : SG_OK;
-            if (st == SG_OK && g->o.observer)
-                st = g->o.observer(g->o.observer_ctx, &o, &it->conn, it->pkts.data, it->pkts.len, g->st.flows_out - 1, err);
-            if (st != SG_OK) return st;
-        }
-        if (s.first_ns > last_start) last_start = s.first_ns;
-        if (g->pw) {
-            sg_status st = sg_merger_add_lazy(g->mg, &it->pkts, &it->conn, g->pool, g->o.seed, it->idx, err);
-            if (st != SG_OK) return st;
-        }
+        sg_status st = write_out(g, it, &s, err);
+        if (st != SG_OK) return st;
+        if (first0 > last_start) last_start = first0;
     }
     g->nitems = 0;
     trim_items(g);
@@ -708,6 +762,9 @@ sg_status sg_pktgen_create(const sg_pktgen_opts *o, sg_pktgen **out, sg_error *e
         sg_frames_init(&g->items[i].fr);
     }
     if (s == SG_OK) s = sg_netmap_create(o->netcfg, &g->nm, err);
+    sg_vec_init(&g->rit.pkts, sizeof(sg_pkt));
+    sg_vec_init(&g->rit.scratch, sizeof(sg_pkt));
+    if (s == SG_OK && o->resolve_names) s = sg_resolver_create(o->netcfg, g->nm, &g->res, err);
     if (s == SG_OK) s = sg_payload_pool_create(&g->pool, o->seed, 256u << 10, err);
     if (s == SG_OK && o->pcap_path) s = sg_pcap_writer_open(&g->pw, o->pcap_path, o->pcap_format, err);
     if (s == SG_OK && o->flows_out)
@@ -858,6 +915,9 @@ void sg_pktgen_destroy(sg_pktgen *g)
     free(g->pend);
     sg_merger_destroy(g->mg);
     sg_hashmap_destroy(g->live);
+    sg_resolver_destroy(g->res);
+    sg_vec_free(&g->rit.pkts);
+    sg_vec_free(&g->rit.scratch);
     sg_netmap_destroy(g->nm);
     sg_payload_pool_destroy(g->pool);
     free(g);
@@ -882,6 +942,9 @@ void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp)
     if (s->unmatched) fprintf(fp, "flows whose automaton sample could not be fitted to the flow's packet counts (flow-shaped packets): %llu\n", (unsigned long long)s->unmatched);
     if (s->unfit) fprintf(fp, "flows with no valid packet sequence for their counts (nearest kept): %llu\n", (unsigned long long)s->unfit);
     if (s->no_model) fprintf(fp, "flows without an automaton for their service (flow-shaped packets): %llu\n", (unsigned long long)s->no_model);
+    if (s->resolutions || s->resolve_cached)
+        fprintf(fp, "name lookups before connections: %llu (and %llu connections whose name the client had cached)\n",
+                (unsigned long long)s->resolutions, (unsigned long long)s->resolve_cached);
     if (s->built_flows) fprintf(fp, "injected flows (attacks, labelled): %llu\n", (unsigned long long)s->built_flows);
     if (s->packets) fprintf(fp, "packets: %llu, bytes: %llu\n", (unsigned long long)s->packets, (unsigned long long)s->bytes);
     if (s->n_pkts_cmp || s->n_dur_cmp) fprintf(fp, "vs flow model (per direction with known counts):");

@@ -32,6 +32,12 @@ typedef struct sg_payload_state {
     uint8_t pq_len[SG_DNS_PENDING];
     uint16_t pq_id[SG_DNS_PENDING];
     uint8_t pq_name[SG_DNS_PENDING][SG_DNS_QMAX];
+    char name[80];         /* HTTP / TLS: the server's name (Host, SNI) */
+    uint32_t nq, nr;       /* DNS queries / responses written: index of the keyed choices */
+    /* sg_packets_app_walk: each template reports its message here (NULL when building frames) */
+    sg_app_event_fn ev;
+    void *ev_ctx;
+    sg_app_event *evbuf;
 } sg_payload_state;
 
 void sg_payload_state_init(sg_payload_state *ps, const sg_pkt_conn *conn, const sg_payload_pool *pool, sg_rng *r);
@@ -45,6 +51,29 @@ size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, 
  * each answers the oldest pending query exactly (question echoed, then whole answer records or
  * none), DNS messages at most one datagram. Changes bytes by at most 14 per response. */
 void sg_payload_fix_sizes(const sg_pkt_conn *c, sg_pkt *p, size_t n);
+
+/* 1 when the client of this connection reaches its server by name (HTTP, TLS): a lookup precedes it */
+int sg_payload_named_service(const sg_pkt_conn *c);
+/* vocabulary internals (vocab.c) */
+void sg_app_vocab_builtin_init(void);
+const sg_app_vocab *sg_app_vocab_or_builtin(const sg_app_vocab *v);
+const char *sg_app_pick(const sg_app_vocab *v, sg_app_list list, double u); /* by weight, u in [0,1) */
+size_t sg_app_name_wire(const char *name);
+/* a LAN address (RFC 1918, link-local, CGN; IPv6 ULA and link-local): internal names, lookups */
+int sg_app_addr_private(const uint8_t *a, int v6);
+
+/* ---- name resolution before connections (resolve.c) ----
+ * Which resolver a client asks (the config's DNS server it may use, else the model's "DNS" host),
+ * a cache of (client, server) -> expiry honouring the answer's TTL, and the lookup flow itself:
+ * a UDP query from an ephemeral port at the connection's start and the answer one resolver RTT
+ * later; the connection then starts after the answer. */
+typedef struct sg_resolver sg_resolver;
+sg_status sg_resolver_create(const sg_netcfg *cfg, const sg_netmap *nm, sg_resolver **out, sg_error *err);
+void sg_resolver_destroy(sg_resolver *r);
+/* 1 if conn (starting at t_ns) needs a lookup first: *dconn and dpkts (cleared) get the lookup
+ * flow, *delay_ns how much later the connection starts. 0: none (not named, cached, no resolver). */
+int sg_resolver_before(sg_resolver *r, const sg_pkt_conn *conn, int64_t t_ns, uint64_t seed, uint64_t flow_index,
+                       sg_pkt_conn *dconn, sg_vec *dpkts, int64_t *delay_ns, int *cached, sg_status *st);
 
 /* smallest payload a packet of this service may carry (DNS: a message with a question) */
 uint32_t sg_payload_min_len(const sg_pkt_conn *c, int dir);

@@ -21,6 +21,7 @@
  *         real stacks, but the flow model's sizes are honoured).
  * Payloads too short for their template fall back to the pool. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "packets/packets_internal.h"
@@ -48,6 +49,12 @@ static int kind_of(const sg_pkt_conn *c)
     return K_NONE;
 }
 
+int sg_payload_named_service(const sg_pkt_conn *c)
+{
+    int k = kind_of(c);
+    return (k == K_HTTP && c->service_port != 1900) || k == K_TLS;
+}
+
 void sg_payload_state_init(sg_payload_state *ps, const sg_pkt_conn *conn, const sg_payload_pool *pool, sg_rng *r)
 {
     memset(ps, 0, sizeof *ps);
@@ -55,6 +62,29 @@ void sg_payload_state_init(sg_payload_state *ps, const sg_pkt_conn *conn, const 
     ps->pool = pool;
     ps->r = r;
     ps->kind = kind_of(conn);
+    if (ps->kind == K_HTTP || ps->kind == K_TLS) sg_app_server_name(conn->vocab, conn->srv.addr, conn->srv.is_v6, ps->name);
+}
+
+/* Application choices (names, methods, ids, answers) come from an RNG keyed by the flow's app_key
+ * and the message, never from the frame builder's stream: sg_packets_app_walk makes the same
+ * choices without building frames (the logs module's dns/http/ssl records). */
+enum { APP_DNS_Q = 1, APP_DNS_R = 2, APP_HTTP_REQ = 3, APP_HTTP_RESP = 4 };
+static void app_rng(const sg_payload_state *ps, uint32_t space, uint32_t k, sg_rng *r)
+{
+    sg_rng_init(r, ps->conn->app_key, SG_STREAM_PKT_APP, ((uint64_t)space << 32) | k);
+}
+
+static sg_app_event *ev_begin(sg_payload_state *ps, sg_app_event_type t, int dir, uint32_t len)
+{
+    if (!ps->ev) return NULL;
+    sg_app_event *e = ps->evbuf;
+    size_t pk = e->pkt; /* set by the walker */
+    memset(e, 0, sizeof *e);
+    e->pkt = pk;
+    e->type = t;
+    e->dir = dir;
+    e->len = len;
+    return e;
 }
 
 static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
@@ -114,10 +144,10 @@ static void pad_alpha(sg_payload_state *ps, uint8_t *o, size_t n)
 }
 
 /* ---- TLS ---------------------------------------------------------------------------------- */
-#define TLS_CH_MIN 200  /* fixed part of our ClientHello (198 bytes incl. record and padding headers) */
+#define TLS_CH_BASE 184 /* our ClientHello without the SNI's name (+ the name: at least 200 with 16 bytes) */
 #define TLS_SH_MIN 140  /* ServerHello 127 + ChangeCipherSpec 6 + ApplicationData header 5 + 2 */
 
-static size_t tls_client_hello(sg_rng *r, uint32_t len, uint8_t *o)
+static size_t tls_client_hello(sg_rng *r, const char *name, uint32_t len, uint8_t *o)
 {
     static const uint8_t suites[] = {0x13, 0x01, 0x13, 0x02, 0x13, 0x03, 0xc0, 0x2b, 0xc0, 0x2f, 0xc0, 0x2c, 0xc0, 0x30};
     uint8_t *p = o;
@@ -132,11 +162,10 @@ static size_t tls_client_hello(sg_rng *r, uint32_t len, uint8_t *o)
     *p++ = 1; *p++ = 0;
     uint8_t *extlen = p; p += 2;
     uint8_t *ext0 = p;
-    /* server_name: www.<8 letters>.com */
-    uint8_t host[16];
-    memcpy(host, "www.", 4); rand_name(r, host + 4, 8); memcpy(host + 12, ".com", 4);
-    put16(p, 0x0000); put16(p + 2, 16 + 5); put16(p + 4, 16 + 3); p[6] = 0; put16(p + 7, 16);
-    memcpy(p + 9, host, 16); p += 9 + 16;
+    /* server_name: the name the client resolved (the server's name, sg_app_server_name) */
+    uint32_t hl = (uint32_t)strlen(name);
+    put16(p, 0x0000); put16(p + 2, hl + 5); put16(p + 4, hl + 3); p[6] = 0; put16(p + 7, hl);
+    memcpy(p + 9, name, hl); p += 9 + hl;
     /* supported_groups x25519, secp256r1 */
     put16(p, 0x000a); put16(p + 2, 6); put16(p + 4, 4); put16(p + 6, 0x001d); put16(p + 8, 0x0017); p += 10;
     /* signature_algorithms */
@@ -193,43 +222,122 @@ static size_t dns_opt(uint8_t *p, size_t total) /* EDNS0 OPT RR of exactly total
     return total;
 }
 
+/* The question of DNS query number k with W bytes for its name (wire form) and any EDNS0 padding.
+ * A lookup before a connection asks the server's name. Otherwise the name is one of 16 keyed draws
+ * from the vocabulary: the first whose wire length is W, else the first that leaves room for an
+ * EDNS0 padding option (>= 15 bytes) — the query keeps its sampled size either way — else
+ * (closest = 1, when fitting sizes: sg_payload_fix_sizes then sizes the query to it) the one
+ * nearest to W. Returns the name's length, 0 if none fits. */
+static size_t dns_name(const sg_payload_state *ps, uint32_t k, size_t W, int closest, char *out)
+{
+    if (ps->conn->resolves) {
+        sg_app_server_name(ps->conn->vocab, ps->conn->resolve_addr, ps->conn->resolve_v6, out);
+        return strlen(out);
+    }
+    sg_rng r;
+    app_rng(ps, APP_DNS_Q, k, &r);
+    const char *cand[16], *pad = NULL, *best = NULL;
+    size_t bestd = SIZE_MAX;
+    for (int i = 0; i < 16; i++) cand[i] = sg_app_pick(ps->conn->vocab, SG_APP_HOSTS, sg_rng_uniform(&r));
+    for (int i = 0; i < 16; i++) {
+        if (!cand[i]) continue;
+        size_t w = sg_app_name_wire(cand[i]);
+        if (w < 8) continue; /* a query shorter than a DNS packet's minimum (24 bytes) */
+        if (w == W) { best = cand[i]; bestd = 0; break; }
+        if (!pad && w + 15 <= W) pad = cand[i];
+        size_t d = w > W ? w - W : W - w;
+        if (d < bestd) { bestd = d; best = cand[i]; }
+    }
+    const char *c = bestd == 0 ? best : (pad ? pad : (closest ? best : NULL));
+    if (!c) return 0;
+    snprintf(out, 80, "%s", c);
+    return strlen(out);
+}
+
+/* a dotted name to wire form; returns its length */
+static size_t name_wire(const char *name, uint8_t *q)
+{
+    size_t k = 0;
+    const char *s = name;
+    while (*s) {
+        const char *dot = strchr(s, '.');
+        size_t l = dot ? (size_t)(dot - s) : strlen(s);
+        q[k++] = (uint8_t)l;
+        memcpy(q + k, s, l);
+        k += l;
+        s += l + (dot ? 1 : 0);
+    }
+    q[k++] = 0;
+    return k;
+}
+
+/* a text name from the wire form (for events) */
+static void wire_text(const uint8_t *q, size_t qlen, char *out, size_t cap)
+{
+    size_t o = 0, i = 0;
+    while (i < qlen && q[i] && o + 1 < cap) {
+        size_t l = q[i++];
+        if (o) out[o++] = '.';
+        for (size_t j = 0; j < l && i < qlen && o + 1 < cap; j++) out[o++] = (char)q[i++];
+    }
+    out[o] = 0;
+}
+
 static size_t dns_query(sg_payload_state *ps, uint32_t len, uint8_t *o)
 {
     sg_rng *r = ps->r;
-    /* name: <letters>.<letters>.com, wire length W = len - 16, or 64 + EDNS0 padding if long */
-    size_t W = len - 16, opt = 0;
-    if (W > 80) { opt = W - 64; W = 64; if (opt < 15) { W -= 15 - opt; opt = 15; } }
-    ps->dns_id = (uint16_t)sg_rng_u32(r);
+    uint32_t k = ps->nq++;
+    sg_rng ar;
+    app_rng(ps, APP_DNS_Q, k | 0x80000000u, &ar);
+    ps->dns_id = (uint16_t)sg_rng_u32(&ar);
     put16(o, ps->dns_id); put16(o + 2, 0x0100); put16(o + 4, 1); put16(o + 6, 0); put16(o + 8, 0);
-    put16(o + 10, opt ? 1 : 0);
     uint8_t *q = o + 12;
-    /* labels: the last is "com" (4 bytes), then the root (1); split the rest into <= 63 labels */
-    size_t body = W - 5, k = 0;
-    while (body > 0) {
-        size_t l = body - 1 > 40 ? 40 : body - 1;
-        if (body - (l + 1) == 1) l--; /* never leave a 1-byte remainder (a label needs >= 2) */
-        q[k++] = (uint8_t)l; rand_name(r, q + k, l); k += l;
-        body -= l + 1;
+    size_t W = len - 16, opt = 0, kq = 0;
+    char name[80];
+    if (dns_name(ps, k, W, 0, name) && sg_app_name_wire(name) <= W) {
+        kq = name_wire(name, q);
+        if (kq < W) opt = W - kq; /* >= 15 (dns_name) unless a lookup's name: sized exactly */
+    } else {
+        /* no vocabulary name fits this size (a response without a query carries its own question
+         * of whatever size it has): a pronounceable name of exactly that size */
+        if (W > 80) { opt = W - 64; W = 64; if (opt < 15) { W -= 15 - opt; opt = 15; } }
+        size_t body = W - 5;
+        while (body > 0) {
+            size_t l = body - 1 > 40 ? 40 : body - 1;
+            if (body - (l + 1) == 1) l--; /* never leave a 1-byte remainder (a label needs >= 2) */
+            q[kq++] = (uint8_t)l; rand_name(r, q + kq, l); kq += l;
+            body -= l + 1;
+        }
+        memcpy(q + kq, "\3com\0", 5); kq += 5;
     }
-    memcpy(q + k, "\3com\0", 5); k += 5;
-    put16(q + k, 1); put16(q + k + 2, 1); k += 4;
-    ps->qlen = (uint8_t)k;
-    memcpy(ps->qname, q, k);
+    put16(o + 10, opt ? 1 : 0);
+    put16(q + kq, 1); put16(q + kq + 2, 1); kq += 4;
+    ps->qlen = (uint8_t)kq;
+    memcpy(ps->qname, q, kq);
     /* pending until a response answers it; a full queue forgets the oldest (never answered) */
-    if (k <= SG_DNS_QMAX) {
+    if (kq <= SG_DNS_QMAX) {
         if (ps->pq_n == SG_DNS_PENDING) {
             memmove(ps->pq_len, ps->pq_len + 1, SG_DNS_PENDING - 1);
             memmove(ps->pq_id, ps->pq_id + 1, (SG_DNS_PENDING - 1) * sizeof ps->pq_id[0]);
             memmove(ps->pq_name, ps->pq_name + 1, (SG_DNS_PENDING - 1) * sizeof ps->pq_name[0]);
             ps->pq_n--;
         }
-        ps->pq_len[ps->pq_n] = (uint8_t)k;
+        ps->pq_len[ps->pq_n] = (uint8_t)kq;
         ps->pq_id[ps->pq_n] = ps->dns_id;
-        memcpy(ps->pq_name[ps->pq_n], q, k);
+        memcpy(ps->pq_name[ps->pq_n], q, kq);
         ps->pq_n++;
     }
-    if (opt) dns_opt(q + k, opt);
+    if (opt) dns_opt(q + kq, opt);
     return len;
+}
+
+static void dns_query_event(sg_payload_state *ps, uint32_t len)
+{
+    sg_app_event *e = ev_begin(ps, SG_APP_DNS_QUERY, SG_DIR_FWD, len);
+    if (!e) return;
+    e->dns_id = ps->dns_id;
+    wire_text(ps->qname, ps->qlen, e->name, sizeof e->name);
+    ps->ev(ps->ev_ctx, e);
 }
 
 /* length of the question dns_query writes into a query of len bytes (the same arithmetic) */
@@ -251,11 +359,21 @@ static size_t dns_response(sg_payload_state *ps, uint32_t len, uint8_t *o, uint3
         memmove(ps->pq_id, ps->pq_id + 1, ps->pq_n * sizeof ps->pq_id[0]);
         memmove(ps->pq_name, ps->pq_name + 1, ps->pq_n * sizeof ps->pq_name[0]);
     }
+    uint32_t k = ps->nr++;
+    sg_app_event *e = ev_begin(ps, SG_APP_DNS_REPLY, SG_DIR_BWD, len);
     size_t rem = ps->qlen && len >= 12u + ps->qlen ? len - 12 - ps->qlen : 1;
     if (rem >= 1 && rem <= 14 && lim == len) {
         /* no room to echo the question exactly: answer a fresh question sized to fit */
+        uint32_t nq = ps->nq;
         dns_query(ps, len, o);
+        ps->nq = nq; /* not one of the client's queries (their choices stay keyed by their number) */
         put16(o + 2, 0x8180);
+        if (ps->pq_n) ps->pq_n--; /* it asked nothing: not pending */
+        if (e) {
+            e->dns_id = ps->dns_id;
+            wire_text(ps->qname, ps->qlen, e->name, sizeof e->name);
+            ps->ev(ps->ev_ctx, e);
+        }
         return len;
     }
     size_t an = rem / 16, opt = rem % 16;
@@ -269,13 +387,24 @@ static size_t dns_response(sg_payload_state *ps, uint32_t len, uint8_t *o, uint3
     put16(o + 10, opt ? 1 : 0);
     memcpy(o + 12, ps->qname, ps->qlen);
     uint8_t *p = o + 12 + ps->qlen;
+    /* answers: a lookup's first answer is the server's address with its name's TTL; the others
+     * (and every answer of the model's own DNS flows) keyed addresses with a vocabulary TTL */
+    sg_rng ar;
+    app_rng(ps, APP_DNS_R, k, &ar);
+    char qn[256];
+    wire_text(ps->qname, ps->qlen, qn, sizeof qn);
+    uint32_t ttl0 = ps->conn->resolves ? ps->conn->resolve_ttl : sg_app_name_ttl(ps->conn->vocab, qn);
+    if (e) { e->dns_id = ps->dns_id; snprintf(e->name, sizeof e->name, "%s", qn); e->n_answers = (uint16_t)an; }
     for (size_t i = 0; i < an; i++, p += 16) {
+        uint32_t a = sg_rng_u32(&ar), ttl = ttl0;
         put16(p, 0xc00c); put16(p + 2, 1); put16(p + 4, 1);
-        put16(p + 6, 0); put16(p + 8, (uint32_t)(60 + sg_rng_below(ps->r, 3540)));
+        put16(p + 6, ttl >> 16); put16(p + 8, ttl & 0xffff);
         put16(p + 10, 4);
-        uint32_t a = sg_rng_u32(ps->r);
-        p[12] = (uint8_t)(1 + (a % 222)); p[13] = (uint8_t)(a >> 8); p[14] = (uint8_t)(a >> 16); p[15] = (uint8_t)(1 + (a >> 24) % 254);
+        if (i == 0 && ps->conn->resolves && !ps->conn->resolve_v6) memcpy(p + 12, ps->conn->resolve_addr, 4);
+        else { p[12] = (uint8_t)(1 + (a % 222)); p[13] = (uint8_t)(a >> 8); p[14] = (uint8_t)(a >> 16); p[15] = (uint8_t)(1 + (a >> 24) % 254); }
+        if (e && i < SG_APP_MAX_ANSWERS) { memcpy(e->answers[i], p + 12, 4); e->ttls[i] = ttl; }
     }
+    if (e) ps->ev(ps->ev_ctx, e);
     if (opt) {
         if (lim < len) { /* OPT header here, its zero padding partly in later segments */
             uint8_t tmp[15];
@@ -405,25 +534,78 @@ static size_t text_head(sg_rng *r, const char *head, uint32_t len, uint8_t *o, c
     return len;
 }
 
-/* head lines added while they fit, then padding, then the blank line */
+/* ---- HTTP ----------------------------------------------------------------------------------------
+ * Request k of a flow: a method and a path of the vocabulary (learnt from the captures' requests),
+ * Host = the server's name; the response's status code from the vocabulary. Methods whose response
+ * carries no body (HEAD, CONNECT) and bodiless status codes (1xx, 204, 304) are redrawn: every
+ * response here is followed by body bytes until the connection closes. */
+static const char *status_msg(unsigned c)
+{
+    switch (c) {
+    case 200: return "OK"; case 201: return "Created"; case 202: return "Accepted"; case 203: return "Non-Authoritative Information";
+    case 206: return "Partial Content"; case 207: return "Multi-Status"; case 301: return "Moved Permanently"; case 302: return "Found";
+    case 303: return "See Other"; case 307: return "Temporary Redirect"; case 308: return "Permanent Redirect";
+    case 400: return "Bad Request"; case 401: return "Unauthorized"; case 403: return "Forbidden"; case 404: return "Not Found";
+    case 405: return "Method Not Allowed"; case 408: return "Request Timeout"; case 410: return "Gone";
+    case 429: return "Too Many Requests"; case 500: return "Internal Server Error"; case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable"; case 504: return "Gateway Timeout";
+    }
+    return c < 300 ? "OK" : c < 400 ? "Redirect" : c < 500 ? "Client Error" : "Server Error";
+}
+
+static const char *http_method(const sg_payload_state *ps, sg_rng *r)
+{
+    for (int t = 0; t < 8; t++) {
+        const char *m = sg_app_pick(ps->conn->vocab, SG_APP_METHODS, sg_rng_uniform(r));
+        if (m && strcmp(m, "HEAD") && strcmp(m, "CONNECT")) return m;
+    }
+    return "GET";
+}
+
+static const char *http_path(const sg_payload_state *ps, sg_rng *r, size_t room)
+{
+    for (int t = 0; t < 4; t++) {
+        const char *p = sg_app_pick(ps->conn->vocab, SG_APP_PATHS, sg_rng_uniform(r));
+        if (p && strlen(p) <= room) return p;
+    }
+    return "/";
+}
+
+static unsigned http_status(const sg_payload_state *ps, sg_rng *r)
+{
+    for (int t = 0; t < 8; t++) {
+        const char *c = sg_app_pick(ps->conn->vocab, SG_APP_STATUS, sg_rng_uniform(r));
+        unsigned v = c ? (unsigned)atoi(c) : 200;
+        if (v >= 200 && v != 204 && v != 304) return v;
+    }
+    return 200;
+}
+
+static const char *user_agent(const sg_payload_state *ps)
+{
+    return ps->conn->cli.os == SG_OS_WINDOWS
+               ? "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+               : "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
+}
+
 /* An upload segment: a complete POST whose Content-Length covers the rest of the segment (the body
  * comes from the pool). Bare body bytes after a GET are parsed by dissectors as a new request's
  * header lines, and tshark called some of them malformed. Returns the head length. */
-static size_t http_post(const char *name, uint32_t len, uint8_t *o)
+static size_t http_post(const char *path, const char *name, uint32_t len, uint8_t *o)
 {
-    char head[192];
+    char head[256];
     for (int d = 1; d <= 5; d++) {
         int f = snprintf(head, sizeof head,
-                         "POST /%s HTTP/1.1\r\nHost: %s.com\r\nContent-Type: application/octet-stream\r\n"
-                         "Content-Length: %0*u\r\n\r\n", name, name, d, 0u);
+                         "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\n"
+                         "Content-Length: %0*u\r\n\r\n", path, name, d, 0u);
         if (f < 0 || (uint32_t)f >= len) return 0;
         uint32_t body = len - (uint32_t)f;
         uint32_t lim = 1;
         for (int k = 0; k < d; k++) lim *= 10;
         if (body < lim && (d == 1 || body >= lim / 10)) {
             f = snprintf(head, sizeof head,
-                         "POST /%s HTTP/1.1\r\nHost: %s.com\r\nContent-Type: application/octet-stream\r\n"
-                         "Content-Length: %u\r\n\r\n", name, name, body);
+                         "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\n"
+                         "Content-Length: %u\r\n\r\n", path, name, body);
             memcpy(o, head, (size_t)f);
             return (size_t)f;
         }
@@ -433,29 +615,56 @@ static size_t http_post(const char *name, uint32_t len, uint8_t *o)
 
 static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, uint8_t *o)
 {
-    char name[9];
-    rand_name(ps->r, (uint8_t *)name, 8);
-    name[8] = 0;
-    if (dir == SG_DIR_FWD && idx > 0 && len > 1024) return http_post(name, len, o);
-    char lines[4][128];
+    sg_rng r;
+    app_rng(ps, dir == SG_DIR_FWD ? APP_HTTP_REQ : APP_HTTP_RESP, idx, &r);
+    sg_app_event *e = ev_begin(ps, dir == SG_DIR_FWD ? SG_APP_HTTP_REQUEST : SG_APP_HTTP_REPLY, dir, len);
+    if (dir == SG_DIR_FWD && idx > 0 && len > 1024) {
+        const char *path = http_path(ps, &r, 96);
+        size_t h = http_post(path, ps->name, len, o);
+        if (e && h) {
+            e->head = (uint32_t)h;
+            snprintf(e->method, sizeof e->method, "POST");
+            snprintf(e->uri, sizeof e->uri, "%s", path);
+            snprintf(e->name, sizeof e->name, "%s", ps->name);
+            ps->ev(ps->ev_ctx, e);
+        }
+        return h;
+    }
+    char lines[4][192];
     int nl = 0;
+    const char *method = NULL, *path = NULL;
+    unsigned status = 0;
     if (dir == SG_DIR_FWD) {
-        snprintf(lines[nl++], 128, "GET /%s HTTP/1.1\r\n", idx ? name : "");
-        snprintf(lines[nl++], 128, "Host: %s.com\r\n", name);
-        snprintf(lines[nl++], 128, "User-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\n");
-        snprintf(lines[nl++], 128, "Accept: */*\r\n");
+        method = http_method(ps, &r);
+        /* the request line must fit the payload with the padding line and the closing blank line,
+         * and with the Host line when the payload can hold it (HTTP/1.1 requires it) */
+        size_t room = len > strlen(method) + 24 ? len - strlen(method) - 24 : 1;
+        size_t host_line = 8 + strlen(ps->name);
+        if (room > host_line) room -= host_line;
+        path = http_path(ps, &r, room < 96 ? room : 96);
+        snprintf(lines[nl++], sizeof lines[0], "%s %s HTTP/1.1\r\n", method, path);
+        snprintf(lines[nl++], sizeof lines[0], "Host: %s\r\n", ps->name);
+        snprintf(lines[nl++], sizeof lines[0], "User-Agent: %s\r\n", user_agent(ps));
+        snprintf(lines[nl++], sizeof lines[0], "Accept: */*\r\n");
     } else {
-        snprintf(lines[nl++], 128, "HTTP/1.1 200 OK\r\n");
-        snprintf(lines[nl++], 128, "Connection: close\r\n");
-        snprintf(lines[nl++], 128, "Server: nginx\r\n");
-        snprintf(lines[nl++], 128, "Content-Type: application/octet-stream\r\n");
+        status = http_status(ps, &r);
+        snprintf(lines[nl++], sizeof lines[0], "HTTP/1.1 %u %s\r\n", status, status_msg(status));
+        snprintf(lines[nl++], sizeof lines[0], "Connection: close\r\n");
+        snprintf(lines[nl++], sizeof lines[0], "Server: nginx\r\n");
+        snprintf(lines[nl++], sizeof lines[0], "Content-Type: application/octet-stream\r\n");
     }
     size_t used = 0;
+    int fit = 0;
     for (int i = 0; i < nl; i++) {
         size_t l = strlen(lines[i]);
         if (used + l + 2 > len) break;
+        /* a request's head ends with its blank line: what is left must be empty or hold a padding
+         * line ("X-Pad: " + letters + CRLF, >= 10 bytes); a few spaces would leave the head open
+         * and tshark took the next request for its continuation */
+        if (dir == SG_DIR_FWD && used + l + 2 != len && used + l + 2 + 10 > len) break;
         memcpy(o + used, lines[i], l);
         used += l;
+        fit++;
     }
     size_t rest = len - used - 2;
     if (dir == SG_DIR_FWD) {
@@ -468,11 +677,24 @@ static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, ui
             memset(o + used, ' ', rest); /* (never: len >= 64 leaves room for the pad line) */
         }
         memcpy(o + len - 2, "\r\n", 2);
+        if (e && fit) {
+            e->head = len;
+            snprintf(e->method, sizeof e->method, "%s", method);
+            snprintf(e->uri, sizeof e->uri, "%s", path);
+            if (fit > 1) snprintf(e->name, sizeof e->name, "%s", ps->name);
+            if (fit > 2) snprintf(e->user_agent, sizeof e->user_agent, "%s", user_agent(ps));
+            ps->ev(ps->ev_ctx, e);
+        }
         return len;
     }
     /* response: blank line, then the body: pool bytes (binary content) */
     memcpy(o + used, "\r\n", 2);
-    (void)rest;
+    if (e && fit) {
+        e->head = (uint32_t)(used + 2);
+        e->status = status;
+        snprintf(e->status_msg, sizeof e->status_msg, "%s", status_msg(status));
+        ps->ev(ps->ev_ctx, e);
+    }
     return used + 2;
 }
 
@@ -484,13 +706,13 @@ size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
          * later one is an upload, a POST head with its body from the pool: sending 20,000 GETs of
          * 1,460 bytes is not what a client does */
         if (dir == SG_DIR_FWD) {
-            if (idx > 0 && len > 1024) return 160; /* POST head (http_post), body from the pool */
+            if (idx > 0 && len > 1024) return 300; /* POST head (http_post), body from the pool */
             return len >= 64 && len <= 8192 ? len : 0;
         }
         return idx == 0 && len >= 38 && len <= 8192 ? (len < 160 ? len : 160) : 0; /* head; body from the pool */
     case K_TLS:
         if (idx == 0) {
-            if (dir == SG_DIR_FWD) return len >= TLS_CH_MIN && len <= 16000 ? len : 0;
+            if (dir == SG_DIR_FWD) return len >= TLS_CH_BASE + strlen(ps->name) && len >= 200 && len <= 16000 ? len : 0;
             return len >= TLS_SH_MIN && len <= 16000 ? 140 : (len >= 6 && len <= 16000 ? 5 : 0);
         }
         return len >= 6 && len <= 16000 ? 5 : 0;
@@ -513,11 +735,23 @@ size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, 
     switch (ps->kind) {
     case K_HTTP: return http(ps, dir, idx, len, out);
     case K_TLS:
-        if (idx == 0 && dir == SG_DIR_FWD) return tls_client_hello(ps->r, len, out);
-        if (idx == 0 && len >= TLS_SH_MIN) return tls_server_hello(ps->r, len, out);
+        if (idx == 0 && dir == SG_DIR_FWD) {
+            sg_app_event *e = ev_begin(ps, SG_APP_TLS_CLIENT_HELLO, dir, len);
+            if (e) { snprintf(e->name, sizeof e->name, "%s", ps->name); ps->ev(ps->ev_ctx, e); }
+            return tls_client_hello(ps->r, ps->name, len, out);
+        }
+        if (idx == 0 && len >= TLS_SH_MIN) {
+            sg_app_event *e = ev_begin(ps, SG_APP_TLS_SERVER_HELLO, dir, len);
+            if (e) ps->ev(ps->ev_ctx, e);
+            return tls_server_hello(ps->r, len, out);
+        }
         out[0] = 0x17; out[1] = 3; out[2] = 3; put16(out + 3, len - 5);
         return 5;
-    case K_DNS: return dir == SG_DIR_FWD ? dns_query(ps, len, out) : dns_response(ps, len, out, len);
+    case K_DNS:
+        if (dir != SG_DIR_FWD) return dns_response(ps, len, out, len);
+        dns_query(ps, len, out);
+        dns_query_event(ps, len);
+        return len;
     case K_DNS_TCP:
         if (ps->cont_left[dir]) { /* continuation of a response: padding bytes are zero */
             memset(out, 0, len);
@@ -526,7 +760,7 @@ size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, 
         }
         put16(out, len - 2 + ps->msg_more);
         if (dir == SG_DIR_FWD || ps->msg_more == 0) {
-            if (dir == SG_DIR_FWD) dns_query(ps, len - 2, out + 2);
+            if (dir == SG_DIR_FWD) { dns_query(ps, len - 2, out + 2); dns_query_event(ps, len); }
             else dns_response(ps, len - 2, out + 2, len - 2);
             return len;
         }
@@ -551,6 +785,10 @@ void sg_payload_fix_sizes(const sg_pkt_conn *c, sg_pkt *p, size_t n)
     if (k != K_DNS && k != K_DNS_TCP) return;
     const uint32_t pre = k == K_DNS_TCP ? 2 : 0, mn = k == K_DNS_TCP ? 26 : 24;
     size_t pend[SG_DNS_PENDING], np = 0, last = 0, head = n;
+    uint32_t nq = 0;
+    sg_payload_state tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.conn = c;
     for (size_t i = 0; i < n; i++) p[i].msg_more = 0;
     for (size_t i = 0; i < n; i++) {
         if (p[i].payload_len == 0) continue;
@@ -559,7 +797,20 @@ void sg_payload_fix_sizes(const sg_pkt_conn *c, sg_pkt *p, size_t n)
         uint32_t len = p[i].payload_len - pre;
         if (p[i].dir == SG_DIR_FWD) {
             if (np == SG_DNS_PENDING) { memmove(pend, pend + 1, (SG_DNS_PENDING - 1) * sizeof *pend); np--; }
-            pend[np++] = dns_qlen(len);
+            /* the query is sized to its name: of the keyed vocabulary draws, the one whose size is
+             * nearest to the sampled one (the automaton's sizes are the captures' sizes) */
+            char name[80];
+            size_t q = dns_qlen(len);
+            if (dns_name(&tmp, nq++, len - 16, 1, name)) {
+                size_t w = sg_app_name_wire(name);
+                if (w != len - 16 && w + 15 > len - 16) { /* no room for padding: sized to the name */
+                    len = (uint32_t)(16 + w);
+                    p[i].payload_len = len + pre;
+                    p[i].payload = NULL;
+                }
+                q = w + 4;
+            }
+            pend[np++] = q;
             continue;
         }
         if (!np && k == K_DNS_TCP && head < n && (uint64_t)p[head].msg_more + p[i].payload_len < 60000) {
@@ -593,4 +844,46 @@ void sg_payload_fix_sizes(const sg_pkt_conn *c, sg_pkt *p, size_t n)
             uint32_t need = 2 + 12 + SG_DNS_QMAX + 15;
             if (p[i].payload_len < need) p[i].payload_len = need;
         }
+}
+
+/* The flow's templates run over its final packet list exactly as the frame builder runs them
+ * (same payload numbering, same msg_more, same keyed choices), into a scratch buffer; each
+ * template reports its message. The frame builder's own random stream (padding letters, TLS
+ * randoms, pool offsets) is not needed: no choice a log reports comes from it. */
+void sg_packets_app_walk(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, sg_app_event_fn fn, void *ctx)
+{
+    if (conn->proto != SG_PROTO_TCP && conn->proto != SG_PROTO_UDP) return;
+    sg_rng r;
+    sg_rng_init(&r, conn->app_key, SG_STREAM_PKT_PAYLOAD, 0);
+    sg_payload_state ps;
+    sg_payload_state_init(&ps, conn, NULL, &r);
+    if (ps.kind == K_NONE) return;
+    sg_app_event ev;
+    memset(&ev, 0, sizeof ev);
+    ps.ev = fn;
+    ps.ev_ctx = ctx;
+    ps.evbuf = &ev;
+    uint8_t stack[2048];
+    uint8_t *buf = stack;
+    size_t cap = sizeof stack;
+    for (size_t i = 0; i < n; i++) {
+        const sg_pkt *p = &pkts[i];
+        uint32_t plen = p->payload_len > 65000 ? 65000 : p->payload_len;
+        if (!plen || p->payload) continue;
+        int d = p->dir ? 1 : 0;
+        uint32_t idx = ps.count[d]++;
+        ps.msg_more = p->msg_more;
+        size_t need = sg_tmpl_cap(&ps, d, idx, plen);
+        if (!need) continue;
+        if (plen > cap) { /* templates may write the whole payload (DNS, HTTP requests) */
+            uint8_t *nb = buf == stack ? malloc(plen) : realloc(buf, plen);
+            if (!nb) break; /* out of memory: the events stop here (logs lose records, never bytes) */
+            buf = nb;
+            cap = plen;
+        }
+        ev.pkt = i;
+        size_t k = sg_tmpl_write(&ps, d, idx, plen, buf);
+        (void)k;
+    }
+    if (buf != stack) free(buf);
 }
