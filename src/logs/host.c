@@ -42,7 +42,7 @@ typedef struct proc {
 } proc;
 
 typedef struct hstate {
-    hfile auth, ecs;
+    hfile auth, ecs, access, resolver;
     proc *procs; /* client processes started during the run (process trees persist) */
     size_t nprocs, cap;
 } hstate;
@@ -152,7 +152,9 @@ sg_status sg_host_logs_create(const char *dir, const sg_netcfg *cfg, uint64_t se
     for (size_t i = 0; i < cfg->nhosts; i++) {
         snprintf(L->h[i].auth.path, sizeof L->h[i].auth.path, "%s/hosts/%s/auth.log", dir, cfg->hosts[i].name);
         snprintf(L->h[i].ecs.path, sizeof L->h[i].ecs.path, "%s/hosts/%s/endpoint.ndjson", dir, cfg->hosts[i].name);
-        L->h[i].auth.host = L->h[i].ecs.host = i;
+        snprintf(L->h[i].access.path, sizeof L->h[i].access.path, "%s/hosts/%s/access.log", dir, cfg->hosts[i].name);
+        snprintf(L->h[i].resolver.path, sizeof L->h[i].resolver.path, "%s/hosts/%s/resolver.log", dir, cfg->hosts[i].name);
+        L->h[i].auth.host = L->h[i].ecs.host = L->h[i].access.host = L->h[i].resolver.host = i;
     }
     *out = L;
     return SG_OK;
@@ -166,6 +168,8 @@ static void free_all(sg_host_logs *L, int abort_files)
         if (abort_files) {
             sg_outfile_abort(L->h[i].auth.out);
             sg_outfile_abort(L->h[i].ecs.out);
+            sg_outfile_abort(L->h[i].access.out);
+            sg_outfile_abort(L->h[i].resolver.out);
         }
         free(L->h[i].procs);
     }
@@ -184,8 +188,9 @@ sg_status sg_host_logs_close(sg_host_logs *L, uint64_t *records, sg_error *err)
         if (mkdir(d, 0755) != 0 && errno != EEXIST) s = sg_error_set(err, SG_ERR_IO, "%s: cannot create: %s", d, strerror(errno));
     }
     for (size_t i = 0; s == SG_OK && i < L->cfg->nhosts; i++) {
-        if (L->h[i].auth.out && (s = sg_outfile_commit(L->h[i].auth.out, err)) == SG_OK) L->h[i].auth.out = NULL;
-        if (s == SG_OK && L->h[i].ecs.out && (s = sg_outfile_commit(L->h[i].ecs.out, err)) == SG_OK) L->h[i].ecs.out = NULL;
+        hfile *fs[] = {&L->h[i].auth, &L->h[i].ecs, &L->h[i].access, &L->h[i].resolver};
+        for (size_t k = 0; s == SG_OK && k < sizeof fs / sizeof fs[0]; k++)
+            if (fs[k]->out && (s = sg_outfile_commit(fs[k]->out, err)) == SG_OK) fs[k]->out = NULL;
     }
     free_all(L, 1);
     return s;
@@ -503,6 +508,166 @@ static sg_status endpoint(sg_host_logs *L, size_t h, int server, const sg_flow *
     return emit_json(L, h, t1, o, err);
 }
 
+/* ---- the web server's access log and the resolver's query log (application messages) ---- */
+
+typedef struct app_walk {
+    sg_host_logs *L;
+    size_t h;
+    const sg_flow *f;
+    const sg_pkt *p;
+    uint64_t index;
+    int have_req;
+    sg_app_event req;
+    uint64_t resp_payload;
+    sg_status st;
+} app_walk;
+
+/* "[07/Dec/2026:10:00:12 +0000]" */
+static void clf_time(int64_t t_ns, char *out, size_t n)
+{
+    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    sg_time_fields t;
+    sg_time_split(sg_floor_div(t_ns, 1000), &t);
+    snprintf(out, n, "[%02u/%s/%04d:%02u:%02u:%02u +0000]", t.day, mon[(t.month - 1) % 12], (int)t.year, t.hour, t.minute, t.second);
+}
+
+/* a quoted combined-log field: '"' and '\' escaped, non-printables as \xHH (nginx's escaping) */
+static void clf_quote(const char *v, char *out, size_t n)
+{
+    size_t k = 0;
+    for (const unsigned char *c = (const unsigned char *)v; *c && k + 5 < n; c++) {
+        if (*c == '"' || *c == '\\' || *c < 0x20 || *c >= 0x7f) k += (size_t)snprintf(out + k, n - k, "\\x%02X", *c);
+        else out[k++] = (char)*c;
+    }
+    out[k] = 0;
+}
+
+static void access_line(app_walk *w, const sg_app_event *rep)
+{
+    const sg_app_event *q = &w->req;
+    char ts[40], uri[400], ua[400], line[1200];
+    clf_time(w->p[q->pkt].t_ns, ts, sizeof ts);
+    clf_quote(q->uri, uri, sizeof uri);
+    clf_quote(q->user_agent[0] ? q->user_agent : "-", ua, sizeof ua);
+    uint64_t body = rep && w->resp_payload > rep->head ? w->resp_payload - rep->head : 0;
+    /* nginx's combined format; a request never answered is logged 499 (client closed) */
+    snprintf(line, sizeof line, "%s - - %s \"%s %s HTTP/1.1\" %u %" PRIu64 " \"-\" \"%s\"\n", w->f->src_ip, ts, q->method, uri,
+             rep ? rep->status : 499u, body, ua);
+    if (w->st == SG_OK) w->st = push_line(w->L, &w->L->h[w->h].access, w->p[q->pkt].t_ns, line, NULL);
+}
+
+static void http_msg(void *ctx, const sg_app_event *e)
+{
+    app_walk *w = ctx;
+    if (e->type == SG_APP_HTTP_REQUEST) {
+        if (w->have_req) access_line(w, NULL);
+        w->req = *e;
+        w->have_req = 1;
+    } else if (e->type == SG_APP_HTTP_REPLY && w->have_req) {
+        access_line(w, e);
+        w->have_req = 0;
+    }
+}
+
+/* dnsmasq's query log (syslog lines): "query[A] NAME from CLIENT", then "reply NAME is ADDRESS"
+ * per answer, as `log-queries` writes them */
+static void dns_msg(void *ctx, const sg_app_event *e)
+{
+    app_walk *w = ctx;
+    if (e->type != SG_APP_DNS_QUERY && e->type != SG_APP_DNS_REPLY) return;
+    const int64_t t = w->p[e->pkt].t_ns;
+    char ts[48], line[600];
+    rfc3339(t, "+00:00", ts, sizeof ts);
+    const char *host = w->L->cfg->hosts[w->h].name;
+    uint32_t pid = pid_of(w->L, w->h, "dnsmasq");
+    if (e->type == SG_APP_DNS_QUERY) {
+        snprintf(line, sizeof line, "%s %s dnsmasq[%u]: query[A] %s from %s\n", ts, host, pid, e->name, w->f->src_ip);
+        if (w->st == SG_OK) w->st = push_line(w->L, &w->L->h[w->h].resolver, t, line, NULL);
+        return;
+    }
+    size_t na = e->n_answers < SG_APP_MAX_ANSWERS ? e->n_answers : SG_APP_MAX_ANSWERS;
+    if (!na) snprintf(line, sizeof line, "%s %s dnsmasq[%u]: reply %s is NODATA-IPv4\n", ts, host, pid, e->name);
+    for (size_t i = 0; i < na || (!na && i == 0); i++) {
+        if (na)
+            snprintf(line, sizeof line, "%s %s dnsmasq[%u]: reply %s is %u.%u.%u.%u\n", ts, host, pid, e->name, e->answers[i][0],
+                     e->answers[i][1], e->answers[i][2], e->answers[i][3]);
+        if (w->st == SG_OK) w->st = push_line(w->L, &w->L->h[w->h].resolver, t, line, NULL);
+    }
+}
+
+/* Replayed packets carry their real bytes (sg_pkt.payload): the request line and the status are
+ * read from them, as the web server would, so a replayed attack's URIs reach the access log. */
+static int copy_token(const uint8_t *b, size_t n, size_t *at, char *out, size_t cap)
+{
+    size_t k = 0;
+    while (*at < n && b[*at] != ' ' && b[*at] != '\r' && b[*at] != '\n' && k + 1 < cap) out[k++] = (char)b[(*at)++];
+    out[k] = 0;
+    return k > 0 && *at < n && b[*at] == ' ' ? ((*at)++, 0) : -1;
+}
+
+static void replayed_http(app_walk *w, const sg_pkt *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *b = p[i].payload;
+        size_t len = p[i].payload_len, at = 0;
+        if (!b || !len) continue;
+        sg_app_event e;
+        memset(&e, 0, sizeof e);
+        e.pkt = i;
+        e.len = (uint32_t)len;
+        if (p[i].dir == SG_DIR_FWD) {
+            if (copy_token(b, len, &at, e.method, sizeof e.method) || copy_token(b, len, &at, e.uri, sizeof e.uri) ||
+                e.uri[0] != '/')
+                continue;
+            for (size_t j = at; j + 12 < len; j++) /* User-Agent header, if any */
+                if (!memcmp(b + j, "\r\nUser-Agent: ", 14)) {
+                    size_t k = 0, q = j + 14;
+                    while (q < len && b[q] != '\r' && k + 1 < sizeof e.user_agent) e.user_agent[k++] = (char)b[q++];
+                    e.user_agent[k] = 0;
+                    break;
+                }
+            e.type = SG_APP_HTTP_REQUEST;
+        } else {
+            if (len < 12 || memcmp(b, "HTTP/1.", 7)) continue;
+            e.status = (uint32_t)((b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0'));
+            for (size_t j = 0; j + 4 <= len; j++)
+                if (!memcmp(b + j, "\r\n\r\n", 4)) {
+                    e.head = (uint32_t)(j + 4);
+                    break;
+                }
+            if (!e.head) e.head = (uint32_t)len;
+            e.type = SG_APP_HTTP_REPLY;
+            /* keep-alive: this reply's bytes run to the next reply */
+            w->resp_payload = len;
+            for (size_t j = i + 1; j < n; j++) {
+                if (p[j].dir != SG_DIR_BWD) continue;
+                if (p[j].payload && p[j].payload_len >= 7 && !memcmp(p[j].payload, "HTTP/1.", 7)) break;
+                w->resp_payload += p[j].payload_len;
+            }
+        }
+        http_msg(w, &e);
+    }
+}
+
+static int is_web(const sg_pkt_conn *c) { return c->proto == SG_PROTO_TCP && (c->service_port == 80 || c->service_port == 8080); }
+static int is_dns(const sg_pkt_conn *c) { return c->service_port == 53; }
+
+static sg_status app_logs(sg_host_logs *L, size_t h, const sg_flow *f, const sg_pkt_conn *c, const sg_pkt *p, size_t n,
+                          uint64_t index, sg_error *err)
+{
+    app_walk w = {.L = L, .h = h, .f = f, .p = p, .index = index, .st = SG_OK};
+    if (is_web(c)) {
+        for (size_t i = 0; i < n; i++)
+            if (p[i].dir == SG_DIR_BWD) w.resp_payload += p[i].payload_len;
+        sg_packets_app_walk(c, p, n, http_msg, &w);
+        replayed_http(&w, p, n);
+        if (w.have_req) access_line(&w, NULL);
+    } else if (is_dns(c)) {
+        sg_packets_app_walk(c, p, n, dns_msg, &w);
+    }
+    return w.st == SG_OK ? SG_OK : sg_error_set(err, SG_ERR_NOMEM, "host logs: out of memory");
+}
+
 sg_status sg_host_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, uint64_t index,
                                sg_error *err)
 {
@@ -518,5 +683,6 @@ sg_status sg_host_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *c
     if (cli >= 0 && (s = endpoint(L, (size_t)cli, 0, f, conn, pkts, n, index, cid, err)) != SG_OK) return s;
     if (srv >= 0 && (s = endpoint(L, (size_t)srv, 1, f, conn, pkts, n, index, cid, err)) != SG_OK) return s;
     if (srv >= 0 && is_ssh(conn) && L->cfg->hosts[srv].os != SG_NET_OS_WINDOWS) s = sshd(L, (size_t)srv, f, pkts, n, index, err);
+    if (s == SG_OK && srv >= 0 && (is_web(conn) || is_dns(conn))) s = app_logs(L, (size_t)srv, f, conn, pkts, n, index, err);
     return s;
 }

@@ -27,7 +27,10 @@ for ip in $(awk -F, '$13=="scan1"{print $4}' "$T/a.csv" | sort -u); do
 done
 # time order in every file
 for f in "$T"/a/hosts/*/*; do
-    cut -c1-32 "$f" | sed 's/^{"@timestamp":"//' | sort -c 2>/dev/null || fail "$f not in time order"
+    case $f in
+    *access.log) sed 's/^[^[]*\[\([^]]*\)\].*/\1/' "$f" ;; # one day: [07/Dec/2026:10:00:24 sorts as text
+    *) cut -c1-32 "$f" | sed 's/^{"@timestamp":"//' ;;
+    esac | sort -c 2>/dev/null || fail "$f not in time order"
 done
 # ECS: valid JSON; community ids are flows of the CSV; Windows hosts run Windows processes
 python3 - "$T/a" "$T/a.csv" <<'PY' || fail "endpoint events"
@@ -46,6 +49,31 @@ for path in glob.glob(sys.argv[1] + "/hosts/*/endpoint.ndjson"):
 assert n > 500, n
 print("ok:", n, "endpoint events")
 PY
+# the web server's access log: one line per HTTP request Zeek logs towards it (http.log), same
+# method, URI and status; the resolver's query log: one query line per dns.log query to it
+python3 - "$T/a" <<'PY' || fail "access/resolver logs"
+import json, re, sys
+d = sys.argv[1]
+http = [json.loads(l) for l in open(d + "/http.log")]
+want = sorted((h["method"], h["uri"], h.get("status_code", 499)) for h in http if h["id.resp_h"] == "192.168.10.10" and "method" in h)
+got = []
+for l in open(d + "/hosts/intranet/access.log"):
+    m = re.match(r'^(\S+) - - \[[^]]+\] "(\S+) (\S+) HTTP/1.1" (\d+) (\d+) "-" ".*"$', l.rstrip("\n"))
+    assert m, l
+    got.append((m.group(2), m.group(3), int(m.group(4))))
+assert want and sorted(got) == want, (len(got), len(want))
+dns = [json.loads(l) for l in open(d + "/dns.log")]
+q = sorted(x["query"] for x in dns if x["id.resp_h"] == "192.168.10.2")
+rq = sorted(re.search(r"query\[A\] (\S+) from ", l).group(1) for l in open(d + "/hosts/dc/resolver.log") if "query[A]" in l)
+assert q and q == rq, (len(q), len(rq))
+print("ok:", len(got), "access lines,", len(rq), "resolver queries")
+PY
+# a replayed attack's URIs reach the victim's access log (the SQL injection capture)
+sed '/^attacks:/,$d' "$CFG" >"$T/rp.yaml"
+printf 'attacks:\n  - {name: sqlinj, at: "+2m", attacker: ws06, victim: intranet, pcap: %s}\n' "$SRC/tests/data/attacks/WebattackSQLinj.pcap" >>"$T/rp.yaml"
+"$SECGEN" generate -q -d 5m --start 2026-12-07T10:00:00Z -s 5 -c "$T/rp.yaml" -o "$T/r.pcap" --logs "$T/r"
+n=$(grep -c '^192.168.10.106 .*"GET /dv/vulnerabilities/sqli/?id=1%27' "$T/r/hosts/intranet/access.log" || true)
+[ "$n" -ge 5 ] || fail "only $n SQL injection requests in the access log"
 # a run that fails (bad option value caught late: an unwritable pcap path) leaves no log folder content
 if "$SECGEN" "${RUN[@]}" -o "$T/nodir/x.pcap" --logs "$T/c" 2>/dev/null; then fail "unwritable pcap accepted"; fi
 [ -e "$T/c/hosts" ] && fail "host logs left after a failed run"
