@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -170,6 +171,9 @@ static void free_all(sg_host_logs *L, int abort_files)
             sg_outfile_abort(L->h[i].ecs.out);
             sg_outfile_abort(L->h[i].access.out);
             sg_outfile_abort(L->h[i].resolver.out);
+            char d[1024]; /* a host folder left empty by the aborted files goes too */
+            snprintf(d, sizeof d, "%s/hosts/%s", L->dir, L->cfg->hosts[i].name);
+            (void)rmdir(d);
         }
         free(L->h[i].procs);
     }

@@ -2,18 +2,31 @@
  * has a network config (they are its hosts' logs), fed by one packet-pipeline observer. */
 #include "secgen/logs.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct sg_logs {
     sg_zeek_logs *zeek;
     sg_host_logs *host; /* NULL without a config */
+    char *made_dir;     /* DIR when this run created it: a failed run removes it again if empty */
 };
+
+/* rmdir that ignores failure: a folder holding anything else stays */
+static void dir_remove(const char *path) { (void)rmdir(path); }
 
 sg_status sg_logs_create(const char *dir, const sg_netcfg *cfg, uint64_t seed, sg_logs **out, sg_error *err)
 {
     *out = NULL;
     sg_logs *l = calloc(1, sizeof *l);
     if (!l) return sg_error_set(err, SG_ERR_NOMEM, "logs: out of memory");
+    struct stat st;
+    if (stat(dir, &st) != 0 && !(l->made_dir = strdup(dir))) {
+        free(l);
+        return sg_error_set(err, SG_ERR_NOMEM, "logs: out of memory");
+    }
     sg_status s = sg_zeek_logs_create(dir, seed, &l->zeek, err);
     if (s == SG_OK && cfg) s = sg_host_logs_create(dir, cfg, seed, &l->host, err);
     if (s != SG_OK) {
@@ -44,6 +57,10 @@ sg_status sg_logs_close(sg_logs *l, uint64_t *host_records, sg_error *err)
         s = sg_host_logs_close(l->host, host_records, err);
         l->host = NULL;
     }
+    if (s == SG_OK) {
+        free(l->made_dir); /* committed: the folder stays */
+        l->made_dir = NULL;
+    }
     sg_logs_destroy(l);
     return s;
 }
@@ -53,5 +70,12 @@ void sg_logs_destroy(sg_logs *l)
     if (!l) return;
     sg_zeek_logs_destroy(l->zeek);
     sg_host_logs_destroy(l->host);
+    if (l->made_dir) { /* an aborted run: the folders it made go again, if nothing else is in them */
+        char sub[4200];
+        snprintf(sub, sizeof sub, "%s/hosts", l->made_dir);
+        dir_remove(sub);
+        dir_remove(l->made_dir);
+        free(l->made_dir);
+    }
     free(l);
 }

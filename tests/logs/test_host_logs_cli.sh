@@ -74,7 +74,11 @@ printf 'attacks:\n  - {name: sqlinj, at: "+2m", attacker: ws06, victim: intranet
 "$SECGEN" generate -q -d 5m --start 2026-12-07T10:00:00Z -s 5 -c "$T/rp.yaml" -o "$T/r.pcap" --logs "$T/r"
 n=$(grep -c '^192.168.10.106 .*"GET /dv/vulnerabilities/sqli/?id=1%27' "$T/r/hosts/intranet/access.log" || true)
 [ "$n" -ge 5 ] || fail "only $n SQL injection requests in the access log"
-# a run that fails (bad option value caught late: an unwritable pcap path) leaves no log folder content
+# a run that fails (an unwritable pcap path) leaves no log folder it made; a folder that was
+# there stays, without anything of the failed run
 if "$SECGEN" "${RUN[@]}" -o "$T/nodir/x.pcap" --logs "$T/c" 2>/dev/null; then fail "unwritable pcap accepted"; fi
-[ -e "$T/c/hosts" ] && fail "host logs left after a failed run"
+[ -e "$T/c" ] && fail "log folder left after a failed run"
+mkdir "$T/d"
+if "$SECGEN" "${RUN[@]}" -o "$T/nodir/x.pcap" --logs "$T/d" 2>/dev/null; then fail "unwritable pcap accepted"; fi
+[ -d "$T/d" ] && [ -z "$(ls -A "$T/d")" ] || fail "an existing log folder was removed or filled by a failed run"
 echo "ok: host logs"
