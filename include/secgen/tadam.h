@@ -286,12 +286,12 @@ enum { SG_STREAM_TADAM_HMM = 0x7ada0010u }; /* index: (number of states << 8) | 
 typedef struct sg_tadam_hmm sg_tadam_hmm;
 typedef struct sg_tadam_hmm_opts {
     unsigned n_states;   /* fixed number of states; 0 = choose by held-out likelihood (default) */
-    unsigned max_states; /* largest size tried when choosing; default 32 */
+    unsigned max_states; /* largest size tried when choosing (1, 2, 4, 8...); default 32 */
     unsigned max_iters;  /* Baum-Welch iteration cap per fit; default 200 */
     double tol;          /* stop when the objective gains < tol x |objective|; default 1e-6 */
     double pseudo;       /* pseudo-count added to every expected count (> 0); default 0.01 */
     double holdout;      /* fraction of the training sequences held out to choose the size; 0.2 */
-    unsigned restarts;   /* random initialisations per size (best training objective kept); 2 */
+    unsigned restarts;   /* random initialisations per size (best training objective kept); 1 */
     uint64_t seed;       /* initialisation and hold-out draw; default 1 */
     int threads;         /* OpenMP threads for the E step; 0 = current setting */
 } sg_tadam_hmm_opts;

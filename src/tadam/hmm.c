@@ -30,7 +30,7 @@ void sg_tadam_hmm_opts_init(sg_tadam_hmm_opts *o)
     o->tol = 1e-6;
     o->pseudo = 0.01;
     o->holdout = 0.2;
-    o->restarts = 2;
+    o->restarts = 1;
     o->seed = 1;
 }
 
@@ -377,8 +377,8 @@ static sg_status fit_best(const hdata *d, unsigned S, size_t W, const double *un
     memset(out, 0, sizeof *out);
     for (unsigned r = 0; r < R; r++) {
         hparams p;
-        size_t nt;
-        double J;
+        size_t nt = 0;
+        double J = -HUGE_VAL;
         sg_status st = fit(d, S, W, unigram, p_end, o, r, nthreads, &p, tr, &nt, &J, err);
         if (st != SG_OK) {
             free(tr);
@@ -477,7 +477,7 @@ sg_status sg_tadam_hmm_learn(const sg_seq_set *set, const size_t *idx, size_t n_
         else {
             if ((st = hdata_build(h, set, fitv, nf, &dfit, err)) != SG_OK) goto fail;
             if ((st = hdata_build(h, set, hold, nh, &dhold, err)) != SG_OK) goto fail;
-            static const unsigned grid[] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256};
+            static const unsigned grid[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
             double best = HUGE_VAL;
             unsigned worse = 0;
             for (size_t g = 0; g < sizeof grid / sizeof grid[0] && grid[g] <= o->max_states; g++) {
@@ -498,6 +498,8 @@ sg_status sg_tadam_hmm_learn(const sg_seq_set *set, const size_t *idx, size_t n_
                     S = grid[g];
                     worse = 0;
                 } else if (++worse == 2) break; /* two larger sizes in a row did not help */
+                /* doubling sizes: each fit costs about 4x the previous one, so the search costs
+                 * about 4/3 of the largest fit */
             }
         }
     }
