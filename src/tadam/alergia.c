@@ -117,43 +117,75 @@ static int different(double f1, double n1, double f2, double n2, double alpha)
     return fabs(f1 / n1 - f2 / n2) > hoeffding_eps(alpha, n1, n2);
 }
 
-/* ALERGIA's compatibility test of a red-part state r and a tree state b (recursion on b's subtree,
- * so it ends) */
-static int compatible(const pta *t, uint32_t r, uint32_t b, double alpha)
+/* explicit stack of (red-part state, tree state) pairs: the tree can be as deep as the longest
+ * training sequence, too deep for recursion */
+typedef struct pstack {
+    uint32_t *v;
+    size_t n, cap;
+} pstack;
+
+static int push(pstack *st, uint32_t r, uint32_t b)
 {
-    const astate *R = &t->q[r], *B = &t->q[b];
-    if (R->n <= 0 || B->n <= 0) return 1;
-    if (different(R->fin, R->n, B->fin, B->n, alpha)) return 0;
-    for (int32_t e = B->first; e >= 0; e = t->e[e].next) {
-        int32_t f = find_edge(t, r, t->e[e].sym);
-        if (different(f >= 0 ? t->e[f].cnt : 0, R->n, t->e[e].cnt, B->n, alpha)) return 0;
+    if (st->n + 2 > st->cap) {
+        size_t c = st->cap ? 2 * st->cap : 256;
+        uint32_t *v = realloc(st->v, c * sizeof *v);
+        if (!v) return -1;
+        st->v = v;
+        st->cap = c;
     }
-    for (int32_t f = R->first; f >= 0; f = t->e[f].next)
-        if (find_edge(t, b, t->e[f].sym) < 0 && different(t->e[f].cnt, R->n, 0, B->n, alpha)) return 0;
-    for (int32_t e = B->first; e >= 0; e = t->e[e].next) {
-        int32_t f = find_edge(t, r, t->e[e].sym);
-        if (f >= 0 && !compatible(t, t->e[f].dst, t->e[e].dst, alpha)) return 0;
+    st->v[st->n++] = r;
+    st->v[st->n++] = b;
+    return 0;
+}
+
+/* ALERGIA's compatibility test of a red-part state r and a tree state b, and of their successors
+ * on every common symbol (b's subtree is finite, so it ends). 1 compatible, 0 not, -1 no memory. */
+static int compatible(const pta *t, uint32_t r0, uint32_t b0, double alpha, pstack *st)
+{
+    st->n = 0;
+    if (push(st, r0, b0)) return -1;
+    while (st->n) {
+        uint32_t b = st->v[--st->n], r = st->v[--st->n];
+        const astate *R = &t->q[r], *B = &t->q[b];
+        if (R->n <= 0 || B->n <= 0) continue;
+        if (different(R->fin, R->n, B->fin, B->n, alpha)) return 0;
+        for (int32_t e = B->first; e >= 0; e = t->e[e].next) {
+            int32_t f = find_edge(t, r, t->e[e].sym);
+            if (different(f >= 0 ? t->e[f].cnt : 0, R->n, t->e[e].cnt, B->n, alpha)) return 0;
+        }
+        for (int32_t f = R->first; f >= 0; f = t->e[f].next)
+            if (find_edge(t, b, t->e[f].sym) < 0 && different(t->e[f].cnt, R->n, 0, B->n, alpha)) return 0;
+        for (int32_t e = B->first; e >= 0; e = t->e[e].next) {
+            int32_t f = find_edge(t, r, t->e[e].sym);
+            if (f >= 0 && push(st, t->e[f].dst, t->e[e].dst)) return -1;
+        }
     }
     return 1;
 }
 
-/* fold the tree rooted at b into state r (counts added, missing branches attached to r) */
-static int fold(pta *t, uint32_t r, uint32_t b)
+/* fold the tree rooted at b into state r: counts added, branches r lacks attached to r, common
+ * branches folded in turn */
+static int fold(pta *t, uint32_t r0, uint32_t b0, pstack *st)
 {
-    t->q[r].n += t->q[b].n;
-    t->q[r].fin += t->q[b].fin;
-    t->q[b].color = 2;
-    for (int32_t e = t->q[b].first; e >= 0; e = t->e[e].next) {
-        uint32_t sym = t->e[e].sym, d = t->e[e].dst;
-        double c = t->e[e].cnt;
-        int32_t f = find_edge(t, r, sym);
-        if (f >= 0) {
-            t->e[f].cnt += c;
-            if (fold(t, t->e[f].dst, d)) return -1;
-        } else {
-            int32_t g = add_edge(t, r, sym, d, c);
-            if (g < 0) return -1;
-            t->q[d].parent_edge = g;
+    st->n = 0;
+    if (push(st, r0, b0)) return -1;
+    while (st->n) {
+        uint32_t b = st->v[--st->n], r = st->v[--st->n];
+        t->q[r].n += t->q[b].n;
+        t->q[r].fin += t->q[b].fin;
+        t->q[b].color = 2;
+        for (int32_t e = t->q[b].first; e >= 0; e = t->e[e].next) {
+            uint32_t sym = t->e[e].sym, d = t->e[e].dst;
+            double c = t->e[e].cnt;
+            int32_t f = find_edge(t, r, sym);
+            if (f >= 0) {
+                t->e[f].cnt += c;
+                if (push(st, t->e[f].dst, d)) return -1;
+            } else {
+                int32_t g = add_edge(t, r, sym, d, c);
+                if (g < 0) return -1;
+                t->q[d].parent_edge = g;
+            }
         }
     }
     return 0;
@@ -238,6 +270,7 @@ sg_status sg_tadam_alergia_learn(const sg_seq_set *set, const size_t *idx, size_
     if (!(o->alpha > 0 && o->alpha < 1)) return sg_error_set(err, SG_ERR_RANGE, "ALERGIA alpha must be in (0,1)");
     sg_tadam_alergia *a = calloc(1, sizeof *a);
     pta t = {0};
+    pstack stack = {0};
     const char **names = NULL;
     uint32_t *map = NULL, *red = NULL, *queue = NULL;
     double *sym_count = NULL;
@@ -328,9 +361,11 @@ sg_status sg_tadam_alergia_learn(const sg_seq_set *set, const size_t *idx, size_
         if (blue == UINT32_MAX) break;
         int merged = 0;
         for (size_t k = 0; k < nred && !merged; k++) {
-            if (!compatible(&t, red[k], blue, o->alpha)) continue;
+            int c = compatible(&t, red[k], blue, o->alpha, &stack);
+            if (c < 0) goto nomem;
+            if (!c) continue;
             t.e[t.q[blue].parent_edge].dst = red[k];
-            if (fold(&t, red[k], blue)) goto nomem;
+            if (fold(&t, red[k], blue, &stack)) goto nomem;
             a->info.n_merges++;
             merged = 1;
         }
@@ -354,6 +389,7 @@ fail:
 done:
     free(t.q);
     free(t.e);
+    free(stack.v);
     free(names);
     free(map);
     free(red);

@@ -116,16 +116,19 @@ static sg_status hdata_build(const sg_tadam_hmm *h, const sg_seq_set *set, const
     d->off[0] = 0;
     for (size_t k = 0; k < n; k++) {
         const sg_seq *s = sg_seq_set_get(set, ids[k]);
-        if (s->n + 1 > tcap) {
-            uint32_t *t = realloc(tmp, (s->n + 1) * sizeof *t);
+        /* the E step keeps T x S forward and backward variables: training sequences are cut at
+         * TDM_MAX_WORD events, as TADAM learning does (scoring has no limit, it needs O(S)) */
+        size_t len = s->n < TDM_MAX_WORD ? s->n : TDM_MAX_WORD;
+        if (len + 1 > tcap) {
+            uint32_t *t = realloc(tmp, (len + 1) * sizeof *t);
             if (!t) goto nomem;
             tmp = t;
-            tcap = s->n + 1;
+            tcap = len + 1;
         }
-        for (size_t i = 0; i < s->n; i++) tmp[i] = col_of(h->idx, h->V, sg_seq_set_symbol(set, s->sym[i]));
+        for (size_t i = 0; i < len; i++) tmp[i] = col_of(h->idx, h->V, sg_seq_set_symbol(set, s->sym[i]));
         /* key: the columns; an empty sequence gets one sentinel word so its key is not empty */
-        size_t klen = s->n ? s->n * sizeof *tmp : sizeof *tmp;
-        if (!s->n) tmp[0] = UINT32_MAX;
+        size_t klen = len ? len * sizeof *tmp : sizeof *tmp;
+        if (!len) tmp[0] = UINT32_MAX;
         int ins = 0;
         uint64_t *slot = sg_hashmap_upsert(seen, tmp, klen, d->n, &ins);
         if (!slot) goto nomem;
@@ -133,12 +136,12 @@ static sg_status hdata_build(const sg_tadam_hmm *h, const sg_seq_set *set, const
             d->w[*slot] += 1;
             continue;
         }
-        memcpy(d->x + d->off[d->n], tmp, s->n * sizeof *tmp);
+        memcpy(d->x + d->off[d->n], tmp, len * sizeof *tmp);
         d->w[d->n] = 1;
-        d->off[d->n + 1] = d->off[d->n] + s->n;
+        d->off[d->n + 1] = d->off[d->n] + len;
         d->n++;
-        d->events += s->n;
-        if (s->n > d->max_len) d->max_len = s->n;
+        d->events += len;
+        if (len > d->max_len) d->max_len = len;
     }
     goto done;
 nomem:

@@ -156,6 +156,31 @@ static void test_order_independent_and_alpha(void **state)
     sg_seq_set_destroy(set);
 }
 
+/* one 300,000-event training sequence: the prefix tree is a chain that deep, and merging its
+ * second state into the root folds the whole chain (a recursive fold overflows the stack) */
+static void test_deep_prefix_tree(void **state)
+{
+    (void)state;
+    size_t L = 300000;
+    sg_seq_set *set = sg_seq_set_create();
+    uint32_t ab[2] = {(uint32_t)sg_seq_set_intern(set, "a"), (uint32_t)sg_seq_set_intern(set, "b")};
+    uint32_t *sym = malloc(L * sizeof *sym);
+    assert_non_null(sym);
+    for (size_t i = 0; i < L; i++) sym[i] = ab[i % 7 == 6];
+    assert_int_equal(sg_seq_set_add(set, "long", 0, -1, 0, L, sym, NULL, NULL), SG_OK);
+    assert_int_equal(sg_seq_set_add(set, "short", 0, -1, 0, 3, sym, NULL, NULL), SG_OK);
+    free(sym);
+    sg_tadam_alergia *a = learn(set, NULL, 0, 0.05);
+    sg_tadam_alergia_info info;
+    sg_tadam_alergia_get_info(a, &info);
+    assert_int_equal(info.n_pta_states, L + 1);
+    assert_true(info.n_states < 10);
+    double bits = sg_tadam_alergia_score(a, set, sg_seq_set_get(set, 0));
+    assert_true(isfinite(bits) && bits > 0);
+    sg_tadam_alergia_destroy(a);
+    sg_seq_set_destroy(set);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -179,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_merges_back_to_planted),
         cmocka_unit_test(test_scores_finite_and_a_distribution),
         cmocka_unit_test(test_order_independent_and_alpha),
+        cmocka_unit_test(test_deep_prefix_tree),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
