@@ -5,7 +5,9 @@
 # event; AUROC on the test split), on
 #  - HDFS_v1 (2 % LogLead sample, 11,501 blocks, 3 % anomalous), symbols-only TADAM (--untimed);
 #  - packet sequences: the benign nDPI captures (label benign) + the attack captures (label
-#    attack), one automaton for all flows, at most $PK_MAX_TRAIN normal flows learnt from.
+#    attack), one automaton for all flows; train split $PK_TRAIN_FRAC (a keyed random draw per
+#    flow, so the normal flows learnt from are a random sample of every capture; --max-train would
+#    take the first flows of the file, i.e. of a few captures).
 # Prints the evaluate output per seed (rows with AUROC, then one "learner" line per model with
 # states, edges, learning time and normal test bits/event).
 # Usage: bench/tadam_baselines.sh [SEEDS...]   (default 1 2 3); DATASETS="hdfs packets" by default.
@@ -15,7 +17,7 @@ SECGEN=${SECGEN:-$HERE/build/release/secgen}
 HDFS=${HDFS:-$HERE/../shared/data/hdfs_loglead_2pct/hdfs_2pct_sequences.csv}
 BENIGN=${BENIGN:-$HERE/../shared/data/pcap_ndpi_benign/pcap}
 ATTACK=${ATTACK:-$HERE/../shared/data/pcap_ndpi_attack/pcap}
-PK_MAX_TRAIN=${PK_MAX_TRAIN:-1500}
+PK_TRAIN_FRAC=${PK_TRAIN_FRAC:-0.3}
 DATASETS=${DATASETS:-hdfs packets}
 SEEDS=${*:-1 2 3}
 TMP=$(mktemp -d)
@@ -32,7 +34,7 @@ for ds in $DATASETS; do
             tail -n +2 "$TMP/as.csv" | sed 's/^/a/; s/$/,attack/'
         } >"$TMP/packets.csv"
         DATA=$TMP/packets.csv
-        extra="--max-train $PK_MAX_TRAIN"
+        extra="--train-frac $PK_TRAIN_FRAC"
         echo "packets: $(($(wc -l <"$TMP/bs.csv") - 1)) benign + $(($(wc -l <"$TMP/as.csv") - 1)) attack flows"
         ;;
     *) echo "unknown data set $ds" >&2; exit 2 ;;
