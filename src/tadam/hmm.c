@@ -324,10 +324,9 @@ static void init_params(hparams *p, const double *unigram, double p_end, uint64_
     }
     /* the empty sequence: its training share (p_end is about how often sequences end) */
     double e = unigram[W]; /* share of empty sequences, stored after the W unigram entries */
-    if (e > 0) {
-        for (unsigned i = 0; i < S; i++) p->pi[i] *= 1 - e;
-        p->pi[S] = e;
-    } else p->pi[S] = 1e-6;
+    if (!(e > 0)) e = 1e-6; /* a valid distribution even when no training sequence is empty */
+    for (unsigned i = 0; i < S; i++) p->pi[i] *= 1 - e;
+    p->pi[S] = e;
 }
 
 /* Baum-Welch from a random start; trace (cap max_iters + 1) receives the objective per iteration. */
