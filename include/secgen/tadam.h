@@ -368,7 +368,8 @@ void sg_tadam_bench_opts_init(sg_tadam_bench_opts *o);
 
 /* One detector's figures: threshold = best F1 on the train split, applied to the test split. */
 typedef struct sg_tadam_bench_row {
-    const char *name; /* "tadam bits", "tadam bits/event", ..., "bigram bits/event" */
+    /* "tadam bits", "tadam bits/event", ..., "bigram bits/event", "hmm bits", ..., "alergia bits/event" */
+    const char *name;
     double auroc, threshold, train_f1, tpr, fpr, precision, f1;
 } sg_tadam_bench_row;
 
