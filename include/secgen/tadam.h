@@ -274,6 +274,83 @@ sg_status sg_tadam_score_csv(const sg_tadam_set *models, const sg_seq_set *set, 
 sg_status sg_tadam_sample_csv(const sg_tadam_model *m, uint64_t seed, size_t n, const sg_tadam_sample_opts *o,
                               const char *path, size_t *n_truncated, sg_error *err);
 
+/* ---- baselines of the paper's Table 3: HMM and ALERGIA (src/tadam/hmm.c, src/tadam/alergia.c) --
+ * Both are untimed, learn from the symbols of set[idx[...]] only and score a sequence in bits
+ * (-log2 of its probability, end included), finite for any sequence: unseen symbols and
+ * transitions get smoothed mass. Symbols are matched by name, so a model scores sequences of any
+ * set. Deterministic for a seed and any thread count. See docs/tadam.md "Baselines". */
+enum { SG_STREAM_TADAM_HMM = 0x7ada0010u }; /* index: (number of states << 8) | restart; hold-out: 1 << 40 | i */
+
+/* Discrete HMM with an end transition (P(end | state)), trained by Baum-Welch (scaled
+ * forward-backward, MAP re-estimation with a Dirichlet pseudo-count on every parameter). */
+typedef struct sg_tadam_hmm sg_tadam_hmm;
+typedef struct sg_tadam_hmm_opts {
+    unsigned n_states;   /* fixed number of states; 0 = choose by held-out likelihood (default) */
+    unsigned max_states; /* largest size tried when choosing (1, 2, 4, 8...); default 32 */
+    unsigned max_iters;  /* Baum-Welch iteration cap per fit; default 200 */
+    double tol;          /* stop when the objective gains < tol x |objective|; default 1e-6 */
+    double pseudo;       /* pseudo-count added to every expected count (> 0); default 0.01 */
+    double holdout;      /* fraction of the training sequences held out to choose the size; 0.2 */
+    unsigned restarts;   /* random initialisations per size (best training objective kept); 1 */
+    uint64_t seed;       /* initialisation and hold-out draw; default 1 */
+    int threads;         /* OpenMP threads for the E step; 0 = current setting */
+} sg_tadam_hmm_opts;
+void sg_tadam_hmm_opts_init(sg_tadam_hmm_opts *o);
+sg_status sg_tadam_hmm_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx, const sg_tadam_hmm_opts *o,
+                             sg_tadam_hmm **out, sg_error *err);
+/* -log2 P(sequence) in bits (the end transition included). Thread-safe. */
+double sg_tadam_hmm_score(const sg_tadam_hmm *h, const sg_seq_set *set, const sg_seq *s);
+void sg_tadam_hmm_destroy(sg_tadam_hmm *h);
+
+#define SG_TADAM_HMM_MAX_TRIED 16
+typedef struct sg_tadam_hmm_info {
+    unsigned n_states;    /* hidden states */
+    size_t n_symbols;     /* training alphabet (unknown symbols share one extra emission) */
+    size_t n_edges;       /* transitions (end included) with probability >= 0.001 */
+    unsigned iterations;  /* Baum-Welch iterations of the final fit */
+    double train_bits;    /* -log2 likelihood of the training sequences under the final model */
+    /* the size search: sizes tried and their held-out bits per event (n_tried = 0 if fixed) */
+    unsigned n_tried, tried_states[SG_TADAM_HMM_MAX_TRIED];
+    double tried_bits_per_event[SG_TADAM_HMM_MAX_TRIED];
+} sg_tadam_hmm_info;
+void sg_tadam_hmm_get_info(const sg_tadam_hmm *h, sg_tadam_hmm_info *info);
+/* Parameters (tests, inspection): initial P(state i) (i == n_states: the empty sequence),
+ * transition P(j | i) (j == n_states: end), emission P(symbol | i) (NULL symbol: an unknown one). */
+double sg_tadam_hmm_initial(const sg_tadam_hmm *h, unsigned i);
+double sg_tadam_hmm_transition(const sg_tadam_hmm *h, unsigned i, unsigned j);
+double sg_tadam_hmm_emission(const sg_tadam_hmm *h, unsigned i, const char *symbol);
+/* Objective (log-likelihood + log-prior, nats) before each iteration of the final fit and after the
+ * last one: *n = iterations + 1 values; EM never decreases it. */
+const double *sg_tadam_hmm_trace(const sg_tadam_hmm *h, size_t *n);
+
+/* ALERGIA (Carrasco & Oncina 1994): prefix-tree acceptor with counts, red-blue state merging in
+ * length-lexicographic order, Hoeffding-bound compatibility at significance alpha (applied to the
+ * end and every symbol frequency, recursively). No noise model. Scoring walks the automaton; an
+ * event the state never saw escapes (Witten-Bell mass of the state) to a smoothed unigram and the
+ * walk resumes at the most used target of that symbol (unknown symbols: stays). */
+typedef struct sg_tadam_alergia sg_tadam_alergia;
+typedef struct sg_tadam_alergia_opts {
+    double alpha; /* significance of the compatibility test in (0,1); default 0.05 */
+} sg_tadam_alergia_opts;
+void sg_tadam_alergia_opts_init(sg_tadam_alergia_opts *o);
+sg_status sg_tadam_alergia_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
+                                 const sg_tadam_alergia_opts *o, sg_tadam_alergia **out, sg_error *err);
+/* -log2 P(sequence) in bits (end included). Thread-safe. */
+double sg_tadam_alergia_score(const sg_tadam_alergia *a, const sg_seq_set *set, const sg_seq *s);
+void sg_tadam_alergia_destroy(sg_tadam_alergia *a);
+typedef struct sg_tadam_alergia_info {
+    size_t n_states;     /* merged states (the initial one is state 0) */
+    size_t n_edges;      /* symbol transitions */
+    size_t n_final;      /* states with an observed end (the "$" edges of a TADAM automaton) */
+    size_t n_pta_states; /* states of the prefix tree before merging */
+    size_t n_merges;
+} sg_tadam_alergia_info;
+void sg_tadam_alergia_get_info(const sg_tadam_alergia *a, sg_tadam_alergia_info *info);
+/* Inspection: the state reached from state q by symbol (-1 if no transition; *p = its maximum-
+ * likelihood probability), and the end probability of q. */
+long sg_tadam_alergia_next(const sg_tadam_alergia *a, size_t q, const char *symbol, double *p);
+double sg_tadam_alergia_end(const sg_tadam_alergia *a, size_t q);
+
 /* ---- anomaly-detection benchmark (`automata evaluate`) ------------------------------------ */
 
 typedef struct sg_tadam_bench_opts {
@@ -282,17 +359,32 @@ typedef struct sg_tadam_bench_opts {
     double noise;       /* noise injected into the training data (sg_tadam_inject_noise); 0 */
     size_t max_train;   /* at most this many normal train sequences learnt from (first ones); 0 = all */
     int bigram;         /* also score with the bigram baseline */
+    int hmm, alergia;   /* also the HMM and ALERGIA baselines (paper Table 3) */
     sg_tadam_learn_opts learn;
+    sg_tadam_hmm_opts hmm_opts;         /* seed and threads are taken from seed and learn.threads */
+    sg_tadam_alergia_opts alergia_opts;
 } sg_tadam_bench_opts;
 void sg_tadam_bench_opts_init(sg_tadam_bench_opts *o);
 
 /* One detector's figures: threshold = best F1 on the train split, applied to the test split. */
 typedef struct sg_tadam_bench_row {
-    const char *name; /* "tadam bits", "tadam bits/event", ..., "bigram bits/event" */
+    /* "tadam bits", "tadam bits/event", ..., "bigram bits/event", "hmm bits", ..., "alergia bits/event" */
+    const char *name;
     double auroc, threshold, train_f1, tpr, fpr, precision, f1;
 } sg_tadam_bench_row;
 
-#define SG_TADAM_BENCH_MAX_ROWS 6
+/* One learner's size, learning time and fit: bits per event (n + 1 events per sequence, symbols
+ * only for TADAM) summed over the normal test sequences / their events. */
+typedef struct sg_tadam_bench_model {
+    const char *name;   /* "tadam", "bigram", "hmm", "alergia" */
+    size_t n_states, n_edges; /* 0 = not meaningful (bigram) */
+    double learn_seconds;
+    double test_bits_per_event;
+    char note[160];     /* e.g. the HMM's size search, ALERGIA's alpha and merges */
+} sg_tadam_bench_model;
+
+#define SG_TADAM_BENCH_MAX_ROWS 10
+#define SG_TADAM_BENCH_MAX_MODELS 4
 typedef struct sg_tadam_bench {
     size_t n, n_train, n_learn; /* sequences; in the train split; normal ones learnt from */
     double learn_seconds, score_seconds;
@@ -303,6 +395,10 @@ typedef struct sg_tadam_bench {
     double *bits, *bits_per_event, *untimed_bits, *untimed_bits_per_event;
     size_t n_rows;
     sg_tadam_bench_row rows[SG_TADAM_BENCH_MAX_ROWS];
+    /* baselines' bits per sequence (NULL when not run) and every learner's summary */
+    double *bigram_bits, *hmm_bits, *alergia_bits;
+    size_t n_models;
+    sg_tadam_bench_model models[SG_TADAM_BENCH_MAX_MODELS];
 } sg_tadam_bench;
 
 /* Run the protocol on set: split, learn on the normal train sequences (with injected noise if
@@ -310,7 +406,8 @@ typedef struct sg_tadam_bench {
  * normal train sequence. */
 sg_status sg_tadam_benchmark(const sg_seq_set *set, const sg_tadam_bench_opts *o, sg_tadam_bench *out,
                              sg_error *err);
-/* per-sequence scores CSV (id,label,split,tadam_bits,...) atomically to path */
+/* per-sequence scores CSV (id,label,split,tadam_bits,...; hmm_bits and alergia_bits columns when
+ * those baselines ran) atomically to path */
 sg_status sg_tadam_bench_write_scores(const sg_tadam_bench *b, const sg_seq_set *set, const char *path,
                                       sg_error *err);
 void sg_tadam_bench_free(sg_tadam_bench *b);

@@ -1,5 +1,5 @@
 /* secgen automata evaluate: options -> sg_tadam_benchmark (src/tadam/benchmark.c), figures on
- * stdout. */
+ * stdout (one line per detector row, then one per learner when baselines ran). */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,9 @@ int sg_automata_evaluate(int argc, char **argv)
     double train_frac = 0.5, noise = 0;
     uint64_t seed = 1;
     long long jobs = 0, max_train = 0, max_iters = 200;
-    int no_noise = 0, quiet = 0, bigram = 0, untimed = 0;
+    int no_noise = 0, quiet = 0, bigram = 0, untimed = 0, hmm = 0, alergia = 0;
+    long long hmm_states = 0, hmm_max_states = -1;
+    double alpha = -1;
     const char *model_out = NULL, *scores_out = NULL;
     static const struct option lo[] = {{"train-frac", required_argument, 0, 'T'},
                                        {"seed", required_argument, 0, 's'},
@@ -21,6 +23,9 @@ int sg_automata_evaluate(int argc, char **argv)
                                        {"no-noise-model", no_argument, 0, 'Z'},
                                        {"untimed", no_argument, 0, 'U'},
                                        {"baseline", required_argument, 0, 'b'},
+                                       {"hmm-states", required_argument, 0, 'H'},
+                                       {"hmm-max-states", required_argument, 0, 'X'},
+                                       {"alergia-alpha", required_argument, 0, 'A'},
                                        {"max-train", required_argument, 0, 'M'},
                                        {"max-iters", required_argument, 0, 'I'},
                                        {"model-out", required_argument, 0, 'm'},
@@ -51,10 +56,34 @@ int sg_automata_evaluate(int argc, char **argv)
             break;
         case 'Z': no_noise = 1; break;
         case 'U': untimed = 1; break;
-        case 'b':
-            if (strcmp(optarg, "bigram")) return sg_cli_usage_error(CMD, "--baseline expects bigram");
-            bigram = 1;
+        case 'b': { /* comma-separated list, repeatable */
+            const char *p = optarg;
+            for (;;) {
+                size_t len = strcspn(p, ",");
+                if (len == 6 && !strncmp(p, "bigram", len)) bigram = 1;
+                else if (len == 3 && !strncmp(p, "hmm", len)) hmm = 1;
+                else if (len == 7 && !strncmp(p, "alergia", len)) alergia = 1;
+                else if (len == 3 && !strncmp(p, "all", len)) bigram = hmm = alergia = 1;
+                else
+                    return sg_cli_usage_error(CMD, "--baseline: unknown baseline '%.*s' (bigram, hmm, alergia, all)",
+                                              (int)len, p);
+                if (!p[len]) break;
+                p += len + 1;
+            }
             break;
+        }
+        case 'H':
+            if (sg_cli_parse_int(CMD, "--hmm-states", optarg, 0, 4096, &hmm_states)) return SG_EXIT_USAGE;
+            break;
+        case 'X':
+            if (sg_cli_parse_int(CMD, "--hmm-max-states", optarg, 1, 4096, &hmm_max_states)) return SG_EXIT_USAGE;
+            break;
+        case 'A': {
+            char *e;
+            alpha = strtod(optarg, &e);
+            if (*e || !(alpha > 0 && alpha < 1)) return sg_cli_usage_error(CMD, "--alergia-alpha expects a number in (0,1)");
+            break;
+        }
         case 'M':
             if (sg_cli_parse_int(CMD, "--max-train", optarg, 1, 100000000, &max_train)) return SG_EXIT_USAGE;
             break;
@@ -85,6 +114,11 @@ int sg_automata_evaluate(int argc, char **argv)
     o.noise = noise;
     o.max_train = (size_t)max_train;
     o.bigram = bigram;
+    o.hmm = hmm;
+    o.alergia = alergia;
+    o.hmm_opts.n_states = (unsigned)hmm_states;
+    if (hmm_max_states > 0) o.hmm_opts.max_states = (unsigned)hmm_max_states;
+    if (alpha > 0) o.alergia_opts.alpha = alpha;
     o.learn.noise_ops = no_noise ? 0 : SG_TADAM_NOISE_ALL;
     o.learn.threads = (int)jobs;
     o.learn.quiet = quiet;
@@ -118,6 +152,16 @@ int sg_automata_evaluate(int argc, char **argv)
             printf("%-28s AUROC %.4f  threshold %.3f (train F1 %.3f)  test TPR %.3f FPR %.4f precision %.3f F1 %.3f\n",
                    r->name, r->auroc, r->threshold, r->train_f1, r->tpr, r->fpr, r->precision, r->f1);
         }
+        if (b.n_models > 1)
+            for (size_t k = 0; k < b.n_models; k++) {
+                const sg_tadam_bench_model *m = &b.models[k];
+                if (m->n_states)
+                    printf("learner %-8s %5zu states %6zu edges  learnt in %7.2f s  normal test %.4f bits/event  (%s)\n",
+                           m->name, m->n_states, m->n_edges, m->learn_seconds, m->test_bits_per_event, m->note);
+                else
+                    printf("learner %-8s     -        -          learnt in %7.2f s  normal test %.4f bits/event  (%s)\n",
+                           m->name, m->learn_seconds, m->test_bits_per_event, m->note);
+            }
         if (scores_out && sg_tadam_bench_write_scores(&b, set, scores_out, &err) != SG_OK) rc = sg_cli_error(CMD, &err);
     }
     sg_tadam_bench_free(&b);

@@ -1,6 +1,9 @@
 /* TADAM anomaly-detection benchmark behind `automata evaluate`: seeded train/test split, learning
  * on the normal training sequences (optionally with injected noise), scoring every sequence, and
- * per-detector figures with the threshold chosen on the train split. */
+ * per-detector figures with the threshold chosen on the train split; the same protocol for the
+ * baselines (bigram, and the paper's Table 3 comparison: HMM and ALERGIA), each learnt on the same
+ * training sequences, with its size, learning time and test bits per event. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +16,8 @@ void sg_tadam_bench_opts_init(sg_tadam_bench_opts *o)
     o->train_frac = 0.5;
     o->seed = 1;
     sg_tadam_learn_opts_init(&o->learn);
+    sg_tadam_hmm_opts_init(&o->hmm_opts);
+    sg_tadam_alergia_opts_init(&o->alergia_opts);
 }
 
 static double now_s(void)
@@ -59,6 +64,27 @@ static sg_status row(const char *name, const double *sc, const int8_t *lab, cons
     return SG_OK;
 }
 
+/* the two rows of one baseline (total bits, bits per event) and its summary's test bits/event */
+static sg_status baseline_rows(sg_tadam_bench *B, const sg_seq_set *set, const char *name_bits,
+                               const char *name_ev, const double *bits, double *tmp, sg_tadam_bench_model *m,
+                               sg_error *err)
+{
+    size_t n = B->n;
+    sg_status st = row(name_bits, bits, B->label, B->is_train, n, &B->rows[B->n_rows++], err);
+    double tb = 0, te = 0;
+    for (size_t i = 0; i < n; i++) {
+        double ev = (double)(sg_seq_set_get(set, i)->n + 1);
+        tmp[i] = bits[i] / ev;
+        if (!B->is_train[i] && B->label[i] == 0) {
+            tb += bits[i];
+            te += ev;
+        }
+    }
+    if (st == SG_OK) st = row(name_ev, tmp, B->label, B->is_train, n, &B->rows[B->n_rows++], err);
+    m->test_bits_per_event = te > 0 ? tb / te : NAN;
+    return st;
+}
+
 void sg_tadam_bench_free(sg_tadam_bench *b)
 {
     sg_tadam_model_destroy(b->model);
@@ -68,6 +94,9 @@ void sg_tadam_bench_free(sg_tadam_bench *b)
     free(b->bits_per_event);
     free(b->untimed_bits);
     free(b->untimed_bits_per_event);
+    free(b->bigram_bits);
+    free(b->hmm_bits);
+    free(b->alergia_bits);
     memset(b, 0, sizeof *b);
 }
 
@@ -85,6 +114,8 @@ sg_status sg_tadam_benchmark(const sg_seq_set *set, const sg_tadam_bench_opts *o
     size_t *tr = malloc((n ? n : 1) * sizeof *tr), ntr = 0, nlab = 0;
     double *s_b = malloc((n ? n : 1) * sizeof *s_b);
     sg_tadam_bigram *bg = NULL;
+    sg_tadam_hmm *hmm = NULL;
+    sg_tadam_alergia *al = NULL;
     sg_seq_set *noisy = NULL;
     sg_status st = SG_OK;
     if (!B->is_train || !B->label || !B->bits || !B->bits_per_event || !B->untimed_bits ||
@@ -133,18 +164,92 @@ sg_status sg_tadam_benchmark(const sg_seq_set *set, const sg_tadam_bench_opts *o
     }
     B->score_seconds = now_s() - t1;
     const double *cols[4] = {B->bits, B->bits_per_event, B->untimed_bits, B->untimed_bits_per_event};
-    static const char *const names[6] = {"tadam bits",         "tadam bits/event", "tadam untimed bits",
-                                         "tadam untimed bits/event", "bigram bits",      "bigram bits/event"};
+    static const char *const names[4] = {"tadam bits", "tadam bits/event", "tadam untimed bits",
+                                         "tadam untimed bits/event"};
     for (int k = 0; k < 4 && st == SG_OK; k++) st = row(names[k], cols[k], B->label, B->is_train, n, &B->rows[B->n_rows++], err);
-    if (st == SG_OK && o->bigram) {
-        if ((st = sg_tadam_bigram_learn(train_set, tr, ntr, &bg, err)) != SG_OK) goto done;
-        for (size_t i = 0; i < n; i++) s_b[i] = sg_tadam_bigram_score(bg, set, sg_seq_set_get(set, i));
-        st = row(names[4], s_b, B->label, B->is_train, n, &B->rows[B->n_rows++], err);
-        for (size_t i = 0; i < n; i++) s_b[i] /= (double)(sg_seq_set_get(set, i)->n + 1);
-        if (st == SG_OK) st = row(names[5], s_b, B->label, B->is_train, n, &B->rows[B->n_rows++], err);
+    if (st != SG_OK) goto done;
+    {
+        sg_tadam_bench_model *m = &B->models[B->n_models++];
+        sg_tadam_info info;
+        sg_tadam_model_info(B->model, &info);
+        m->name = "tadam";
+        m->n_states = info.n_states;
+        m->n_edges = info.n_edges;
+        m->learn_seconds = B->learn_seconds;
+        double tb = 0, te = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!B->is_train[i] && B->label[i] == 0) {
+                tb += B->untimed_bits[i];
+                te += (double)(sg_seq_set_get(set, i)->n + 1);
+            }
+        m->test_bits_per_event = te > 0 ? tb / te : NAN;
+        snprintf(m->note, sizeof m->note, "MDL %.1f bits; bits/event from the symbols-only score",
+                 info.cost_model + info.cost_data);
     }
+    if (o->bigram) {
+        sg_tadam_bench_model *m = &B->models[B->n_models++];
+        m->name = "bigram";
+        double t2 = now_s();
+        if ((st = sg_tadam_bigram_learn(train_set, tr, ntr, &bg, err)) != SG_OK) goto done;
+        m->learn_seconds = now_s() - t2;
+        if (!(B->bigram_bits = malloc(n * sizeof *B->bigram_bits))) goto nomem;
+        for (size_t i = 0; i < n; i++) B->bigram_bits[i] = sg_tadam_bigram_score(bg, set, sg_seq_set_get(set, i));
+        snprintf(m->note, sizeof m->note, "add-1/2 first-order chain over symbols");
+        if ((st = baseline_rows(B, set, "bigram bits", "bigram bits/event", B->bigram_bits, s_b, m, err)) != SG_OK)
+            goto done;
+    }
+    if (o->hmm) {
+        sg_tadam_bench_model *m = &B->models[B->n_models++];
+        m->name = "hmm";
+        sg_tadam_hmm_opts ho = o->hmm_opts;
+        ho.seed = o->seed;
+        ho.threads = o->learn.threads;
+        double t2 = now_s();
+        if ((st = sg_tadam_hmm_learn(train_set, tr, ntr, &ho, &hmm, err)) != SG_OK) goto done;
+        m->learn_seconds = now_s() - t2;
+        if (!(B->hmm_bits = malloc(n * sizeof *B->hmm_bits))) goto nomem;
+        int nth = o->learn.threads > 0 ? o->learn.threads : sg_threads_get();
+#pragma omp parallel for schedule(dynamic, 256) num_threads(nth)
+        for (size_t i = 0; i < n; i++) B->hmm_bits[i] = sg_tadam_hmm_score(hmm, set, sg_seq_set_get(set, i));
+        for (size_t i = 0; i < n; i++)
+            if (isnan(B->hmm_bits[i])) goto nomem;
+        sg_tadam_hmm_info hi;
+        sg_tadam_hmm_get_info(hmm, &hi);
+        m->n_states = hi.n_states;
+        m->n_edges = hi.n_edges;
+        int len = snprintf(m->note, sizeof m->note, "%u Baum-Welch iterations; held-out bits/event by states:",
+                           hi.iterations);
+        for (unsigned k = 0; k < hi.n_tried && len > 0 && (size_t)len < sizeof m->note; k++)
+            len += snprintf(m->note + len, sizeof m->note - (size_t)len, " %u:%.3f", hi.tried_states[k],
+                            hi.tried_bits_per_event[k]);
+        if (hi.n_tried == 0) snprintf(m->note + len, sizeof m->note - (size_t)len, " (fixed size)");
+        if ((st = baseline_rows(B, set, "hmm bits", "hmm bits/event", B->hmm_bits, s_b, m, err)) != SG_OK) goto done;
+    }
+    if (o->alergia) {
+        sg_tadam_bench_model *m = &B->models[B->n_models++];
+        m->name = "alergia";
+        double t2 = now_s();
+        if ((st = sg_tadam_alergia_learn(train_set, tr, ntr, &o->alergia_opts, &al, err)) != SG_OK) goto done;
+        m->learn_seconds = now_s() - t2;
+        if (!(B->alergia_bits = malloc(n * sizeof *B->alergia_bits))) goto nomem;
+        for (size_t i = 0; i < n; i++) B->alergia_bits[i] = sg_tadam_alergia_score(al, set, sg_seq_set_get(set, i));
+        sg_tadam_alergia_info ai;
+        sg_tadam_alergia_get_info(al, &ai);
+        /* counted like a TADAM automaton: + the final state, + one "$" edge per state that ends */
+        m->n_states = ai.n_states + 1;
+        m->n_edges = ai.n_edges + ai.n_final;
+        snprintf(m->note, sizeof m->note, "alpha %g; prefix tree %zu states, %zu merges", o->alergia_opts.alpha,
+                 ai.n_pta_states, ai.n_merges);
+        if ((st = baseline_rows(B, set, "alergia bits", "alergia bits/event", B->alergia_bits, s_b, m, err)) != SG_OK)
+            goto done;
+    }
+    goto done;
+nomem:
+    st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 done:
     sg_tadam_bigram_destroy(bg);
+    sg_tadam_hmm_destroy(hmm);
+    sg_tadam_alergia_destroy(al);
     sg_seq_set_destroy(noisy);
     free(tr);
     free(s_b);
@@ -158,10 +263,15 @@ sg_status sg_tadam_bench_write_scores(const sg_tadam_bench *B, const sg_seq_set 
     sg_status st = sg_outfile_open(&of, path, err);
     if (st != SG_OK) return st;
     FILE *fp = sg_outfile_fp(of);
-    fprintf(fp, "id,label,split,tadam_bits,tadam_bits_per_event,untimed_bits,untimed_bits_per_event\n");
-    for (size_t i = 0; i < B->n; i++)
-        fprintf(fp, "%s,%d,%s,%.4f,%.5f,%.4f,%.5f\n", sg_seq_set_get(set, i)->id, B->label[i],
+    fprintf(fp, "id,label,split,tadam_bits,tadam_bits_per_event,untimed_bits,untimed_bits_per_event%s%s\n",
+            B->hmm_bits ? ",hmm_bits" : "", B->alergia_bits ? ",alergia_bits" : "");
+    for (size_t i = 0; i < B->n; i++) {
+        fprintf(fp, "%s,%d,%s,%.4f,%.5f,%.4f,%.5f", sg_seq_set_get(set, i)->id, B->label[i],
                 B->is_train[i] ? "train" : "test", B->bits[i], B->bits_per_event[i], B->untimed_bits[i],
                 B->untimed_bits_per_event[i]);
+        if (B->hmm_bits) fprintf(fp, ",%.4f", B->hmm_bits[i]);
+        if (B->alergia_bits) fprintf(fp, ",%.4f", B->alergia_bits[i]);
+        fputc('\n', fp);
+    }
     return sg_outfile_commit(of, err);
 }

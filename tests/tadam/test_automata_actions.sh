@@ -20,7 +20,8 @@ for f in --by --min-sequences --max-sequences --normal-only --untimed --holdout 
     grep -qE "^ +(-[a-z], )?$f .*[a-z]{4}" "$T/h" || fail "learn --help does not describe $f"
 done
 "$SECGEN" automata evaluate --help >"$T/h"
-for f in --train-frac --seed --noise --no-noise-model --baseline --max-train --model-out --scores-out; do
+for f in --train-frac --seed --noise --no-noise-model --baseline --hmm-states --hmm-max-states --alergia-alpha \
+    --max-train --model-out --scores-out; do
     grep -qE "^ +(-[a-z], )?$f .*[a-z]{4}" "$T/h" || fail "evaluate --help does not describe $f"
 done
 "$SECGEN" automata sample --help >"$T/h"
