@@ -135,9 +135,72 @@ void tdm_vcache_reset(tdm_vcache *c, uint32_t ne)
     if (c->key) memset(c->key, 0, (size_t)ne * TDM_VC_SLOTS * sizeof *c->key);
 }
 
+/* ---- shared time model --------------------------------------------------------------------- */
+
+/* P(x) = (1 - eps) (c[x] + 1/2) / (N + k/2) + eps 2^-L_N(x) with eps = 1/(N + 2): the histogram of
+ * the training values with add-1/2 smoothing over its k bins, mixed like the edge Gaussians with the
+ * universal code, so that a value outside the bins is still encodable (a proper distribution). */
+static double null_dim_bits(const tdm_null *nl, int d, int32_t x)
+{
+    if (!nl || nl->k[d] == 0) return tdm_LN(x);
+    if (x >= 0 && (uint32_t)x < nl->k[d]) return nl->bits[d][x];
+    double eps = 1.0 / (nl->n[d] + 2.0);
+    return tdm_LN(x) - log2(eps);
+}
+
+int tdm_null_fit(tdm_null *nl)
+{
+    for (int d = 0; d < 2; d++) {
+        free(nl->bits[d]);
+        nl->bits[d] = NULL;
+        nl->n[d] = 0;
+        if (nl->k[d] == 0) continue;
+        nl->bits[d] = malloc(nl->k[d] * sizeof *nl->bits[d]);
+        if (!nl->bits[d]) return -1;
+        double N = 0;
+        for (uint32_t x = 0; x < nl->k[d]; x++) N += (double)nl->cnt[d][x];
+        nl->n[d] = N;
+        double eps = 1.0 / (N + 2.0), den = N + 0.5 * nl->k[d];
+        for (uint32_t x = 0; x < nl->k[d]; x++) {
+            double p = (1.0 - eps) * ((double)nl->cnt[d][x] + 0.5) / den + eps * exp2(-tdm_LN(x));
+            nl->bits[d][x] = -log2(p);
+        }
+    }
+    return 0;
+}
+
+double tdm_null_bits(const tdm_null *nl, int32_t x0, int32_t x1) { return null_dim_bits(nl, 0, x0) + null_dim_bits(nl, 1, x1); }
+
+/* the histogram is sent once per automaton: its size, then every count */
+double tdm_null_param_bits(const tdm_null *nl)
+{
+    double c = 0;
+    for (int d = 0; d < 2; d++) {
+        c += tdm_LN(nl->k[d]);
+        for (uint32_t x = 0; x < nl->k[d]; x++) c += tdm_LN((int64_t)nl->cnt[d][x]);
+    }
+    return c;
+}
+
+void tdm_null_free(tdm_null *nl)
+{
+    for (int d = 0; d < 2; d++) {
+        free(nl->cnt[d]);
+        free(nl->bits[d]);
+    }
+    memset(nl, 0, sizeof *nl);
+}
+
+double tdm_gauss_param_bits(const tdm_gauss *g)
+{
+    return tdm_LN(lround(g->mu[0])) + tdm_LN(lround(g->mu[1])) + tdm_LN(lround(g->cov[0] / 0.1)) +
+           tdm_LN(lround(g->cov[2] / 0.1)) + tdm_LN(lround(g->cov[1] / 0.1));
+}
+
 double tdm_view_value_bits(const tdm_view *v, uint32_t e, int32_t x0, int32_t x1)
 {
     if (v->untimed) return 0;
+    if (v->etimed && !v->etimed[e]) return tdm_null_bits(v->null, x0, x1);
     tdm_vcache *c = v->cache;
     if (!c || e >= c->cap_edges) return tdm_value_bits(&v->eg[e], x0, x1);
     uint64_t key = ((uint64_t)(uint32_t)x0 << 32 | (uint32_t)x1) + 1;
@@ -261,7 +324,7 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
     const int del = v->dist != NULL && v->op_bits[TDM_OP_DEL] < TDM_INF;
     double *xb = sc->xbits;
     for (size_t l = 0; l < L; l++)
-        xb[l] = v->op_bits[TDM_OP_ADD] + tdm_sym_bits(v, sym[l]) + (v->untimed ? 0 : tdm_LN(x0[l]) + tdm_LN(x1[l]));
+        xb[l] = v->op_bits[TDM_OP_ADD] + tdm_sym_bits(v, sym[l]) + (v->untimed ? 0 : tdm_null_bits(v->null, x0[l], x1[l]));
     for (size_t i = 0; i < cells; i++) {
         M[i] = T[i] = TDM_INF;
         sc->bp_op[i] = -1;
@@ -454,7 +517,7 @@ double tdm_trace_cost(const tdm_view *v, const tdm_step *st, size_t ns, const in
             if (sym[p] != (int32_t)TDM_END) c += tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]);
             break;
         case TDM_OP_ADD:
-            c += v->op_bits[TDM_OP_ADD] + tdm_sym_bits(v, sym[p]) + (v->untimed ? 0 : tdm_LN(x0[p]) + tdm_LN(x1[p]));
+            c += v->op_bits[TDM_OP_ADD] + tdm_sym_bits(v, sym[p]) + (v->untimed ? 0 : tdm_null_bits(v->null, x0[p], x1[p]));
             break;
         case TDM_OP_DUP: c += v->op_bits[TDM_OP_DUP] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]); break;
         case TDM_OP_SWAP:

@@ -40,16 +40,38 @@ static sg_status score_ids(const sg_tadam_model *m, size_t n, const int32_t *sym
     size_t ns = 0;
     double c = tdm_repair(&v, sy, x0, x1, n + 1, &sc, &steps, &ns);
     out->unknown_symbols = unknown;
-    double ex = 0;
-    for (size_t i = 0; i <= n; i++) ex += tdm_sym_bits(&v, sy[i]) + (v.untimed ? 0 : tdm_LN(x0[i]) + tdm_LN(x1[i]));
+    double ex = 0, ex_time = 0;
+    for (size_t i = 0; i <= n; i++) {
+        double tb = v.untimed ? 0 : tdm_null_bits(v.null, x0[i], x1[i]);
+        ex += tdm_sym_bits(&v, sy[i]) + tb;
+        ex_time += tb;
+        if (i < n) out->time_null_bits += tb;
+    }
     if (c <= ex) { /* the encoder sends the sequence verbatim when that is shorter */
         out->bits = c;
-        for (size_t i = 0; i < ns; i++) out->n_repairs += steps[i].op != TDM_OP_TR;
+        for (size_t i = 0; i < ns; i++) {
+            const tdm_step *t = &steps[i];
+            out->n_repairs += t->op != TDM_OP_TR;
+            if (v.untimed || t->pos < 0) continue;
+            size_t p = (size_t)t->pos;
+            if (t->op == TDM_OP_ADD)
+                out->time_bits += tdm_null_bits(v.null, x0[p], x1[p]);
+            else if (t->op != TDM_OP_DEL && t->edge >= 0 && sy[p] != (int32_t)TDM_END)
+                out->time_bits += tdm_view_value_bits(&v, (uint32_t)t->edge, x0[p], x1[p]);
+        }
         out->repaired = out->n_repairs > 0;
     } else {
         out->bits = ex;
+        out->time_bits = ex_time;
         out->repaired = 2;
     }
+    out->code_bits = out->bits;
+    out->symbol_bits = out->bits - out->time_bits;
+    /* the anomaly score: symbols plus the time bits beyond the shared time model (a sequence can
+     * send its values either way, so timing never makes a sequence look more normal than its
+     * symbols say; HDFS: AUROC 0.969 with the code length, 0.989 with this, see docs/tadam.md) */
+    double excess = out->time_bits - out->time_null_bits;
+    out->bits = out->symbol_bits + (excess > 0 ? excess : 0);
     out->bits_per_event = out->bits / (double)(n + 1);
     tdm_dp_scratch_free(&sc);
     free(x0);
@@ -518,7 +540,8 @@ sg_status sg_tadam_score_csv(const sg_tadam_set *ms, const sg_seq_set *set, unsi
     sg_status st = sg_outfile_open(&of, path, err);
     if (st != SG_OK) return st;
     FILE *fp = sg_outfile_fp(of);
-    fprintf(fp, "id,label,n,automaton,bits,bits_per_event,repairs,unknown_symbols,status\n");
+    fprintf(fp, "id,label,n,automaton,bits,bits_per_event,repairs,unknown_symbols,status,symbol_bits,time_bits,"
+                "time_null_bits,code_bits\n");
     size_t missing = 0;
     static const char *const stname[] = {"parsed", "repaired", "explicit"};
     for (size_t i = 0; i < sg_seq_set_count(set); i++) {
@@ -527,7 +550,7 @@ sg_status sg_tadam_score_csv(const sg_tadam_set *ms, const sg_seq_set *set, unsi
             sg_tadam_set_count(ms) == 1 ? sg_tadam_set_get(ms, 0) : sg_tadam_set_find(ms, s->proto, s->service_port);
         if (!m) {
             missing++;
-            fprintf(fp, "%s,%d,%zu,,,,,,no-automaton\n", s->id ? s->id : "", s->label, s->n);
+            fprintf(fp, "%s,%d,%zu,,,,,,no-automaton,,,,\n", s->id ? s->id : "", s->label, s->n);
             continue;
         }
         sg_tadam_score sc;
@@ -536,8 +559,9 @@ sg_status sg_tadam_score_csv(const sg_tadam_set *ms, const sg_seq_set *set, unsi
             sg_outfile_abort(of);
             return st;
         }
-        fprintf(fp, "%s,%d,%zu,%s,%.4f,%.5f,%zu,%d,%s\n", s->id ? s->id : "", s->label, s->n, m->name, sc.bits,
-                sc.bits_per_event, sc.n_repairs, sc.unknown_symbols, stname[sc.repaired]);
+        fprintf(fp, "%s,%d,%zu,%s,%.4f,%.5f,%zu,%d,%s,%.4f,%.4f,%.4f,%.4f\n", s->id ? s->id : "", s->label, s->n, m->name,
+                sc.bits, sc.bits_per_event, sc.n_repairs, sc.unknown_symbols, stname[sc.repaired], sc.symbol_bits,
+                sc.time_bits, sc.time_null_bits, sc.code_bits);
     }
     if (n_missing) *n_missing = missing;
     return sg_outfile_commit(of, err);
