@@ -44,7 +44,14 @@ typedef struct sg_tadam_learn_opts {
     unsigned em_iters;    /* hard-EM iterations per cost evaluation; default 3 */
     int quiet;            /* no progress bar */
     const char *name;     /* automaton name (service), copied; NULL = "all" */
-    int untimed;          /* structure search on symbols only (values still estimated per edge) */
+    /* Values (IAT, payload). Default: the structure search works on the symbols, then each edge
+     * keeps its own time Gaussian only where it pays for itself (MDL: the bits it saves over the
+     * automaton's shared time model exceed its parameter cost). timed_search: the search itself
+     * prices the values (per-edge decision inside every cost evaluation; slower, and on HDFS it
+     * splits states for timing). untimed: no edge time model at all (Gaussians are still estimated
+     * per edge for sampling). */
+    int untimed;
+    int timed_search;
 } sg_tadam_learn_opts;
 
 void sg_tadam_learn_opts_init(sg_tadam_learn_opts *o);

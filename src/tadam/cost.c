@@ -93,6 +93,28 @@ static double cell_mass(double x, double mu, double var)
  * Fos-R samples), each factor an exact unit-cell mass: a proper distribution on the integer grid
  * (fixes spec A10). Mixed with weight eps = 1/(n+2) with the universal code 2^-(L_N(x0)+L_N(x1)),
  * which keeps every value encodable at a finite, explicit cost (replaces the 1e-3 floor hack). */
+static double gauss_mass(const tdm_gauss *g, int32_t x0, int32_t x1)
+{
+    double p1 = cell_mass(x1, g->mu[1], g->cov[2]);
+    double m0 = g->mu[0] + g->cov[1] / g->cov[2] * (x1 - g->mu[1]);
+    double v0 = g->cov[0] - g->cov[1] * g->cov[1] / g->cov[2];
+    if (v0 < TDM_RIDGE * 0.5) v0 = TDM_RIDGE * 0.5;
+    return p1 * cell_mass(x0, m0, v0);
+}
+
+double tdm_gauss_only_bits(const tdm_gauss *g, int32_t x0, int32_t x1)
+{
+    double p = gauss_mass(g, x0, x1);
+    return p > 0 ? -log2(p) : 2000.0;
+}
+
+double tdm_edge_value_bits(const tdm_gauss *g, const tdm_null *nl, int32_t x0, int32_t x1)
+{
+    if (!(g->w_null > 0)) return tdm_value_bits(g, x0, x1);
+    double p = (1.0 - g->w_null) * gauss_mass(g, x0, x1) + g->w_null * exp2(-tdm_null_bits(nl, x0, x1));
+    return p > 0 ? -log2(p) : 2000.0;
+}
+
 double tdm_value_bits(const tdm_gauss *g, int32_t x0, int32_t x1)
 {
     double p1 = cell_mass(x1, g->mu[1], g->cov[2]);
@@ -202,7 +224,7 @@ double tdm_view_value_bits(const tdm_view *v, uint32_t e, int32_t x0, int32_t x1
     if (v->untimed) return 0;
     if (v->etimed && !v->etimed[e]) return tdm_null_bits(v->null, x0, x1);
     tdm_vcache *c = v->cache;
-    if (!c || e >= c->cap_edges) return tdm_value_bits(&v->eg[e], x0, x1);
+    if (!c || e >= c->cap_edges) return tdm_edge_value_bits(&v->eg[e], v->null, x0, x1);
     uint64_t key = ((uint64_t)(uint32_t)x0 << 32 | (uint32_t)x1) + 1;
     uint64_t h = key * 0x9E3779B97F4A7C15ull;
     uint64_t *ks = c->key + (size_t)e * TDM_VC_SLOTS;
@@ -211,13 +233,13 @@ double tdm_view_value_bits(const tdm_view *v, uint32_t e, int32_t x0, int32_t x1
         size_t i = (size_t)((h >> 56) + probe) & (TDM_VC_SLOTS - 1);
         if (ks[i] == key) return vs[i];
         if (ks[i] == 0) {
-            double b = tdm_value_bits(&v->eg[e], x0, x1);
+            double b = tdm_edge_value_bits(&v->eg[e], v->null, x0, x1);
             ks[i] = key;
             vs[i] = b;
             return b;
         }
     }
-    return tdm_value_bits(&v->eg[e], x0, x1); /* neighbourhood full: compute */
+    return tdm_edge_value_bits(&v->eg[e], v->null, x0, x1); /* neighbourhood full: compute */
 }
 
 double tdm_explicit_bits(double log2_sigma, int32_t x0, int32_t x1)

@@ -59,6 +59,7 @@ static json_t *to_secgen(const sg_tadam_model *m)
             json_object_set_new(g, "cov", json_pack("[[o,o],[o,o]]", tdm_json_real(E->g.cov[0]), tdm_json_real(E->g.cov[1]),
                                                     tdm_json_real(E->g.cov[1]), tdm_json_real(E->g.cov[2])));
             json_object_set_new(g, "n", tdm_json_real(E->g.n));
+            if (E->g.w_null > 0) json_object_set_new(g, "shared_weight", tdm_json_real(E->g.w_null));
             json_object_set_new(je, "gaussian", g);
             json_object_set_new(je, "timed", json_boolean(E->timed));
             if (E->n_hist) {
@@ -287,6 +288,11 @@ static sg_status load_secgen(const char *name, json_t *r, sg_tadam_model *m, sg_
                 break;
             }
             if (tdm_json_num(json_object_get(g, "n"), &x) == 0 && x >= 0) E->g.n = x;
+            json_t *jw = json_object_get(g, "shared_weight");
+            if (jw && (tdm_json_num(jw, &E->g.w_null) != 0 || !(E->g.w_null > 0 && E->g.w_null < 1))) {
+                st = sg_error_set(err, SG_ERR_PARSE, "%s: edge %u: \"shared_weight\" must be in (0,1)", name, e);
+                break;
+            }
             if (!(E->g.cov[0] > 0) || !(E->g.cov[2] > 0) ||
                 E->g.cov[1] * E->g.cov[1] >= E->g.cov[0] * E->g.cov[2]) {
                 st = sg_error_set(err, SG_ERR_PARSE, "%s: edge %u: covariance is not positive definite", name, e);

@@ -32,6 +32,10 @@ typedef struct tdm_gauss {
     double mu[2];  /* grid means: iat, payload */
     double cov[3]; /* c00 (iat), c01, c11 (payload), ridge included */
     double n;      /* samples behind the estimate (drives the outlier weight) */
+    /* weight of the shared time model in the edge's mixture, learnt from the share of the edge's
+     * events the Gaussian explains worse than the shared model; 0 (older files, during the
+     * search): the universal code with weight 1/(n+2) */
+    double w_null;
 } tdm_gauss;
 
 /* Sufficient statistics of values on one edge */
@@ -123,6 +127,10 @@ double tdm_ungrid(double x, double scale); /* inverse map (continuous) */
 void tdm_gauss_from_stats(const tdm_stats *s, tdm_gauss *g);
 /* -log2 P(x | g) for grid values (x0 = iat, x1 = payload) with the outlier mixture */
 double tdm_value_bits(const tdm_gauss *g, int32_t x0, int32_t x1);
+/* -log2 of the pure Gaussian cell mass (no outlier part) */
+double tdm_gauss_only_bits(const tdm_gauss *g, int32_t x0, int32_t x1);
+/* the edge's value code: Gaussian mixed with the shared model when g->w_null > 0, else tdm_value_bits */
+double tdm_edge_value_bits(const tdm_gauss *g, const tdm_null *nl, int32_t x0, int32_t x1);
 /* explicit cost of one event (symbol sent verbatim): log2|Σ| + L_N(x0) + L_N(x1) */
 double tdm_explicit_bits(double log2_sigma, int32_t x0, int32_t x1);
 /* shared time model: fit from per-dimension grid-value counts (derives bits), bits of a value

@@ -53,7 +53,7 @@ static void test_integer_code(void **state)
 static void test_value_probabilities_normalised(void **state)
 {
     (void)state;
-    tdm_gauss gs[3] = {{{10, 0}, {4, 0, 0.05}, 50}, {{30, 20}, {25, 3, 9}, 7}, {{0, 0}, {0.05, 0, 0.05}, 1000}};
+    tdm_gauss gs[3] = {{{10, 0}, {4, 0, 0.05}, 50, 0}, {{30, 20}, {25, 3, 9}, 7, 0}, {{0, 0}, {0.05, 0, 0.05}, 1000, 0}};
     for (int k = 0; k < 3; k++) {
         double s = 0;
         for (int x0 = 0; x0 < 400; x0++)
