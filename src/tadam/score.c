@@ -49,11 +49,10 @@ static sg_status score_ids(const sg_tadam_model *m, size_t n, const int32_t *sym
     out->unknown_symbols = unknown;
     double ex = 0, ex_time = 0;
     for (size_t i = 0; i <= n; i++) {
-        double tb = timed ? tdm_null_bits(v.null, x0[i], x1[i]) : 0;
         ex += tdm_sym_bits(&v, sy[i]);
-        ex_time += tb;
-        if (i < n) out->time_null_bits += tb;
+        if (i < n && timed) ex_time += tdm_null_bits(v.null, x0[i], x1[i]); /* "$" carries no values */
     }
+    out->time_null_bits = ex_time;
     if (c <= ex) { /* the encoder sends the sequence verbatim when that is shorter */
         out->symbol_bits = c;
         for (size_t i = 0; i < ns; i++) {

@@ -25,4 +25,13 @@ awk -F, 'NR > 1 {
 } END { if (bad || !timed) exit 1 }' "$T/s.csv" || fail "score columns do not add up"
 "$SECGEN" automata score "$T/m/all.json" "$T/h.csv" -o "$T/u.csv" --untimed || fail "score --untimed"
 awk -F, 'NR > 1 && ($11 != 0 || $12 != 0 || ($5 - $10)^2 > 1e-6) { exit 1 }' "$T/u.csv" || fail "--untimed has a time part"
+# learn --untimed: the same structure (the default search is on symbols too), no time model kept,
+# so its default score is the symbols-only score of the default automaton
+"$SECGEN" automata learn "$T/h.csv" -o "$T/mu" --by none --max-iters 10 -j 2 -q --untimed || fail "learn --untimed"
+grep -q '"timed": true' "$T/mu/all.json" && fail "learn --untimed kept a time Gaussian"
+[ "$(grep -c '"source"' "$T/mu/all.json")" = "$(grep -c '"source"' "$T/m/all.json")" ] || fail "--untimed changed the structure"
+"$SECGEN" automata score "$T/mu/all.json" "$T/h.csv" -o "$T/su.csv" || fail "score untimed model"
+cut -d, -f1-9 "$T/su.csv" | cmp -s - <(cut -d, -f1-9 "$T/u.csv") || fail "untimed model's score differs from score --untimed"
+# --timed-search (the previous default) still learns
+"$SECGEN" automata learn "$T/h.csv" -o "$T/mt" --by none --max-iters 5 -j 2 -q --timed-search || fail "learn --timed-search"
 echo ok
