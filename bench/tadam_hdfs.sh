@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # TADAM on HDFS_v1 (2 % LogLead sample), issue 20 protocol: per seed, 60 % of the normal blocks
-# (Fibonacci hash of the row number and the seed) train `automata learn`, everything else (the
+# (Fibonacci hash of the row number shifted by 7919 x seed) train `automata learn`, everything else (the
 # other normal blocks and every anomaly) is scored with `automata score`; AUROC of bits_per_event
 # for the default (timed) model and for `--untimed` (learn and score), plus the symbol and time
 # parts of the default score, edges with their own time Gaussian, and learning time.
@@ -28,7 +28,7 @@ echo "|---|---|---|---|---|---|---|---|---|"
 for seed in $SEEDS; do
     awk -F, -v seed="$seed" -v frac="$FRAC" -v tr="$T/train.csv" -v te="$T/test.csv" '
         NR == 1 { print > tr; print > te; next }
-        { h = ((NR * 2654435761 + seed * 40503) % 4294967296) / 4294967296
+        { h = (((NR + 7919 * seed) * 2654435761) % 4294967296) / 4294967296
           if ($2 == "Normal" && h < frac) print > tr; else print > te }' "$DATA"
     ntr=$(($(wc -l <"$T/train.csv") - 1)); nte=$(($(wc -l <"$T/test.csv") - 1))
     for mode in default untimed; do
