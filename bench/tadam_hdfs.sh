@@ -4,7 +4,7 @@
 # other normal blocks and every anomaly) is scored with `automata score`; AUROC of bits_per_event
 # for the default (timed) model and for `--untimed` (learn and score), plus the symbol and time
 # parts of the default score, edges with their own time Gaussian, and learning time.
-# Usage: bench/tadam_hdfs.sh  (env: SEEDS="1 2 3" FRAC=0.6 JOBS=2). Time: ~4 min CPU per seed.
+# Usage: bench/tadam_hdfs.sh  (env: SEEDS="1 2 3" FRAC=0.6 JOBS=2). Time: ~70 s CPU per seed (two learns).
 set -eu
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 SECGEN=${SECGEN:-$HERE/build/release/secgen}
