@@ -27,11 +27,11 @@ sha256sum m/all.json m/index.json scores.csv sample.csv fosr.json eval_scores.cs
 cat >want.sha <<'PINS'
 3bb16b627c7cc055b6680fc9614745e4406f55b2da754be899d8b22b1120c3ec  m/all.json
 df6071085785cbdbe3ec34177a1fda5526f444e3a3758e25f9dd38151eca137d  m/index.json
-b5ffdbaa62369276b022a324907496bb2094ec528350b89692f963d1cc3a8929  scores.csv
+31c64215e2940dc269792d3cc0e8e7e6efcb3e9e28c01ba347ff10ab5a5e1b37  scores.csv
 cdbe59240eebbf79d7d3fc356bc5bcbe3a2f97e39913c2f416376a849b46ab6a  sample.csv
 18583bb6f0e01d7514c53ee838270dfbb85e43a413b7d18ab13b17d8975f7680  fosr.json
-1c4f227aba7455b13dfd939a59b3ffe66101212d47facb4487afa2519761cc64  eval_scores.csv
-f47284163ea020e52446d41bdd7dded3291f9c1f931f0410df728f2f12c22403  eval.txt
+6a3e4e31b54d57bc15cb2ebff3d568a6bd1808660261118561b9e7b56583fa11  eval_scores.csv
+31de567d7edfa25b4eacdaaed1090337c6266cd17d48680372c8de6a584b06f8  eval.txt
 PINS
 diff want.sha got.sha >/dev/null || { diff want.sha got.sha >&2; fail "outputs differ from the pinned ones"; }
 echo ok
