@@ -44,7 +44,14 @@ typedef struct sg_tadam_learn_opts {
     unsigned em_iters;    /* hard-EM iterations per cost evaluation; default 3 */
     int quiet;            /* no progress bar */
     const char *name;     /* automaton name (service), copied; NULL = "all" */
-    int untimed;          /* structure search on symbols only (values still estimated per edge) */
+    /* Values (IAT, payload). Default: the structure search works on the symbols, then each edge
+     * keeps its own time Gaussian only where it pays for itself (MDL: the bits it saves over the
+     * automaton's shared time model exceed its parameter cost). timed_search: the search itself
+     * prices the values (per-edge decision inside every cost evaluation; slower, and on HDFS it
+     * splits states for timing). untimed: no edge time model at all (Gaussians are still estimated
+     * per edge for sampling). */
+    int untimed;
+    int timed_search;
 } sg_tadam_learn_opts;
 
 void sg_tadam_learn_opts_init(sg_tadam_learn_opts *o);
@@ -97,11 +104,22 @@ sg_status sg_tadam_model_print_dot(const sg_tadam_model *m, FILE *fp);
 /* ---- scoring (anomaly detection) ---------------------------------------------------------- */
 
 typedef struct sg_tadam_score {
-    double bits;           /* code length of the sequence given the model (high = anomalous) */
+    /* anomaly score in bits (high = anomalous): symbol_bits + max(0, time_bits - time_null_bits),
+     * i.e. the symbols' code length plus what the values cost beyond the automaton's shared time
+     * model; timing can raise the score of a sequence whose values its edges do not expect, never
+     * lower it (see docs/tadam.md "Scoring"). Symbols only (SG_TADAM_SCORE_UNTIMED): symbol_bits. */
+    double bits;
     double bits_per_event; /* bits / (n + 1): the "$" end marker counts as an event */
     size_t n_repairs;      /* noise operations used by the best repair */
     int unknown_symbols;   /* symbols not in the model alphabet */
     int repaired;          /* 0 parsed exactly, 1 repaired, 2 unrepairable (sent explicitly) */
+    /* bits = symbol_bits + time_bits: the symbols (transitions, noise operations, inserted or
+     * verbatim symbols) and the values (IAT, payload) of the same best encoding */
+    double symbol_bits, time_bits;
+    /* the values under the automaton's shared time model alone (no edge Gaussians): time_bits -
+     * time_null_bits is what the edge time models add (negative: timing as expected) */
+    double time_null_bits;
+    double code_bits; /* code length of the sequence: symbol_bits + time_bits */
 } sg_tadam_score;
 
 /* Score one sequence given as symbol strings (unknown symbols are allowed: they can only be

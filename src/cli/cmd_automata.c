@@ -16,7 +16,9 @@ static const struct {
      "  --min-sequences N       skip groups with fewer sequences (default 20)\n"
      "  --max-sequences N       learn from a seeded subsample of at most N per group (default 2000)\n"
      "  --normal-only           ignore sequences labelled anomalous (label 1)\n"
-     "  --untimed               structure search on symbols only\n"
+     "  --untimed               no time models: every edge codes its values with the shared one\n"
+     "  --timed-search          price the values during the structure search (default: symbols,\n"
+     "                          then a time Gaussian per edge where it pays for itself, MDL)\n"
      "  --holdout F             hold out a seeded fraction F in [0,1) and report bits per event\n"
      "  --no-noise-model        no noise operations (exact parsing only)\n"
      "  --noise-ops LIST        noise operations among add,dup,swap,del (or none; default all)\n"
@@ -27,7 +29,9 @@ static const struct {
      "  -q, --quiet             no progress, no per-group lines\n"},
     {"score",
      "usage: secgen automata score MODEL.json|DIR SEQUENCES.csv [-o scores.csv] [options]\n"
-     "  Code length in bits per sequence (high = anomalous), total and per event.\n"
+     "  Anomaly score in bits per sequence (high = anomalous), total and per event: the symbols'\n"
+     "  code length plus the time bits beyond the automaton's shared time model; the CSV also\n"
+     "  gives symbol_bits, time_bits, time_null_bits and code_bits (= symbol_bits + time_bits).\n"
      "  -o, --output FILE        scores CSV (default stdout)\n"
      "  --untimed                symbols only: ignore inter-arrival times and payloads\n"
      "  --format auto|secgen|fosr  model format (default auto)\n"},

@@ -93,6 +93,28 @@ static double cell_mass(double x, double mu, double var)
  * Fos-R samples), each factor an exact unit-cell mass: a proper distribution on the integer grid
  * (fixes spec A10). Mixed with weight eps = 1/(n+2) with the universal code 2^-(L_N(x0)+L_N(x1)),
  * which keeps every value encodable at a finite, explicit cost (replaces the 1e-3 floor hack). */
+static double gauss_mass(const tdm_gauss *g, int32_t x0, int32_t x1)
+{
+    double p1 = cell_mass(x1, g->mu[1], g->cov[2]);
+    double m0 = g->mu[0] + g->cov[1] / g->cov[2] * (x1 - g->mu[1]);
+    double v0 = g->cov[0] - g->cov[1] * g->cov[1] / g->cov[2];
+    if (v0 < TDM_RIDGE * 0.5) v0 = TDM_RIDGE * 0.5;
+    return p1 * cell_mass(x0, m0, v0);
+}
+
+double tdm_gauss_only_bits(const tdm_gauss *g, int32_t x0, int32_t x1)
+{
+    double p = gauss_mass(g, x0, x1);
+    return p > 0 ? -log2(p) : 2000.0;
+}
+
+double tdm_edge_value_bits(const tdm_gauss *g, const tdm_null *nl, int32_t x0, int32_t x1)
+{
+    if (!(g->w_null > 0)) return tdm_value_bits(g, x0, x1);
+    double p = (1.0 - g->w_null) * gauss_mass(g, x0, x1) + g->w_null * exp2(-tdm_null_bits(nl, x0, x1));
+    return p > 0 ? -log2(p) : 2000.0;
+}
+
 double tdm_value_bits(const tdm_gauss *g, int32_t x0, int32_t x1)
 {
     double p1 = cell_mass(x1, g->mu[1], g->cov[2]);
@@ -135,11 +157,74 @@ void tdm_vcache_reset(tdm_vcache *c, uint32_t ne)
     if (c->key) memset(c->key, 0, (size_t)ne * TDM_VC_SLOTS * sizeof *c->key);
 }
 
+/* ---- shared time model --------------------------------------------------------------------- */
+
+/* P(x) = (1 - eps) (c[x] + 1/2) / (N + k/2) + eps 2^-L_N(x) with eps = 1/(N + 2): the histogram of
+ * the training values with add-1/2 smoothing over its k bins, mixed like the edge Gaussians with the
+ * universal code, so that a value outside the bins is still encodable (a proper distribution). */
+static double null_dim_bits(const tdm_null *nl, int d, int32_t x)
+{
+    if (!nl || nl->k[d] == 0) return tdm_LN(x);
+    if (x >= 0 && (uint32_t)x < nl->k[d]) return nl->bits[d][x];
+    double eps = 1.0 / (nl->n[d] + 2.0);
+    return tdm_LN(x) - log2(eps);
+}
+
+int tdm_null_fit(tdm_null *nl)
+{
+    for (int d = 0; d < 2; d++) {
+        free(nl->bits[d]);
+        nl->bits[d] = NULL;
+        nl->n[d] = 0;
+        if (nl->k[d] == 0) continue;
+        nl->bits[d] = malloc(nl->k[d] * sizeof *nl->bits[d]);
+        if (!nl->bits[d]) return -1;
+        double N = 0;
+        for (uint32_t x = 0; x < nl->k[d]; x++) N += (double)nl->cnt[d][x];
+        nl->n[d] = N;
+        double eps = 1.0 / (N + 2.0), den = N + 0.5 * nl->k[d];
+        for (uint32_t x = 0; x < nl->k[d]; x++) {
+            double p = (1.0 - eps) * ((double)nl->cnt[d][x] + 0.5) / den + eps * exp2(-tdm_LN(x));
+            nl->bits[d][x] = -log2(p);
+        }
+    }
+    return 0;
+}
+
+double tdm_null_bits(const tdm_null *nl, int32_t x0, int32_t x1) { return null_dim_bits(nl, 0, x0) + null_dim_bits(nl, 1, x1); }
+
+/* the histogram is sent once per automaton: its size, then every count */
+double tdm_null_param_bits(const tdm_null *nl)
+{
+    double c = 0;
+    for (int d = 0; d < 2; d++) {
+        c += tdm_LN(nl->k[d]);
+        for (uint32_t x = 0; x < nl->k[d]; x++) c += tdm_LN((int64_t)nl->cnt[d][x]);
+    }
+    return c;
+}
+
+void tdm_null_free(tdm_null *nl)
+{
+    for (int d = 0; d < 2; d++) {
+        free(nl->cnt[d]);
+        free(nl->bits[d]);
+    }
+    memset(nl, 0, sizeof *nl);
+}
+
+double tdm_gauss_param_bits(const tdm_gauss *g)
+{
+    return tdm_LN(lround(g->mu[0])) + tdm_LN(lround(g->mu[1])) + tdm_LN(lround(g->cov[0] / 0.1)) +
+           tdm_LN(lround(g->cov[2] / 0.1)) + tdm_LN(lround(g->cov[1] / 0.1));
+}
+
 double tdm_view_value_bits(const tdm_view *v, uint32_t e, int32_t x0, int32_t x1)
 {
     if (v->untimed) return 0;
+    if (v->etimed && !v->etimed[e]) return tdm_null_bits(v->null, x0, x1);
     tdm_vcache *c = v->cache;
-    if (!c || e >= c->cap_edges) return tdm_value_bits(&v->eg[e], x0, x1);
+    if (!c || e >= c->cap_edges) return tdm_edge_value_bits(&v->eg[e], v->null, x0, x1);
     uint64_t key = ((uint64_t)(uint32_t)x0 << 32 | (uint32_t)x1) + 1;
     uint64_t h = key * 0x9E3779B97F4A7C15ull;
     uint64_t *ks = c->key + (size_t)e * TDM_VC_SLOTS;
@@ -148,13 +233,13 @@ double tdm_view_value_bits(const tdm_view *v, uint32_t e, int32_t x0, int32_t x1
         size_t i = (size_t)((h >> 56) + probe) & (TDM_VC_SLOTS - 1);
         if (ks[i] == key) return vs[i];
         if (ks[i] == 0) {
-            double b = tdm_value_bits(&v->eg[e], x0, x1);
+            double b = tdm_edge_value_bits(&v->eg[e], v->null, x0, x1);
             ks[i] = key;
             vs[i] = b;
             return b;
         }
     }
-    return tdm_value_bits(&v->eg[e], x0, x1); /* neighbourhood full: compute */
+    return tdm_edge_value_bits(&v->eg[e], v->null, x0, x1); /* neighbourhood full: compute */
 }
 
 double tdm_explicit_bits(double log2_sigma, int32_t x0, int32_t x1)
@@ -261,7 +346,7 @@ double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, cons
     const int del = v->dist != NULL && v->op_bits[TDM_OP_DEL] < TDM_INF;
     double *xb = sc->xbits;
     for (size_t l = 0; l < L; l++)
-        xb[l] = v->op_bits[TDM_OP_ADD] + tdm_sym_bits(v, sym[l]) + (v->untimed ? 0 : tdm_LN(x0[l]) + tdm_LN(x1[l]));
+        xb[l] = v->op_bits[TDM_OP_ADD] + tdm_sym_bits(v, sym[l]) + (v->untimed ? 0 : tdm_null_bits(v->null, x0[l], x1[l]));
     for (size_t i = 0; i < cells; i++) {
         M[i] = T[i] = TDM_INF;
         sc->bp_op[i] = -1;
@@ -454,7 +539,7 @@ double tdm_trace_cost(const tdm_view *v, const tdm_step *st, size_t ns, const in
             if (sym[p] != (int32_t)TDM_END) c += tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]);
             break;
         case TDM_OP_ADD:
-            c += v->op_bits[TDM_OP_ADD] + tdm_sym_bits(v, sym[p]) + (v->untimed ? 0 : tdm_LN(x0[p]) + tdm_LN(x1[p]));
+            c += v->op_bits[TDM_OP_ADD] + tdm_sym_bits(v, sym[p]) + (v->untimed ? 0 : tdm_null_bits(v->null, x0[p], x1[p]));
             break;
         case TDM_OP_DUP: c += v->op_bits[TDM_OP_DUP] + tdm_view_value_bits(v, (uint32_t)t->edge, x0[p], x1[p]); break;
         case TDM_OP_SWAP:

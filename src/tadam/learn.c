@@ -41,6 +41,7 @@ typedef struct tdm_data {
     tdm_dv *dv;
     double log2_sigma;
     double *sym_bits, unk_bits; /* unigram code of the training symbols */
+    tdm_null null;              /* shared time model: histograms of every training value */
     size_t total_events;
 } tdm_data;
 
@@ -61,6 +62,7 @@ static void data_free(tdm_data *d)
     free(d->dv_off);
     free(d->dv);
     free(d->sym_bits);
+    tdm_null_free(&d->null);
     memset(d, 0, sizeof *d);
 }
 
@@ -163,6 +165,27 @@ static sg_status data_build(tdm_data *d, const sg_seq_set *set, const size_t *id
             for (uint32_t p = 0; p < d->wlen[k]; p++) cnt[d->sym[d->woff[k] + p]] += 1;
         tdm_unigram_bits(cnt, d->nsym, d->sym_bits, &d->unk_bits);
         free(cnt);
+    }
+    /* shared time model: histogram of every value of every event (the "$" markers carry none) */
+    {
+        int32_t mx[2] = {-1, -1};
+        for (size_t k = 0; k < n; k++)
+            for (uint32_t p = 0; p + 1 < d->wlen[k]; p++) {
+                size_t i = d->woff[k] + p;
+                if (d->x0[i] > mx[0]) mx[0] = d->x0[i];
+                if (d->x1[i] > mx[1]) mx[1] = d->x1[i];
+            }
+        for (int j = 0; j < 2; j++) {
+            d->null.k[j] = mx[j] < 0 ? 0 : (uint32_t)(mx[j] + 1 < TDM_NULL_MAX_BINS ? mx[j] + 1 : TDM_NULL_MAX_BINS);
+            if (d->null.k[j] && !(d->null.cnt[j] = calloc(d->null.k[j], sizeof *d->null.cnt[j]))) goto oom;
+        }
+        for (size_t k = 0; k < n; k++)
+            for (uint32_t p = 0; p + 1 < d->wlen[k]; p++) {
+                size_t i = d->woff[k] + p;
+                if ((uint32_t)d->x0[i] < d->null.k[0]) d->null.cnt[0][d->x0[i]]++;
+                if ((uint32_t)d->x1[i] < d->null.k[1]) d->null.cnt[1][d->x1[i]]++;
+            }
+        if (tdm_null_fit(&d->null) != 0) goto oom;
     }
 
     /* group identical symbol strings */
@@ -405,8 +428,19 @@ static int op_delete(const skeleton *a, uint32_t del, skeleton *out)
 
 /* ---- cost evaluation ------------------------------------------------------------------------ */
 
+/* a repaired event assigned to an edge (the per-edge time-model decision of the next EM step) */
+typedef struct tdm_trip {
+    uint32_t e;
+    int32_t x0, x1;
+} tdm_trip;
+
 typedef struct tdm_eval_scratch {
     size_t cap_q, cap_e, cap_tr, cap_pos;
+    uint8_t *etimed;       /* per edge: its Gaussian pays for itself (else the shared model) */
+    double *gsum, *nsum;   /* per edge: value bits of its matched events, Gaussian / shared model */
+    double *dg, *dn;       /* same plus the repaired events of the previous EM iteration */
+    tdm_trip *trip, *ntrip; /* repaired events of the previous / current iteration */
+    size_t ntrip_prev, ntrip_cur, cap_trip;
     int32_t *trans;  /* [nq * nsym] */
     int32_t *path;   /* [npos] */
     uint8_t *gok;    /* [ng] */
@@ -422,6 +456,13 @@ typedef struct tdm_eval_scratch {
 
 static void scratch_free(tdm_eval_scratch *s)
 {
+    free(s->etimed);
+    free(s->gsum);
+    free(s->nsum);
+    free(s->dg);
+    free(s->dn);
+    free(s->trip);
+    free(s->ntrip);
     free(s->trans);
     free(s->path);
     free(s->gok);
@@ -477,7 +518,17 @@ static int scratch_reserve(tdm_eval_scratch *s, const tdm_data *d, const skeleto
         GROW(s->ebits, e);
         GROW(s->eg, e);
         GROW(s->in_idx, e);
+        GROW(s->etimed, e);
+        GROW(s->gsum, e);
+        GROW(s->nsum, e);
+        GROW(s->dg, e);
+        GROW(s->dn, e);
         s->cap_e = e;
+    }
+    if (s->cap_trip < d->total_events + 1) {
+        GROW(s->trip, d->total_events + 1);
+        GROW(s->ntrip, d->total_events + 1);
+        s->cap_trip = d->total_events + 1;
     }
     if (s->cap_pos < d->npos + 1) {
         GROW(s->path, d->npos + 1);
@@ -526,7 +577,8 @@ typedef struct tdm_learn_ctx {
     const tdm_data *d;
     unsigned noise_ops;
     unsigned em_iters;
-    int untimed;
+    int untimed;        /* the cost ignores values (structure search on symbols) */
+    int no_time_models; /* learn --untimed: no edge keeps a time Gaussian */
     tdm_gcache *cache; /* fill (full evaluation of the current automaton) or use (screening) */
     int use_cache;
     /* Where hard EM starts: NULL = the prior, else the noise probabilities learnt for the current
@@ -569,13 +621,14 @@ static double model_cost(const tdm_data *d, const skeleton *a, const tdm_eval_sc
     int nops = 0;
     for (int o = 0; o < 4; o++) nops += (noise_ops >> o) & 1u;
     double c = tdm_LN(nq_alive) + tdm_LN(d->nsym) + 2 * lq + nops * lp + (double)(ne_alive - nsrc) * lp;
+    /* timed: the shared time model once, then per edge one bit saying whether the edge has its own
+     * Gaussian and, if so, its parameters */
+    if (!untimed) c += tdm_null_param_bits(&d->null);
     for (uint32_t e = 0; e < a->ne; e++) {
         if (!(s->mvis[e] > 0)) continue;
         c += 2 * lq + ls;
         if (a->sym[e] == TDM_END || untimed) continue;
-        const tdm_gauss *g = &s->eg[e];
-        c += tdm_LN(lround(g->mu[0])) + tdm_LN(lround(g->mu[1])) + tdm_LN(lround(g->cov[0] / 0.1)) +
-             tdm_LN(lround(g->cov[2] / 0.1)) + tdm_LN(lround(g->cov[1] / 0.1));
+        c += 1.0 + (s->etimed[e] ? tdm_gauss_param_bits(&s->eg[e]) : 0.0);
     }
     return c;
 }
@@ -630,6 +683,8 @@ static void prepare_view(const tdm_data *d, const skeleton *a, tdm_eval_scratch 
     tdm_vcache_reset(&s->vc, a->ne);
     v->cache = &s->vc;
     v->untimed = untimed;
+    v->null = &d->null;
+    v->etimed = NULL; /* set by evaluate once the per-edge decision is made */
     if (noise_ops & SG_TADAM_NOISE_DEL) {
         tdm_closure(v, s->dist, s->next_edge);
         v->dist = s->dist;
@@ -642,7 +697,7 @@ static double word_explicit(const tdm_data *d, size_t w, int untimed)
     double c = 0;
     for (uint32_t p = 0; p < d->wlen[w]; p++) {
         size_t i = d->woff[w] + p;
-        c += d->sym_bits[d->sym[i]] + (untimed ? 0 : tdm_LN(d->x0[i]) + tdm_LN(d->x1[i]));
+        c += d->sym_bits[d->sym[i]] + (untimed ? 0 : tdm_null_bits(&d->null, d->x0[i], d->x1[i]));
     }
     return c;
 }
@@ -708,11 +763,16 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
     tdm_eval_result br = {0};
     unsigned iters = ctx->em_iters ? ctx->em_iters : 1;
     tdm_view v;
+    s->ntrip_prev = s->ntrip_cur = 0;
     for (unsigned it = 0; it < iters; it++) {
         prepare_view(d, a, s, pi, ctx->noise_ops, ctx->untimed, &v);
         /* matched words: from edge statistics */
         double mc = V * v.op_bits[TDM_OP_TR];
         if (!(v.op_bits[TDM_OP_TR] < TDM_INF)) mc = 0;
+        if (!ctx->untimed) {
+            memset(s->gsum, 0, a->ne * sizeof *s->gsum);
+            memset(s->nsum, 0, a->ne * sizeof *s->nsum);
+        }
         for (size_t g = 0; g < d->ng; g++) {
             if (!s->gok[g]) continue;
             const int32_t *sy = d->sym + d->woff[d->gword[g]];
@@ -723,10 +783,30 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
                 if (sy[p] == (int32_t)TDM_END) continue;
                 size_t pp = d->goff[g] + p;
                 if (ctx->untimed) continue;
-                for (size_t k = d->dv_off[pp]; k < d->dv_off[pp + 1]; k++)
-                    mc += d->dv[k].cnt * tdm_view_value_bits(&v, (uint32_t)e, d->dv[k].x0, d->dv[k].x1);
+                for (size_t k = d->dv_off[pp]; k < d->dv_off[pp + 1]; k++) {
+                    s->gsum[e] += d->dv[k].cnt * tdm_view_value_bits(&v, (uint32_t)e, d->dv[k].x0, d->dv[k].x1);
+                    s->nsum[e] += d->dv[k].cnt * tdm_null_bits(&d->null, d->dv[k].x0, d->dv[k].x1);
+                }
             }
         }
+        if (!ctx->untimed) {
+            /* MDL per edge: its own Gaussian when the bits it saves over the shared time model, on
+             * the events assigned to it (matched words now, repaired ones as in the previous EM
+             * iteration), exceed its parameter cost; otherwise the shared model codes its values */
+            memcpy(s->dg, s->gsum, a->ne * sizeof *s->dg);
+            memcpy(s->dn, s->nsum, a->ne * sizeof *s->dn);
+            for (size_t t = 0; t < s->ntrip_prev; t++) {
+                const tdm_trip *tp = &s->trip[t];
+                s->dg[tp->e] += tdm_view_value_bits(&v, tp->e, tp->x0, tp->x1);
+                s->dn[tp->e] += tdm_null_bits(&d->null, tp->x0, tp->x1);
+            }
+            for (uint32_t e = 0; e < a->ne; e++) {
+                s->etimed[e] = a->sym[e] != TDM_END && s->dn[e] - s->dg[e] > tdm_gauss_param_bits(&s->eg[e]);
+                mc += s->etimed[e] ? s->gsum[e] : s->nsum[e];
+            }
+            v.etimed = s->etimed;
+        }
+        s->ntrip_cur = 0;
         /* unmatched words: repair */
         double cc = 0, uc = 0, cnt[TDM_NOPS];
         size_t nc = 0, nu = 0;
@@ -751,7 +831,10 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
             size_t w0 = d->gword[g], o0 = d->woff[w0];
             tdm_step *steps;
             size_t ns;
-            double c0 = tdm_repair(&v, d->sym + o0, d->x0 + o0, d->x1 + o0, d->wlen[w0], &s->dp, &steps, &ns);
+            /* without noise operations the only path is the deterministic parse, which failed:
+             * no DP needed (the noise-free phase of the warm start spends its time here) */
+            double c0 = ctx->noise_ops ? tdm_repair(&v, d->sym + o0, d->x0 + o0, d->x1 + o0, d->wlen[w0], &s->dp, &steps, &ns)
+                                       : TDM_INF;
             for (size_t m = d->gmem_off[g]; m < d->gmem_off[g + 1]; m++) {
                 size_t w = d->gmem[m], o = d->woff[w];
                 if (!(c0 < TDM_INF)) {
@@ -773,8 +856,12 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
                     if (t->op < TDM_NOPS) cnt[t->op] += 1;
                     if (t->edge < 0 || t->op == TDM_OP_DUP) continue;
                     s->nxvis[t->edge] += 1;
-                    if (t->pos >= 0 && d->sym[o + (size_t)t->pos] != (int32_t)TDM_END)
+                    if (t->pos >= 0 && d->sym[o + (size_t)t->pos] != (int32_t)TDM_END) {
                         stats_add(&s->nxst[t->edge], d->x0[o + (size_t)t->pos], d->x1[o + (size_t)t->pos], 1);
+                        if (!ctx->untimed && s->ntrip_cur < s->cap_trip)
+                            s->ntrip[s->ntrip_cur++] =
+                                (tdm_trip){(uint32_t)t->edge, d->x0[o + (size_t)t->pos], d->x1[o + (size_t)t->pos]};
+                    }
                 }
             }
             if (ctx->cache && !ctx->use_cache && it == 0) {
@@ -814,6 +901,10 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
             for (int o = 1; o < TDM_NOPS; o++) pi[o] = ((ctx->noise_ops >> (o - 1)) & 1u) ? cnt[o] / tot : 0;
             memcpy(s->xst, s->nxst, a->ne * sizeof *s->xst);
             memcpy(s->xvis, s->nxvis, a->ne * sizeof *s->xvis);
+            tdm_trip *tt = s->trip;
+            s->trip = s->ntrip;
+            s->ntrip = tt;
+            s->ntrip_prev = s->ntrip_cur;
         } else {
             break; /* keep the best iteration, not the last one (fixes spec A7) */
         }
@@ -948,6 +1039,7 @@ static int compact(const skeleton *a, const tdm_eval_scratch *s, skeleton *out)
 /* one observed payload on an edge (sorted by edge, then size, to build the histograms) */
 typedef struct edge_payload {
     uint32_t e;
+    int32_t x0, x1; /* grid values (the per-edge time-model decision) */
     int64_t pay;
 } edge_payload;
 
@@ -978,6 +1070,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const skeleton *a, tdm_ev
     /* one more evaluation pass to collect the repair traces under the best parameters */
     tdm_view v;
     prepare_view(d, a, s, r->pi, ctx->noise_ops, ctx->untimed, &v);
+    if (!ctx->untimed) v.etimed = s->etimed; /* the decision of the final evaluation */
     double *vis = calloc(a->ne ? a->ne : 1, sizeof *vis);
     uint64_t *count = calloc(a->ne ? a->ne : 1, sizeof *count);
     uint32_t *lastw = malloc((a->ne ? a->ne : 1) * sizeof *lastw);
@@ -1000,7 +1093,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const skeleton *a, tdm_ev
                     }
                     if (d->sym[o + p] == (int32_t)TDM_END) continue;
                     stats_add(&st[e], d->x0[o + p], d->x1[o + p], 1);
-                    edge_payload x = {e, d->pay[o + p]};
+                    edge_payload x = {e, d->x0[o + p], d->x1[o + p], d->pay[o + p]};
                     if (sg_vec_push(&pays, &x) != SG_OK) goto oom;
                 }
                 continue;
@@ -1020,7 +1113,8 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const skeleton *a, tdm_ev
                 }
                 if (t->pos < 0 || d->sym[o + (size_t)t->pos] == (int32_t)TDM_END) continue;
                 stats_add(&st[e], d->x0[o + (size_t)t->pos], d->x1[o + (size_t)t->pos], 1);
-                edge_payload x = {e, d->pay[o + (size_t)t->pos]};
+                size_t q = o + (size_t)t->pos;
+                edge_payload x = {e, d->x0[q], d->x1[q], d->pay[q]};
                 if (sg_vec_push(&pays, &x) != SG_OK) goto oom;
             }
         }
@@ -1069,9 +1163,25 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const skeleton *a, tdm_ev
         E->count = count[e];
         E->p = vis[e] / outv[a->src[e]];
         tdm_gauss_from_stats(&st[e], &E->g);
-        /* payload histogram: distinct sizes by decreasing frequency, at most TDM_HIST_MAX */
+        /* the MDL time-model decision on every event of the edge, as in evaluate() */
         size_t k0 = pk, k1 = pk;
         while (k1 < pays.len && P[k1].e == e) k1++;
+        if (E->sym != TDM_END && k1 > k0) {
+            /* the edge's mixture weight of the shared model: the (smoothed) share of its events
+             * the Gaussian explains worse than the shared model. Without it the outlier part
+             * (universal code, weight 1/(n+2)) made one normal late event on an edge that is
+             * almost always "0 s" cost ~16 bits more than under the shared model, and timing
+             * lowered the HDFS AUROC */
+            double worse = 0;
+            for (size_t k = k0; k < k1; k++)
+                worse += tdm_null_bits(&d->null, P[k].x0, P[k].x1) < tdm_gauss_only_bits(&E->g, P[k].x0, P[k].x1);
+            E->g.w_null = (worse + 0.5) / ((double)(k1 - k0) + 1.0);
+            double gain = 0;
+            for (size_t k = k0; k < k1; k++)
+                gain += tdm_null_bits(&d->null, P[k].x0, P[k].x1) - tdm_edge_value_bits(&E->g, &d->null, P[k].x0, P[k].x1);
+            E->timed = !ctx->no_time_models && gain > tdm_gauss_param_bits(&E->g) + tdm_LN((int64_t)worse);
+        }
+        /* payload histogram: distinct sizes by decreasing frequency, at most TDM_HIST_MAX */
         size_t nd = 0;
         for (size_t k = k0; k < k1; k++)
             if (k == k0 || P[k].pay != P[k - 1].pay) nd++;
@@ -1109,6 +1219,12 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const skeleton *a, tdm_ev
     free(outv);
     memcpy(m->pi, r->pi, sizeof m->pi);
     m->noise_ops = ctx->noise_ops;
+    for (int j = 0; j < 2; j++) {
+        m->null.k[j] = d->null.k[j];
+        if (!m->null.k[j]) continue;
+        if (!(m->null.cnt[j] = malloc(m->null.k[j] * sizeof *m->null.cnt[j]))) goto oom;
+        memcpy(m->null.cnt[j], d->null.cnt[j], m->null.k[j] * sizeof *m->null.cnt[j]);
+    }
     m->cost_model = r->model;
     m->cost_data = r->data;
     m->cost_matched = r->matched;
@@ -1319,7 +1435,8 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         data_free(&d);
         return sg_error_set(err, SG_ERR_RANGE, "too many events (%zu)", d.total_events);
     }
-    tdm_learn_ctx ctx = {&d, o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3, o->untimed, NULL, 0, NULL};
+    tdm_learn_ctx ctx = {&d,   o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3, o->untimed || !o->timed_search,
+                         o->untimed, NULL, 0, NULL};
     double cur_pi[TDM_NOPS];
     tdm_gcache gc = {0};
     gc.unm = calloc(d.ng + 1, 1);
@@ -1346,7 +1463,9 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
      * back up to the bits naming the enabled ops), but a search started with the noise operations
      * takes early cheap deletions (words left to repair) that later block the state splits the
      * noise-free search finds, and stopped at a worse description length (HDFS: 76.0k against
-     * 66.5k bits). Continuing from the noise-free optimum can only lower the cost from there. */
+     * 66.5k bits). Continuing from the noise-free optimum can only lower the cost from there.
+     * (Tried and dropped, see docs/tadam.md "Noise": pruning every edge below an MDL-chosen share
+     * at once, with EM to convergence, after the search or instead of the warm start.) */
     unsigned phase_ops[2] = {0, ctx.noise_ops};
     int p0 = ctx.noise_ops ? 0 : 1;
     sg_progress *prog = o->quiet ? NULL : sg_progress_create("tadam search", max_iters * (unsigned)(2 - p0));

@@ -49,8 +49,10 @@ void sg_tadam_model_destroy(sg_tadam_model *m)
     free(m->v_dst);
     free(m->v_sym);
     free(m->v_g);
+    free(m->v_timed);
     free(m->v_bits);
     free(m->sym_bits);
+    tdm_null_free(&m->null);
     free(m);
 }
 
@@ -185,6 +187,7 @@ sg_status tdm_model_index(sg_tadam_model *m, sg_error *err)
     free(m->v_dst);
     free(m->v_sym);
     free(m->v_g);
+    free(m->v_timed);
     free(m->v_bits);
     free(m->dist);
     free(m->next_edge);
@@ -196,7 +199,8 @@ sg_status tdm_model_index(sg_tadam_model *m, sg_error *err)
     m->v_sym = malloc(ne1 * sizeof *m->v_sym);
     m->v_g = malloc(ne1 * sizeof *m->v_g);
     m->v_bits = malloc(ne1 * sizeof *m->v_bits);
-    if (!m->v_src || !m->v_dst || !m->v_sym || !m->v_g || !m->v_bits)
+    m->v_timed = malloc(ne1 * sizeof *m->v_timed);
+    if (!m->v_src || !m->v_dst || !m->v_sym || !m->v_g || !m->v_bits || !m->v_timed)
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     free(m->sym_bits);
     m->sym_bits = malloc(m->n_sym * sizeof *m->sym_bits);
@@ -214,7 +218,10 @@ sg_status tdm_model_index(sg_tadam_model *m, sg_error *err)
         m->v_sym[e] = m->edges[e].sym;
         m->v_g[e] = m->edges[e].g;
         m->v_bits[e] = m->edges[e].p > 0 ? -log2(m->edges[e].p) : TDM_INF;
+        /* without a shared time model (Fos-R imports, older files) every edge keeps its Gaussian */
+        m->v_timed[e] = m->null.k[0] == 0 && m->null.k[1] == 0 ? 1 : m->edges[e].timed;
     }
+    if (tdm_null_fit(&m->null) != 0) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     if (m->pi[TDM_OP_DEL] > 0 && m->n_states <= 4096) {
         size_t nn = (size_t)m->n_states * m->n_states;
         m->dist = malloc(nn * sizeof *m->dist);
@@ -242,6 +249,8 @@ void tdm_model_view(const sg_tadam_model *m, tdm_view *v)
     v->edst = m->v_dst;
     v->esym = m->v_sym;
     v->eg = m->v_g;
+    v->etimed = m->v_timed;
+    v->null = &m->null;
     v->dist = m->dist;
     v->next_edge = m->next_edge;
     for (int o = 0; o < TDM_NOPS; o++) v->op_bits[o] = m->pi[o] > 0 ? -log2(m->pi[o]) : TDM_INF;

@@ -25,10 +25,17 @@ static json_t *to_secgen(const sg_tadam_model *m)
     json_object_set_new(r, "proto", m->proto ? json_string(sg_proto_name(m->proto, pbuf, sizeof pbuf)) : json_null());
     json_object_set_new(r, "service_port", m->port >= 0 ? json_integer(m->port) : json_null());
     json_t *vals = json_object();
-    json_object_set_new(vals, "iat", json_pack("{s:s,s:s,s:f}", "unit", "us", "grid", "round(scale*log2(1+v))", "scale",
-                                               m->scale_iat));
-    json_object_set_new(vals, "payload", json_pack("{s:s,s:s,s:f}", "unit", "bytes", "grid", "round(scale*log2(1+v))",
-                                                   "scale", m->scale_payload));
+    json_t *vi = json_pack("{s:s,s:s,s:f}", "unit", "us", "grid", "round(scale*log2(1+v))", "scale", m->scale_iat);
+    json_t *vp = json_pack("{s:s,s:s,s:f}", "unit", "bytes", "grid", "round(scale*log2(1+v))", "scale", m->scale_payload);
+    /* the shared time model: training counts per grid value (edges with "timed": false use it) */
+    for (int d = 0; d < 2; d++) {
+        if (m->null.k[d] == 0) continue;
+        json_t *h = json_array();
+        for (uint32_t x = 0; x < m->null.k[d]; x++) json_array_append_new(h, json_integer((json_int_t)m->null.cnt[d][x]));
+        json_object_set_new(d ? vp : vi, "shared_counts", h);
+    }
+    json_object_set_new(vals, "iat", vi);
+    json_object_set_new(vals, "payload", vp);
     json_object_set_new(r, "values", vals);
     json_t *alpha = json_array();
     for (uint32_t i = 0; i < m->n_sym; i++) json_array_append_new(alpha, json_string(m->sym[i].name));
@@ -52,7 +59,9 @@ static json_t *to_secgen(const sg_tadam_model *m)
             json_object_set_new(g, "cov", json_pack("[[o,o],[o,o]]", tdm_json_real(E->g.cov[0]), tdm_json_real(E->g.cov[1]),
                                                     tdm_json_real(E->g.cov[1]), tdm_json_real(E->g.cov[2])));
             json_object_set_new(g, "n", tdm_json_real(E->g.n));
+            if (E->g.w_null > 0) json_object_set_new(g, "shared_weight", tdm_json_real(E->g.w_null));
             json_object_set_new(je, "gaussian", g);
+            json_object_set_new(je, "timed", json_boolean(E->timed));
             if (E->n_hist) {
                 json_t *h = json_array();
                 for (uint32_t i = 0; i < E->n_hist; i++)
@@ -183,6 +192,24 @@ static sg_status load_secgen(const char *name, json_t *r, sg_tadam_model *m, sg_
             m->scale_iat = sc;
         if (tdm_json_num(json_object_get(json_object_get(vals, "payload"), "scale"), &sc) == 0 && sc > 0 && sc <= 1000)
             m->scale_payload = sc;
+        static const char *const dims[2] = {"iat", "payload"};
+        for (int d = 0; d < 2; d++) {
+            json_t *h = json_object_get(json_object_get(vals, dims[d]), "shared_counts");
+            if (!h) continue;
+            if (!json_is_array(h) || json_array_size(h) == 0 || json_array_size(h) > TDM_NULL_MAX_BINS)
+                return sg_error_set(err, SG_ERR_PARSE, "%s: values.%s.shared_counts must be an array of 1..%d counts", name,
+                                    dims[d], TDM_NULL_MAX_BINS);
+            m->null.k[d] = (uint32_t)json_array_size(h);
+            m->null.cnt[d] = calloc(m->null.k[d], sizeof *m->null.cnt[d]);
+            if (!m->null.cnt[d]) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+            for (uint32_t x = 0; x < m->null.k[d]; x++) {
+                int64_t c;
+                if (tdm_json_int(json_array_get(h, x), 0, INT64_MAX, &c) != 0)
+                    return sg_error_set(err, SG_ERR_PARSE, "%s: values.%s.shared_counts[%u] must be a count >= 0", name,
+                                        dims[d], x);
+                m->null.cnt[d][x] = (uint64_t)c;
+            }
+        }
     }
     json_t *alpha = json_object_get(r, "alphabet");
     if (!json_is_array(alpha) || json_array_size(alpha) == 0 || json_array_size(alpha) > 1000000)
@@ -243,7 +270,12 @@ static sg_status load_secgen(const char *name, json_t *r, sg_tadam_model *m, sg_
         double x;
         if (tdm_json_num(json_object_get(je, "visits"), &x) == 0 && x >= 0) E->visits = x;
         if (tdm_json_int(json_object_get(je, "count"), 0, INT64_MAX, &a) == 0) E->count = (uint64_t)a;
-        json_t *g = json_object_get(je, "gaussian");
+        json_t *g = json_object_get(je, "gaussian"), *jt = json_object_get(je, "timed");
+        if (jt && !json_is_boolean(jt)) {
+            st = sg_error_set(err, SG_ERR_PARSE, "%s: edge %u: \"timed\" must be true or false", name, e);
+            break;
+        }
+        E->timed = !jt || json_is_true(jt); /* files before the shared time model: every edge timed */
         E->g.cov[0] = E->g.cov[2] = TDM_RIDGE;
         if (g) {
             json_t *mu = json_object_get(g, "mean"), *cv = json_object_get(g, "cov");
@@ -256,6 +288,11 @@ static sg_status load_secgen(const char *name, json_t *r, sg_tadam_model *m, sg_
                 break;
             }
             if (tdm_json_num(json_object_get(g, "n"), &x) == 0 && x >= 0) E->g.n = x;
+            json_t *jw = json_object_get(g, "shared_weight");
+            if (jw && (tdm_json_num(jw, &E->g.w_null) != 0 || !(E->g.w_null > 0 && E->g.w_null < 1))) {
+                st = sg_error_set(err, SG_ERR_PARSE, "%s: edge %u: \"shared_weight\" must be in (0,1)", name, e);
+                break;
+            }
             if (!(E->g.cov[0] > 0) || !(E->g.cov[2] > 0) ||
                 E->g.cov[1] * E->g.cov[1] >= E->g.cov[0] * E->g.cov[2]) {
                 st = sg_error_set(err, SG_ERR_PARSE, "%s: edge %u: covariance is not positive definite", name, e);

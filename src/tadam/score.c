@@ -34,22 +34,49 @@ static sg_status score_ids(const sg_tadam_model *m, size_t n, const int32_t *sym
     x0[n] = x1[n] = 0;
     tdm_view v;
     tdm_model_view(m, &v);
-    v.untimed = (flags & SG_TADAM_SCORE_UNTIMED) != 0;
+    const int timed = (flags & SG_TADAM_SCORE_UNTIMED) == 0;
+    /* Two-part code: the symbols first, with their best repair priced on symbols alone (what
+     * happened), then the values along that repair, each under its edge's Gaussian or the shared
+     * time model. Letting the values choose the repair (one joint optimum) made a timing
+     * mismatch look like a symbol repair: HDFS symbol-part AUROC 0.9948 against 0.9970 for the
+     * same automaton scored on symbols (docs/tadam.md "Scoring"). */
+    v.untimed = 1;
     tdm_dp_scratch sc = {0};
     tdm_step *steps = NULL;
     size_t ns = 0;
     double c = tdm_repair(&v, sy, x0, x1, n + 1, &sc, &steps, &ns);
+    v.untimed = 0;
     out->unknown_symbols = unknown;
-    double ex = 0;
-    for (size_t i = 0; i <= n; i++) ex += tdm_sym_bits(&v, sy[i]) + (v.untimed ? 0 : tdm_LN(x0[i]) + tdm_LN(x1[i]));
+    double ex = 0, ex_time = 0;
+    for (size_t i = 0; i <= n; i++) {
+        ex += tdm_sym_bits(&v, sy[i]);
+        if (i < n && timed) ex_time += tdm_null_bits(v.null, x0[i], x1[i]); /* "$" carries no values */
+    }
+    out->time_null_bits = ex_time;
     if (c <= ex) { /* the encoder sends the sequence verbatim when that is shorter */
-        out->bits = c;
-        for (size_t i = 0; i < ns; i++) out->n_repairs += steps[i].op != TDM_OP_TR;
+        out->symbol_bits = c;
+        for (size_t i = 0; i < ns; i++) {
+            const tdm_step *t = &steps[i];
+            out->n_repairs += t->op != TDM_OP_TR;
+            if (!timed || t->pos < 0) continue;
+            size_t p = (size_t)t->pos;
+            if (t->op == TDM_OP_ADD)
+                out->time_bits += tdm_null_bits(v.null, x0[p], x1[p]);
+            else if (t->op != TDM_OP_DEL && t->edge >= 0 && sy[p] != (int32_t)TDM_END)
+                out->time_bits += tdm_view_value_bits(&v, (uint32_t)t->edge, x0[p], x1[p]);
+        }
         out->repaired = out->n_repairs > 0;
     } else {
-        out->bits = ex;
+        out->symbol_bits = ex;
+        out->time_bits = ex_time;
         out->repaired = 2;
     }
+    out->code_bits = out->symbol_bits + out->time_bits;
+    /* the anomaly score: symbols plus the time bits beyond the shared time model (the values can
+     * be sent either way, so timing never makes a sequence look more normal than its symbols
+     * say; HDFS: AUROC 0.969 with the code length, 0.989 with this, see docs/tadam.md) */
+    double excess = out->time_bits - out->time_null_bits;
+    out->bits = out->symbol_bits + (excess > 0 ? excess : 0);
     out->bits_per_event = out->bits / (double)(n + 1);
     tdm_dp_scratch_free(&sc);
     free(x0);
@@ -518,7 +545,8 @@ sg_status sg_tadam_score_csv(const sg_tadam_set *ms, const sg_seq_set *set, unsi
     sg_status st = sg_outfile_open(&of, path, err);
     if (st != SG_OK) return st;
     FILE *fp = sg_outfile_fp(of);
-    fprintf(fp, "id,label,n,automaton,bits,bits_per_event,repairs,unknown_symbols,status\n");
+    fprintf(fp, "id,label,n,automaton,bits,bits_per_event,repairs,unknown_symbols,status,symbol_bits,time_bits,"
+                "time_null_bits,code_bits\n");
     size_t missing = 0;
     static const char *const stname[] = {"parsed", "repaired", "explicit"};
     for (size_t i = 0; i < sg_seq_set_count(set); i++) {
@@ -527,7 +555,7 @@ sg_status sg_tadam_score_csv(const sg_tadam_set *ms, const sg_seq_set *set, unsi
             sg_tadam_set_count(ms) == 1 ? sg_tadam_set_get(ms, 0) : sg_tadam_set_find(ms, s->proto, s->service_port);
         if (!m) {
             missing++;
-            fprintf(fp, "%s,%d,%zu,,,,,,no-automaton\n", s->id ? s->id : "", s->label, s->n);
+            fprintf(fp, "%s,%d,%zu,,,,,,no-automaton,,,,\n", s->id ? s->id : "", s->label, s->n);
             continue;
         }
         sg_tadam_score sc;
@@ -536,8 +564,9 @@ sg_status sg_tadam_score_csv(const sg_tadam_set *ms, const sg_seq_set *set, unsi
             sg_outfile_abort(of);
             return st;
         }
-        fprintf(fp, "%s,%d,%zu,%s,%.4f,%.5f,%zu,%d,%s\n", s->id ? s->id : "", s->label, s->n, m->name, sc.bits,
-                sc.bits_per_event, sc.n_repairs, sc.unknown_symbols, stname[sc.repaired]);
+        fprintf(fp, "%s,%d,%zu,%s,%.4f,%.5f,%zu,%d,%s,%.4f,%.4f,%.4f,%.4f\n", s->id ? s->id : "", s->label, s->n, m->name,
+                sc.bits, sc.bits_per_event, sc.n_repairs, sc.unknown_symbols, stname[sc.repaired], sc.symbol_bits,
+                sc.time_bits, sc.time_null_bits, sc.code_bits);
     }
     if (n_missing) *n_missing = missing;
     return sg_outfile_commit(of, err);

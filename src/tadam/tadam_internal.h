@@ -32,6 +32,10 @@ typedef struct tdm_gauss {
     double mu[2];  /* grid means: iat, payload */
     double cov[3]; /* c00 (iat), c01, c11 (payload), ridge included */
     double n;      /* samples behind the estimate (drives the outlier weight) */
+    /* weight of the shared time model in the edge's mixture, learnt from the share of the edge's
+     * events the Gaussian explains worse than the shared model; 0 (older files, during the
+     * search): the universal code with weight 1/(n+2) */
+    double w_null;
 } tdm_gauss;
 
 /* Sufficient statistics of values on one edge */
@@ -39,8 +43,21 @@ typedef struct tdm_stats {
     double n, s0, s1, s00, s01, s11;
 } tdm_stats;
 
+/* The shared ("null") time model of an automaton: one smoothed histogram per value dimension on
+ * the grid, fitted on every training event, mixed with the universal code (so values beyond the
+ * histogram stay encodable). An edge whose own Gaussian does not pay for its parameters (MDL, see
+ * learn.c) codes its values with it; so do inserted symbols and words sent verbatim. */
+#define TDM_NULL_MAX_BINS 4096
+typedef struct tdm_null {
+    uint32_t k[2];   /* bins per dimension (grid values 0..k-1); 0 = universal code only */
+    uint64_t *cnt[2]; /* counts per bin */
+    double *bits[2]; /* -log2 P(x) per bin (derived) */
+    double n[2];     /* total count */
+} tdm_null;
+
 typedef struct tdm_edge {
     uint32_t src, dst, sym;
+    uint8_t timed;   /* 1: values coded with the edge Gaussian; 0: with the shared null model */
     double p;        /* transition probability out of src */
     double visits;   /* occurrences in training (matched + repaired) */
     uint64_t count;  /* distinct training sequences using it (Fos-R "count") */
@@ -81,6 +98,7 @@ struct sg_tadam_model {
     double pi[TDM_NOPS];         /* op probabilities (0 = disabled) */
     unsigned noise_ops;
     double scale_iat, scale_payload;
+    tdm_null null; /* shared time model (k = 0: models written before it existed) */
     /* MDL breakdown (bits) */
     double cost_model, cost_data, cost_matched, cost_corrected, cost_uncorrected, cost_status;
     /* training metadata */
@@ -95,6 +113,7 @@ struct sg_tadam_model {
     /* scoring view (struct-of-arrays copy built by tdm_model_index; read-only afterwards) */
     uint32_t *v_src, *v_dst, *v_sym;
     tdm_gauss *v_g;
+    uint8_t *v_timed;
     double *v_bits;
     double *sym_bits, unk_bits; /* unigram code of the alphabet (from edge visits) */
     double *dist;       /* deletion closure, [n_states^2] */
@@ -108,8 +127,20 @@ double tdm_ungrid(double x, double scale); /* inverse map (continuous) */
 void tdm_gauss_from_stats(const tdm_stats *s, tdm_gauss *g);
 /* -log2 P(x | g) for grid values (x0 = iat, x1 = payload) with the outlier mixture */
 double tdm_value_bits(const tdm_gauss *g, int32_t x0, int32_t x1);
+/* -log2 of the pure Gaussian cell mass (no outlier part) */
+double tdm_gauss_only_bits(const tdm_gauss *g, int32_t x0, int32_t x1);
+/* the edge's value code: Gaussian mixed with the shared model when g->w_null > 0, else tdm_value_bits */
+double tdm_edge_value_bits(const tdm_gauss *g, const tdm_null *nl, int32_t x0, int32_t x1);
 /* explicit cost of one event (symbol sent verbatim): log2|Σ| + L_N(x0) + L_N(x1) */
 double tdm_explicit_bits(double log2_sigma, int32_t x0, int32_t x1);
+/* shared time model: fit from per-dimension grid-value counts (derives bits), bits of a value
+ * pair (universal code when nl is NULL or empty), parameter cost, free */
+int tdm_null_fit(tdm_null *nl);
+double tdm_null_bits(const tdm_null *nl, int32_t x0, int32_t x1);
+double tdm_null_param_bits(const tdm_null *nl);
+void tdm_null_free(tdm_null *nl);
+/* parameter cost of an edge Gaussian (the L_N terms of L(A)) */
+double tdm_gauss_param_bits(const tdm_gauss *g);
 
 /* Per-edge memo of value costs (the same small grid values recur on an edge): open addressing,
  * TDM_VC_SLOTS slots per edge; key 0 = empty. Owned by one thread. */
@@ -128,6 +159,8 @@ typedef struct tdm_view {
     const uint32_t *esrc, *edst, *esym;
     const double *ebits;       /* -log2 p(e); TDM_INF = unusable edge */
     const tdm_gauss *eg;       /* per edge */
+    const uint8_t *etimed;     /* per edge: 0 = values under the null model (NULL: all timed) */
+    const tdm_null *null;      /* shared time model (NULL: universal code) */
     const uint32_t *in_off, *in_idx;
     double op_bits[TDM_NOPS];  /* -log2 pi; TDM_INF when disabled */
     double log2_sigma;         /* alphabet size code for sent symbols (when sym_bits is NULL) */

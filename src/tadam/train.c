@@ -130,7 +130,7 @@ static sg_status holdout_bits(const sg_tadam_model *m, const sg_seq_set *set, co
             sg_tadam_bigram_destroy(bg);
             return st;
         }
-        sum[0] += a.bits;
+        sum[0] += a.code_bits; /* held-out compression: the code length, not the anomaly score */
         sum[1] += b.bits;
         sum[2] += sg_tadam_bigram_score(bg, set, s);
         ev += (double)s->n + 1;

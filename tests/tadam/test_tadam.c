@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
 #include "secgen/tadam.h"
 #include "tadam/tadam_internal.h"
 
@@ -52,7 +53,7 @@ static void test_integer_code(void **state)
 static void test_value_probabilities_normalised(void **state)
 {
     (void)state;
-    tdm_gauss gs[3] = {{{10, 0}, {4, 0, 0.05}, 50}, {{30, 20}, {25, 3, 9}, 7}, {{0, 0}, {0.05, 0, 0.05}, 1000}};
+    tdm_gauss gs[3] = {{{10, 0}, {4, 0, 0.05}, 50, 0}, {{30, 20}, {25, 3, 9}, 7, 0}, {{0, 0}, {0.05, 0, 0.05}, 1000, 0}};
     for (int k = 0; k < 3; k++) {
         double s = 0;
         for (int x0 = 0; x0 < 400; x0++)
@@ -69,7 +70,7 @@ static double score(const sg_tadam_model *m, const char *const *sym, size_t n, c
 {
     sg_error err = {0};
     assert_int_equal(sg_tadam_score_events(m, n, sym, iat, NULL, sc, &err), SG_OK);
-    return sc->bits;
+    return sc->code_bits;
 }
 
 /* run the internal DP to look at the trace */
@@ -377,8 +378,9 @@ static void test_learn_deterministic(void **state)
         assert_int_equal(sg_tadam_learn(s, NULL, 0, &o, &m, &err), SG_OK);
         assert_int_equal(sg_tadam_model_dump(m, SG_TADAM_FMT_SECGEN, &dump[k], &err), SG_OK);
         const char *w[] = {"a", "b", "c"};
+        const int64_t wt[] = {0, 1060, 260}; /* IATs as in training (toy_set) */
         sg_tadam_score sc;
-        assert_int_equal(sg_tadam_score_events(m, 3, w, NULL, NULL, &sc, &err), SG_OK);
+        assert_int_equal(sg_tadam_score_events(m, 3, w, wt, NULL, &sc, &err), SG_OK);
         assert_int_equal(sc.repaired, 0);
         const char *w2[] = {"c", "c", "a", "zz", "zz"};
         sg_tadam_score sc2;
@@ -487,6 +489,73 @@ static void test_noise_search_not_worse(void **state)
     sg_seq_set_destroy(noisy);
 }
 
+/* MDL per edge on the time model: "a" always comes 1 ms after the start (its Gaussian pays: the
+ * shared histogram gives that value a third of its mass), "b" comes either at once or ~0.25 s
+ * later, half and half; a Gaussian on that bimodal IAT costs more than the shared histogram and
+ * its own parameters, so the b edge must code its values with the shared model ("timed": false).
+ * Before the per-edge decision every edge had its Gaussian and the file had no "timed" field. */
+static void test_time_model_pays_or_is_dropped(void **state)
+{
+    (void)state;
+    sg_seq_set *s = sg_seq_set_create();
+    uint32_t a = (uint32_t)sg_seq_set_intern(s, "a"), b = (uint32_t)sg_seq_set_intern(s, "b");
+    for (int i = 0; i < 300; i++) {
+        uint32_t w[2] = {a, b};
+        int64_t t[2] = {1000, i % 2 ? 0 : 250000 + 1000 * (i % 7)};
+        assert_int_equal(sg_seq_set_add(s, "x", 0, -1, 0, 2, w, t, NULL), SG_OK);
+    }
+    sg_tadam_learn_opts o;
+    sg_tadam_learn_opts_init(&o);
+    o.threads = 1;
+    o.quiet = 1;
+    sg_tadam_model *m = NULL;
+    sg_error err = {0};
+    assert_int_equal(sg_tadam_learn(s, NULL, 0, &o, &m, &err), SG_OK);
+    char *js = NULL;
+    assert_int_equal(sg_tadam_model_dump(m, SG_TADAM_FMT_SECGEN, &js, &err), SG_OK);
+    json_error_t je;
+    json_t *r = json_loads(js, 0, &je);
+    assert_non_null(r);
+    json_t *edges = json_object_get(r, "edges");
+    int seen_a = 0, seen_b = 0;
+    for (size_t e = 0; e < json_array_size(edges); e++) {
+        json_t *E = json_array_get(edges, e);
+        const char *sym = json_string_value(json_object_get(E, "symbol"));
+        json_t *t = json_object_get(E, "timed");
+        if (!strcmp(sym, "a")) {
+            assert_true(json_is_true(t));
+            seen_a = 1;
+        } else if (!strcmp(sym, "b")) {
+            assert_true(json_is_false(t));
+            seen_b = 1;
+        }
+    }
+    assert_true(seen_a && seen_b);
+    assert_non_null(json_object_get(json_object_get(json_object_get(r, "values"), "iat"), "shared_counts"));
+    json_decref(r);
+    /* a round trip keeps the decision and the scores */
+    sg_tadam_model *m2 = NULL;
+    assert_int_equal(sg_tadam_model_load_mem("mem", js, strlen(js), SG_TADAM_FMT_AUTO, &m2, &err), SG_OK);
+    const char *w[] = {"a", "b"};
+    int64_t iat[2] = {1000, 0};
+    sg_tadam_score s1, s2;
+    assert_int_equal(sg_tadam_score_events(m, 2, w, iat, NULL, &s1, &err), SG_OK);
+    assert_int_equal(sg_tadam_score_events(m2, 2, w, iat, NULL, &s2, &err), SG_OK);
+    assert_true(fabs(s1.code_bits - s2.code_bits) < 1e-9);
+    /* the score parts: code = symbols + time; the anomaly score adds only the time bits beyond
+     * the shared model; an IAT unexpected on the timed edge (though common elsewhere) raises it */
+    assert_true(fabs(s1.code_bits - (s1.symbol_bits + s1.time_bits)) < 1e-9);
+    assert_true(s1.bits >= s1.symbol_bits - 1e-12);
+    int64_t odd[2] = {250000, 0}; /* a value the shared model knows (b's), not a's */
+    assert_int_equal(sg_tadam_score_events(m, 2, w, odd, NULL, &s2, &err), SG_OK);
+    assert_true(s2.bits > s1.bits + 5);
+    assert_true(s2.code_bits > s1.code_bits);
+    free(js);
+    sg_tadam_model_destroy(m2);
+    sg_tadam_model_destroy(m);
+    sg_seq_set_destroy(s);
+}
+
 static void test_noise_injection(void **state)
 {
     (void)state;
@@ -539,7 +608,7 @@ int main(void)
         cmocka_unit_test(test_fosr_import_symbols), cmocka_unit_test(test_malformed_models),
         cmocka_unit_test(test_sampling),           cmocka_unit_test(test_conditioned_sampling),
         cmocka_unit_test(test_learn_deterministic), cmocka_unit_test(test_noise_search_not_worse),
-        cmocka_unit_test(test_noise_injection),
+        cmocka_unit_test(test_noise_injection), cmocka_unit_test(test_time_model_pays_or_is_dropped),
         cmocka_unit_test(test_auroc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
