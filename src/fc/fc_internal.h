@@ -150,6 +150,19 @@ double fc_rowcost(const fc_pat *p, size_t r, const fc_data *d);
 /* L(P) without and with the BN structure cost */
 double fc_pattern_cost_nobn(const fc_pat *p, const fc_data *d);
 
+/* ---- incremental KT (ktinc.c) ------------------------------------------------------------ */
+/* KT data cost (§5.2) of a fixed-structure BN (at most 3 parents per node) over a record set that
+ * changes by small batches; records are m codes each (row-major). NULL from create: unsupported
+ * structure or out of memory. */
+typedef struct fc_kt fc_kt;
+fc_kt *fc_kt_create(const sg_bn *bn);
+void fc_kt_destroy(fc_kt *k);
+double fc_kt_bits(const fc_kt *k);
+size_t fc_kt_records(const fc_kt *k);
+/* KT(after) - KT(now) if `add` records join and `rem` records (present now) leave; NAN on OOM */
+double fc_kt_delta(const fc_kt *k, const uint32_t *add, size_t nadd, const uint32_t *rem, size_t nrem);
+sg_status fc_kt_apply(fc_kt *k, const uint32_t *add, size_t nadd, const uint32_t *rem, size_t nrem);
+
 /* ---- search state ------------------------------------------------------------------------ */
 /* fc_mpat = a pattern *in the model M* while searching (spec §6): its windows, its BN structure
  * and its share of the current cover. Finished models hold fc_gpat instead (below). */
@@ -162,8 +175,8 @@ typedef struct fc_mpat {
     double cost;      /* L(P) incl. BN structure */
     /* current cover */
     sg_vec acc;       /* uint32 indices of accepted windows (in priority order) */
-    uint64_t acc_sig; /* signature of acc */
-    double kt;        /* KT of the accepted records */
+    uint8_t *accf;    /* per window: accepted in the current cover */
+    fc_kt *ktc;       /* KT counts of the accepted records (incremental cover cost) */
 } fc_mpat;
 
 typedef struct fc_cover {
@@ -190,6 +203,10 @@ sg_status fc_search_run(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_learn_
 size_t fc_search_npatterns(const fc_search *s);
 const fc_mpat *fc_search_pattern(const fc_search *s, size_t i);
 const uint8_t *fc_search_covered(const fc_search *s); /* per flow */
+/* Recompute the greedy cover of M from scratch (§2.3) and L(D|M) with every KT counted afresh, and
+ * compare with the incrementally maintained cover and cost. Returns 0 if the covers are identical
+ * and the costs agree to 1e-6 relative; *full_cost (optional) receives the recomputed L(D|M). */
+int fc_search_verify(const fc_search *s, double *full_cost);
 
 /* soft consistency rules (numbering of the DKC rules, spec §8) */
 enum { FC_RULE_20 = 0 /* zero duration, > 1 packet */, FC_RULE_21 /* positive duration, 1 packet */,
