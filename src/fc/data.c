@@ -102,6 +102,16 @@ double fc_inbin_prob(const fc_column *col, uint32_t b, double x)
 
 void fc_data_free(fc_data *d)
 {
+    if (d->borrowed) {
+        for (size_t c = 0; c < FC_MAXC; c++) {
+            free(d->post_off[c]);
+            free(d->post_idx[c]);
+        }
+        free(d->t);
+        free(d->codes);
+        memset(d, 0, sizeof *d);
+        return;
+    }
     for (size_t c = 0; c < FC_MAXC; c++) {
         fc_column *col = &d->col[c];
         if (col->labels && col->role != FC_ROLE_IP) {
@@ -296,4 +306,43 @@ oom_ip:
 oom:
     fc_data_free(d);
     return sg_error_set(err, SG_ERR_NOMEM, "flowchronicle: out of memory");
+}
+
+sg_status fc_data_slice(const fc_data *d, size_t a, size_t b, fc_data *out)
+{
+    memset(out, 0, sizeof *out);
+    if (b <= a || b > d->n) return SG_ERR_INVALID;
+    size_t n = b - a, C = d->C;
+    out->borrowed = 1;
+    out->n = n;
+    out->C = C;
+    for (size_t c = 0; c < C; c++) {
+        out->col[c] = d->col[c];
+        out->codespace[c] = d->codespace[c];
+    }
+    out->nip = d->nip;
+    out->iplabels = d->iplabels;
+    out->lntab = d->lntab;
+    out->t_first_us = d->t_first_us + d->t[a] * FC_TIME_UNIT_US;
+    out->t = malloc(n * sizeof *out->t);
+    out->codes = malloc(n * C * sizeof *out->codes);
+    if (!out->t || !out->codes) goto oom;
+    for (size_t i = 0; i < n; i++) out->t[i] = d->t[a + i] - d->t[a];
+    int64_t span = out->t[n - 1] - out->t[0];
+    out->tau = span > 0 ? log2((double)span) : 0.0;
+    for (size_t c = 0; c < C; c++) {
+        out->code[c] = out->codes + c * n;
+        memcpy(out->code[c], d->code[c] + a, n * sizeof(uint32_t));
+        size_t V = out->codespace[c];
+        out->post_off[c] = calloc(V + 2, sizeof(uint32_t));
+        out->post_idx[c] = malloc(n * sizeof(uint32_t));
+        if (!out->post_off[c] || !out->post_idx[c]) goto oom;
+        for (size_t i = 0; i < n; i++) out->post_off[c][out->code[c][i] + 2]++;
+        for (size_t v = 0; v < V; v++) out->post_off[c][v + 2] += out->post_off[c][v + 1];
+        for (size_t i = 0; i < n; i++) out->post_idx[c][out->post_off[c][out->code[c][i] + 1]++] = (uint32_t)i;
+    }
+    return SG_OK;
+oom:
+    fc_data_free(out);
+    return SG_ERR_NOMEM;
 }

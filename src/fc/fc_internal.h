@@ -67,6 +67,8 @@ typedef struct fc_data {
     uint32_t *post_idx[FC_MAXC];
     size_t codespace[FC_MAXC]; /* number of codes of column c's code space (nip for ip columns) */
     double *lntab;             /* L_N(x) for x < FC_LNTAB (delay codes) */
+    int borrowed;              /* a slice (fc_data_slice): columns, dictionaries and lntab belong to
+                                * the parent table */
 } fc_data;
 
 #define FC_LNTAB 65536
@@ -88,6 +90,9 @@ typedef struct fc_rawcol {
 sg_status fc_data_build(fc_data *d, const fc_rawcol *cols, size_t C, size_t n, const int64_t *t_abs_us,
                         sg_error *err);
 void fc_data_free(fc_data *d);
+/* rows [a, b) of d as a table of their own sharing d's dictionaries (same codes, same |dom(c)|):
+ * own times (from the slice's first flow), codes and posting lists; d must outlive it */
+sg_status fc_data_slice(const fc_data *d, size_t a, size_t b, fc_data *out);
 /* numeric binning (§1.3): edges from non-zero values; bin of a value */
 size_t fc_bin_edges(const double *vals, size_t n, double *edges /* >= 41 */);
 uint32_t fc_bin_of(const double *edges, size_t nedges, double x);
@@ -200,6 +205,11 @@ double fc_search_empty_data_cost(const fc_search *s);
 int fc_search_try_add(fc_search *s, const fc_pat *p, double *new_data_cost, double *p_cost, fc_pat *folded);
 /* run the full search (§6.4) */
 sg_status fc_search_run(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_learn_stats *stats, sg_error *err);
+/* chunked search (docs/flowchronicle.md "Scaling"): the exact search on consecutive slices of about
+ * `chunk` flows (in parallel), then the slices' patterns tried on the whole table in order of
+ * their summed usage, each with the acceptance test and pruning of §6.3 */
+sg_status fc_search_run_chunked(fc_search *s, size_t chunk, const sg_fc_learn_opts *opts, sg_fc_learn_stats *stats,
+                                sg_error *err);
 size_t fc_search_npatterns(const fc_search *s);
 const fc_mpat *fc_search_pattern(const fc_search *s, size_t i);
 const uint8_t *fc_search_covered(const fc_search *s); /* per flow */

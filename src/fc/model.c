@@ -610,7 +610,13 @@ sg_status sg_fc_learn(const sg_flow *flows, size_t n, sg_flow_format layout, con
         if (st == SG_OK) st = SG_ERR_NOMEM;
         goto out;
     }
-    st = fc_search_run(s, opts, &st0, err);
+    size_t chunk = opts ? opts->chunk : 0;
+    if (chunk == 0) chunk = n > SG_FC_EXACT_MAX ? SG_FC_CHUNK : SIZE_MAX;
+    if (chunk < n) {
+        st = fc_search_run_chunked(s, chunk, opts, &st0, err);
+        st0.chunk = chunk;
+    } else
+        st = fc_search_run(s, opts, &st0, err);
     if (st != SG_OK) goto out;
     st0.input_was_unsorted = unsorted;
     /* the model */

@@ -1607,6 +1607,36 @@ static void logf_(const sg_fc_learn_opts *o, const char *fmt, ...)
     o->log(o->log_ctx, buf);
 }
 
+/* the figures reported are counted afresh on the final cover (the search compared changes) */
+static sg_status finish_stats(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_learn_stats *stats, size_t iter,
+                              double t0, sg_error *err)
+{
+    double exact;
+    long diff = full_check(s, &exact);
+    if (diff < 0) return sg_error_set(err, SG_ERR_NOMEM, "flowchronicle: out of memory during the search");
+    if (diff > 0)
+        return sg_error_set(err, SG_ERR_INVALID, "flowchronicle: internal error: incremental cover differs from the greedy cover");
+    logf_(opts, "search: L(D|M) maintained %.6f, counted afresh %.6f bits", s->data_cost, exact);
+    s->data_cost = exact;
+    if (stats) {
+        stats->flows = s->d->n;
+        stats->patterns = s->npat;
+        stats->iterations = iter;
+        stats->candidates_tested = s->tested;
+        stats->candidates_generated = s->generated;
+        size_t cov = 0;
+        for (size_t i = 0; i < s->d->n; i++) cov += s->covered[i];
+        stats->covered_flows = cov;
+        stats->model_bits = s->base_struct + s->model_cost;
+        stats->data_bits = s->data_cost;
+        stats->total_bits = stats->model_bits + stats->data_bits;
+        stats->empty_total_bits = s->base_struct + s->empty_data;
+        stats->compression_ratio = stats->total_bits > 0 ? stats->empty_total_bits / stats->total_bits : 1.0;
+        stats->seconds = now_s() - t0;
+    }
+    return SG_OK;
+}
+
 sg_status fc_search_run(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_learn_stats *stats, sg_error *err)
 {
     double t0 = now_s();
@@ -1700,31 +1730,167 @@ sg_status fc_search_run(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_learn_
     free(trials);
     free(popped);
     if (st != SG_OK) return sg_error_set(err, st, "flowchronicle: out of memory during the search");
-    /* the figures reported are counted afresh on the final cover (the search compared changes) */
-    double exact;
-    long diff = full_check(s, &exact);
-    if (diff < 0) return sg_error_set(err, SG_ERR_NOMEM, "flowchronicle: out of memory during the search");
-    if (diff > 0) return sg_error_set(err, SG_ERR_INVALID, "flowchronicle: internal error: incremental cover differs from the greedy cover");
-    logf_(opts, "search: L(D|M) maintained %.6f, counted afresh %.6f bits", s->data_cost, exact);
-    s->data_cost = exact;
-    if (stats) {
-        stats->flows = s->d->n;
-        stats->patterns = s->npat;
-        stats->iterations = iter;
-        stats->candidates_tested = s->tested;
-        stats->candidates_generated = s->generated;
-        size_t cov = 0;
-        for (size_t i = 0; i < s->d->n; i++) cov += s->covered[i];
-        stats->covered_flows = cov;
-        stats->model_bits = s->base_struct + s->model_cost;
-        stats->data_bits = s->data_cost;
-        stats->total_bits = stats->model_bits + stats->data_bits;
-        stats->empty_total_bits = s->base_struct + s->empty_data;
-        stats->compression_ratio = stats->total_bits > 0 ? stats->empty_total_bits / stats->total_bits : 1.0;
-        stats->seconds = now_s() - t0;
-    }
+    st = finish_stats(s, opts, stats, iter, t0, err);
+    if (st != SG_OK) return st;
     logf_(opts, "search: %zu candidates generated, %zu exact scores computed lazily", s->generated, s->evaluated);
     logf_(opts, "search: done, %zu patterns, %zu candidates tested, L = %.1f bits (empty model %.1f)", s->npat,
           s->tested, s->base_struct + s->model_cost + s->data_cost, s->base_struct + s->empty_data);
+    return SG_OK;
+}
+
+/* ---- chunked search (docs/flowchronicle.md "Scaling") -------------------------------------------- */
+
+typedef struct chunk_pat {
+    fc_pat p;
+    uint64_t weight; /* summed usage x covered cells over the slices that found it */
+    size_t first;    /* discovery order: slice, then index in the slice's model */
+} chunk_pat;
+
+static int cmp_chunk_pat(const void *a, const void *b)
+{
+    const chunk_pat *x = a, *y = b;
+    if (x->weight != y->weight) return x->weight > y->weight ? -1 : 1;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+sg_status fc_search_run_chunked(fc_search *s, size_t chunk, const sg_fc_learn_opts *opts, sg_fc_learn_stats *stats,
+                                sg_error *err)
+{
+    double t0 = now_s();
+    const fc_data *d = s->d;
+    size_t n = d->n;
+    if (chunk < 2) chunk = 2;
+    size_t K = (n + chunk - 1) / chunk;
+    if (K <= 1) return fc_search_run(s, opts, stats, err);
+    sg_vec *found = calloc(K, sizeof *found);
+    sg_status *kst = calloc(K, sizeof *kst);
+    size_t *ktested = calloc(K, sizeof *ktested), *kgen = calloc(K, sizeof *kgen);
+    if (!found || !kst || !ktested || !kgen) {
+        free(found);
+        free(kst);
+        free(ktested);
+        free(kgen);
+        return sg_error_set(err, SG_ERR_NOMEM, "flowchronicle: out of memory");
+    }
+    for (size_t k = 0; k < K; k++) sg_vec_init(&found[k], sizeof(chunk_pat));
+    logf_(opts, "search: %zu flows in %zu slices of about %zu flows", n, K, (n + K - 1) / K);
+    sg_fc_learn_opts so;
+    memset(&so, 0, sizeof so);
+    if (opts) {
+        so.max_iter = opts->max_iter;
+        so.max_patterns = opts->max_patterns;
+    }
+    /* 1. the exact search on each slice; slices in parallel, each search single-threaded (its
+     * result does not depend on the thread count) */
+    size_t done = 0;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t k = 0; k < K; k++) {
+        size_t a = k * n / K, b = (k + 1) * n / K;
+        fc_data sub;
+        kst[k] = fc_data_slice(d, a, b, &sub);
+        if (kst[k] != SG_OK) continue;
+        fc_search *cs = fc_search_create(&sub, s->max_delay_units, 0, NULL);
+        if (!cs) {
+            kst[k] = SG_ERR_NOMEM;
+            fc_data_free(&sub);
+            continue;
+        }
+        sg_fc_learn_stats cst;
+        kst[k] = fc_search_run(cs, &so, &cst, NULL);
+        ktested[k] = cs->tested;
+        kgen[k] = cs->generated;
+        for (size_t q = 0; q < cs->npat && kst[k] == SG_OK; q++) {
+            chunk_pat cp = {cs->pats[q]->p, (uint64_t)cs->pats[q]->acc.len * fc_pat_covered(&cs->pats[q]->p),
+                            k << 24 | q};
+            kst[k] = sg_vec_push(&found[k], &cp);
+        }
+        fc_search_destroy(cs);
+        fc_data_free(&sub);
+        size_t dn;
+#pragma omp atomic capture
+        dn = ++done;
+        if (opts && opts->log) {
+#pragma omp critical(fc_chunk_log)
+            logf_(opts, "search: slice %zu/%zu done (%zu of %zu), %zu patterns", k + 1, K, dn, K, found[k].len);
+        }
+    }
+    sg_status st = SG_OK;
+    for (size_t k = 0; k < K; k++) {
+        if (kst[k] != SG_OK && st == SG_OK) st = kst[k];
+        s->tested += ktested[k];
+        s->generated += kgen[k];
+    }
+    /* 2. the slices' patterns, de-duplicated (canonical form), by summed weight */
+    sg_vec all;
+    sg_vec_init(&all, sizeof(chunk_pat));
+    sg_hashmap *pos = sg_hashmap_create(1024);
+    if (!pos && st == SG_OK) st = SG_ERR_NOMEM;
+    for (size_t k = 0; k < K && st == SG_OK; k++) {
+        const chunk_pat *f = found[k].data;
+        for (size_t i = 0; i < found[k].len && st == SG_OK; i++) {
+            unsigned char key[8 + 8 * FC_MAXR * FC_MAXC];
+            size_t kl = fc_pat_key(&f[i].p, key);
+            int ins = 0;
+            uint64_t *v = sg_hashmap_upsert(pos, key, kl, all.len, &ins);
+            if (!v) st = SG_ERR_NOMEM;
+            else if (ins) st = sg_vec_push(&all, &f[i]);
+            else SG_VEC_AT(&all, chunk_pat, *v).weight += f[i].weight;
+        }
+    }
+    sg_hashmap_destroy(pos);
+    for (size_t k = 0; k < K; k++) sg_vec_free(&found[k]);
+    free(found);
+    free(kst);
+    free(ktested);
+    free(kgen);
+    if (st == SG_OK && all.len > 1) qsort(all.data, all.len, sizeof(chunk_pat), cmp_chunk_pat);
+    logf_(opts, "search: %zu distinct patterns from the slices; trying them on all %zu flows", all.len, n);
+    /* 3. each tried on the whole table in that order (acceptance test with folding, pruning);
+     * batches are tested in parallel and the first accepted in order wins, as in the main loop */
+    int nth = 1;
+#ifdef _OPENMP
+    nth = omp_get_max_threads();
+#endif
+    size_t batch = (size_t)(nth > 1 ? 2 * nth : 1), next = 0, iter = 0;
+    fc_trial *trials = calloc(batch, sizeof *trials);
+    if (!trials && st == SG_OK) st = SG_ERR_NOMEM;
+    const chunk_pat *ap = all.data;
+    while (st == SG_OK && next < all.len) {
+        if (opts && opts->max_patterns && s->npat >= opts->max_patterns) break;
+        size_t nb = all.len - next < batch ? all.len - next : batch;
+#pragma omp parallel for schedule(dynamic, 1)
+        for (size_t k = 0; k < nb; k++) trial_run(s, &ap[next + k].p, &trials[k]);
+        size_t k = 0;
+        for (; k < nb; k++) {
+            if (trials[k].status < 0) {
+                st = SG_ERR_NOMEM;
+                break;
+            }
+            s->tested++;
+            if (trials[k].status == 1) {
+                size_t pruned = 0;
+                double before = s->data_cost + s->model_cost;
+                if (install(s, &trials[k], &pruned) != SG_OK) {
+                    st = SG_ERR_NOMEM;
+                    break;
+                }
+                iter++;
+                logf_(opts, "global %zu/%zu: +pattern (%u rows, usage %zu), pruned %zu, |M| = %zu, L = %.1f -> %.1f bits",
+                      next + k + 1, all.len, s->pats[s->npat - 1]->p.nrows, s->pats[s->npat - 1]->acc.len, pruned, s->npat,
+                      before, s->data_cost + s->model_cost);
+                k++;
+                break;
+            }
+        }
+        next += k; /* the untested rest of the batch is tried again against the new model */
+        for (size_t j = 0; j < nb; j++) trial_free(&trials[j]);
+    }
+    free(trials);
+    sg_vec_free(&all);
+    if (st != SG_OK) return sg_error_set(err, st, "flowchronicle: out of memory during the search");
+    st = finish_stats(s, opts, stats, iter, t0, err);
+    if (st != SG_OK) return st;
+    logf_(opts, "search: done, %zu patterns, L = %.1f bits (empty model %.1f)", s->npat,
+          s->base_struct + s->model_cost + s->data_cost, s->base_struct + s->empty_data);
     return SG_OK;
 }
