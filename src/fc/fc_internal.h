@@ -180,7 +180,6 @@ typedef struct fc_mpat {
     double cost;      /* L(P) incl. BN structure */
     /* current cover */
     sg_vec acc;       /* uint32 indices of accepted windows (in priority order) */
-    uint8_t *accf;    /* per window: accepted in the current cover */
     fc_kt *ktc;       /* KT counts of the accepted records (incremental cover cost) */
 } fc_mpat;
 

@@ -25,9 +25,8 @@
 #define FC_MAX_FOLDS 64
 #define FC_MAX_SCR 256
 
-#define OWN_NONE UINT64_MAX         /* flow not covered */
-#define OWN_UNSET (UINT64_MAX - 1)  /* trial overlay: flow unchanged */
-#define OWN(pat, widx) ((uint64_t)(pat) << 32 | (uint64_t)(widx))
+#define OWN_NONE UINT32_MAX         /* flow not covered */
+#define OWN_UNSET (UINT32_MAX - 1)  /* trial overlay: flow unchanged */
 
 typedef struct fc_ord {
     int64_t prio;
@@ -52,10 +51,13 @@ typedef struct fc_gen {
     uint64_t bound; /* 0: compute the exact score now */
 } fc_gen;
 
-/* a window waiting to be re-decided, in greedy order (prio desc, pattern asc, start asc) */
+/* a window waiting to be re-decided, keyed by its place in the greedy order (prio desc, pattern
+ * asc, start asc): a window of M at rank k has key (2k + 2, 0, 0); a candidate window (last in
+ * tie order) preceded by P windows of M has key (2P + 1, -prio, start) */
 typedef struct fc_qent {
-    int64_t prio;
-    uint32_t pat, start;
+    uint64_t a;
+    int64_t b;
+    uint32_t c;
     uint32_t gid;
 } fc_qent;
 
@@ -63,18 +65,19 @@ enum { ST_QUEUED = 1, ST_DECIDED = 2, ST_ACC = 4 };
 
 /* per-thread scratch of the incremental cover: overlays over the current cover, reset after use */
 typedef struct fc_scr {
-    uint64_t *own;  /* per flow: new owner, OWN_UNSET = as in the current cover */
+    uint32_t *own;  /* per flow: new owner, OWN_UNSET = as in the current cover */
     sg_vec trow;    /* uint32 flows touched */
     uint8_t *st;    /* per global window id: ST_* */
     size_t stcap;
     sg_vec tgid;    /* uint32 window ids touched */
     sg_vec heap;    /* fc_qent */
     sg_vec rec_add, rec_rem; /* uint32 records */
+    sg_vec ckey;    /* fc_qent of the candidate's windows */
 } fc_scr;
 
 typedef struct fc_rowchg {
     uint32_t row;
-    uint64_t own;
+    uint32_t own;
 } fc_rowchg;
 
 struct fc_search {
@@ -87,7 +90,7 @@ struct fc_search {
     fc_mpat **pats;
     size_t npat, cap;
     uint8_t *covered;
-    uint64_t *owner; /* per flow: OWN(pattern, window) of the accepted window covering it, or OWN_NONE */
+    uint32_t *owner; /* per flow: global id of the accepted window covering it, or OWN_NONE */
     size_t nunc;
     double data_cost;
     double model_cost;
@@ -97,6 +100,10 @@ struct fc_search {
     size_t nwin;
     size_t *rw_off;
     uint32_t *rw_ent;
+    uint8_t *gacc;   /* per global id: accepted in the current cover */
+    uint32_t *order; /* global ids in greedy order */
+    uint32_t *rank;  /* per global id: its position in order */
+    int64_t *oprio;  /* per position: the window's priority */
     fc_scr *scr[FC_MAX_SCR];
     /* candidate pool */
     sg_vec heap;   /* fc_cand */
@@ -280,6 +287,58 @@ static sg_status index_rebuild(fc_search *s)
     return SG_OK;
 }
 
+/* the greedy order after appending pattern npat - 1 (its ids follow the others'): merge its sorted
+ * windows after the windows of M with a priority >= theirs; gacc extended with its flags */
+static sg_status order_add_last(fc_search *s, size_t old_nwin, const sg_vec *xacc)
+{
+    size_t W = s->nwin, q = s->npat - 1;
+    uint32_t *no = malloc((W ? W : 1) * sizeof *no);
+    int64_t *np = malloc((W ? W : 1) * sizeof *np);
+    uint32_t *nr = realloc(s->rank, (W ? W : 1) * sizeof *nr);
+    if (nr) s->rank = nr;
+    uint8_t *ng = realloc(s->gacc, W ? W : 1);
+    if (ng) s->gacc = ng;
+    if (!no || !np || !nr || !ng) {
+        free(no);
+        free(np);
+        return SG_ERR_NOMEM;
+    }
+    const fc_win *w = s->pats[q]->wins.data;
+    size_t nx = s->pats[q]->wins.len, i = 0, k = 0, o = 0;
+    while (i < old_nwin || k < nx) {
+        if (k >= nx || (i < old_nwin && s->oprio[i] >= w[k].prio)) {
+            no[o] = s->order[i];
+            np[o++] = s->oprio[i++];
+        } else {
+            no[o] = (uint32_t)(old_nwin + k);
+            np[o++] = w[k++].prio;
+        }
+    }
+    free(s->order);
+    free(s->oprio);
+    s->order = no;
+    s->oprio = np;
+    for (size_t j = 0; j < W; j++) s->rank[no[j]] = (uint32_t)j;
+    memset(s->gacc + old_nwin, 0, W - old_nwin);
+    const uint32_t *a = xacc->data;
+    for (size_t j = 0; j < xacc->len; j++) s->gacc[old_nwin + a[j]] = 1;
+    return SG_OK;
+}
+
+/* the greedy order and gacc without pattern q (before its removal: ids above its range shift) */
+static void order_remove(fc_search *s, size_t q)
+{
+    size_t lo = s->wbase[q], hi = s->wbase[q + 1], len = hi - lo, o = 0;
+    for (size_t j = 0; j < s->nwin; j++) {
+        uint32_t g = s->order[j];
+        if (g >= lo && g < hi) continue;
+        s->order[o] = g >= hi ? (uint32_t)(g - len) : g;
+        s->oprio[o++] = s->oprio[j];
+    }
+    for (size_t j = 0; j < o; j++) s->rank[s->order[j]] = (uint32_t)j;
+    memmove(s->gacc + lo, s->gacc + hi, s->nwin - hi);
+}
+
 /* pattern and window of a global id; ids >= nwin are the candidate's windows (pattern npat) */
 static size_t gid_pat(const fc_search *s, uint32_t gid, uint32_t *widx)
 {
@@ -304,16 +363,15 @@ static const fc_win *win_at(const fc_search *s, const sg_vec *xw, size_t pat, ui
 
 static int qbefore(const fc_qent *a, const fc_qent *b)
 {
-    if (a->prio != b->prio) return a->prio > b->prio;
-    if (a->pat != b->pat) return a->pat < b->pat;
-    return a->start < b->start;
+    if (a->a != b->a) return a->a < b->a;
+    if (a->b != b->b) return a->b < b->b;
+    return a->c < b->c;
 }
 
-static fc_qent qent_of(const fc_search *s, const sg_vec *xw, size_t pat, uint32_t widx)
+static fc_qent key_of(const fc_search *s, const fc_scr *sc, uint32_t gid)
 {
-    const fc_win *w = win_at(s, xw, pat, widx);
-    uint32_t gid = (uint32_t)(pat < s->npat ? s->wbase[pat] + widx : s->nwin + widx);
-    return (fc_qent){w->prio, (uint32_t)pat, w->row[0], gid};
+    if (gid < s->nwin) return (fc_qent){2 * (uint64_t)s->rank[gid] + 2, 0, 0, gid};
+    return SG_VEC_AT(&sc->ckey, fc_qent, gid - s->nwin);
 }
 
 static sg_status qpush(sg_vec *h, fc_qent e)
@@ -362,6 +420,7 @@ static void scr_free(fc_scr *sc)
     sg_vec_free(&sc->heap);
     sg_vec_free(&sc->rec_add);
     sg_vec_free(&sc->rec_rem);
+    sg_vec_free(&sc->ckey);
     free(sc);
 }
 
@@ -383,6 +442,7 @@ static fc_scr *scr_get(const fc_search *s)
     sg_vec_init(&sc->heap, sizeof(fc_qent));
     sg_vec_init(&sc->rec_add, sizeof(uint32_t));
     sg_vec_init(&sc->rec_rem, sizeof(uint32_t));
+    sg_vec_init(&sc->ckey, sizeof(fc_qent));
     if (!sc->own) {
         scr_free(sc);
         return NULL;
@@ -392,23 +452,20 @@ static fc_scr *scr_get(const fc_search *s)
     return sc;
 }
 
-static uint64_t cur_owner(const fc_search *s, const fc_scr *sc, uint32_t r)
+static uint32_t cur_owner(const fc_search *s, const fc_scr *sc, uint32_t r)
 {
-    uint64_t o = sc->own[r];
+    uint32_t o = sc->own[r];
     return o != OWN_UNSET ? o : s->owner[r];
 }
 
-static sg_status set_owner(fc_scr *sc, uint32_t r, uint64_t o)
+static sg_status set_owner(fc_scr *sc, uint32_t r, uint32_t o)
 {
     if (sc->own[r] == OWN_UNSET && sg_vec_push(&sc->trow, &r) != SG_OK) return SG_ERR_NOMEM;
     sc->own[r] = o;
     return SG_OK;
 }
 
-static int old_acc(const fc_search *s, size_t pat, uint32_t widx)
-{
-    return pat < s->npat ? s->pats[pat]->accf[widx] : 0;
-}
+static int old_acc(const fc_search *s, uint32_t gid) { return gid < s->nwin ? s->gacc[gid] : 0; }
 
 static sg_status mark_queue(fc_scr *sc, sg_vec *heap, fc_qent e)
 {
@@ -446,36 +503,51 @@ static sg_status inc_cover(const fc_search *s, fc_scr *sc, const fc_pat *xp, con
     }
     sg_vec *heap = &sc->heap;
     sg_vec_clear(heap);
+    sg_vec_clear(&sc->ckey);
     sg_status st = SG_OK;
-    for (size_t k = 0; k < nx && st == SG_OK; k++) st = mark_queue(sc, heap, qent_of(s, xw, s->npat, (uint32_t)k));
+    /* candidate keys: after the windows of M with a priority >= theirs */
+    for (size_t k = 0; k < nx && st == SG_OK; k++) {
+        const fc_win *w = &SG_VEC_AT(xw, fc_win, k);
+        size_t lo = 0, hi = s->nwin;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (s->oprio[mid] >= w->prio) lo = mid + 1;
+            else hi = mid;
+        }
+        fc_qent e = {2 * (uint64_t)lo + 1, -w->prio, w->row[0], (uint32_t)(s->nwin + k)};
+        st = sg_vec_push(&sc->ckey, &e);
+    }
+    for (size_t k = 0; k < nx && st == SG_OK; k++) st = mark_queue(sc, heap, SG_VEC_AT(&sc->ckey, fc_qent, k));
+    size_t slo = SIZE_MAX, shi = 0;
     if (skip >= 0) {
         const fc_mpat *mp = s->pats[skip];
+        slo = s->wbase[skip];
+        shi = s->wbase[skip + 1];
         const uint32_t *a = mp->acc.data;
-        for (size_t i = 0; i < mp->acc.len && st == SG_OK; i++) st = mark_queue(sc, heap, qent_of(s, xw, (size_t)skip, a[i]));
+        for (size_t i = 0; i < mp->acc.len && st == SG_OK; i++) st = mark_queue(sc, heap, key_of(s, sc, (uint32_t)(slo + a[i])));
     }
     while (heap->len && st == SG_OK) {
         fc_qent e = qpop(heap);
-        uint32_t widx;
-        size_t pat = gid_pat(s, e.gid, &widx);
+        uint32_t widx, self = e.gid;
+        size_t pat = gid_pat(s, self, &widx);
         const fc_win *w = win_at(s, xw, pat, widx);
         size_t L = pat < s->npat ? s->pats[pat]->p.nrows : xp->nrows;
-        uint64_t self = OWN(pat, widx);
-        int was = old_acc(s, pat, widx), now = 1;
-        if ((long)pat == skip) now = 0;
+        int was = old_acc(s, self), now = 1;
+        if (self >= slo && self < shi) now = 0;
         else
             for (size_t r = 0; r < L && now; r++) {
-                uint64_t o = cur_owner(s, sc, w->row[r]);
+                uint32_t o = cur_owner(s, sc, w->row[r]);
                 if (o == OWN_NONE || o == self) continue;
-                fc_qent oe = qent_of(s, xw, (size_t)(o >> 32), (uint32_t)o);
+                fc_qent oe = key_of(s, sc, o);
                 if (qbefore(&oe, &e)) now = 0;
             }
-        sc->st[e.gid] |= (uint8_t)(ST_DECIDED | (now ? ST_ACC : 0));
+        sc->st[self] |= (uint8_t)(ST_DECIDED | (now ? ST_ACC : 0));
         if (now == was) continue;
         if (now) {
             for (size_t r = 0; r < L && st == SG_OK; r++) {
-                uint64_t o = cur_owner(s, sc, w->row[r]);
+                uint32_t o = cur_owner(s, sc, w->row[r]);
                 /* a later window owning the flow loses it: it gets re-decided */
-                if (o != OWN_NONE && o != self) st = mark_queue(sc, heap, qent_of(s, xw, (size_t)(o >> 32), (uint32_t)o));
+                if (o != OWN_NONE && o != self) st = mark_queue(sc, heap, key_of(s, sc, o));
                 if (st == SG_OK) st = set_owner(sc, w->row[r], self);
             }
         } else {
@@ -483,15 +555,24 @@ static sg_status inc_cover(const fc_search *s, fc_scr *sc, const fc_pat *xp, con
                 uint32_t row = w->row[r];
                 if (cur_owner(s, sc, row) != self) continue;
                 st = set_owner(sc, row, OWN_NONE);
-                /* later rejected windows on a freed flow may now be accepted */
+                /* later rejected windows on a freed flow may now be accepted, unless a flow of
+                 * theirs belongs to a window before this one (decided for good) */
                 for (size_t j = s->rw_off[row]; j < s->rw_off[row + 1] && st == SG_OK; j++) {
                     uint32_t g = s->rw_ent[j];
-                    if (sc->st[g] & ST_QUEUED) continue;
+                    if ((sc->st[g] & ST_QUEUED) || s->gacc[g] || (g >= slo && g < shi)) continue;
+                    fc_qent ve = key_of(s, sc, g);
+                    if (!qbefore(&e, &ve)) continue;
                     uint32_t vi;
                     size_t vp = gid_pat(s, g, &vi);
-                    if ((long)vp == skip || s->pats[vp]->accf[vi]) continue;
-                    fc_qent ve = qent_of(s, xw, vp, vi);
-                    if (qbefore(&e, &ve)) st = mark_queue(sc, heap, ve);
+                    const fc_win *vw = &SG_VEC_AT(&s->pats[vp]->wins, fc_win, vi);
+                    int blocked = 0;
+                    for (size_t r2 = 0; r2 < s->pats[vp]->p.nrows && !blocked; r2++) {
+                        uint32_t o = cur_owner(s, sc, vw->row[r2]);
+                        if (o == OWN_NONE || o == self) continue;
+                        fc_qent oe = key_of(s, sc, o);
+                        blocked = qbefore(&oe, &e);
+                    }
+                    if (!blocked) st = mark_queue(sc, heap, ve);
                 }
             }
         }
@@ -499,11 +580,10 @@ static sg_status inc_cover(const fc_search *s, fc_scr *sc, const fc_pat *xp, con
     /* collect the changes and reset the scratch */
     const uint32_t *tg = sc->tgid.data;
     for (size_t i = 0; i < sc->tgid.len; i++) {
-        uint32_t g = tg[i], widx;
+        uint32_t g = tg[i];
         if (st == SG_OK && (sc->st[g] & ST_DECIDED)) {
-            size_t pat = gid_pat(s, g, &widx);
             int now = (sc->st[g] & ST_ACC) != 0;
-            if (now != old_acc(s, pat, widx) && sg_vec_push(chw, &g) != SG_OK) st = SG_ERR_NOMEM;
+            if (now != old_acc(s, g) && sg_vec_push(chw, &g) != SG_OK) st = SG_ERR_NOMEM;
         }
         sc->st[g] = 0;
     }
@@ -537,7 +617,7 @@ static sg_status group_records(const fc_search *s, fc_scr *sc, size_t q, const u
     for (size_t i = 0; i < n; i++) {
         uint32_t widx = (uint32_t)(g[i] - s->wbase[q]);
         const fc_win *w = &SG_VEC_AT(&mp->wins, fc_win, widx);
-        int now = !mp->accf[widx];
+        int now = !s->gacc[g[i]];
         sg_vec *dst = now ? &sc->rec_add : &sc->rec_rem;
         *dcost += now ? w->cost : -w->cost;
         *(now ? nadd : nrem) += 1;
@@ -556,7 +636,7 @@ static sg_status new_acc_list(const fc_search *s, size_t q, const uint32_t *g, s
     sg_vec_clear(out);
     size_t j = 0;
     for (size_t k = 0; k < mp->wins.len; k++) {
-        int a = mp->accf[k];
+        int a = s->gacc[s->wbase[q] + k];
         if (j < n && g[j] - s->wbase[q] == k) {
             a = !a;
             j++;
@@ -706,7 +786,6 @@ static void mpat_free(fc_mpat *mp)
     if (!mp) return;
     sg_vec_free(&mp->wins);
     sg_vec_free(&mp->acc);
-    free(mp->accf);
     fc_kt_destroy(mp->ktc);
     sg_bn_destroy(mp->bn);
     free(mp);
@@ -722,6 +801,10 @@ void fc_search_destroy(fc_search *s)
     sg_hashmap_destroy(s->seen);
     free(s->covered);
     free(s->owner);
+    free(s->gacc);
+    free(s->order);
+    free(s->rank);
+    free(s->oprio);
     free(s->wbase);
     free(s->rw_off);
     free(s->rw_ent);
@@ -765,7 +848,7 @@ static long full_check(const fc_search *s, double *cost)
         const uint32_t *a = acc[q].data;
         for (size_t i = 0; i < acc[q].len; i++) {
             const fc_win *w = &SG_VEC_AT(&mp->wins, fc_win, a[i]);
-            for (size_t r = 0; r < mp->p.nrows; r++) diff += s->owner[w->row[r]] != OWN(q, a[i]);
+            for (size_t r = 0; r < mp->p.nrows; r++) diff += s->owner[w->row[r]] != s->wbase[q] + a[i];
         }
     }
     if (cost) *cost = cover_cost_full(s, cov, acc);
@@ -953,7 +1036,7 @@ static sg_status commit_changes(fc_search *s, const sg_vec *chw, const sg_vec *c
             sg_vec_free(&na);
             return SG_ERR_NOMEM;
         }
-        for (size_t k = i; k < j; k++) mp->accf[g[k] - s->wbase[q]] ^= 1;
+        for (size_t k = i; k < j; k++) s->gacc[g[k]] ^= 1;
         sg_vec_free(&mp->acc);
         mp->acc = na;
         i = j;
@@ -971,12 +1054,14 @@ static sg_status commit_changes(fc_search *s, const sg_vec *chw, const sg_vec *c
 
 static void remove_pattern(fc_search *s, size_t q)
 {
+    size_t hi = s->wbase[q + 1], len = hi - s->wbase[q];
+    order_remove(s, q);
     s->model_cost -= s->pats[q]->cost;
     mpat_free(s->pats[q]);
     memmove(&s->pats[q], &s->pats[q + 1], (s->npat - q - 1) * sizeof *s->pats);
     s->npat--;
     for (size_t i = 0; i < s->d->n; i++)
-        if (s->owner[i] != OWN_NONE && (s->owner[i] >> 32) > q) s->owner[i] -= (uint64_t)1 << 32;
+        if (s->owner[i] != OWN_NONE && s->owner[i] >= hi) s->owner[i] -= (uint32_t)len;
 }
 
 typedef struct prune_item {
@@ -1078,10 +1163,9 @@ static sg_status install(fc_search *s, fc_trial *t, size_t *pruned)
     mp->cost = t->pcost;
     mp->acc = t->xacc;
     sg_vec_init(&t->xacc, sizeof(uint32_t));
-    mp->accf = calloc(mp->wins.len ? mp->wins.len : 1, 1);
     mp->ktc = mp->nvars ? fc_kt_create(mp->bn) : NULL;
     uint32_t *rec = pattern_records(d, &mp->wins, mp->acc.data, mp->acc.len, mp->vrow, mp->vcol, mp->nvars);
-    if (st == SG_OK && (!mp->accf || !rec || (mp->nvars && mp->ktc && fc_kt_apply(mp->ktc, rec, mp->acc.len, NULL, 0) != SG_OK)))
+    if (st == SG_OK && (!rec || (mp->nvars && mp->ktc && fc_kt_apply(mp->ktc, rec, mp->acc.len, NULL, 0) != SG_OK)))
         st = SG_ERR_NOMEM;
     free(rec);
     if (st != SG_OK) {
@@ -1089,8 +1173,6 @@ static sg_status install(fc_search *s, fc_trial *t, size_t *pruned)
         free(old_usage);
         return st;
     }
-    const uint32_t *a = mp->acc.data;
-    for (size_t i = 0; i < mp->acc.len; i++) mp->accf[a[i]] = 1;
     s->pats[s->npat++] = mp;
     s->model_cost += mp->cost;
     /* mark canonical form as seen */
@@ -1098,6 +1180,7 @@ static sg_status install(fc_search *s, fc_trial *t, size_t *pruned)
     size_t kl = fc_pat_key(&mp->p, key);
     sg_hashmap_put(s->seen, key, kl, 1);
     st = index_rebuild(s);
+    if (st == SG_OK) st = order_add_last(s, nwin_before, &mp->acc);
     if (st == SG_OK) st = prune(s, old_usage, nold, pruned);
     free(old_usage);
     return st;
