@@ -21,6 +21,8 @@ static void usage(FILE *fp)
             "      --chunk N|auto|off   search slices of about N flows, then try their patterns on all\n"
             "                           flows (auto: exact search up to 16384 flows, slices of 8192\n"
             "                           beyond; off: always exact; docs/flowchronicle.md \"Scaling\")\n"
+            "      --sample N|auto|off  beyond N flows (auto: 131072) search evenly spaced slices\n"
+            "                           totalling about N flows; their patterns cover all flows\n"
             "  -j, --threads N          worker threads (default all cores; output identical)\n"
             "  -s, --seed N             accepted for symmetry: learning uses no randomness\n"
             "      --skip-bad           skip malformed rows instead of failing\n"
@@ -52,6 +54,7 @@ int sg_cmd_learn(int argc, char **argv)
                                        {"pair", no_argument, 0, 'P'},
                                        {"describe", required_argument, 0, 'D'},
                                        {"chunk", required_argument, 0, 'C'},
+                                       {"sample", required_argument, 0, 'S'},
                                        {"quiet", no_argument, 0, 'q'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -59,7 +62,7 @@ int sg_cmd_learn(int argc, char **argv)
     sg_flow_format fmt = SG_FMT_AUTO;
     int64_t window_us = 0;
     long long maxpat = 0, threads = 0, describe = -1;
-    size_t chunk = 0;
+    size_t chunk = 0, sample = 0;
     uint64_t seed = 0;
     int quiet = 0, skip_bad = 0, pair = 0, c;
     optind = 1;
@@ -87,6 +90,15 @@ int sg_cmd_learn(int argc, char **argv)
                 long long ck;
                 if (sg_cli_parse_int("learn", "--chunk", optarg, 256, 1000000000, &ck)) return SG_EXIT_USAGE;
                 chunk = (size_t)ck;
+            }
+            break;
+        case 'S':
+            if (!strcmp(optarg, "auto")) sample = 0;
+            else if (!strcmp(optarg, "off")) sample = SIZE_MAX;
+            else {
+                long long sv;
+                if (sg_cli_parse_int("learn", "--sample", optarg, 1024, 1000000000, &sv)) return SG_EXIT_USAGE;
+                sample = (size_t)sv;
             }
             break;
         case 's':
@@ -160,6 +172,7 @@ int sg_cmd_learn(int argc, char **argv)
                           .time_window_s = (double)window_us / 1e6,
                           .max_patterns = (size_t)maxpat,
                           .chunk = chunk,
+                          .sample = sample,
                           .threads = (int)threads,
                           .source = in,
                           .log = quiet ? NULL : log_line};

@@ -93,6 +93,8 @@ void fc_data_free(fc_data *d);
 /* rows [a, b) of d as a table of their own sharing d's dictionaries (same codes, same |dom(c)|):
  * own times (from the slice's first flow), codes and posting lists; d must outlive it */
 sg_status fc_data_slice(const fc_data *d, size_t a, size_t b, fc_data *out);
+/* the rows of the ranges [r[2i], r[2i+1]) (ascending, disjoint) as one table, as fc_data_slice */
+sg_status fc_data_gather(const fc_data *d, const size_t *r, size_t nr, fc_data *out);
 /* numeric binning (§1.3): edges from non-zero values; bin of a value */
 size_t fc_bin_edges(const double *vals, size_t n, double *edges /* >= 41 */);
 uint32_t fc_bin_of(const double *edges, size_t nedges, double x);
@@ -147,6 +149,9 @@ typedef struct fc_win {
 sg_status fc_windows(const fc_data *d, const fc_pat *p, int64_t max_delay_units, sg_vec *out /* fc_win */);
 /* same; with_cost = 0 skips the delay codes (candidate scoring needs only priorities) */
 sg_status fc_windows_ex(const fc_data *d, const fc_pat *p, int64_t max_delay_units, sg_vec *out, int with_cost);
+/* same, only the windows starting at a flow in [lo, hi) (their later rows may lie beyond hi) */
+sg_status fc_windows_range(const fc_data *d, const fc_pat *p, int64_t max_delay_units, size_t lo, size_t hi, sg_vec *out,
+                           int with_cost);
 /* candidate score (§6.2) from sorted windows */
 uint64_t fc_windows_score(const fc_data *d, const fc_pat *p, const sg_vec *wins, uint8_t *scratch_covered);
 
@@ -207,6 +212,12 @@ sg_status fc_search_run(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_learn_
 /* chunked search (docs/flowchronicle.md "Scaling"): the exact search on consecutive slices of about
  * `chunk` flows (in parallel), then the slices' patterns tried on the whole table in order of
  * their summed usage, each with the acceptance test and pruning of §6.3 */
+/* sampled search: `from` = a search run on a sample of s's table (same dictionaries); its patterns
+ * (BN structures and costs kept) cover s's whole table greedily block by block (windows starting in
+ * a block of `block` flows compete in greedy order; earlier blocks keep the flows they took);
+ * patterns left without usage are dropped; the costs are then counted on the whole table */
+sg_status fc_search_adopt(fc_search *s, const fc_search *from, size_t block, const sg_fc_learn_opts *opts,
+                          sg_fc_learn_stats *stats, sg_error *err);
 sg_status fc_search_run_chunked(fc_search *s, size_t chunk, const sg_fc_learn_opts *opts, sg_fc_learn_stats *stats,
                                 sg_error *err);
 size_t fc_search_npatterns(const fc_search *s);

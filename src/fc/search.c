@@ -1977,3 +1977,160 @@ sg_status fc_search_run_chunked(fc_search *s, size_t chunk, const sg_fc_learn_op
           s->base_struct + s->model_cost + s->data_cost, s->base_struct + s->empty_data);
     return SG_OK;
 }
+
+/* ---- sampled search: a sample's patterns cover the whole table (docs/flowchronicle.md "Scaling") -- */
+
+typedef struct blk_win {
+    fc_win w;
+    uint32_t pat;
+} blk_win;
+
+static int cmp_blk(const void *a, const void *b)
+{
+    const blk_win *x = a, *y = b;
+    if (x->w.prio != y->w.prio) return x->w.prio > y->w.prio ? -1 : 1;
+    if (x->pat != y->pat) return x->pat < y->pat ? -1 : 1;
+    return (x->w.row[0] > y->w.row[0]) - (x->w.row[0] < y->w.row[0]);
+}
+
+static int cmp_win_prio(const void *a, const void *b)
+{
+    const fc_win *x = a, *y = b;
+    if (x->prio != y->prio) return x->prio > y->prio ? -1 : 1;
+    return (x->row[0] > y->row[0]) - (x->row[0] < y->row[0]);
+}
+
+sg_status fc_search_adopt(fc_search *s, const fc_search *from, size_t block, const sg_fc_learn_opts *opts,
+                          sg_fc_learn_stats *stats, sg_error *err)
+{
+    double t0 = now_s();
+    const fc_data *d = s->d;
+    size_t n = d->n, P = from->npat;
+    if (s->npat) return sg_error_set(err, SG_ERR_INVALID, "flowchronicle: adopt needs an empty model");
+    if (block < 1024) block = 1024;
+    sg_vec *acc = calloc(P ? P : 1, sizeof *acc);
+    sg_vec blk, w;
+    sg_vec_init(&blk, sizeof(blk_win));
+    sg_vec_init(&w, sizeof(fc_win));
+    sg_status st = acc ? SG_OK : SG_ERR_NOMEM;
+    for (size_t q = 0; q < P; q++) sg_vec_init(&acc[q], sizeof(fc_win));
+    /* 1. greedy cover block by block */
+    for (size_t lo = 0; lo < n && st == SG_OK; lo += block) {
+        size_t hi = lo + block < n ? lo + block : n;
+        sg_vec_clear(&blk);
+        for (size_t q = 0; q < P && st == SG_OK; q++) {
+            st = fc_windows_range(d, &from->pats[q]->p, s->max_delay_units, lo, hi, &w, 1);
+            const fc_win *a = w.data;
+            for (size_t k = 0; k < w.len && st == SG_OK; k++) {
+                blk_win b = {a[k], (uint32_t)q};
+                st = sg_vec_push(&blk, &b);
+            }
+        }
+        if (st != SG_OK) break;
+        if (blk.len > 1) qsort(blk.data, blk.len, sizeof(blk_win), cmp_blk);
+        const blk_win *b = blk.data;
+        for (size_t k = 0; k < blk.len && st == SG_OK; k++) {
+            size_t L = from->pats[b[k].pat]->p.nrows;
+            int ok = 1;
+            for (size_t r = 0; r < L && ok; r++) ok = !s->covered[b[k].w.row[r]];
+            if (!ok) continue;
+            for (size_t r = 0; r < L; r++) s->covered[b[k].w.row[r]] = 1;
+            st = sg_vec_push(&acc[b[k].pat], &b[k].w);
+        }
+    }
+    sg_vec_free(&blk);
+    sg_vec_free(&w);
+    /* 2. the patterns with usage: their accepted windows are their windows (in greedy order) */
+    for (size_t q = 0; q < P && st == SG_OK; q++) {
+        if (acc[q].len == 0) continue;
+        const fc_mpat *fp = from->pats[q];
+        if (s->npat == s->cap) {
+            size_t nc = s->cap ? s->cap * 2 : 16;
+            fc_mpat **np = realloc(s->pats, nc * sizeof *np);
+            if (!np) {
+                st = SG_ERR_NOMEM;
+                break;
+            }
+            s->pats = np;
+            s->cap = nc;
+        }
+        fc_mpat *mp = calloc(1, sizeof *mp);
+        if (!mp) {
+            st = SG_ERR_NOMEM;
+            break;
+        }
+        mp->p = fp->p;
+        mp->bn = sg_bn_clone(fp->bn);
+        mp->nvars = fp->nvars;
+        memcpy(mp->vrow, fp->vrow, sizeof mp->vrow);
+        memcpy(mp->vcol, fp->vcol, sizeof mp->vcol);
+        mp->cost = fp->cost;
+        mp->wins = acc[q];
+        sg_vec_init(&acc[q], sizeof(fc_win));
+        if (mp->wins.len > 1) qsort(mp->wins.data, mp->wins.len, sizeof(fc_win), cmp_win_prio);
+        sg_vec_init(&mp->acc, sizeof(uint32_t));
+        for (uint32_t k = 0; k < mp->wins.len && st == SG_OK; k++) st = sg_vec_push(&mp->acc, &k);
+        mp->ktc = mp->nvars ? fc_kt_create(mp->bn) : NULL;
+        uint32_t *rec = pattern_records(d, &mp->wins, mp->acc.data, mp->acc.len, mp->vrow, mp->vcol, mp->nvars);
+        if (st == SG_OK && (!mp->bn || !rec || (mp->ktc && fc_kt_apply(mp->ktc, rec, mp->acc.len, NULL, 0) != SG_OK)))
+            st = SG_ERR_NOMEM;
+        free(rec);
+        s->pats[s->npat++] = mp;
+        s->model_cost += mp->cost;
+    }
+    for (size_t q = 0; q < P; q++) sg_vec_free(&acc[q]);
+    free(acc);
+    /* 3. the incremental state: window index, order, owners, base counts */
+    if (st == SG_OK) st = index_rebuild(s);
+    if (st == SG_OK) {
+        size_t W = s->nwin;
+        s->order = malloc((W ? W : 1) * sizeof *s->order);
+        s->oprio = malloc((W ? W : 1) * sizeof *s->oprio);
+        s->rank = malloc((W ? W : 1) * sizeof *s->rank);
+        s->gacc = malloc(W ? W : 1);
+        if (!s->order || !s->oprio || !s->rank || !s->gacc) st = SG_ERR_NOMEM;
+        else {
+            sg_vec ord;
+            if (build_order(s, &ord) != SG_OK) st = SG_ERR_NOMEM;
+            const fc_ord *o = ord.data;
+            for (size_t j = 0; j < W && st == SG_OK; j++) {
+                s->order[j] = (uint32_t)(s->wbase[o[j].pat] + o[j].widx);
+                s->rank[s->order[j]] = (uint32_t)j;
+                s->oprio[j] = o[j].prio;
+            }
+            sg_vec_free(&ord);
+            memset(s->gacc, 1, W);
+            for (size_t q = 0; q < s->npat; q++) {
+                const fc_mpat *mp = s->pats[q];
+                for (size_t k = 0; k < mp->wins.len; k++) {
+                    const fc_win *x = &SG_VEC_AT(&mp->wins, fc_win, k);
+                    for (size_t r = 0; r < mp->p.nrows; r++) s->owner[x->row[r]] = (uint32_t)(s->wbase[q] + k);
+                }
+            }
+        }
+    }
+    if (st == SG_OK) {
+        uint32_t *rec = malloc((n * d->C + 1) * sizeof *rec);
+        size_t k = 0;
+        if (!rec) st = SG_ERR_NOMEM;
+        else {
+            for (size_t i = 0; i < n; i++)
+                if (s->covered[i]) {
+                    for (size_t c = 0; c < d->C; c++) rec[k * d->C + c] = d->code[c][i];
+                    k++;
+                }
+            st = fc_kt_apply(s->basekt, NULL, 0, rec, k);
+            s->nunc = n - k;
+        }
+        free(rec);
+    }
+    if (st != SG_OK) return sg_error_set(err, st, "flowchronicle: out of memory covering the table");
+    s->tested = from->tested;
+    s->generated = from->generated;
+    logf_(opts, "search: %zu of the sample's %zu patterns cover %zu of %zu flows", s->npat, P, n - s->nunc, n);
+    st = finish_stats(s, opts, stats, 0, t0, err);
+    if (st != SG_OK) return st;
+    logf_(opts, "search: done, %zu patterns, L = %.1f bits (empty model %.1f)", s->npat,
+          s->base_struct + s->model_cost + s->data_cost, s->base_struct + s->empty_data);
+    return SG_OK;
+}

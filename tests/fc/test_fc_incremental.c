@@ -276,6 +276,77 @@ static void test_same_model_any_threads(void **st)
     fc_data_free(&d);
 }
 
+/* chunked search: slices searched apart, their patterns tried on the whole table; same model for
+ * 1 and 2 threads, the incremental state equals a recount, and it compresses */
+static void chunked_model(int threads, const fc_data *d, unsigned char *keys, size_t *klen, double *total, int sampled)
+{
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#else
+    (void)threads;
+#endif
+    fc_search *s = fc_search_create(d, 0, 0, NULL);
+    assert_non_null(s);
+    sg_fc_learn_opts o;
+    memset(&o, 0, sizeof o);
+    sg_fc_learn_stats stats;
+    sg_error err = {0};
+    if (!sampled) {
+        assert_int_equal(fc_search_run_chunked(s, 400, &o, &stats, &err), SG_OK);
+    } else {
+        /* the sample: three blocks of 300 flows spread over the table */
+        size_t rg[6] = {0, 300, 700, 1000, 1500, 1800};
+        fc_data sd;
+        assert_int_equal(fc_data_gather(d, rg, 3, &sd), SG_OK);
+        assert_int_equal(sd.n, 900);
+        for (size_t c = 0; c < d->C; c++) {
+            assert_int_equal(sd.code[c][0], d->code[c][0]);
+            assert_int_equal(sd.code[c][300], d->code[c][700]);
+            assert_int_equal(sd.code[c][899], d->code[c][1799]);
+        }
+        fc_search *ss = fc_search_create(&sd, 0, 0, NULL);
+        assert_non_null(ss);
+        sg_fc_learn_stats sst;
+        assert_int_equal(fc_search_run_chunked(ss, 300, &o, &sst, &err), SG_OK);
+        assert_int_equal(fc_search_adopt(s, ss, 1024, &o, &stats, &err), SG_OK);
+        /* only patterns with usage are kept; each covers flows of the whole table */
+        assert_true(fc_search_npatterns(s) <= fc_search_npatterns(ss));
+        for (size_t q = 0; q < fc_search_npatterns(s); q++) assert_true(fc_search_pattern(s, q)->acc.len > 0);
+        fc_search_destroy(ss);
+        fc_data_free(&sd);
+    }
+    assert_int_equal(fc_search_verify(s, NULL), 0);
+    assert_true(stats.total_bits < stats.empty_total_bits);
+    assert_true(fc_search_npatterns(s) >= 3);
+    *klen = 0;
+    for (size_t q = 0; q < fc_search_npatterns(s); q++) *klen += fc_pat_key(&fc_search_pattern(s, q)->p, keys + *klen);
+    *total = stats.total_bits;
+    /* the state keeps working: one more test after the chunked phase */
+    fc_pat p;
+    random_pattern(d, &p);
+    assert_true(fc_search_try_add(s, &p, NULL, NULL, NULL) >= 0);
+    assert_int_equal(fc_search_verify(s, NULL), 0);
+    fc_search_destroy(s);
+}
+
+static void test_chunked_and_sampled(void **st)
+{
+    (void)st;
+    fc_data d;
+    build_random(&d, 2000, 9);
+    static unsigned char k1[1 << 20], k2[1 << 20];
+    for (int sampled = 0; sampled < 2; sampled++) {
+        size_t l1, l2;
+        double t1, t2;
+        chunked_model(1, &d, k1, &l1, &t1, sampled);
+        chunked_model(2, &d, k2, &l2, &t2, sampled);
+        assert_int_equal(l1, l2);
+        assert_memory_equal(k1, k2, l1);
+        assert_true(t1 == t2);
+    }
+    fc_data_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_cover_equals_recompute),
         cmocka_unit_test(test_cover_after_pruning),
         cmocka_unit_test(test_same_model_any_threads),
+        cmocka_unit_test(test_chunked_and_sampled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
