@@ -1934,8 +1934,11 @@ sg_status fc_search_run_chunked(fc_search *s, size_t chunk, const sg_fc_learn_op
 #ifdef _OPENMP
     nth = omp_get_max_threads();
 #endif
-    size_t batch = (size_t)(nth > 1 ? 2 * nth : 1), next = 0, iter = 0;
-    fc_trial *trials = calloc(batch, sizeof *trials);
+    /* most slice patterns are accepted: a batch after an acceptance is one trial (the rest of a
+     * larger batch would be tested against a model that just changed); after a rejection it grows
+     * back to 2 per thread. The order of tests, hence the model, does not depend on it. */
+    size_t maxb = (size_t)(nth > 1 ? 2 * nth : 1), batch = 1, next = 0, iter = 0;
+    fc_trial *trials = calloc(maxb, sizeof *trials);
     if (!trials && st == SG_OK) st = SG_ERR_NOMEM;
     const chunk_pat *ap = all.data;
     while (st == SG_OK && next < all.len) {
@@ -1965,6 +1968,7 @@ sg_status fc_search_run_chunked(fc_search *s, size_t chunk, const sg_fc_learn_op
                 break;
             }
         }
+        batch = k < nb || trials[nb - 1].status == 1 ? 1 : (2 * batch < maxb ? 2 * batch : maxb);
         next += k; /* the untested rest of the batch is tried again against the new model */
         for (size_t j = 0; j < nb; j++) trial_free(&trials[j]);
     }
