@@ -22,8 +22,8 @@ extern "C" {
 typedef struct sg_fc_model sg_fc_model;
 
 #define SG_FC_EXACT_MAX 16384 /* automatic mode: the exact search up to this many flows */
-#define SG_FC_CHUNK 8192      /* automatic mode: slice size beyond */
-#define SG_FC_SAMPLE 131072   /* sampled search beyond this many flows */
+#define SG_FC_CHUNK 4096      /* automatic mode: slice size beyond */
+#define SG_FC_SAMPLE 32768    /* sampled search beyond this many flows */
 
 typedef struct sg_fc_learn_opts {
     double time_window_s; /* max delay between consecutive rows of a pattern; <= 0: unlimited */
