@@ -1699,7 +1699,7 @@ static sg_status finish_stats(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_
     if (diff < 0) return sg_error_set(err, SG_ERR_NOMEM, "flowchronicle: out of memory during the search");
     if (diff > 0)
         return sg_error_set(err, SG_ERR_INVALID, "flowchronicle: internal error: incremental cover differs from the greedy cover");
-    logf_(opts, "search: L(D|M) maintained %.6f, counted afresh %.6f bits", s->data_cost, exact);
+    if (iter) logf_(opts, "search: L(D|M) maintained %.6f, counted afresh %.6f bits", s->data_cost, exact);
     s->data_cost = exact;
     if (stats) {
         stats->flows = s->d->n;
