@@ -21,6 +21,10 @@ extern "C" {
 
 typedef struct sg_fc_model sg_fc_model;
 
+#define SG_FC_EXACT_MAX 16384 /* automatic mode: the exact search up to this many flows */
+#define SG_FC_CHUNK 4096      /* automatic mode: slice size beyond */
+#define SG_FC_SAMPLE 32768    /* sampled search beyond this many flows */
+
 typedef struct sg_fc_learn_opts {
     double time_window_s; /* max delay between consecutive rows of a pattern; <= 0: unlimited */
     size_t max_patterns;  /* 0: unlimited */
@@ -29,6 +33,12 @@ typedef struct sg_fc_learn_opts {
     const char *source;   /* description of the input (file name) for the model */
     int paired;           /* the flows of a one-way layout were paired (sg_flow_pair_oneway): learn
                            * both directions (the bidirectional column set) */
+    size_t chunk;         /* chunked search (docs/flowchronicle.md "Scaling"): slices of about this many
+                           * flows; 0: automatic (exact search up to SG_FC_EXACT_MAX flows, slices of
+                           * SG_FC_CHUNK beyond); SIZE_MAX: always the exact search */
+    size_t sample;        /* sampled search: beyond this many flows (0: SG_FC_SAMPLE), the chunked search
+                           * runs on evenly spaced blocks totalling about this many flows and their
+                           * patterns cover the whole table (SIZE_MAX: never sample) */
     /* optional progress log (one line per accepted pattern / phase); NULL = silent */
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
@@ -49,6 +59,8 @@ typedef struct sg_fc_learn_stats {
     double empty_total_bits; /* base BN structure + L(D | empty set) */
     double compression_ratio; /* empty_total / total */
     double seconds;         /* wall time of the search */
+    size_t chunk;           /* 0: exact search; else the slice size of the chunked search */
+    size_t sample;          /* 0: all flows searched; else the flows of the sampled search */
 } sg_fc_learn_stats;
 
 /* Learn a model from flows (any order; sorted stably by start time if needed). n >= 1.

@@ -18,6 +18,11 @@ static void usage(FILE *fp)
             "  -w, --time-window S      max delay between consecutive flows of a pattern\n"
             "                           (e.g. 30s, 2m; default unlimited)\n"
             "  -p, --max-patterns N     stop after N patterns (default unlimited)\n"
+            "      --chunk N|auto|off   search slices of about N flows, then try their patterns on all\n"
+            "                           flows (auto: exact search up to 16384 flows, slices of 4096\n"
+            "                           beyond; off: always exact; docs/flowchronicle.md \"Scaling\")\n"
+            "      --sample N|auto|off  beyond N flows (auto: 32768) search evenly spaced slices\n"
+            "                           totalling about N flows; their patterns cover all flows\n"
             "  -j, --threads N          worker threads (default all cores; output identical)\n"
             "  -s, --seed N             accepted for symmetry: learning uses no randomness\n"
             "      --skip-bad           skip malformed rows instead of failing\n"
@@ -48,6 +53,8 @@ int sg_cmd_learn(int argc, char **argv)
                                        {"skip-bad", no_argument, 0, 'B'},
                                        {"pair", no_argument, 0, 'P'},
                                        {"describe", required_argument, 0, 'D'},
+                                       {"chunk", required_argument, 0, 'C'},
+                                       {"sample", required_argument, 0, 'S'},
                                        {"quiet", no_argument, 0, 'q'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -55,6 +62,7 @@ int sg_cmd_learn(int argc, char **argv)
     sg_flow_format fmt = SG_FMT_AUTO;
     int64_t window_us = 0;
     long long maxpat = 0, threads = 0, describe = -1;
+    size_t chunk = 0, sample = 0;
     uint64_t seed = 0;
     int quiet = 0, skip_bad = 0, pair = 0, c;
     optind = 1;
@@ -74,6 +82,24 @@ int sg_cmd_learn(int argc, char **argv)
             break;
         case 'j':
             if (sg_cli_parse_int("learn", "-j", optarg, 0, 1024, &threads)) return SG_EXIT_USAGE;
+            break;
+        case 'C':
+            if (!strcmp(optarg, "auto")) chunk = 0;
+            else if (!strcmp(optarg, "off")) chunk = SIZE_MAX;
+            else {
+                long long ck;
+                if (sg_cli_parse_int("learn", "--chunk", optarg, 256, 1000000000, &ck)) return SG_EXIT_USAGE;
+                chunk = (size_t)ck;
+            }
+            break;
+        case 'S':
+            if (!strcmp(optarg, "auto")) sample = 0;
+            else if (!strcmp(optarg, "off")) sample = SIZE_MAX;
+            else {
+                long long sv;
+                if (sg_cli_parse_int("learn", "--sample", optarg, 1024, 1000000000, &sv)) return SG_EXIT_USAGE;
+                sample = (size_t)sv;
+            }
             break;
         case 's':
             if (sg_cli_parse_u64("learn", "--seed", optarg, &seed)) return SG_EXIT_USAGE;
@@ -145,6 +171,8 @@ int sg_cmd_learn(int argc, char **argv)
     sg_fc_learn_opts o = {.paired = pair && oneway,
                           .time_window_s = (double)window_us / 1e6,
                           .max_patterns = (size_t)maxpat,
+                          .chunk = chunk,
+                          .sample = sample,
                           .threads = (int)threads,
                           .source = in,
                           .log = quiet ? NULL : log_line};

@@ -102,6 +102,16 @@ double fc_inbin_prob(const fc_column *col, uint32_t b, double x)
 
 void fc_data_free(fc_data *d)
 {
+    if (d->borrowed) {
+        for (size_t c = 0; c < FC_MAXC; c++) {
+            free(d->post_off[c]);
+            free(d->post_idx[c]);
+        }
+        free(d->t);
+        free(d->codes);
+        memset(d, 0, sizeof *d);
+        return;
+    }
     for (size_t c = 0; c < FC_MAXC; c++) {
         fc_column *col = &d->col[c];
         if (col->labels && col->role != FC_ROLE_IP) {
@@ -296,4 +306,60 @@ oom_ip:
 oom:
     fc_data_free(d);
     return sg_error_set(err, SG_ERR_NOMEM, "flowchronicle: out of memory");
+}
+
+sg_status fc_data_slice(const fc_data *d, size_t a, size_t b, fc_data *out)
+{
+    size_t r[2] = {a, b};
+    return fc_data_gather(d, r, 1, out);
+}
+
+sg_status fc_data_gather(const fc_data *d, const size_t *rg, size_t nr, fc_data *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = 0;
+    for (size_t k = 0; k < nr; k++) {
+        if (rg[2 * k + 1] <= rg[2 * k] || rg[2 * k + 1] > d->n || (k && rg[2 * k] < rg[2 * k - 1])) return SG_ERR_INVALID;
+        n += rg[2 * k + 1] - rg[2 * k];
+    }
+    size_t C = d->C;
+    out->borrowed = 1;
+    out->n = n;
+    out->C = C;
+    for (size_t c = 0; c < C; c++) {
+        out->col[c] = d->col[c];
+        out->codespace[c] = d->codespace[c];
+    }
+    out->nip = d->nip;
+    out->iplabels = d->iplabels;
+    out->lntab = d->lntab;
+    out->t_first_us = d->t_first_us + d->t[rg[0]] * FC_TIME_UNIT_US;
+    out->t = malloc(n * sizeof *out->t);
+    out->codes = malloc(n * C * sizeof *out->codes);
+    if (!out->t || !out->codes) goto oom;
+    size_t i = 0;
+    for (size_t k = 0; k < nr; k++)
+        for (size_t j = rg[2 * k]; j < rg[2 * k + 1]; j++) out->t[i++] = d->t[j] - d->t[rg[0]];
+    int64_t span = out->t[n - 1] - out->t[0];
+    out->tau = span > 0 ? log2((double)span) : 0.0;
+    for (size_t c = 0; c < C; c++) {
+        out->code[c] = out->codes + c * n;
+        i = 0;
+        for (size_t k = 0; k < nr; k++) {
+            size_t len = rg[2 * k + 1] - rg[2 * k];
+            memcpy(out->code[c] + i, d->code[c] + rg[2 * k], len * sizeof(uint32_t));
+            i += len;
+        }
+        size_t V = out->codespace[c];
+        out->post_off[c] = calloc(V + 2, sizeof(uint32_t));
+        out->post_idx[c] = malloc(n * sizeof(uint32_t));
+        if (!out->post_off[c] || !out->post_idx[c]) goto oom;
+        for (size_t j = 0; j < n; j++) out->post_off[c][out->code[c][j] + 2]++;
+        for (size_t v = 0; v < V; v++) out->post_off[c][v + 2] += out->post_off[c][v + 1];
+        for (size_t j = 0; j < n; j++) out->post_idx[c][out->post_off[c][out->code[c][j] + 1]++] = (uint32_t)j;
+    }
+    return SG_OK;
+oom:
+    fc_data_free(out);
+    return SG_ERR_NOMEM;
 }

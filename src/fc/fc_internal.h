@@ -67,6 +67,8 @@ typedef struct fc_data {
     uint32_t *post_idx[FC_MAXC];
     size_t codespace[FC_MAXC]; /* number of codes of column c's code space (nip for ip columns) */
     double *lntab;             /* L_N(x) for x < FC_LNTAB (delay codes) */
+    int borrowed;              /* a slice (fc_data_slice): columns, dictionaries and lntab belong to
+                                * the parent table */
 } fc_data;
 
 #define FC_LNTAB 65536
@@ -88,6 +90,11 @@ typedef struct fc_rawcol {
 sg_status fc_data_build(fc_data *d, const fc_rawcol *cols, size_t C, size_t n, const int64_t *t_abs_us,
                         sg_error *err);
 void fc_data_free(fc_data *d);
+/* rows [a, b) of d as a table of their own sharing d's dictionaries (same codes, same |dom(c)|):
+ * own times (from the slice's first flow), codes and posting lists; d must outlive it */
+sg_status fc_data_slice(const fc_data *d, size_t a, size_t b, fc_data *out);
+/* the rows of the ranges [r[2i], r[2i+1]) (ascending, disjoint) as one table, as fc_data_slice */
+sg_status fc_data_gather(const fc_data *d, const size_t *r, size_t nr, fc_data *out);
 /* numeric binning (§1.3): edges from non-zero values; bin of a value */
 size_t fc_bin_edges(const double *vals, size_t n, double *edges /* >= 41 */);
 uint32_t fc_bin_of(const double *edges, size_t nedges, double x);
@@ -142,6 +149,9 @@ typedef struct fc_win {
 sg_status fc_windows(const fc_data *d, const fc_pat *p, int64_t max_delay_units, sg_vec *out /* fc_win */);
 /* same; with_cost = 0 skips the delay codes (candidate scoring needs only priorities) */
 sg_status fc_windows_ex(const fc_data *d, const fc_pat *p, int64_t max_delay_units, sg_vec *out, int with_cost);
+/* same, only the windows starting at a flow in [lo, hi) (their later rows may lie beyond hi) */
+sg_status fc_windows_range(const fc_data *d, const fc_pat *p, int64_t max_delay_units, size_t lo, size_t hi, sg_vec *out,
+                           int with_cost);
 /* candidate score (§6.2) from sorted windows */
 uint64_t fc_windows_score(const fc_data *d, const fc_pat *p, const sg_vec *wins, uint8_t *scratch_covered);
 
@@ -149,6 +159,19 @@ uint64_t fc_windows_score(const fc_data *d, const fc_pat *p, const sg_vec *wins,
 double fc_rowcost(const fc_pat *p, size_t r, const fc_data *d);
 /* L(P) without and with the BN structure cost */
 double fc_pattern_cost_nobn(const fc_pat *p, const fc_data *d);
+
+/* ---- incremental KT (ktinc.c) ------------------------------------------------------------ */
+/* KT data cost (§5.2) of a fixed-structure BN (at most 3 parents per node) over a record set that
+ * changes by small batches; records are m codes each (row-major). NULL from create: unsupported
+ * structure or out of memory. */
+typedef struct fc_kt fc_kt;
+fc_kt *fc_kt_create(const sg_bn *bn);
+void fc_kt_destroy(fc_kt *k);
+double fc_kt_bits(const fc_kt *k);
+size_t fc_kt_records(const fc_kt *k);
+/* KT(after) - KT(now) if `add` records join and `rem` records (present now) leave; NAN on OOM */
+double fc_kt_delta(const fc_kt *k, const uint32_t *add, size_t nadd, const uint32_t *rem, size_t nrem);
+sg_status fc_kt_apply(fc_kt *k, const uint32_t *add, size_t nadd, const uint32_t *rem, size_t nrem);
 
 /* ---- search state ------------------------------------------------------------------------ */
 /* fc_mpat = a pattern *in the model M* while searching (spec §6): its windows, its BN structure
@@ -162,8 +185,7 @@ typedef struct fc_mpat {
     double cost;      /* L(P) incl. BN structure */
     /* current cover */
     sg_vec acc;       /* uint32 indices of accepted windows (in priority order) */
-    uint64_t acc_sig; /* signature of acc */
-    double kt;        /* KT of the accepted records */
+    fc_kt *ktc;       /* KT counts of the accepted records (incremental cover cost) */
 } fc_mpat;
 
 typedef struct fc_cover {
@@ -187,9 +209,24 @@ double fc_search_empty_data_cost(const fc_search *s);
 int fc_search_try_add(fc_search *s, const fc_pat *p, double *new_data_cost, double *p_cost, fc_pat *folded);
 /* run the full search (§6.4) */
 sg_status fc_search_run(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_learn_stats *stats, sg_error *err);
+/* chunked search (docs/flowchronicle.md "Scaling"): the exact search on consecutive slices of about
+ * `chunk` flows (in parallel), then the slices' patterns tried on the whole table in order of
+ * their summed usage, each with the acceptance test and pruning of §6.3 */
+/* sampled search: `from` = a search run on a sample of s's table (same dictionaries); its patterns
+ * (BN structures and costs kept) cover s's whole table greedily block by block (windows starting in
+ * a block of `block` flows compete in greedy order; earlier blocks keep the flows they took);
+ * patterns left without usage are dropped; the costs are then counted on the whole table */
+sg_status fc_search_adopt(fc_search *s, const fc_search *from, size_t block, const sg_fc_learn_opts *opts,
+                          sg_fc_learn_stats *stats, sg_error *err);
+sg_status fc_search_run_chunked(fc_search *s, size_t chunk, const sg_fc_learn_opts *opts, sg_fc_learn_stats *stats,
+                                sg_error *err);
 size_t fc_search_npatterns(const fc_search *s);
 const fc_mpat *fc_search_pattern(const fc_search *s, size_t i);
 const uint8_t *fc_search_covered(const fc_search *s); /* per flow */
+/* Recompute the greedy cover of M from scratch (§2.3) and L(D|M) with every KT counted afresh, and
+ * compare with the incrementally maintained cover and cost. Returns 0 if the covers are identical
+ * and the costs agree to 1e-6 relative; *full_cost (optional) receives the recomputed L(D|M). */
+int fc_search_verify(const fc_search *s, double *full_cost);
 
 /* soft consistency rules (numbering of the DKC rules, spec §8) */
 enum { FC_RULE_20 = 0 /* zero duration, > 1 packet */, FC_RULE_21 /* positive duration, 1 packet */,

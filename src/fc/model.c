@@ -610,7 +610,47 @@ sg_status sg_fc_learn(const sg_flow *flows, size_t n, sg_flow_format layout, con
         if (st == SG_OK) st = SG_ERR_NOMEM;
         goto out;
     }
-    st = fc_search_run(s, opts, &st0, err);
+    size_t chunk = opts ? opts->chunk : 0;
+    if (chunk == 0) chunk = n > SG_FC_EXACT_MAX ? SG_FC_CHUNK : SIZE_MAX;
+    size_t sample = opts && opts->sample ? opts->sample : SG_FC_SAMPLE;
+    if (chunk < n && sample < n) {
+        /* sampled search: the chunked search on evenly spaced blocks of `chunk` flows totalling
+         * about `sample` flows, whose patterns then cover the whole table */
+        size_t nb = sample / chunk ? sample / chunk : 1, *rg = malloc(2 * nb * sizeof *rg);
+        if (!rg) goto oom;
+        for (size_t k = 0; k < nb; k++) {
+            size_t a = (size_t)((double)k * (double)(n - chunk) / (double)(nb > 1 ? nb - 1 : 1));
+            rg[2 * k] = a;
+            rg[2 * k + 1] = a + chunk;
+        }
+        fc_data sd;
+        st = fc_data_gather(&d, rg, nb, &sd);
+        free(rg);
+        if (st != SG_OK) goto oom;
+        fc_search *ss = fc_search_create(&sd, max_delay_units, 0, err);
+        if (!ss) {
+            fc_data_free(&sd);
+            st = err && err->status != SG_OK ? err->status : SG_ERR_NOMEM;
+            goto out;
+        }
+        if (opts && opts->log) {
+            char line[160];
+            snprintf(line, sizeof line, "search: sampled search on %zu blocks of %zu flows (%zu of %zu flows)", nb, chunk,
+                     sd.n, n);
+            opts->log(opts->log_ctx, line);
+        }
+        sg_fc_learn_stats sst;
+        st = fc_search_run_chunked(ss, chunk, opts, &sst, err);
+        if (st == SG_OK) st = fc_search_adopt(s, ss, 4 * chunk, opts, &st0, err);
+        st0.chunk = chunk;
+        st0.sample = sd.n;
+        fc_search_destroy(ss);
+        fc_data_free(&sd);
+    } else if (chunk < n) {
+        st = fc_search_run_chunked(s, chunk, opts, &st0, err);
+        st0.chunk = chunk;
+    } else
+        st = fc_search_run(s, opts, &st0, err);
     if (st != SG_OK) goto out;
     st0.input_was_unsorted = unsorted;
     /* the model */

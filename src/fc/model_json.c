@@ -114,6 +114,9 @@ static json_t *model_json(const sg_fc_model *m)
                                   (json_int_t)s->iterations, "candidates_generated",
                                   (json_int_t)s->candidates_generated, "candidates_tested",
                                   (json_int_t)s->candidates_tested, "seconds", s->seconds));
+    /* additive: the slice size of a chunked search (absent: the exact search) */
+    if (s->chunk) json_object_set_new(json_object_get(root, "learning"), "chunk_flows", json_integer((json_int_t)s->chunk));
+    if (s->sample) json_object_set_new(json_object_get(root, "learning"), "sample_flows", json_integer((json_int_t)s->sample));
     json_object_set_new(root, "description_length_bits",
                         json_pack("{s:f,s:f,s:f,s:f,s:f}", "model", s->model_bits, "data", s->data_bits, "total",
                                   s->total_bits, "without_patterns", s->empty_total_bits, "compression_ratio",

@@ -204,6 +204,12 @@ static int cmp_win(const void *a, const void *b)
 
 sg_status fc_windows_ex(const fc_data *d, const fc_pat *p, int64_t max_delay_units, sg_vec *out, int with_cost)
 {
+    return fc_windows_range(d, p, max_delay_units, 0, d->n, out, with_cost);
+}
+
+sg_status fc_windows_range(const fc_data *d, const fc_pat *p, int64_t max_delay_units, size_t lo, size_t hi, sg_vec *out,
+                           int with_cost)
+{
     sg_vec_clear(out);
     size_t L = p->nrows;
     if (L == 0) return SG_OK;
@@ -213,8 +219,10 @@ sg_status fc_windows_ex(const fc_data *d, const fc_pat *p, int64_t max_delay_uni
     size_t n0;
     memset(bind, 0, sizeof bind);
     drive_list(d, p, 0, bind, &s0, &n0);
-    for (size_t a = 0; a < n0; a++) {
+    size_t a0 = lo ? lower_bound_u32(s0, n0, (uint32_t)lo) : 0;
+    for (size_t a = a0; a < n0; a++) {
         size_t s = s0[a];
+        if (s >= hi) break;
         if (!row_matches(d, p, 0, s, bind)) continue;
         fc_win w;
         memset(&w, 0, sizeof w);
