@@ -42,6 +42,7 @@ typedef struct sg_generate_opts {
     int force;                 /* run even if the estimated output exceeds the free space */
     const char *logs_dir;      /* folder for the sensor logs (logs module: Zeek conn.log); needs a pcap */
     const char *packet_labels_out; /* per-packet label CSV `frame,label` (pcap order); needs a pcap */
+    int no_noise;              /* no TCP noise (retransmissions, reordering) in the pcap */
 } sg_generate_opts;
 
 /* Defaults: seed 1, start INT64_MIN, classic µs pcap, SG_FMT_AUTO, everything else 0/NULL. */

@@ -27,17 +27,28 @@ enum {
     SG_STREAM_PKT_PAYLOAD = 0x50420004u, /* payload choices (pool offsets, templates) */
     SG_STREAM_PKT_APP = 0x50420031u,     /* application choices (seed = the flow's app_key, index =
                                             message): names, methods, paths, status, DNS ids */
-    SG_STREAM_PKT_RESOLVE = 0x50420032u  /* name resolutions before connections (index = flow) */
+    SG_STREAM_PKT_RESOLVE = 0x50420032u, /* name resolutions before connections (index = flow) */
+    SG_STREAM_PKT_NOISE = 0x50420005u    /* TCP noise: which segments are lost or reordered */
 };
 
 enum { SG_DIR_FWD = 0, SG_DIR_BWD = 1 }; /* FWD = client -> server (flow src -> dst) */
+
+/* TCP noise marks, in the two high bits of sg_pkt.tcp_flags (the ECE/CWR bits, never generated;
+ * frames carry tcp_flags & 0x3f). Set by sg_packets_tcp_noise on a finished packet list:
+ *  LOST  a data segment lost after the sensor: captured, not received; the peer keeps
+ *        acknowledging its first byte (duplicate ACKs) until its copy arrives;
+ *  RETX  the retransmission of the last LOST segment of its direction (same sequence number and
+ *        bytes), which the receiver then acknowledges with everything after it;
+ *  AHEAD a data segment sent after the next packet of the list (a data segment of the same
+ *        direction) but captured before it: reordered on the way to the sensor. */
+enum { SG_PKT_LOST = 0x40, SG_PKT_RETX = 0x80, SG_PKT_AHEAD = 0xc0, SG_PKT_NOISE_MASK = 0xc0 };
 
 /* One packet of a flow before frame building. */
 typedef struct sg_pkt {
     int64_t t_ns;          /* absolute capture time, ns since the Unix epoch */
     uint32_t payload_len;  /* L4 payload bytes */
     uint8_t dir;           /* SG_DIR_FWD / SG_DIR_BWD */
-    uint8_t tcp_flags;     /* SG_TCP_* (ignored for UDP/ICMP) */
+    uint8_t tcp_flags;     /* SG_TCP_* (ignored for UDP/ICMP); the two high bits are TCP noise marks */
     uint16_t msg_more;     /* payload templates: bytes of the same message in later packets of this
                             * direction (a DNS-over-TCP response spanning segments); 0 = ends here */
     const uint8_t *payload; /* bytes to use (replay), or NULL = synthesised (see docs/packets.md) */
@@ -264,6 +275,33 @@ void sg_netmap_host(const sg_netmap *m, const char *ip_or_name, int want_v6, sg_
 /* Deterministic plausible public IPv4 for an anonymised name (out >= 16 bytes) */
 void sg_netmap_public_v4(const char *name, uint8_t out[4]);
 
+/* ---- TCP noise (docs/packets.md "Noise") ------------------------------------------------------------
+ * Rates per TCP data segment, measured on real captures (models/tcp_noise.py -> models/noise.json):
+ * loss = lost after the sensor and retransmitted, fast_share = the share of those retransmitted
+ * after later segments (the peer's duplicate ACKs), reorder = overtaken by the next segment. */
+typedef struct sg_tcp_noise_rates {
+    double loss, fast_share, reorder;
+} sg_tcp_noise_rates;
+#define SG_TCP_NOISE_SERVICES 32
+typedef struct sg_tcp_noise {
+    sg_tcp_noise_rates global;                      /* services not listed */
+    size_t n;
+    uint16_t port[SG_TCP_NOISE_SERVICES];           /* server port */
+    sg_tcp_noise_rates rates[SG_TCP_NOISE_SERVICES];
+} sg_tcp_noise;
+const sg_tcp_noise_rates *sg_tcp_noise_for(const sg_tcp_noise *nz, uint16_t server_port);
+/* Marks noise on a finished TCP packet list (normalised and count-fitted). Packet counts per
+ * direction stay (NetFlow counts retransmissions, so the record's counts already hold them): a
+ * retransmission replaces a later data segment of its side, a duplicate ACK replaces a later pure
+ * ACK of its side where one can go (else it is added: st->on_top). Segments above maxp bytes are
+ * left alone. Payload lengths of copies are set by sg_packets_tcp_noise_sync after the byte fit. */
+typedef struct sg_tcp_noise_stats {
+    size_t lost, reordered, dup_acks, on_top;
+} sg_tcp_noise_stats;
+sg_status sg_packets_tcp_noise(sg_vec *pkts, const sg_tcp_noise_rates *r, uint32_t maxp, sg_rng *rng, sg_tcp_noise_stats *st);
+/* Copies each LOST segment's payload length (and message continuation) onto its RETX copy. */
+void sg_packets_tcp_noise_sync(sg_pkt *p, size_t n);
+
 /* ---- the generation pipeline ----------------------------------------------------------------------
  * Flows in (start-time order, e.g. from the FlowChronicle generator) -> per flow: network mapping,
  * packet sequence from the sampler (a TADAM automaton of the flow's service) reconciled with the
@@ -311,6 +349,7 @@ typedef struct sg_pktgen_opts {
     const sg_app_vocab *vocab;          /* names and HTTP choices of the templates (NULL: built-in) */
     int resolve_names;                  /* 1: a client looks up a server's name before connecting to
                                            it (HTTP, TLS; TTL-cached): a DNS flow of its own */
+    const sg_tcp_noise *noise;          /* NULL: no TCP noise (retransmissions, reordering) */
     const char *packet_labels_out;      /* NULL: none; with a pcap: CSV `frame,label`, one row per
                                            frame in pcap order (1-based frame number as tshark's
                                            frame.number; label "benign" or the sg_pktgen_add_built label) */
@@ -328,6 +367,8 @@ typedef struct sg_pktgen_stats {
     uint64_t port_bumps;                   /* client ports moved: live 5-tuple, or a port dissectors claim */
     uint64_t packets, bytes;               /* frames written (bytes = frame bytes) */
     uint64_t norm_inserted, norm_dropped;  /* TCP normalisation */
+    uint64_t noise_lost, noise_reordered;  /* TCP noise: segments lost and retransmitted, reordered */
+    uint64_t noise_dupacks, noise_on_top;  /* duplicate ACKs, of which added on top of the counts */
     /* reconciliation with the flow model's targets: per flow direction with known counts */
     uint64_t n_pkts_cmp, n_bytes_cmp, n_dur_cmp;
     double sum_pkts_relerr, sum_bytes_relerr, sum_dur_relerr;

@@ -180,8 +180,9 @@ sg_status sg_tadam_set_add(sg_tadam_set *s, sg_tadam_model *m, sg_error *err);
 size_t sg_tadam_set_count(const sg_tadam_set *s);
 const sg_tadam_model *sg_tadam_set_get(const sg_tadam_set *s, size_t i);
 sg_tadam_model *sg_tadam_set_get_mut(sg_tadam_set *s, size_t i);
-/* Best automaton for (proto, port): exact (proto, port), else same port any proto, else a model
- * with no port for that proto, else a model named "all"; NULL if none. */
+/* Best automaton for (proto, port): exact (proto, port), else the same port when the model's or
+ * the query's protocol is unknown (0), else a model with no port for that proto, else a model
+ * named "all"; NULL if none. */
 const sg_tadam_model *sg_tadam_set_find(const sg_tadam_set *s, uint8_t proto, int32_t port);
 const sg_tadam_model *sg_tadam_set_find_name(const sg_tadam_set *s, const char *name);
 

@@ -47,6 +47,8 @@ static void usage(FILE *fp)
             "      --no-pairing         with -o/--config, do not pair one-way (NetFlow) records into connections\n"
             "      --no-lookups         with -o/--config, clients connect to HTTP/TLS servers without looking up\n"
             "                           their names first (default: a DNS lookup unless cached within its TTL)\n"
+            "      --no-noise           with -o, no TCP noise (by default segments are lost and retransmitted,\n"
+            "                           and reordered, at the rates measured on the training captures)\n"
             "      --scale K            superpose K independent realisations of the flow model (K x the\n"
             "                           traffic of the same network; default 1, or models/defaults.json's\n"
             "                           flow_scale for the embedded model)\n"
@@ -93,7 +95,7 @@ static void tune_allocator(void)
 
 int sg_cmd_generate(int argc, char **argv)
 {
-    enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_NOLOOKUP, O_SCALE, O_FORCE, O_LOGS, O_PLABELS };
+    enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_NOLOOKUP, O_SCALE, O_FORCE, O_LOGS, O_PLABELS, O_NONOISE };
     static const struct option lo[] = {{"model", required_argument, 0, 'm'},
                                        {"automata", required_argument, 0, O_AUTOMATA},
                                        {"config", required_argument, 0, 'c'},
@@ -106,6 +108,7 @@ int sg_cmd_generate(int argc, char **argv)
                                        {"taint", no_argument, 0, O_TAINT},
                                        {"no-pairing", no_argument, 0, O_NOPAIR},
                                        {"no-lookups", no_argument, 0, O_NOLOOKUP},
+                                       {"no-noise", no_argument, 0, O_NONOISE},
                                        {"scale", required_argument, 0, O_SCALE},
                                        {"flows-out", required_argument, 0, O_FLOWS_OUT},
                                        {"flows-format", required_argument, 0, O_FLOWS_FMT},
@@ -121,7 +124,7 @@ int sg_cmd_generate(int argc, char **argv)
     uint64_t nflows = 0, seed = 1, scale = 0;
     int64_t dur = 0, start = INT64_MIN;
     long long threads = 0;
-    int quiet = 0, c, have_fmt = 0, ns = 0, pcapng = 0, taint = 0, nopair = 0, nolookup = 0, force = 0;
+    int quiet = 0, c, have_fmt = 0, ns = 0, pcapng = 0, taint = 0, nopair = 0, nolookup = 0, force = 0, nonoise = 0;
     sg_flow_format ofmt = SG_FMT_NATIVE;
     tune_allocator();
     optind = 1;
@@ -136,6 +139,7 @@ int sg_cmd_generate(int argc, char **argv)
         case O_TAINT: taint = 1; break;
         case O_NOPAIR: nopair = 1; break;
         case O_NOLOOKUP: nolookup = 1; break;
+        case O_NONOISE: nonoise = 1; break;
         case O_SCALE:
             if (sg_cli_parse_u64("generate", "--scale", optarg, &scale)) return SG_EXIT_USAGE;
             if (scale < 1 || scale > 100000) return sg_cli_usage_error("generate", "--scale must be in [1, 100000]");
@@ -204,6 +208,7 @@ int sg_cmd_generate(int argc, char **argv)
     o.taint = taint;
     o.no_pairing = nopair;
     o.no_lookups = nolookup;
+    o.no_noise = nonoise;
     o.flows_out = flows_out;
     o.flows_format = have_fmt ? ofmt : SG_FMT_AUTO;
     o.force = force;

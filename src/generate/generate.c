@@ -66,6 +66,39 @@ static void embedded_defaults(uint64_t *scale, int64_t *start)
     json_decref(j);
 }
 
+/* models/noise.json (embedded): TCP noise rates measured on the captures the embedded automata
+ * come from (models/tcp_noise.py); 0 when the build has none */
+static int embedded_noise(sg_tcp_noise *nz, sg_error *err)
+{
+    const char *d;
+    size_t n;
+    memset(nz, 0, sizeof *nz);
+    if (sg_generate_embedded("noise.json", &d, &n) != 0) return 0;
+    json_error_t je;
+    json_t *j = json_loadb(d, n, 0, &je);
+    if (!j) return sg_error_set(err, SG_ERR_PARSE, "(embedded noise.json):%d: %s", je.line, je.text), -1;
+    int ok = 1;
+    const char *key;
+    json_t *v, *svc = json_object_get(j, "services");
+#define RATES(o, r)                                                                                                  \
+    do {                                                                                                             \
+        json_t *l = json_object_get(o, "loss"), *fs = json_object_get(o, "fast_share"), *ro = json_object_get(o, "reorder"); \
+        if (!json_is_number(l) || !json_is_number(fs) || !json_is_number(ro)) ok = 0;                               \
+        else (r) = (sg_tcp_noise_rates){json_number_value(l), json_number_value(fs), json_number_value(ro)};         \
+    } while (0)
+    RATES(json_object_get(j, "global"), nz->global);
+    json_object_foreach(svc, key, v) {
+        if (nz->n == SG_TCP_NOISE_SERVICES) break;
+        nz->port[nz->n] = (uint16_t)atoi(key);
+        RATES(v, nz->rates[nz->n]);
+        nz->n++;
+    }
+#undef RATES
+    json_decref(j);
+    if (!ok) return sg_error_set(err, SG_ERR_PARSE, "(embedded noise.json): loss, fast_share and reorder must be numbers"), -1;
+    return 1;
+}
+
 static sg_status load_automata(const char *dir, sg_tadam_set *set, sg_error *err)
 {
     if (dir) return sg_tadam_set_load_dir(set, dir, err);
@@ -183,6 +216,7 @@ struct sg_generate {
     sg_tadam_set *set;
     sg_attacks *attacks;    /* the config's attacks: a second source, merged by start time */
     sg_pktgen *pg;          /* packet pipeline: a pcap and/or a network config */
+    sg_tcp_noise noise;     /* TCP noise rates the pktgen applies (unless --no-noise) */
     sg_flow_writer *w;      /* flow-only mode */
     sg_flow_format ofmt;
     sg_generate_estimate est;
@@ -421,6 +455,9 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
             po.vocab = g->vocab;
             po.resolve_names = !opts->no_lookups;
         }
+        int nzr = opts->no_noise ? 0 : embedded_noise(&g->noise, err);
+        if (nzr < 0) { s = err->status; goto fail; }
+        po.noise = nzr ? &g->noise : NULL;
         if (opts->logs_dir) {
             if ((s = sg_logs_create(opts->logs_dir, g->cfg, opts->seed, &g->logs, err)) != SG_OK) goto fail;
             po.observer = sg_logs_observe;

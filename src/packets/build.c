@@ -244,13 +244,33 @@ static size_t builder_tmpl_cap(const sg_flow_builder *b, const sg_pkt *p, uint32
     return plen ? sg_payload_template_cap_at(&b->ps, d, idx, plen) : 0;
 }
 
+/* a TCP noise copy (RETX) repeats the bytes its side saved from the LOST original */
+static int is_copy(const sg_flow_builder *b, const sg_pkt *p)
+{
+    return b->conn.proto == SG_PROTO_TCP && (p->tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_RETX && b->sd[p->dir ? 1 : 0].sv_valid;
+}
+
 size_t sg_builder_cap(const sg_flow_builder *b, const sg_pkt *p)
 {
     uint32_t plen = p->payload_len > 65000 ? 65000 : p->payload_len;
     int d = p->dir ? 1 : 0;
     size_t l3 = b->conn.cli.is_v6 ? 40 : 20;
-    return 14 + l3 + (b->conn.proto == SG_PROTO_TCP ? 60 : 8) + builder_tmpl_cap(b, p, plen, d, b->ps.count[d]);
+    size_t body = is_copy(b, p) ? b->sd[d].sv_inbuf : builder_tmpl_cap(b, p, plen, d, b->ps.count[d]);
+    return 14 + l3 + (b->conn.proto == SG_PROTO_TCP ? 60 : 8) + body;
 }
+
+void sg_builder_release(sg_flow_builder *b)
+{
+    for (int i = 0; i < 2; i++) {
+        free(b->sd[i].sv_buf);
+        b->sd[i].sv_buf = NULL;
+        b->sd[i].sv_cap = 0;
+        b->sd[i].sv_valid = 0;
+    }
+}
+
+/* the acknowledgement a side receives: the first byte of its lost segment while that is missing */
+static uint32_t ack_of(const sg_build_side *s) { return s->hole ? s->hole_seq : s->nxt; }
 
 /* IP bytes of a packet (header lengths as sg_builder_next writes them), for flow summaries
  * without building */
@@ -310,13 +330,24 @@ sg_status sg_builder_next(sg_flow_builder *b, const sg_pkt *p, uint8_t *h, size_
     /* templated payloads live in the header buffer; the rest comes from the pool */
     /* ICMP echo payloads and given (replayed) payloads go entirely into the frame buffer */
     b->ps.msg_more = p->msg_more;
-    size_t tmpl_cap = (proto == SG_PROTO_ICMP || proto == SG_PROTO_ICMPV6 || p->payload) ? plen
+    const int mark = proto == SG_PROTO_TCP ? p->tcp_flags & SG_PKT_NOISE_MASK : 0;
+    const int copy = is_copy(b, p);
+    if (copy && plen != me->sv_len)
+        return sg_error_set(err, SG_ERR_INVALID, "flow %llu: internal error: a retransmission of %u bytes repeats %u",
+                            (unsigned long long)b->flow_index, plen, me->sv_len);
+    size_t tmpl_cap = copy ? me->sv_inbuf
+                      : (proto == SG_PROTO_ICMP || proto == SG_PROTO_ICMPV6 || p->payload) ? plen
                                                                                           : sg_payload_template_cap(&b->ps, d, plen);
     uint8_t *pl = h + 14 + l3 + l4h;
     const uint8_t *pay_ext = NULL;
     uint32_t pay_sum = 0;
     size_t inbuf = 0;
-    if (plen) {
+    if (copy) {
+        memcpy(pl, me->sv_buf, me->sv_inbuf);
+        inbuf = me->sv_inbuf;
+        pay_ext = me->sv_ext;
+        pay_sum = me->sv_sum;
+    } else if (plen) {
         if (proto == SG_PROTO_ICMP || proto == SG_PROTO_ICMPV6) {
             /* ping payload: echo replies carry the request's bytes, like real stacks */
             for (uint32_t k = 0; k < plen; k++) pl[k] = (uint8_t)(0x10 + k);
@@ -374,15 +405,50 @@ sg_status sg_builder_next(sg_flow_builder *b, const sg_pkt *p, uint8_t *h, size_
     if (proto == SG_PROTO_TCP) {
         put16(l4, sp);
         put16(l4 + 2, dp);
-        put32(l4 + 4, me->nxt);
-        put32(l4 + 8, (fl & SG_TCP_ACK) ? peer->nxt : 0);
+        uint32_t seq = me->nxt;
+        if (copy) seq = me->sv_seq;
+        else if (mark == SG_PKT_AHEAD) seq = me->nxt + (p[1].payload_len > 65000 ? 65000 : p[1].payload_len);
+        put32(l4 + 4, seq);
+        put32(l4 + 8, (fl & SG_TCP_ACK) ? ack_of(peer) : 0);
         l4[12] = (uint8_t)((l4h / 4) << 4);
         l4[13] = fl;
         put16(l4 + 14, window_field(me, (fl & SG_TCP_SYN) != 0));
         l4[16] = l4[17] = l4[18] = l4[19] = 0;
         memcpy(l4 + 20, opts, optlen);
-        me->nxt += plen + ((fl & SG_TCP_SYN) ? 1 : 0) + ((fl & SG_TCP_FIN) ? 1 : 0);
-        peer->received += plen;
+        if (copy) {
+            /* the missing bytes arrive: the peer acknowledges and counts everything it holds */
+            me->sv_valid = 0;
+            if (me->hole && me->hole_seq == seq) {
+                me->hole = 0;
+                peer->received += me->held;
+                me->held = 0;
+            }
+        } else if (mark == SG_PKT_AHEAD) {
+            me->ahead += plen; /* nxt moves past both when the overtaken segment is built */
+            peer->received += plen;
+        } else {
+            if (mark == SG_PKT_LOST) {
+                /* keep its bytes for the copy (the template state has moved on by then) */
+                if (inbuf > me->sv_cap) {
+                    uint8_t *nb = realloc(me->sv_buf, inbuf);
+                    if (!nb) return sg_error_set(err, SG_ERR_NOMEM, "flow %llu: out of memory", (unsigned long long)b->flow_index);
+                    me->sv_buf = nb;
+                    me->sv_cap = (uint32_t)inbuf;
+                }
+                if (inbuf) memcpy(me->sv_buf, pl, inbuf);
+                me->sv_inbuf = (uint32_t)inbuf;
+                me->sv_ext = pay_ext;
+                me->sv_sum = pay_sum;
+                me->sv_seq = seq;
+                me->sv_len = plen;
+                me->sv_valid = 1;
+                if (!me->hole) me->hole = 1, me->hole_seq = seq;
+            }
+            me->nxt += plen + ((fl & SG_TCP_SYN) ? 1 : 0) + ((fl & SG_TCP_FIN) ? 1 : 0) + me->ahead;
+            me->ahead = 0;
+            if (me->hole) me->held += plen;
+            else peer->received += plen;
+        }
         if (b->use_ts) me->last_tsval = tsval;
     } else if (proto == SG_PROTO_UDP) {
         put16(l4, sp);
@@ -439,23 +505,32 @@ sg_status sg_packets_build(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n
         uint32_t plen = pkts[i].payload_len > 65000 ? 65000 : pkts[i].payload_len;
         int d = pkts[i].dir ? 1 : 0;
         size_t l3 = conn->cli.is_v6 ? 40 : 20;
-        need += 14 + l3 + (conn->proto == SG_PROTO_TCP ? 60 : 8) + builder_tmpl_cap(&b, &pkts[i], plen, d, cnt[d]);
-        if (plen && !(conn->proto == SG_PROTO_ICMP || conn->proto == SG_PROTO_ICMPV6 || pkts[i].payload)) cnt[d]++;
+        int retx = conn->proto == SG_PROTO_TCP && (pkts[i].tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_RETX;
+        need += 14 + l3 + (conn->proto == SG_PROTO_TCP ? 60 : 8) + (retx ? plen : builder_tmpl_cap(&b, &pkts[i], plen, d, cnt[d]));
+        if (plen && !retx && !(conn->proto == SG_PROTO_ICMP || conn->proto == SG_PROTO_ICMPV6 || pkts[i].payload)) cnt[d]++;
     }
     if (frames_reserve(out, n, need))
         return sg_error_set(err, SG_ERR_NOMEM, "flow %llu: out of memory building frames", (unsigned long long)flow_index);
     for (size_t i = 0; i < n; i++) {
+        if ((pkts[i].tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_AHEAD && conn->proto == SG_PROTO_TCP && i + 1 == n) {
+            sg_builder_release(&b);
+            return sg_error_set(err, SG_ERR_INVALID, "flow %llu: a reordered segment is the flow's last packet",
+                                (unsigned long long)flow_index);
+        }
         sg_frame *f;
         uint8_t *h = frames_alloc(out, sg_builder_cap(&b, &pkts[i]), &f);
-        if (!h) return sg_error_set(err, SG_ERR_NOMEM, "flow %llu: out of memory building frames",
-                                    (unsigned long long)flow_index);
+        if (!h) {
+            sg_builder_release(&b);
+            return sg_error_set(err, SG_ERR_NOMEM, "flow %llu: out of memory building frames", (unsigned long long)flow_index);
+        }
         f->t_ns = pkts[i].t_ns;
         f->dir = (uint8_t)(pkts[i].dir ? 1 : 0);
         size_t hl;
         st = sg_builder_next(&b, &pkts[i], h, &hl, &f->pay, &f->pay_len, err);
-        if (st != SG_OK) return st;
+        if (st != SG_OK) break;
         f->hdr_len = (uint32_t)hl;
         frames_commit(out, f);
     }
-    return SG_OK;
+    sg_builder_release(&b);
+    return st;
 }

@@ -309,6 +309,13 @@ sg_status sg_packets_fit_tcp(const sg_pkt_conn *c, sg_vec *pkts, const int64_t t
     return SG_OK;
 }
 
+static uint32_t fit_weight(const sg_pkt_conn *c, const sg_pkt *p)
+{
+    if (c->proto != SG_PROTO_TCP) return 1;
+    int m = p->tcp_flags & SG_PKT_NOISE_MASK;
+    return m == SG_PKT_RETX ? 0 : m == SG_PKT_LOST ? 2 : 1;
+}
+
 void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t bytes[2], uint32_t maxp)
 {
     uint32_t maxp_d = maxp;
@@ -319,12 +326,18 @@ void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t byte
     sg_packets_summarize(c, p, n, &s);
     for (int d = 0; d < 2; d++) {
         if (bytes[d] < 0) continue;
-        uint64_t pay = 0;
+        /* TCP noise: a retransmission repeats its LOST original (sg_packets_tcp_noise_sync), so
+         * the original counts twice (weight 2) and the copy is not sized on its own (weight 0) */
+        uint64_t pay = 0, pay_all = 0;
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
-            if (p[i].dir == d && p[i].payload_len > 0) pay += p[i].payload_len, k++;
+            if (p[i].dir == d && p[i].payload_len > 0) {
+                uint32_t w = fit_weight(c, &p[i]);
+                pay_all += p[i].payload_len;
+                pay += (uint64_t)w * p[i].payload_len, k += w;
+            }
         if (!k) continue;
-        int64_t hdr = (int64_t)((d ? s.bwd_bytes : s.fwd_bytes) - pay);
+        int64_t hdr = (int64_t)((d ? s.bwd_bytes : s.fwd_bytes) - pay_all);
         uint32_t mn = sg_payload_min_len(c, d);
         if (mn < 1) mn = 1;
         if (mn > maxp) mn = maxp;
@@ -347,22 +360,27 @@ void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t byte
         int64_t left = (int64_t)llround(budget);
         for (size_t i = 0; i < n; i++) {
             if (p[i].dir != d || p[i].payload_len == 0) continue;
-            double want = p[i].payload_len * f + carry;
-            double got = floor(want + 0.5);
+            uint32_t w = fit_weight(c, &p[i]);
+            if (!w) continue;
+            double want = w * p[i].payload_len * f + carry;
+            double got = floor(want / w + 0.5);
             if (got < mn) got = mn;
             if (got > maxp_d) got = maxp_d;
-            carry = want - got;
+            carry = want - w * got;
             if (p[i].payload_len != (uint32_t)got) p[i].payload = NULL;
             p[i].payload_len = (uint32_t)got;
-            left -= (int64_t)got;
+            left -= (int64_t)(w * got);
         }
         for (size_t i = n; left != 0 && i-- > 0;) {
             if (p[i].dir != d || p[i].payload_len == 0) continue;
+            int64_t w = fit_weight(c, &p[i]);
+            if (!w) continue;
             int64_t room = left > 0 ? (int64_t)maxp_d - p[i].payload_len : (int64_t)mn - p[i].payload_len;
-            int64_t m = left > 0 ? (left < room ? left : room) : (left > room ? left : room);
+            int64_t want = left / w;
+            int64_t m = left > 0 ? (want < room ? want : room) : (want > room ? want : room);
             if (m) p[i].payload = NULL;
             p[i].payload_len = (uint32_t)((int64_t)p[i].payload_len + m);
-            left -= m;
+            left -= w * m;
         }
         grew |= maxp_d > maxp;
         maxp_d = maxp;

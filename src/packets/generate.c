@@ -48,6 +48,7 @@ typedef struct item {
     int unmatched; /* the automaton could not produce the target counts */
     int unfit;     /* no valid sequence with the target counts was found */
     int stretched; /* the duration was lengthened to keep the packet rate plausible */
+    sg_tcp_noise_stats nst; /* TCP noise marked on its packets */
     int64_t dur_us; /* duration the packets are spread over */
     sg_pkt_conn conn;
     sg_vec pkts;
@@ -282,11 +283,36 @@ static void reconcile(item *it)
     for (size_t i = 0; i < n; i++) p[i].t_ns = start + p[i].t_ns / 1000 * 1000;
 }
 
+/* DNS over UDP: a response answers a query sent before it. Where a sample has more responses than
+ * queries so far, the next query trades places with that response (times stay where they are):
+ * a response with nothing to answer would repeat an answer tshark matches to no query. */
+static void dns_order(sg_pkt *p, size_t n)
+{
+    int64_t pending = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].dir == SG_DIR_BWD && pending == 0) {
+            size_t j = i + 1;
+            while (j < n && p[j].dir != SG_DIR_FWD) j++;
+            if (j == n) break; /* no query left: more responses than queries in the record */
+            int64_t ti = p[i].t_ns, tj = p[j].t_ns;
+            sg_pkt q = p[i];
+            p[i] = p[j];
+            p[j] = q;
+            p[i].t_ns = ti;
+            p[j].t_ns = tj;
+        }
+        pending += p[i].dir == SG_DIR_FWD ? 1 : -1;
+    }
+}
+
 /* Turns the sampled (or flow-shaped) sequence into the flow's record: times and approximate
  * sizes (reconcile), TCP normalisation, then the exact packet counts per direction (fit) and the
  * IP bytes per direction with the exact header lengths. Returns 1 when the counts were met. */
 static int shape(sg_pktgen *g, item *it)
 {
+    /* ECE/CWR from a sampled sequence would read as noise marks (SG_PKT_NOISE_MASK); frames
+     * never carried them */
+    for (size_t i = 0; i < it->pkts.len; i++) ((sg_pkt *)it->pkts.data)[i].tcp_flags &= 0x3f;
     reconcile(it);
     const int64_t tgt[2] = {it->tf, it->tb};
     const int64_t bytes[2] = {it->in.unk_fwd ? -1 : (int64_t)it->f.fwd_bytes, it->in.unk_bwd ? -1 : (int64_t)it->f.bwd_bytes};
@@ -333,14 +359,31 @@ static int shape(sg_pktgen *g, item *it)
             sg_error_set(&it->err, it->st, "flow %llu: out of memory", (unsigned long long)it->idx);
             return 0;
         }
+        if (it->conn.proto == SG_PROTO_UDP && it->conn.dst_port == 53) dns_order(it->pkts.data, it->pkts.len);
     }
     sg_packets_fit_bytes(&it->conn, &it->pkts, bytes, maxp);
+    sg_tcp_noise_stats nst = {0, 0, 0, 0};
+    if (g->o.noise && it->conn.proto == SG_PROTO_TCP) {
+        /* noise inside the record's counts (NetFlow counts retransmissions): a copy replaces a
+         * data segment, then the bytes are fitted again with the original counted twice */
+        sg_rng rn;
+        sg_rng_init(&rn, g->o.seed, SG_STREAM_PKT_NOISE, it->idx);
+        if ((it->st = sg_packets_tcp_noise(&it->pkts, sg_tcp_noise_for(g->o.noise, it->conn.dst_port), maxp, &rn, &nst)) != SG_OK) {
+            sg_error_set(&it->err, it->st, "flow %llu: out of memory", (unsigned long long)it->idx);
+            return 0;
+        }
+        if (nst.lost) sg_packets_fit_bytes(&it->conn, &it->pkts, bytes, maxp);
+    }
+    it->nst = nst;
+    size_t lost = nst.lost;
     sg_payload_fix_sizes(&it->conn, it->pkts.data, it->pkts.len);
+    if (lost) sg_packets_tcp_noise_sync(it->pkts.data, it->pkts.len);
     return exact;
 }
 
 static void stage_a(sg_pktgen *g, item *it)
 {
+    memset(&it->nst, 0, sizeof it->nst);
     if (it->in.built) { /* decided by the caller: take its connection and packets as they are */
         it->f = it->in.f;
         it->conn = it->in.conn;
@@ -377,6 +420,10 @@ static void stage_a(sg_pktgen *g, item *it)
     it->unfit = 0;
     it->stretched = 0;
     it->dur_us = it->f.duration_us;
+    /* a DNS response record without its request: a resolver answers each query once, so the
+     * unknown query count is the response count (an automaton left to choose it sampled one
+     * query for two responses, and the second answered nothing) */
+    if (it->tf < 0 && it->tb > 0 && it->f.proto == SG_PROTO_UDP && it->f.dst_port == 53) it->tf = it->tb;
     if (it->tf > lim) it->tf = lim, it->capped = 1;
     if (it->tb > lim) it->tb = lim, it->capped = 1;
     int found = 0;
@@ -681,6 +728,12 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
         g->st.built_flows += (uint64_t)it->in.built;
         g->st.norm_inserted += it->ns.inserted;
         g->st.norm_dropped += it->ns.dropped;
+        if (!it->in.built) {
+            g->st.noise_lost += it->nst.lost;
+            g->st.noise_reordered += it->nst.reordered;
+            g->st.noise_dupacks += it->nst.dup_acks;
+            g->st.noise_on_top += it->nst.on_top;
+        }
         g->st.no_model += (uint64_t)it->no_model;
         g->st.capped += (uint64_t)it->capped;
         g->st.unmatched += (uint64_t)it->unmatched;
@@ -849,6 +902,8 @@ sg_status sg_pktgen_add_built(sg_pktgen *g, const sg_flow *f, const sg_pkt_conn 
         return sg_error_set(err, SG_ERR_INVALID, "generate: a built flow needs at least one packet");
     g->last_in_start = f->start_us;
     g->st.flows_in++;
+    /* a replayed capture's ECE/CWR bits would read as noise marks: frames never carried them */
+    for (size_t i = 0; i < pkts->len; i++) ((sg_pkt *)pkts->data)[i].tcp_flags &= 0x3f;
     pflow pf = {.f = *f, .built = 1, .paired = 1, .conn = *conn, .pkts = *pkts};
     snprintf(pf.label, sizeof pf.label, "%s", label ? label : "attack");
     sg_vec_init(pkts, sizeof(sg_pkt));
@@ -966,5 +1021,9 @@ void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp)
     if (s->norm_inserted || s->norm_dropped)
         fprintf(fp, "TCP normalisation: %llu packets inserted, %llu dropped\n", (unsigned long long)s->norm_inserted,
                 (unsigned long long)s->norm_dropped);
+    if (s->noise_lost || s->noise_reordered)
+        fprintf(fp, "TCP noise: %llu segments lost and retransmitted, %llu reordered, %llu duplicate ACKs (%llu on top of the flow model's counts)\n",
+                (unsigned long long)s->noise_lost, (unsigned long long)s->noise_reordered, (unsigned long long)s->noise_dupacks,
+                (unsigned long long)s->noise_on_top);
     if (s->port_bumps) fprintf(fp, "client ports moved (live 5-tuple reuse, a port dissectors claim, or one no client picks): %llu\n", (unsigned long long)s->port_bumps);
 }

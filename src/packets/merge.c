@@ -18,6 +18,7 @@ typedef struct mflow {
 
 static void mflow_free(mflow *f)
 {
+    sg_builder_release(&f->b);
     sg_frames_free(&f->fr);
     sg_vec_free(&f->pkts);
     free(f);
@@ -174,6 +175,9 @@ sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_e
         sg_status s;
         if (f->lazy) {
             const sg_pkt *p = (const sg_pkt *)f->pkts.data + f->pos;
+            if ((p->tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_AHEAD && f->b.conn.proto == SG_PROTO_TCP && f->pos + 1 >= f->pkts.len)
+                return sg_error_set(err, SG_ERR_INVALID, "flow %llu: a reordered segment is the flow's last packet",
+                                    (unsigned long long)f->idx);
             uint8_t *h;
             size_t hl = 0;
             const uint8_t *pay = NULL;
@@ -192,6 +196,7 @@ sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_e
         if (++f->pos < mflow_count(f)) {
             m->heap[0].t = mflow_time(f, f->pos);
         } else {
+            if (f->lazy) sg_builder_release(&f->b); /* its noise copies, before the flow is parked */
             m->heap[0] = m->heap[--m->n];
             if (m->nspare == m->spcap) {
                 size_t nc = m->spcap ? m->spcap * 2 : 64;

@@ -126,6 +126,15 @@ typedef struct sg_build_side {
     uint32_t flowlabel;
     uint64_t received;   /* payload bytes received from the peer (grows the advertised window) */
     uint32_t icmp_seq;
+    /* TCP noise (noise.c): a LOST segment of this side, kept for its RETX copy; while it is
+     * missing the peer acknowledges hole_seq and does not count what it holds (held) in its
+     * window; ahead = bytes of an AHEAD segment sent out of order, added to nxt after the next one */
+    int hole, sv_valid;
+    uint32_t hole_seq, ahead;
+    uint64_t held;
+    uint32_t sv_seq, sv_len, sv_inbuf, sv_sum, sv_cap;
+    const uint8_t *sv_ext;
+    uint8_t *sv_buf;     /* the saved segment's in-frame payload bytes (malloc; sg_builder_release) */
 } sg_build_side;
 
 typedef struct sg_flow_builder {
@@ -142,10 +151,13 @@ typedef struct sg_flow_builder {
 
 sg_status sg_builder_init(sg_flow_builder *b, const sg_pkt_conn *conn, const sg_payload_pool *pool, uint64_t seed,
                           uint64_t flow_index, int64_t t0, sg_error *err);
+/* frees what a builder allocated (TCP noise copies); the builder may be initialised again */
+void sg_builder_release(sg_flow_builder *b);
 /* bytes sg_builder_next may write for this packet (its next one) */
 size_t sg_builder_cap(const sg_flow_builder *b, const sg_pkt *p);
 /* the next frame of the flow: headers and in-frame payload into h (>= sg_builder_cap bytes),
- * the rest of the payload as a pool slice *pay of *pay_len bytes (NULL, 0 if none) */
+ * the rest of the payload as a pool slice *pay of *pay_len bytes (NULL, 0 if none). p points into
+ * the flow's packet list: an SG_PKT_AHEAD packet reads p[1] (noise.c guarantees it exists). */
 sg_status sg_builder_next(sg_flow_builder *b, const sg_pkt *p, uint8_t *h, size_t *hdr_len, const uint8_t **pay,
                           uint32_t *pay_len, sg_error *err);
 /* sg_frames_summarize's figures from the packet list alone */

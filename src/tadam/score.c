@@ -420,8 +420,10 @@ const sg_tadam_model *sg_tadam_set_find(const sg_tadam_set *s, uint8_t proto, in
 {
     for (size_t i = 0; i < s->n; i++)
         if (s->m[i]->proto == proto && s->m[i]->port == port && port >= 0) return s->m[i];
+    /* the port alone only when a protocol is unknown (a Fos-R automaton without one): TCP/53 must
+     * not get the UDP dns automaton's datagram shape */
     for (size_t i = 0; i < s->n; i++)
-        if (s->m[i]->port == port && port >= 0) return s->m[i];
+        if (s->m[i]->port == port && port >= 0 && (s->m[i]->proto == 0 || proto == 0)) return s->m[i];
     for (size_t i = 0; i < s->n; i++)
         if (s->m[i]->proto == proto && s->m[i]->port < 0) return s->m[i];
     return sg_tadam_set_find_name(s, "all");

@@ -117,6 +117,7 @@ def private(a): return a.startswith("10.") or a.startswith("192.168.") or a.star
 named = resolved = 0
 for t, cid, cli, srv in syn:
     if cid not in names or not private(cli) or cli in servers: continue  # a resolver resolves for itself
+    if srv in servers: continue  # nor asks a resolver for the resolver's own address (src/packets/resolve.c)
     named += 1
     # within the TTL; a TTL of 0 allows the lookup's own connection only (within a second)
     ok = [x for x in answers[cli] if x[2] == srv and x[0] <= t and t <= x[0] + max(x[3], 1) + 1e-6 and x[1] == names[cid]]

@@ -70,7 +70,17 @@ for r in recs:
         def has(side, m, ack=None):
             return any(x["flags"] & m and (ack is None or bool(x["flags"] & 16) == ack) for x in side)
         oS, rSA = has(ori, 2, False), has(rsp, 2, True)
-        oF, rF, oR, rR = has(ori, 1), has(rsp, 1), has(ori, 4), has(rsp, 4)
+        oF, rF = has(ori, 1), has(rsp, 1)
+        # a RST counts unless its sender and the peer had both sent a FIN before it: Zeek's
+        # TCPSessionAdapter::UpdateClosedState leaves a side CLOSED on a RST "since this connection
+        # has already seen a FIN exchange" (the connection stays SF)
+        fin, oR, rR = {True: False, False: False}, False, False
+        for x in pkts:
+            mine = (x["src"], x["sp"]) == o
+            if x["flags"] & 4 and not (fin[mine] and fin[not mine]):
+                if mine: oR = True
+                else: rR = True
+            if x["flags"] & 1: fin[mine] = True
         if rR and oS and not rSA: w = "REJ"
         elif oR and oS and rSA: w = "RSTO"
         elif rR and oS and rSA: w = "RSTR"

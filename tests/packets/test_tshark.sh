@@ -15,8 +15,9 @@ command -v tshark >/dev/null || { echo "FAIL: tshark missing (scripts/install-de
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-"$SECGEN" generate -d 20m -s 7 --scale 10 -j 1 -q -o "$T/a.pcap" --flows-out "$T/a.csv"
-"$SECGEN" generate -d 20m -s 7 --scale 10 -j 2 -q -o "$T/b.pcap" --flows-out "$T/b.csv"
+# --no-noise: the clean generator (TCP noise, on by default, is checked in test_noise_tshark.sh)
+"$SECGEN" generate -d 20m -s 7 --scale 10 -j 1 -q --no-noise -o "$T/a.pcap" --flows-out "$T/a.csv"
+"$SECGEN" generate -d 20m -s 7 --scale 10 -j 2 -q --no-noise -o "$T/b.pcap" --flows-out "$T/b.csv"
 cmp "$T/a.pcap" "$T/b.pcap" || { echo "FAIL: -j 1 and -j 2 pcaps differ"; exit 1; }
 cmp "$T/a.csv" "$T/b.csv" || { echo "FAIL: -j 1 and -j 2 flows differ"; exit 1; }
 npk=$(tshark -r "$T/a.pcap" 2>/dev/null | wc -l)
@@ -37,9 +38,9 @@ echo "ok: $npk packets, no malformed packet, no TCP analysis flag, checksums goo
 tshark -r "$T/a.pcap" -T fields -e frame.time_epoch 2>/dev/null | awk 'NR>1 && $1<p {print "FAIL: out of order at " NR; exit 1} {p=$1}'
 
 # other container formats
-"$SECGEN" generate -d 5m -s 7 --scale 10 -q --nanosecond -o "$T/ns.pcap"
+"$SECGEN" generate -d 5m -s 7 --scale 10 -q --no-noise --nanosecond -o "$T/ns.pcap"
 [ "$(head -c 4 "$T/ns.pcap" | od -An -tx1 | tr -d ' ')" = "4d3cb2a1" ] || { echo "FAIL: ns magic"; exit 1; }
-"$SECGEN" generate -d 5m -s 7 --scale 10 -q --pcapng -o "$T/x.pcapng"
+"$SECGEN" generate -d 5m -s 7 --scale 10 -q --no-noise --pcapng -o "$T/x.pcapng"
 [ "$(tshark -r "$T/ns.pcap" 2>/dev/null | wc -l)" = "$(tshark -r "$T/x.pcapng" 2>/dev/null | wc -l)" ] || { echo "FAIL: pcapng/ns differ"; exit 1; }
 check "$T/x.pcapng"
 
@@ -57,7 +58,7 @@ hosts:
     os: Windows
     interfaces: [{ip_addr: 10.20.1.2}]
 YAML
-"$SECGEN" generate -d 20m -s 7 --scale 10 -q -c "$T/net.yaml" -o "$T/c.pcap"
+"$SECGEN" generate -d 20m -s 7 --scale 10 -q --no-noise -c "$T/net.yaml" -o "$T/c.pcap"
 check "$T/c.pcap"
 if tshark -r "$T/c.pcap" -T fields -e ip.src -e ip.dst 2>/dev/null | tr '\t' '\n' | grep -E '^192\.168\.' | head -1 | grep -q .; then
     echo "FAIL: model addresses leaked through the config"; exit 1
