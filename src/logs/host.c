@@ -277,7 +277,7 @@ static sg_status sshd(sg_host_logs *L, size_t h, const sg_flow *f, const sg_pkt 
     size_t data = 0, fails = 0;
     int64_t last_cli = INT64_MIN, t_fail_last = 0, t_auth = 0;
     for (i = synack + 1; i < n; i++) {
-        if (!p[i].payload_len) continue;
+        if (!p[i].payload_len || (p[i].tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_RETX) continue; /* a copy: no new message */
         data++;
         if (p[i].dir == SG_DIR_FWD) {
             last_cli = p[i].t_ns;
@@ -296,7 +296,7 @@ static sg_status sshd(sg_host_logs *L, size_t h, const sg_flow *f, const sg_pkt 
         unsigned long nf = 0;
         last_cli = INT64_MIN;
         for (i = synack + 1; s == SG_OK && i < n; i++) {
-            if (!p[i].payload_len) continue;
+            if (!p[i].payload_len || (p[i].tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_RETX) continue;
             if (p[i].dir == SG_DIR_FWD) last_cli = p[i].t_ns;
             else if (last_cli != INT64_MIN && p[i].t_ns - last_cli >= FAIL_DELAY_NS) {
                 nf++;
@@ -498,7 +498,8 @@ static sg_status endpoint(sg_host_logs *L, size_t h, int server, const sg_flow *
     /* a large web response on a client: the browser saves a file */
     uint64_t resp = 0;
     for (size_t i = 0; i < n; i++)
-        if (p[i].dir == SG_DIR_BWD) resp += p[i].payload_len;
+        if (p[i].dir == SG_DIR_BWD && (c->proto != SG_PROTO_TCP || (p[i].tcp_flags & SG_PKT_NOISE_MASK) != SG_PKT_RETX))
+            resp += p[i].payload_len;
     if (server || resp < DOWNLOAD_MIN_BYTES || strcmp(app_of(443, windows, 0).name, a.name)) return SG_OK;
     const char *fname = downloads[key(L, index, 4) % (sizeof downloads / sizeof downloads[0])];
     char path[256];
@@ -661,8 +662,8 @@ static sg_status app_logs(sg_host_logs *L, size_t h, const sg_flow *f, const sg_
 {
     app_walk w = {.L = L, .h = h, .f = f, .p = p, .index = index, .st = SG_OK};
     if (is_web(c)) {
-        for (size_t i = 0; i < n; i++)
-            if (p[i].dir == SG_DIR_BWD) w.resp_payload += p[i].payload_len;
+        for (size_t i = 0; i < n; i++) /* what the server sent: a retransmitted copy is not sent twice */
+            if (p[i].dir == SG_DIR_BWD && (p[i].tcp_flags & SG_PKT_NOISE_MASK) != SG_PKT_RETX) w.resp_payload += p[i].payload_len;
         sg_packets_app_walk(c, p, n, http_msg, &w);
         replayed_http(&w, p, n);
         if (w.have_req) access_line(&w, NULL);

@@ -107,11 +107,16 @@ void sg_zeek_conn_summarize(uint8_t proto, const sg_pkt *pkts, size_t n, sg_zeek
     size_t hn = 0;
     for (size_t i = 0; i < n; i++) {
         int is_orig = pkts[i].dir == SG_DIR_FWD;
-        if (is_orig) out->orig_pkts++, out->orig_bytes += pkts[i].payload_len;
-        else out->resp_pkts++, out->resp_bytes += pkts[i].payload_len;
+        /* a TCP noise copy (RETX) repeats bytes already counted: Zeek counts bytes by sequence
+         * number, and marks the retransmission with T/t in the history */
+        int retx = proto == SG_PROTO_TCP && (pkts[i].tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_RETX;
+        uint32_t bytes = retx ? 0 : pkts[i].payload_len;
+        if (is_orig) out->orig_pkts++, out->orig_bytes += bytes;
+        else out->resp_pkts++, out->resp_bytes += bytes;
+        if (retx) hist(is_orig ? &o : &r, out->history, &hn, 'T', is_orig);
         if (proto == SG_PROTO_TCP)
-            tcp_packet(is_orig ? &o : &r, is_orig ? &r : &o, &o, is_orig, pkts[i].tcp_flags, pkts[i].payload_len,
-                       out->history, &hn);
+            tcp_packet(is_orig ? &o : &r, is_orig ? &r : &o, &o, is_orig, (uint8_t)(pkts[i].tcp_flags & ~SG_PKT_NOISE_MASK),
+                       pkts[i].payload_len, out->history, &hn);
         else if (proto == SG_PROTO_UDP && pkts[i].payload_len) /* UDP history: D/d per side */
             hist(is_orig ? &o : &r, out->history, &hn, 'D', is_orig);
     }

@@ -866,11 +866,20 @@ void sg_packets_app_walk(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, 
     uint8_t stack[2048];
     uint8_t *buf = stack;
     size_t cap = sizeof stack;
+    int lost[2] = {0, 0}; /* a LOST segment of this side waits for its RETX copy */
     for (size_t i = 0; i < n; i++) {
         const sg_pkt *p = &pkts[i];
         uint32_t plen = p->payload_len > 65000 ? 65000 : p->payload_len;
         if (!plen || p->payload) continue;
         int d = p->dir ? 1 : 0;
+        if (conn->proto == SG_PROTO_TCP) { /* as the frame builder: a copy repeats bytes, no new message */
+            int mark = p->tcp_flags & SG_PKT_NOISE_MASK;
+            if (mark == SG_PKT_RETX && lost[d]) {
+                lost[d] = 0;
+                continue;
+            }
+            if (mark == SG_PKT_LOST) lost[d] = 1;
+        }
         uint32_t idx = ps.count[d]++;
         ps.msg_more = p->msg_more;
         size_t need = sg_tmpl_cap(&ps, d, idx, plen);

@@ -20,7 +20,7 @@ run -n 150 -s 11 -o "$T/c.pcap" --flows-out "$T/c.csv" --logs "$T/lc" || { echo 
 check() { # pcap csv conn.log
   tshark --enable-protocol communityid -r "$1" -T fields -E separator=/t -e frame.time_epoch -e ip.src -e ipv6.src \
     -e ip.dst -e ipv6.dst -e ip.proto -e tcp.srcport -e udp.srcport -e tcp.dstport -e udp.dstport -e tcp.flags \
-    -e tcp.len -e udp.length -e ip.len -e ipv6.plen -e communityid 2>/dev/null >"$T/pk.tsv"
+    -e tcp.len -e udp.length -e ip.len -e ipv6.plen -e communityid -e tcp.analysis.retransmission 2>/dev/null >"$T/pk.tsv"
   /usr/bin/python3 - "$T/pk.tsv" "$2" "$3" <<'PY'
 import csv, json, sys
 from collections import defaultdict
@@ -29,14 +29,14 @@ pk, flows_csv, conn = sys.argv[1:4]
 by = defaultdict(list)
 for line in open(pk):
     f = line.rstrip("\n").split("\t")
-    t, s4, s6, d4, d6, proto, tsp, usp, tdp, udp_, flags, tlen, ulen, iplen, plen6, cid = f
+    t, s4, s6, d4, d6, proto, tsp, usp, tdp, udp_, flags, tlen, ulen, iplen, plen6, cid, retx = f
     src, dst = s4 or s6, d4 or d6
     sp, dp = int(tsp or usp or 0), int(tdp or udp_ or 0)
     proto = int(proto) if proto else (6 if tsp else 17)
     pay = int(tlen) if tlen else (int(ulen) - 8 if ulen else 0)
     ipb = int(iplen) if iplen else int(plen6) + 40
     key = (proto,) + tuple(sorted([(src, sp), (dst, dp)]))
-    by[key].append(dict(t=float(t), src=src, sp=sp, flags=int(flags, 16) if flags else 0, pay=pay, ipb=ipb, cid=cid))
+    by[key].append(dict(t=float(t), src=src, sp=sp, flags=int(flags, 16) if flags else 0, pay=pay, ipb=ipb, cid=cid, retx=retx == "1"))
 errors = []
 def err(m):
     if len(errors) < 10: errors.append(m)
@@ -57,7 +57,8 @@ for r in recs:
     want = dict(orig_pkts=len(ori), resp_pkts=len(rsp), orig_ip_bytes=sum(x["ipb"] for x in ori),
                 resp_ip_bytes=sum(x["ipb"] for x in rsp))
     if "duration" in r:
-        want.update(orig_bytes=sum(x["pay"] for x in ori), resp_bytes=sum(x["pay"] for x in rsp))
+        # Zeek counts payload bytes by sequence number: a retransmission adds none
+        want.update(orig_bytes=sum(x["pay"] for x in ori if not x["retx"]), resp_bytes=sum(x["pay"] for x in rsp if not x["retx"]))
     for k, v in want.items():
         if r.get(k) != v: err(f"{r['uid']}: {k} {r.get(k)} but the pcap has {v}")
     if abs(pkts[0]["t"] - r["ts"]) > 1e-6: err(f"{r['uid']}: ts {r['ts']} but the first packet is at {pkts[0]['t']}")
@@ -98,6 +99,8 @@ for r in recs:
         for letter, side in (("D", ori), ("d", rsp)):
             data = any(x["pay"] and not x["flags"] & 7 for x in side)
             if (letter in h) != data: err(f"{r['uid']}: history {h}: '{letter}' disagrees with the payloads")
+        for letter, side in (("T", ori), ("t", rsp)): # retransmissions, as tshark's TCP analysis sees them
+            if (letter in h) != any(x["retx"] for x in side): err(f"{r['uid']}: history {h}: '{letter}' disagrees with tshark's retransmissions")
     elif proto == 17:
         w = "SF" if ori and rsp else "S0" if ori else "SHR"
         if cs != w: err(f"{r['uid']}: UDP conn_state {cs}, expected {w}")
