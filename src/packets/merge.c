@@ -50,7 +50,17 @@ struct sg_merger {
     size_t nspare, spcap;
     sg_merger_frame_fn on_frame; /* per written frame (per-packet labels) */
     void *on_frame_ctx;
+    sg_merger_filter_fn filter; /* which frames this process writes (MPI mode); NULL: all */
+    void *filter_ctx;
+    uint8_t *scratch;           /* headers of skipped frames */
+    size_t scratch_cap;
 };
+
+void sg_merger_set_frame_filter(sg_merger *m, sg_merger_filter_fn fn, void *ctx)
+{
+    m->filter = fn;
+    m->filter_ctx = ctx;
+}
 
 void sg_merger_set_frame_observer(sg_merger *m, sg_merger_frame_fn fn, void *ctx)
 {
@@ -67,6 +77,7 @@ void sg_merger_destroy(sg_merger *m)
     for (size_t i = 0; i < m->nspare; i++) mflow_free(m->spare[i]);
     free(m->heap);
     free(m->spare);
+    free(m->scratch);
     free(m);
 }
 
@@ -172,7 +183,31 @@ sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_e
         if (m->heap[0].t > upto_ns) break;
         mflow *f = m->heap[0].f;
         sg_status s;
-        if (f->lazy) {
+        const int64_t t = m->heap[0].t;
+        if (m->filter && !m->filter(m->filter_ctx, t)) {
+            /* another process writes it: build its header all the same (the flow's sequence
+             * numbers, IP ids and payload state), then only count it */
+            size_t len;
+            if (f->lazy) {
+                const sg_pkt *p = (const sg_pkt *)f->pkts.data + f->pos;
+                size_t cap = sg_builder_cap(&f->b, p), hl = 0;
+                const uint8_t *pay = NULL;
+                uint32_t pl = 0;
+                if (cap > m->scratch_cap) {
+                    uint8_t *ns = realloc(m->scratch, cap);
+                    if (!ns) return sg_error_set(err, SG_ERR_NOMEM, "merger: out of memory");
+                    m->scratch = ns;
+                    m->scratch_cap = cap;
+                }
+                s = sg_builder_next(&f->b, p, m->scratch, &hl, &pay, &pl, err);
+                len = hl + (pay ? pl : 0);
+            } else {
+                const sg_frame *fr = &f->fr.f[f->pos];
+                s = SG_OK;
+                len = fr->hdr_len + (fr->pay ? fr->pay_len : 0);
+            }
+            if (s == SG_OK) s = sg_pcap_writer_skip(w, t, len, err);
+        } else if (f->lazy) {
             const sg_pkt *p = (const sg_pkt *)f->pkts.data + f->pos;
             uint8_t *h;
             size_t hl = 0;
