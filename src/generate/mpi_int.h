@@ -1,7 +1,7 @@
 /* generate's MPI mode (docs/mpi.md), internal to the generate module: the only place that calls
  * MPI. Every rank runs the whole generation (the same flows, packets and decisions, which is what
  * makes the output identical for any rank count); the pcap is one file that all ranks write at
- * once, each the frames of its own one-second time slices (slice s belongs to rank s mod N), at
+ * once, each the frames of its own time slices (slice s belongs to rank s mod N), at
  * the offsets every rank computes alike. Rank 0 writes the flows CSV, the packet labels and the
  * logs, and commits the pcap once all ranks agree that all frames are written.
  * Built without MPI (no libopenmpi-dev at configure time), sg_gen_mpi_start fails with a message
@@ -13,7 +13,12 @@
 
 #include "secgen/core.h"
 
-#define SG_GEN_MPI_SLICE_NS 1000000000LL /* time slice of the pcap split: 1 s of packet time */
+/* Time slice of the pcap split: 10 s of packet time. A rank builds the frames of the flows with a
+ * frame in its slices (it only counts the others' lengths); a flow crossing a slice boundary is
+ * built by each rank it touches. Of the bytes of `generate -d 1h`, 16 % are in flows within one
+ * 1-s slice, 70 % within one 10-s slice, 83 % within one 60-s slice: 10 s keeps the duplicated
+ * building low while a 1-hour run still has 360 slices to deal round the ranks. */
+#define SG_GEN_MPI_SLICE_NS 10000000000LL
 
 typedef struct sg_gen_mpi sg_gen_mpi;
 

@@ -12,6 +12,8 @@ typedef struct mflow {
     sg_vec pkts;       /* a flow added lazily: packet descriptors, built one by one when written */
     sg_flow_builder b; /* (lazy) its header state */
     int lazy;
+    int mine; /* lazy, with a frame filter: some frame is this process's to write (else none is
+               * built: only their lengths count) */
     size_t pos;
     uint64_t idx;
 } mflow;
@@ -151,6 +153,12 @@ sg_status sg_merger_add_lazy(sg_merger *m, sg_vec *pkts, const sg_pkt_conn *conn
     *pkts = tmp;
     sg_frames_clear(&f->fr);
     f->lazy = 1;
+    f->mine = 1;
+    if (m->filter) {
+        const sg_pkt *q = f->pkts.data;
+        f->mine = 0;
+        for (size_t i = 0; i < f->pkts.len && !f->mine; i++) f->mine = m->filter(m->filter_ctx, q[i].t_ns);
+    }
     f->pos = 0;
     f->idx = flow_index;
     m->heap[m->n++] = (hent){mflow_time(f, 0), flow_index, f};
@@ -188,7 +196,10 @@ sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_e
             /* another process writes it: build its header all the same (the flow's sequence
              * numbers, IP ids and payload state), then only count it */
             size_t len;
-            if (f->lazy) {
+            if (f->lazy && !f->mine) { /* no frame of this flow is ours: no header state needed */
+                len = sg_builder_frame_len(&f->b, (const sg_pkt *)f->pkts.data + f->pos);
+                s = SG_OK;
+            } else if (f->lazy) {
                 const sg_pkt *p = (const sg_pkt *)f->pkts.data + f->pos;
                 size_t cap = sg_builder_cap(&f->b, p), hl = 0;
                 const uint8_t *pay = NULL;

@@ -144,6 +144,9 @@ sg_status sg_builder_init(sg_flow_builder *b, const sg_pkt_conn *conn, const sg_
                           uint64_t flow_index, int64_t t0, sg_error *err);
 /* bytes sg_builder_next may write for this packet (its next one) */
 size_t sg_builder_cap(const sg_flow_builder *b, const sg_pkt *p);
+/* the length of the frame sg_builder_next would build for p (Ethernet + ip_bytes), without
+ * building it: a process that writes none of a flow's frames (MPI mode) needs only their sizes */
+size_t sg_builder_frame_len(const sg_flow_builder *b, const sg_pkt *p);
 /* the next frame of the flow: headers and in-frame payload into h (>= sg_builder_cap bytes),
  * the rest of the payload as a pool slice *pay of *pay_len bytes (NULL, 0 if none) */
 sg_status sg_builder_next(sg_flow_builder *b, const sg_pkt *p, uint8_t *h, size_t *hdr_len, const uint8_t **pay,
