@@ -17,7 +17,7 @@ dur=${DUR:-1h}
 runs=${RUNS:-3}
 ranks=${RANKS:-1 2}
 [ -x "$secgen" ] || { echo "bench/mpi.sh: build $secgen first (cmake --preset release && cmake --build --preset release)" >&2; exit 1; }
-ldd "$secgen" | grep -q libmpi || { echo "bench/mpi.sh: $secgen was built without MPI (install libopenmpi-dev)" >&2; exit 1; }
+ldd "$secgen" | grep libmpi >/dev/null || { echo "bench/mpi.sh: $secgen was built without MPI (install libopenmpi-dev)" >&2; exit 1; }
 out=${OUT:-$(mktemp -d /dev/shm/secgen-mpi.XXXXXX)}
 mkdir -p "$out"
 trap 'rm -rf "$out"' EXIT
