@@ -24,7 +24,7 @@ struct sg_pcap_writer {
     sg_outfile *of; /* NULL: a file shared with other processes (sg_pcap_writer_open_shared) */
     char *name;     /* its name in messages (shared mode) */
     int fd;
-    uint64_t pos;   /* file offset of the next record; shared mode: of the bytes referenced so far */
+    uint64_t pos;   /* file offset of the next record (shared mode: skipped frames count too) */
     uint64_t send;  /* shared mode: file offset just after the last staged byte (the fd's offset
                      * once synced) */
     sg_pcap_format fmt;
