@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config clang
       libpcap-dev libjansson-dev libyaml-dev libcmocka-dev libomp-dev
       tshark libndpi-bin xz-utils python3-numpy python3-scipy
-      argus-server argus-client netbase)
+      argus-server argus-client netbase
+      openmpi-bin libopenmpi-dev) # Open MPI: generate --mpi and its test (docs/mpi.md)
 # extra tools for benchmarks and reports (bench/, docs screenshots): installed with --all
 extra=(hyperfine valgrind chromium afl++ graphviz libclang-rt-14-dev)
 [ "${1:-}" = "--all" ] && pkgs+=("${extra[@]}")

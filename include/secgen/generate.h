@@ -43,6 +43,12 @@ typedef struct sg_generate_opts {
     const char *logs_dir;      /* folder for the sensor logs (logs module: Zeek conn.log); needs a pcap */
     const char *packet_labels_out; /* per-packet label CSV `frame,label` (pcap order); needs a pcap */
     int no_noise;              /* no TCP noise (retransmissions, reordering) in the pcap */
+    int mpi;                   /* one rank of an MPI job (mpirun -n N ... --mpi; docs/mpi.md): every rank
+                                * generates the same run and writes the pcap frames of its time slices
+                                * into the one output file; rank 0 writes the other outputs. The bytes
+                                * are those of a run without MPI. Needs a build with MPI
+                                * (sg_generate_mpi_available) and, with a pcap, -o FILE on a file
+                                * system all ranks share. */
 } sg_generate_opts;
 
 /* Defaults: seed 1, start INT64_MIN, classic µs pcap, SG_FMT_AUTO, everything else 0/NULL. */
@@ -93,6 +99,12 @@ void sg_generate_format_bytes(uint64_t bytes, char *buf, size_t n);
 sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err);
 /* Frees; outputs not committed by a successful run are removed. NULL ok. */
 void sg_generate_destroy(sg_generate *g);
+
+/* 1 if this build can run with opts.mpi (Open MPI found at configure time), 0 if not */
+int sg_generate_mpi_available(void);
+/* With opts.mpi: this process's rank (0 reports results and errors; every rank gets the same
+ * status and message); -1 without MPI or for NULL. */
+int sg_generate_mpi_rank(const sg_generate *g);
 
 /* create + run + destroy */
 sg_status sg_generate_once(const sg_generate_opts *o, sg_generate_result *res, sg_error *err);

@@ -217,6 +217,14 @@ sg_status sg_pcap_writer_open(sg_pcap_writer **w, const char *path, sg_pcap_form
 /* one packet given as two pieces (headers, payload); b may be NULL */
 sg_status sg_pcap_writer_write(sg_pcap_writer *w, int64_t t_ns, const void *a, size_t alen,
                                const void *b, size_t blen, sg_error *err);
+/* A writer over a file that several processes write at once (generate's MPI mode, see
+ * docs/mpi.md): fd open for writing, not owned; the global header is written only if `header`.
+ * Each process writes the frames it owns at their offsets and passes the others to
+ * sg_pcap_writer_skip, which checks and counts them like written ones and only advances the
+ * offset. close syncs and commits nothing (the caller owns the file). */
+sg_status sg_pcap_writer_open_shared(sg_pcap_writer **w, int fd, const char *name, sg_pcap_format fmt, int header,
+                                     sg_error *err);
+sg_status sg_pcap_writer_skip(sg_pcap_writer *w, int64_t t_ns, size_t len, sg_error *err);
 uint64_t sg_pcap_writer_packets(const sg_pcap_writer *w);
 uint64_t sg_pcap_writer_bytes(const sg_pcap_writer *w); /* frame bytes written (no record headers) */
 sg_status sg_pcap_writer_close(sg_pcap_writer *w, sg_error *err); /* commit; frees w */
@@ -244,6 +252,11 @@ size_t sg_merger_open_flows(const sg_merger *m);
  * sg_merger_add / sg_merger_add_lazy (the per-packet label file's hook). NULL: none. */
 typedef void (*sg_merger_frame_fn)(void *ctx, uint64_t flow_index);
 void sg_merger_set_frame_observer(sg_merger *m, sg_merger_frame_fn fn, void *ctx);
+/* Which frames this process writes (generate's MPI mode: its time slices): 1 write, 0 skip (the
+ * frame is still built, for the flow's header state, and sg_pcap_writer_skip advances the offset).
+ * The frame observer sees every frame either way. NULL: all. */
+typedef int (*sg_merger_filter_fn)(void *ctx, int64_t t_ns);
+void sg_merger_set_frame_filter(sg_merger *m, sg_merger_filter_fn fn, void *ctx);
 
 /* ---- network mapping ------------------------------------------------------------------------------
  * Flow endpoints (as the flow model emits them) -> hosts of the network (sg_pkt_host: address, MAC,
@@ -353,6 +366,19 @@ typedef struct sg_pktgen_opts {
     const char *packet_labels_out;      /* NULL: none; with a pcap: CSV `frame,label`, one row per
                                            frame in pcap order (1-based frame number as tshark's
                                            frame.number; label "benign" or the sg_pktgen_add_built label) */
+    /* generate's MPI mode (docs/mpi.md): with pcap_shared, the pcap is the file open as pcap_fd,
+     * shared with other processes (pcap_path only names it in messages; the header is written if
+     * pcap_header), and this process writes only the frames frame_filter keeps
+     * (sg_merger_set_frame_filter). */
+    int pcap_shared;
+    int pcap_fd;
+    int pcap_header;
+    sg_merger_filter_fn frame_filter;
+    void *frame_filter_ctx;
+    /* called by sg_pktgen_finish once every frame is written and before any output is committed
+     * (MPI mode: all ranks agree that all did); an error stops the commit. NULL: none. */
+    sg_status (*before_commit)(void *ctx, sg_error *err);
+    void *before_commit_ctx;
 } sg_pktgen_opts;
 
 typedef struct sg_pktgen_stats {

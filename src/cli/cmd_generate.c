@@ -54,6 +54,8 @@ static void usage(FILE *fp)
             "                           flow_scale for the embedded model)\n"
             "  -s, --seed N             random seed (default 1)\n"
             "  -j, --threads N          worker threads (output identical for any N)\n"
+            "      --mpi                one rank of an MPI job: mpirun -n N secgen generate --mpi ... splits the\n"
+            "                           pcap writing by time slices over the ranks (same bytes as without)\n"
             "      --force              run even if the estimated output exceeds the free disk space\n"
             "  -q, --quiet              no progress messages or summary\n"
             "  -h, --help\n");
@@ -95,7 +97,7 @@ static void tune_allocator(void)
 
 int sg_cmd_generate(int argc, char **argv)
 {
-    enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_NOLOOKUP, O_SCALE, O_FORCE, O_LOGS, O_PLABELS, O_NONOISE };
+    enum { O_START = 256, O_FLOWS_OUT, O_FLOWS_FMT, O_AUTOMATA, O_NS, O_PCAPNG, O_TAINT, O_NOPAIR, O_NOLOOKUP, O_SCALE, O_FORCE, O_LOGS, O_PLABELS, O_NONOISE, O_MPI };
     static const struct option lo[] = {{"model", required_argument, 0, 'm'},
                                        {"automata", required_argument, 0, O_AUTOMATA},
                                        {"config", required_argument, 0, 'c'},
@@ -117,6 +119,7 @@ int sg_cmd_generate(int argc, char **argv)
                                        {"seed", required_argument, 0, 's'},
                                        {"threads", required_argument, 0, 'j'},
                                        {"force", no_argument, 0, O_FORCE},
+                                       {"mpi", no_argument, 0, O_MPI},
                                        {"quiet", no_argument, 0, 'q'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -124,7 +127,7 @@ int sg_cmd_generate(int argc, char **argv)
     uint64_t nflows = 0, seed = 1, scale = 0;
     int64_t dur = 0, start = INT64_MIN;
     long long threads = 0;
-    int quiet = 0, c, have_fmt = 0, ns = 0, pcapng = 0, taint = 0, nopair = 0, nolookup = 0, force = 0, nonoise = 0;
+    int quiet = 0, c, have_fmt = 0, ns = 0, pcapng = 0, taint = 0, nopair = 0, nolookup = 0, force = 0, nonoise = 0, mpi = 0;
     sg_flow_format ofmt = SG_FMT_NATIVE;
     tune_allocator();
     optind = 1;
@@ -170,6 +173,7 @@ int sg_cmd_generate(int argc, char **argv)
             if (sg_cli_parse_int("generate", "-j", optarg, 0, 1024, &threads)) return SG_EXIT_USAGE;
             break;
         case O_FORCE: force = 1; break;
+        case O_MPI: mpi = 1; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return SG_EXIT_OK;
         default: return SG_EXIT_USAGE; /* sg_cli_getopt said why */
@@ -189,6 +193,7 @@ int sg_cmd_generate(int argc, char **argv)
         return sg_cli_usage_error("generate", "with -o or --config, --flows-out holds the connections as the network "
                                               "sees them and is always native");
     if (!pcap && !config && logs) return sg_cli_usage_error("generate", "--logs needs -o FILE or --config FILE");
+    if (mpi && pcap && !strcmp(pcap, "-")) return sg_cli_usage_error("generate", "--mpi: every rank writes into the pcap: give -o FILE, not stdout");
     if (pcap && flows_out && !strcmp(pcap, "-") && !strcmp(flows_out, "-"))
         return sg_cli_usage_error("generate", "-o and --flows-out cannot both be stdout");
     sg_progress_set_quiet(quiet);
@@ -214,6 +219,7 @@ int sg_cmd_generate(int argc, char **argv)
     o.force = force;
     o.logs_dir = logs;
     o.packet_labels_out = plabels;
+    o.mpi = mpi;
     sg_error err = {0};
     sg_generate_result res;
     sg_generate *g = NULL;
@@ -226,9 +232,10 @@ int sg_cmd_generate(int argc, char **argv)
                 (unsigned long long)e->flows);
     }
     sg_status st = sg_generate_run(g, &res, &err);
+    const int rank = sg_generate_mpi_rank(g); /* --mpi: rank 0 speaks for the job (all get one outcome) */
     sg_generate_destroy(g);
-    if (st != SG_OK) return sg_cli_error("generate", &err);
-    if (quiet) return SG_EXIT_OK;
+    if (st != SG_OK) return rank > 0 ? SG_EXIT_RUNTIME : sg_cli_error("generate", &err);
+    if (quiet || rank > 0) return SG_EXIT_OK;
     if (res.has_pcap || config) {
         fprintf(stderr, "secgen generate: %s", pcap ? pcap : flows_out);
         if (pcap && flows_out) fprintf(stderr, " + %s", flows_out);

@@ -5,6 +5,7 @@
 #include "extract/dissect.h"
 
 #include <pcap/pcap.h>
+#include <stddef.h>
 #include <string.h>
 
 #ifndef DLT_LINUX_SLL2
@@ -20,6 +21,15 @@
 enum { MAX_VLAN_TAGS = 8, MAX_MPLS_LABELS = 16, MAX_IPV6_EXT = 16 };
 
 static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+/* Both ports in one 4-byte store: the flow key reads them back with one 4-byte load, which two
+ * 2-byte stores cannot forward to (that stall was ~20 % of sg_extract_ingest's samples). */
+_Static_assert(offsetof(sg_pkt, dport) == offsetof(sg_pkt, sport) + 2, "sport and dport adjacent");
+static inline void set_ports(sg_pkt *o, const uint8_t *p)
+{
+    uint16_t v[2] = {rd16(p), rd16(p + 2)};
+    memcpy((char *)o + offsetof(sg_pkt, sport), v, sizeof v);
+}
 static inline uint32_t rd32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -105,8 +115,7 @@ static sg_dissect_result dissect_l4(const uint8_t *p, size_t avail, uint32_t l4l
         unsigned hl = (unsigned)(p[12] >> 4) * 4u;
         if (hl < 20) return fail(o, SG_DIS_MALFORMED, "TCP data offset < 5");
         if (hl > l4len) return fail(o, SG_DIS_MALFORMED, "TCP header longer than the IP payload");
-        o->sport = rd16(p);
-        o->dport = rd16(p + 2);
+        set_ports(o, p);
         o->tcp_flags = p[13] & 0x3f;
         o->has_ports = 1;
         o->l4_payload = l4len - hl;
@@ -116,8 +125,7 @@ static sg_dissect_result dissect_l4(const uint8_t *p, size_t avail, uint32_t l4l
     case 136: /* UDP-Lite */
         if (avail < 8) return fail(o, SG_DIS_TRUNCATED, "UDP header cut short");
         if (l4len < 8) return fail(o, SG_DIS_MALFORMED, "IP payload shorter than a UDP header");
-        o->sport = rd16(p);
-        o->dport = rd16(p + 2);
+        set_ports(o, p);
         o->has_ports = 1;
         o->l4_payload = l4len - 8;
         if (o->tunnels == SG_EXTRACT_TUNNELS_ALL && o->proto == 17 && !o->is_frag) {
@@ -137,8 +145,7 @@ static sg_dissect_result dissect_l4(const uint8_t *p, size_t avail, uint32_t l4l
     case 132: /* SCTP, DCCP: ports in the first 4 bytes like TCP/UDP (NetFlow keys them too) */
     case 33:
         if (avail < 4) return fail(o, SG_DIS_TRUNCATED, "SCTP/DCCP ports cut short");
-        o->sport = rd16(p);
-        o->dport = rd16(p + 2);
+        set_ports(o, p);
         o->has_ports = 1;
         o->l4_payload = l4len >= 12 ? l4len - 12 : 0;
         return SG_DIS_OK;

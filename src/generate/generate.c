@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "generate/mpi_int.h"
 #include "secgen/attacks.h"
 #include "secgen/fc.h"
 #include "secgen/logs.h"
@@ -224,6 +225,8 @@ struct sg_generate {
     size_t nsinks;
     sg_logs *logs;          /* --logs: observer of the pktgen's written connections */
     sg_app_vocab *vocab;    /* names, HTTP methods/paths/status, DNS TTLs (embedded app_vocab.json) */
+    sg_gen_mpi *mpi;        /* --mpi: this rank's part in the job (mpi_int.h) */
+    int idle;               /* --mpi without a pcap: ranks > 0 have nothing to do (rank 0 writes) */
     int ran;
 };
 
@@ -405,9 +408,30 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
     *out = NULL;
     sg_status s = check_opts(opts, err);
     if (s != SG_OK) return s;
+    if (opts->mpi && opts->pcap_path && !strcmp(opts->pcap_path, "-"))
+        return sg_error_set(err, SG_ERR_INVALID, "--mpi: every rank writes into the pcap: give -o FILE, not stdout");
     sg_generate *g = calloc(1, sizeof *g);
     if (!g) return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     g->o = *opts;
+    if (opts->mpi) {
+        if ((s = sg_gen_mpi_start(&g->mpi, err)) != SG_OK) { /* no job joined: nothing to agree on */
+            free(g);
+            return s;
+        }
+        /* the pcap is the work split by time slices; without one, rank 0 does it all */
+        if (sg_gen_mpi_rank_of(g->mpi) > 0) {
+            g->idle = !opts->pcap_path;
+            g->o.flows_out = NULL; /* rank 0 writes the flows, the logs and the packet labels */
+            g->o.logs_dir = NULL;
+            g->o.packet_labels_out = NULL;
+        }
+        if (g->idle) {
+            if ((s = sg_gen_mpi_agree(g->mpi, SG_OK, err)) != SG_OK) goto fail;
+            *out = g;
+            return SG_OK;
+        }
+    }
+    opts = &g->o;
     if ((s = load_model(opts->model_path, &g->model, err)) != SG_OK) goto fail;
     if (!opts->model_path) { /* the embedded model comes with its own defaults */
         uint64_t dscale = 1;
@@ -463,14 +487,26 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
             po.observer = sg_logs_observe;
             po.observer_ctx = g->logs;
         }
+        if (g->mpi && opts->pcap_path) { /* every rank writes its time slices into one file */
+            if ((s = sg_gen_mpi_open_pcap(g->mpi, SG_OK, opts->pcap_path, &po.pcap_fd, err)) != SG_OK) goto fail;
+            po.pcap_shared = 1;
+            po.pcap_header = sg_gen_mpi_rank_of(g->mpi) == 0;
+            po.frame_filter = sg_gen_mpi_owns;
+            po.frame_filter_ctx = g->mpi;
+            po.before_commit = sg_gen_mpi_gate;
+            po.before_commit_ctx = g->mpi;
+        }
         if ((s = sg_pktgen_create(&po, &g->pg, err)) != SG_OK) goto fail;
     } else if ((s = sg_flow_writer_open_cols(&g->w, opts->flows_out, g->ofmt, 0, &community_id_col,
                                              g->ofmt == SG_FMT_NATIVE, err)) != SG_OK) {
         goto fail;
     }
+    if (g->mpi && (s = sg_gen_mpi_agree(g->mpi, SG_OK, err)) != SG_OK) goto fail;
     *out = g;
     return SG_OK;
 fail:
+    /* the other ranks wait for this one's word (a failure already agreed is not sent twice) */
+    if (g->mpi) sg_gen_mpi_agree(g->mpi, s, err);
     sg_generate_destroy(g);
     return s;
 }
@@ -596,6 +632,11 @@ sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err
     if (g->ran) return sg_error_set(err, SG_ERR_INVALID, "generation already ran (create a new one)");
     g->ran = 1;
     sg_generate_result r = {.has_pcap = g->o.pcap_path != NULL, .flows_format = g->ofmt};
+    if (g->idle) { /* --mpi, rank > 0, no pcap: wait for rank 0's outcome */
+        sg_status s = sg_gen_mpi_agree(g->mpi, SG_OK, err);
+        if (res) *res = r;
+        return s;
+    }
     const uint64_t nmax = g->o.max_flows;
     /* with the packet pipeline, flows can be dropped (config) or merged (pairing): the source is
      * unbounded and the run stops when N are written */
@@ -657,6 +698,10 @@ sg_status sg_generate_run(sg_generate *g, sg_generate_result *res, sg_error *err
         }
     }
     sg_attack_stream_destroy(as); /* after the pcap: replayed payloads are written from its memory */
+    if (g->mpi) { /* all ranks' outcome; then rank 0 puts the pcap in place */
+        s = sg_gen_mpi_agree(g->mpi, s, err);
+        if (s == SG_OK && g->o.pcap_path) s = sg_gen_mpi_commit_pcap(g->mpi, err);
+    }
     if (res) *res = r;
     return s;
 }
@@ -671,8 +716,20 @@ void sg_generate_destroy(sg_generate *g)
     sg_netcfg_destroy(g->cfg);
     sg_fc_model_destroy(g->model);
     sg_app_vocab_destroy(g->vocab);
+    sg_gen_mpi_end(g->mpi); /* after the pktgen: its shared writer does not own the descriptor */
     free(g->sinks);
     free(g);
+}
+
+int sg_generate_mpi_rank(const sg_generate *g) { return g ? sg_gen_mpi_rank_of(g->mpi) : -1; }
+
+int sg_generate_mpi_available(void)
+{
+#ifdef SECGEN_HAVE_MPI
+    return 1;
+#else
+    return 0;
+#endif
 }
 
 sg_status sg_generate_once(const sg_generate_opts *o, sg_generate_result *res, sg_error *err)

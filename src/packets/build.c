@@ -284,6 +284,8 @@ static uint64_t ip_bytes(const sg_pkt_conn *conn, int use_ts, const sg_pkt *p)
     return l3 + l4h + plen;
 }
 
+size_t sg_builder_frame_len(const sg_flow_builder *b, const sg_pkt *p) { return 14 + (size_t)ip_bytes(&b->conn, b->use_ts, p); }
+
 void sg_packets_summarize(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, sg_frames_summary *s)
 {
     memset(s, 0, sizeof *s);

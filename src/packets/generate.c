@@ -819,7 +819,11 @@ sg_status sg_pktgen_create(const sg_pktgen_opts *o, sg_pktgen **out, sg_error *e
     sg_vec_init(&g->rit.scratch, sizeof(sg_pkt));
     if (s == SG_OK && o->resolve_names) s = sg_resolver_create(o->netcfg, g->nm, &g->res, err);
     if (s == SG_OK) s = sg_payload_pool_create(&g->pool, o->seed, 256u << 10, err);
-    if (s == SG_OK && o->pcap_path) s = sg_pcap_writer_open(&g->pw, o->pcap_path, o->pcap_format, err);
+    if (s == SG_OK && o->pcap_shared)
+        s = sg_pcap_writer_open_shared(&g->pw, o->pcap_fd, o->pcap_path ? o->pcap_path : "(pcap)", o->pcap_format,
+                                       o->pcap_header, err);
+    else if (s == SG_OK && o->pcap_path) s = sg_pcap_writer_open(&g->pw, o->pcap_path, o->pcap_format, err);
+    if (s == SG_OK && o->frame_filter) sg_merger_set_frame_filter(g->mg, o->frame_filter, o->frame_filter_ctx);
     if (s == SG_OK && o->flows_out)
         s = sg_flow_writer_open_cols(&g->fw, o->flows_out, SG_FMT_NATIVE, o->label_column, o->flow_columns, o->n_flow_columns, err);
     sg_vec_init(&g->blabel, sizeof(uint16_t));
@@ -924,6 +928,7 @@ sg_status sg_pktgen_finish(sg_pktgen *g, sg_pktgen_stats *stats, sg_error *err)
                             (unsigned long long)g->st.flows_out, (unsigned long long)g->o.min_flows_out);
     }
     if (s == SG_OK && g->pw) s = sg_merger_flush(g->mg, INT64_MAX, g->pw, err);
+    if (s == SG_OK && g->o.before_commit) s = g->o.before_commit(g->o.before_commit_ctx, err);
     if (s == SG_OK && g->pw) {
         g->st.packets = sg_pcap_writer_packets(g->pw);
         g->st.bytes = sg_pcap_writer_bytes(g->pw);

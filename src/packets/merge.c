@@ -12,6 +12,8 @@ typedef struct mflow {
     sg_vec pkts;       /* a flow added lazily: packet descriptors, built one by one when written */
     sg_flow_builder b; /* (lazy) its header state */
     int lazy;
+    int mine; /* lazy, with a frame filter: some frame is this process's to write (else none is
+               * built: only their lengths count) */
     size_t pos;
     uint64_t idx;
 } mflow;
@@ -51,7 +53,17 @@ struct sg_merger {
     size_t nspare, spcap;
     sg_merger_frame_fn on_frame; /* per written frame (per-packet labels) */
     void *on_frame_ctx;
+    sg_merger_filter_fn filter; /* which frames this process writes (MPI mode); NULL: all */
+    void *filter_ctx;
+    uint8_t *scratch;           /* headers of skipped frames */
+    size_t scratch_cap;
 };
+
+void sg_merger_set_frame_filter(sg_merger *m, sg_merger_filter_fn fn, void *ctx)
+{
+    m->filter = fn;
+    m->filter_ctx = ctx;
+}
 
 void sg_merger_set_frame_observer(sg_merger *m, sg_merger_frame_fn fn, void *ctx)
 {
@@ -68,6 +80,7 @@ void sg_merger_destroy(sg_merger *m)
     for (size_t i = 0; i < m->nspare; i++) mflow_free(m->spare[i]);
     free(m->heap);
     free(m->spare);
+    free(m->scratch);
     free(m);
 }
 
@@ -141,6 +154,12 @@ sg_status sg_merger_add_lazy(sg_merger *m, sg_vec *pkts, const sg_pkt_conn *conn
     *pkts = tmp;
     sg_frames_clear(&f->fr);
     f->lazy = 1;
+    f->mine = 1;
+    if (m->filter) {
+        const sg_pkt *q = f->pkts.data;
+        f->mine = 0;
+        for (size_t i = 0; i < f->pkts.len && !f->mine; i++) f->mine = m->filter(m->filter_ctx, q[i].t_ns);
+    }
     f->pos = 0;
     f->idx = flow_index;
     m->heap[m->n++] = (hent){mflow_time(f, 0), flow_index, f};
@@ -173,7 +192,34 @@ sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_e
         if (m->heap[0].t > upto_ns) break;
         mflow *f = m->heap[0].f;
         sg_status s;
-        if (f->lazy) {
+        const int64_t t = m->heap[0].t;
+        if (m->filter && !m->filter(m->filter_ctx, t)) {
+            /* another process writes it: build its header all the same (the flow's sequence
+             * numbers, IP ids and payload state), then only count it */
+            size_t len;
+            if (f->lazy && !f->mine) { /* no frame of this flow is ours: no header state needed */
+                len = sg_builder_frame_len(&f->b, (const sg_pkt *)f->pkts.data + f->pos);
+                s = SG_OK;
+            } else if (f->lazy) {
+                const sg_pkt *p = (const sg_pkt *)f->pkts.data + f->pos;
+                size_t cap = sg_builder_cap(&f->b, p), hl = 0;
+                const uint8_t *pay = NULL;
+                uint32_t pl = 0;
+                if (cap > m->scratch_cap) {
+                    uint8_t *ns = realloc(m->scratch, cap);
+                    if (!ns) return sg_error_set(err, SG_ERR_NOMEM, "merger: out of memory");
+                    m->scratch = ns;
+                    m->scratch_cap = cap;
+                }
+                s = sg_builder_next(&f->b, p, m->scratch, &hl, &pay, &pl, err);
+                len = hl + (pay ? pl : 0);
+            } else {
+                const sg_frame *fr = &f->fr.f[f->pos];
+                s = SG_OK;
+                len = fr->hdr_len + (fr->pay ? fr->pay_len : 0);
+            }
+            if (s == SG_OK) s = sg_pcap_writer_skip(w, t, len, err);
+        } else if (f->lazy) {
             const sg_pkt *p = (const sg_pkt *)f->pkts.data + f->pos;
             if ((p->tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_AHEAD && f->b.conn.proto == SG_PROTO_TCP && f->pos + 1 >= f->pkts.len)
                 return sg_error_set(err, SG_ERR_INVALID, "flow %llu: a reordered segment is the flow's last packet",

@@ -155,6 +155,9 @@ sg_status sg_builder_init(sg_flow_builder *b, const sg_pkt_conn *conn, const sg_
 void sg_builder_release(sg_flow_builder *b);
 /* bytes sg_builder_next may write for this packet (its next one) */
 size_t sg_builder_cap(const sg_flow_builder *b, const sg_pkt *p);
+/* the length of the frame sg_builder_next would build for p (Ethernet + ip_bytes), without
+ * building it: a process that writes none of a flow's frames (MPI mode) needs only their sizes */
+size_t sg_builder_frame_len(const sg_flow_builder *b, const sg_pkt *p);
 /* the next frame of the flow: headers and in-frame payload into h (>= sg_builder_cap bytes),
  * the rest of the payload as a pool slice *pay of *pay_len bytes (NULL, 0 if none). p points into
  * the flow's packet list: an SG_PKT_AHEAD packet reads p[1] (noise.c guarantees it exists). */

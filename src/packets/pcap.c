@@ -2,7 +2,10 @@
  * Output goes through writev(): record headers are copied into a small staging area, frame bytes
  * are referenced where they already are (frame buffers, payload pool), so the kernel copies each
  * byte once. Referenced pieces must stay valid until the next sync (sg_merger_flush syncs before
- * it returns); sg_pcap_writer_write copies everything and is safe for any caller. */
+ * it returns); sg_pcap_writer_write copies everything and is safe for any caller.
+ * Shared mode (generate's MPI mode): several processes write one file, each the frames of its own
+ * time slices at their offsets; skipped frames (written by another process) only advance the
+ * offset, so every process knows where each record goes without seeing its bytes. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -18,8 +21,12 @@
 #define STAGE (1u << 20)
 
 struct sg_pcap_writer {
-    sg_outfile *of;
+    sg_outfile *of; /* NULL: a file shared with other processes (sg_pcap_writer_open_shared) */
+    char *name;     /* its name in messages (shared mode) */
     int fd;
+    uint64_t pos;   /* file offset of the next record (shared mode: skipped frames count too) */
+    uint64_t send;  /* shared mode: file offset just after the last staged byte (the fd's offset
+                     * once synced) */
     sg_pcap_format fmt;
     uint64_t packets, bytes;
     struct iovec iov[IOVN];
@@ -29,6 +36,9 @@ struct sg_pcap_writer {
     uint8_t *frame; /* between frame_begin and frame_end: the reserved record in the staging area */
 };
 
+static const char *wname(const sg_pcap_writer *w) { return w->of ? sg_outfile_path(w->of) : w->name; }
+static sg_status check_frame(sg_pcap_writer *w, int64_t t_ns, size_t len, sg_error *err);
+
 sg_status sg_pcap_writer_sync(sg_pcap_writer *w, sg_error *err)
 {
     struct iovec *v = w->iov;
@@ -37,7 +47,7 @@ sg_status sg_pcap_writer_sync(sg_pcap_writer *w, sg_error *err)
         ssize_t k = writev(w->fd, v, n > IOVN ? IOVN : n);
         if (k < 0) {
             if (errno == EINTR) continue;
-            return sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", sg_outfile_path(w->of), strerror(errno));
+            return sg_error_set(err, SG_ERR_IO, "%s: write failed: %s", wname(w), strerror(errno));
         }
         while (n > 0 && (size_t)k >= v->iov_len) { k -= (ssize_t)v->iov_len; v++; n--; }
         if (n > 0) { v->iov_base = (char *)v->iov_base + k; v->iov_len -= (size_t)k; }
@@ -51,6 +61,8 @@ sg_status sg_pcap_writer_sync(sg_pcap_writer *w, sg_error *err)
 static sg_status put_ref(sg_pcap_writer *w, const void *p, size_t n, sg_error *err)
 {
     if (!n) return SG_OK;
+    w->pos += n;
+    w->send += n;
     if (w->niov == IOVN) {
         sg_status s = sg_pcap_writer_sync(w, err);
         if (s != SG_OK) return s;
@@ -63,6 +75,19 @@ static sg_status put_ref(sg_pcap_writer *w, const void *p, size_t n, sg_error *e
     w->iov[w->niov].iov_base = (void *)p;
     w->iov[w->niov].iov_len = n;
     w->niov++;
+    return SG_OK;
+}
+
+/* shared mode: before staging bytes for an offset other than where the staged ones end, write
+ * those out and move there */
+static sg_status seek_to(sg_pcap_writer *w, uint64_t off, sg_error *err)
+{
+    if (w->of || w->send == off) return SG_OK;
+    sg_status s = sg_pcap_writer_sync(w, err);
+    if (s != SG_OK) return s;
+    if (lseek(w->fd, (off_t)off, SEEK_SET) < 0)
+        return sg_error_set(err, SG_ERR_IO, "%s: seek failed: %s", wname(w), strerror(errno));
+    w->send = off;
     return SG_OK;
 }
 
@@ -88,19 +113,15 @@ static sg_status put_copy(sg_pcap_writer *w, const void *p, size_t n, sg_error *
     return put_ref(w, d, n, err);
 }
 
-sg_status sg_pcap_writer_open(sg_pcap_writer **out, const char *path, sg_pcap_format fmt, sg_error *err)
+/* the file header: pcap global header, or pcapng SHB + IDB */
+static sg_status put_header(sg_pcap_writer *w, int write, sg_error *err)
 {
-    *out = NULL;
-    sg_pcap_writer *w = calloc(1, sizeof *w);
-    if (!w) return sg_error_set(err, SG_ERR_NOMEM, "pcap writer: out of memory");
-    w->fmt = fmt;
-    sg_status s = sg_outfile_open(&w->of, path, err);
-    if (s != SG_OK) { free(w); return s; }
-    FILE *fp = sg_outfile_fp(w->of);
-    fflush(fp); /* nothing goes through stdio from here on */
-    w->fd = fileno(fp);
-    w->stage = malloc(STAGE);
-    if (!w->stage) { sg_pcap_writer_abort(w); return sg_error_set(err, SG_ERR_NOMEM, "pcap writer: out of memory"); }
+    sg_status s;
+    const sg_pcap_format fmt = w->fmt;
+    if (!write) { /* shared mode, another process writes it: only its length counts */
+        w->pos = fmt == SG_PCAPNG ? 28 + 32 : 24;
+        return SG_OK;
+    }
     if (fmt == SG_PCAPNG) {
         /* Section Header Block + Interface Description Block (Ethernet, if_tsresol = 9: ns) */
         uint32_t shb[7] = {0x0A0D0D0A, 28, 0x1A2B3C4D, 0x00000001, 0xffffffff, 0xffffffff, 28};
@@ -120,8 +141,58 @@ sg_status sg_pcap_writer_open(sg_pcap_writer **out, const char *path, sg_pcap_fo
         memcpy(gh + 8, &zero, 4); memcpy(gh + 12, &zero, 4); memcpy(gh + 16, &snap, 4); memcpy(gh + 20, &lt, 4);
         s = put_copy(w, gh, sizeof gh, err);
     }
+    return s;
+}
+
+sg_status sg_pcap_writer_open(sg_pcap_writer **out, const char *path, sg_pcap_format fmt, sg_error *err)
+{
+    *out = NULL;
+    sg_pcap_writer *w = calloc(1, sizeof *w);
+    if (!w) return sg_error_set(err, SG_ERR_NOMEM, "pcap writer: out of memory");
+    w->fmt = fmt;
+    sg_status s = sg_outfile_open(&w->of, path, err);
+    if (s != SG_OK) { free(w); return s; }
+    FILE *fp = sg_outfile_fp(w->of);
+    fflush(fp); /* nothing goes through stdio from here on */
+    w->fd = fileno(fp);
+    w->stage = malloc(STAGE);
+    if (!w->stage) { sg_pcap_writer_abort(w); return sg_error_set(err, SG_ERR_NOMEM, "pcap writer: out of memory"); }
+    s = put_header(w, 1, err);
     if (s != SG_OK) { sg_pcap_writer_abort(w); return s; }
     *out = w;
+    return SG_OK;
+}
+
+sg_status sg_pcap_writer_open_shared(sg_pcap_writer **out, int fd, const char *name, sg_pcap_format fmt, int header,
+                                     sg_error *err)
+{
+    *out = NULL;
+    sg_pcap_writer *w = calloc(1, sizeof *w);
+    if (!w) return sg_error_set(err, SG_ERR_NOMEM, "pcap writer: out of memory");
+    w->fmt = fmt;
+    w->fd = fd;
+    w->name = strdup(name);
+    w->stage = malloc(STAGE);
+    if (!w->stage || !w->name) { sg_pcap_writer_abort(w); return sg_error_set(err, SG_ERR_NOMEM, "pcap writer: out of memory"); }
+    sg_status s = header ? seek_to(w, 0, err) : SG_OK;
+    if (s == SG_OK) s = put_header(w, header, err);
+    if (s != SG_OK) { sg_pcap_writer_abort(w); return s; }
+    *out = w;
+    return SG_OK;
+}
+
+static size_t rec_len(const sg_pcap_writer *w, size_t len)
+{
+    return w->fmt == SG_PCAPNG ? 28 + len + ((4 - (len & 3)) & 3) + 4 : 16 + len;
+}
+
+sg_status sg_pcap_writer_skip(sg_pcap_writer *w, int64_t t_ns, size_t len, sg_error *err)
+{
+    sg_status s = check_frame(w, t_ns, len, err); /* the same errors as the process that writes it */
+    if (s != SG_OK) return s;
+    w->pos += rec_len(w, len);
+    w->packets++;
+    w->bytes += len;
     return SG_OK;
 }
 
@@ -131,13 +202,13 @@ static sg_status check_frame(sg_pcap_writer *w, int64_t t_ns, size_t len, sg_err
 {
     if (len > SG_PCAP_SNAPLEN)
         return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: frame of %zu bytes exceeds the snap length",
-                            sg_outfile_path(w->of), (unsigned long long)w->packets + 1, len);
+                            wname(w), (unsigned long long)w->packets + 1, len);
     if (t_ns < 0)
         return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: time before 1970",
-                            sg_outfile_path(w->of), (unsigned long long)w->packets + 1);
+                            wname(w), (unsigned long long)w->packets + 1);
     if (w->fmt != SG_PCAPNG && t_ns / 1000000000 > UINT32_MAX)
         return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: time beyond 2106 does not fit classic pcap",
-                            sg_outfile_path(w->of), (unsigned long long)w->packets + 1);
+                            wname(w), (unsigned long long)w->packets + 1);
     return SG_OK;
 }
 
@@ -175,6 +246,7 @@ sg_status sg_pcap_writer_write_ref(sg_pcap_writer *w, int64_t t_ns, const void *
     size_t len = alen + (b ? blen : 0);
     sg_status s = check_frame(w, t_ns, len, err);
     if (s != SG_OK) return s;
+    if ((s = seek_to(w, w->pos, err)) != SG_OK) return s;
     uint8_t h[28];
     rec_hdr(w, t_ns, len, h);
     s = put_copy(w, h, rec_hdr_len(w), err);
@@ -194,7 +266,9 @@ sg_status sg_pcap_writer_frame_begin(sg_pcap_writer *w, size_t cap, uint8_t **hd
     size_t need = rec_hdr_len(w) + cap;
     if (need > STAGE)
         return sg_error_set(err, SG_ERR_RANGE, "%s: packet %llu: %zu header bytes exceed the staging area",
-                            sg_outfile_path(w->of), (unsigned long long)w->packets + 1, cap);
+                            wname(w), (unsigned long long)w->packets + 1, cap);
+    sg_status ss = seek_to(w, w->pos, err);
+    if (ss != SG_OK) return ss;
     /* room for this record and the iovecs of its payload slice and pcapng trailer */
     if (w->slen + need > STAGE || w->niov + 3 > IOVN) {
         sg_status s = sg_pcap_writer_sync(w, err);
@@ -242,8 +316,9 @@ sg_status sg_pcap_writer_close(sg_pcap_writer *w, sg_error *err)
         sg_pcap_writer_abort(w);
         return s;
     }
-    s = sg_outfile_commit(w->of, err);
+    if (w->of) s = sg_outfile_commit(w->of, err);
     free(w->stage);
+    free(w->name);
     free(w);
     return s;
 }
@@ -253,5 +328,6 @@ void sg_pcap_writer_abort(sg_pcap_writer *w)
     if (!w) return;
     sg_outfile_abort(w->of);
     free(w->stage);
+    free(w->name);
     free(w);
 }
