@@ -21,11 +21,11 @@ while IFS= read -r line; do
     echo "FAIL: $line"; tail -5 "$T/err.$i"; fail=1
   fi
 done <"$T/tour.txt"
-for f in office.pcap truth.csv flows.csv seq.csv model.json automata/https.json sampled.csv scores.csv mine.pcap mine.csv report.html bn.csv; do
+for f in office.pcap truth.csv truth_cidds.csv logs/conn.log logs/dns.log flows.csv seq.csv model.json automata/https.json sampled.csv scores.csv mine.pcap mine.csv report.html bn.csv; do
   [ -s "$T/$f" ] || { echo "FAIL: the tour did not write $f"; fail=1; }
 done
 # every command of the reference list appears in the tour
-for c in extract learn "automata learn" "automata score" "automata sample" "automata show" generate evaluate baseline info; do
+for c in extract learn "automata learn" "automata score" "automata sample" "automata show" generate evaluate baseline info convert; do
   grep -q "^secgen $c " "$T/tour.txt" || { echo "FAIL: the tour never runs 'secgen $c'"; fail=1; }
 done
 [ $fail -eq 0 ] && echo "ok: the README tour runs ($n commands)"
