@@ -1690,6 +1690,35 @@ static void logf_(const sg_fc_learn_opts *o, const char *fmt, ...)
     o->log(o->log_ctx, buf);
 }
 
+/* The trials of a batch, run against the same model, taken in order: rejections are counted as
+ * tested, the first acceptance is installed and ends the batch (the rest were run against a model
+ * that has just changed). Returns the number of trials used, the accepted one included; *accepted
+ * says whether one was installed (with *pruned and the description length *before it). */
+static size_t take_batch(fc_search *s, fc_trial *trials, size_t nb, int *accepted, size_t *pruned, double *before,
+                         sg_status *st)
+{
+    *accepted = 0;
+    size_t k = 0;
+    for (; k < nb; k++) {
+        if (trials[k].status < 0) {
+            *st = SG_ERR_NOMEM;
+            break;
+        }
+        s->tested++;
+        if (trials[k].status == 1) {
+            *pruned = 0;
+            *before = s->data_cost + s->model_cost;
+            if (install(s, &trials[k], pruned) != SG_OK) {
+                *st = SG_ERR_NOMEM;
+                break;
+            }
+            *accepted = 1;
+            return k + 1;
+        }
+    }
+    return k;
+}
+
 /* the figures reported are counted afresh on the final cover (the search compared changes) */
 static sg_status finish_stats(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_learn_stats *stats, size_t iter,
                               double t0, sg_error *err)
@@ -1776,32 +1805,20 @@ sg_status fc_search_run(fc_search *s, const sg_fc_learn_opts *opts, sg_fc_learn_
 #pragma omp parallel for schedule(dynamic, 1)
             for (size_t k = 0; k < nb; k++) trial_run(s, &cp[k], &trials[k]);
             free(cp);
-            size_t k = 0;
-            for (; k < nb; k++) {
-                if (trials[k].status < 0) {
-                    st = SG_ERR_NOMEM;
-                    break;
-                }
-                s->tested++;
-                if (trials[k].status == 1) {
-                    size_t pruned = 0;
-                    double before = s->data_cost + s->model_cost;
-                    if (install(s, &trials[k], &pruned) != SG_OK) {
-                        st = SG_ERR_NOMEM;
-                        break;
-                    }
-                    const fc_mpat *np = s->pats[s->npat - 1 - 0];
-                    /* the new pattern may have been re-indexed by pruning: it is the last one */
-                    logf_(opts,
-                          "iter %zu: +pattern (%u rows, %zu cells fixed/reused, usage %zu), pruned %zu, |M| = %zu, "
-                          "L = %.1f -> %.1f bits",
-                          iter, np->p.nrows, fc_pat_covered(&np->p), np->acc.len, pruned, s->npat, before,
-                          s->data_cost + s->model_cost);
-                    changes = 1;
-                    k++;
-                    break;
-                }
-                failures++;
+            int accepted;
+            size_t pruned = 0;
+            double before = 0;
+            size_t k = take_batch(s, trials, nb, &accepted, &pruned, &before, &st);
+            failures += k - (size_t)accepted;
+            if (accepted) {
+                const fc_mpat *np = s->pats[s->npat - 1];
+                /* the new pattern may have been re-indexed by pruning: it is the last one */
+                logf_(opts,
+                      "iter %zu: +pattern (%u rows, %zu cells fixed/reused, usage %zu), pruned %zu, |M| = %zu, "
+                      "L = %.1f -> %.1f bits",
+                      iter, np->p.nrows, fc_pat_covered(&np->p), np->acc.len, pruned, s->npat, before,
+                      s->data_cost + s->model_cost);
+                changes = 1;
             }
             /* untested candidates of the batch go back (their rank is unchanged) */
             for (size_t j = k; j < nb; j++)
@@ -1946,27 +1963,15 @@ sg_status fc_search_run_chunked(fc_search *s, size_t chunk, const sg_fc_learn_op
         size_t nb = all.len - next < batch ? all.len - next : batch;
 #pragma omp parallel for schedule(dynamic, 1)
         for (size_t k = 0; k < nb; k++) trial_run(s, &ap[next + k].p, &trials[k]);
-        size_t k = 0;
-        for (; k < nb; k++) {
-            if (trials[k].status < 0) {
-                st = SG_ERR_NOMEM;
-                break;
-            }
-            s->tested++;
-            if (trials[k].status == 1) {
-                size_t pruned = 0;
-                double before = s->data_cost + s->model_cost;
-                if (install(s, &trials[k], &pruned) != SG_OK) {
-                    st = SG_ERR_NOMEM;
-                    break;
-                }
-                iter++;
-                logf_(opts, "global %zu/%zu: +pattern (%u rows, usage %zu), pruned %zu, |M| = %zu, L = %.1f -> %.1f bits",
-                      next + k + 1, all.len, s->pats[s->npat - 1]->p.nrows, s->pats[s->npat - 1]->acc.len, pruned, s->npat,
-                      before, s->data_cost + s->model_cost);
-                k++;
-                break;
-            }
+        int accepted;
+        size_t pruned = 0;
+        double before = 0;
+        size_t k = take_batch(s, trials, nb, &accepted, &pruned, &before, &st);
+        if (accepted) {
+            iter++;
+            logf_(opts, "global %zu/%zu: +pattern (%u rows, usage %zu), pruned %zu, |M| = %zu, L = %.1f -> %.1f bits",
+                  next + k, all.len, s->pats[s->npat - 1]->p.nrows, s->pats[s->npat - 1]->acc.len, pruned, s->npat,
+                  before, s->data_cost + s->model_cost);
         }
         batch = k < nb || trials[nb - 1].status == 1 ? 1 : (2 * batch < maxb ? 2 * batch : maxb);
         next += k; /* the untested rest of the batch is tried again against the new model */
