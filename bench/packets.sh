@@ -26,7 +26,7 @@ grep -E "vs flow model|missed|capped|fitted|valid packet|without an automaton|TC
 "$SECGEN" extract -q "$D/a.pcap" -o "$D/ext.csv"
 # generate's CSV has one more column (community_id)
 cmp -s <(tail -n +2 "$D/gt.csv" | cut -d, -f1-12 | sort) <(tail -n +2 "$D/ext.csv" | sort) && echo "  extract round trip: exact" || echo "  extract round trip: DIFFERS"
-python3 "$HERE/pcap_vs_model.py" "$D/model.csv" "$D/ext.csv" | sed 's/^/  /'
+python3 "$HERE/pcap_vs_model.py" "$D/model.csv" "$D/ext.csv" --frame-bytes | sed 's/^/  /'
 rm -f "$D/a.pcap"
 
 echo "== 2-4. generate -d $DUR -s $SEED"

@@ -72,6 +72,8 @@ typedef struct sg_pkt_conn {
     sg_pkt_host cli, srv;       /* client = flow src */
     uint16_t service_port;      /* selects the payload template (usually dst_port) */
     uint8_t taint;              /* set the IPv4 reserved ("evil", RFC 3514) bit, as Fos-R --taint */
+    int8_t tcp_ts;              /* TCP timestamps option: 0 = as the client's OS does (Linux: on),
+                                   1 / -1 = on / off for this connection (sg_packets_tcp_ts) */
     /* application layer (docs/packets.md "One story across layers"): the vocabulary templates draw
      * names, HTTP methods/paths/status and DNS TTLs from (NULL: a short built-in list), and the key
      * of the flow's choices, so that sg_packets_app_walk repeats them without the frames */
@@ -148,6 +150,8 @@ typedef struct sg_tcp_norm_stats {
 } sg_tcp_norm_stats;
 /* Largest TCP payload per segment for this connection (MSS minus the timestamps option). */
 uint16_t sg_packets_max_segment(const sg_pkt_conn *c);
+/* Whether the connection's TCP segments carry the timestamps option (12 bytes each). */
+int sg_packets_tcp_ts(const sg_pkt_conn *c);
 sg_status sg_packets_tcp_normalize(sg_vec *pkts, uint16_t mss, uint64_t seed, uint64_t flow_index,
                                    sg_tcp_norm_stats *stats, sg_error *err);
 
@@ -346,6 +350,8 @@ typedef struct sg_pktgen_opts {
     sg_pcap_format pcap_format;
     const char *flows_out;       /* NULL: none; native flow CSV of what the pcap holds */
     int pair_unidirectional;     /* flows are NetFlow-style one-way records: pair them (see docs) */
+    int frame_bytes;             /* the flows' bytes are Ethernet frame bytes (CIDDS-001, Argus): the
+                                    pcap's frames hold them (IP bytes = bytes - 14 per packet) */
     int taint;                   /* IPv4 evil bit on every packet */
     size_t batch;                /* flows per parallel batch (0 = 256) */
     sg_pktgen_sampler sampler;   /* NULL: flow-shaped sequences only */

@@ -461,6 +461,8 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
                              .pcap_format = opts->pcap_format,
                              .flows_out = opts->flows_out,
                              .pair_unidirectional = !opts->no_pairing && sg_fc_model_unidirectional(g->model),
+                             .frame_bytes = sg_fc_model_layout(g->model) == SG_FMT_CIDDS ||
+                                            sg_fc_model_layout(g->model) == SG_FMT_ARGUS,
                              .taint = opts->taint,
                              .sampler = sg_tadam_set_count(g->set) ? tadam_sampler : NULL,
                              .sampler_ctx = g->set,

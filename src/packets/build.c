@@ -159,10 +159,15 @@ static void put32(uint8_t *p, uint32_t v)
 }
 
 
+int sg_packets_tcp_ts(const sg_pkt_conn *c)
+{
+    return c->proto == SG_PROTO_TCP && (c->tcp_ts ? c->tcp_ts > 0 : c->cli.os == SG_OS_LINUX);
+}
+
 uint16_t sg_packets_max_segment(const sg_pkt_conn *c)
 {
     uint16_t mss = c->cli.is_v6 ? 1440 : 1460;
-    if (c->proto == SG_PROTO_TCP && c->cli.os == SG_OS_LINUX) mss -= 12; /* timestamps option */
+    if (sg_packets_tcp_ts(c)) mss -= 12; /* timestamps option */
     return mss;
 }
 
@@ -229,7 +234,7 @@ sg_status sg_builder_init(sg_flow_builder *b, const sg_pkt_conn *conn, const sg_
         b->sd[i].flowlabel = sg_rng_u32(&b->r) & 0xfffff;
     }
     b->icmp_id = (uint16_t)sg_rng_u32(&b->r);
-    b->use_ts = conn->proto == SG_PROTO_TCP && conn->cli.os == SG_OS_LINUX;
+    b->use_ts = sg_packets_tcp_ts(conn);
     b->mss = conn->cli.is_v6 ? 1440 : 1460;
     b->t0 = t0;
     sg_payload_state_init(&b->ps, &b->conn, pool, &b->pr);
@@ -289,7 +294,7 @@ size_t sg_builder_frame_len(const sg_flow_builder *b, const sg_pkt *p) { return 
 void sg_packets_summarize(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, sg_frames_summary *s)
 {
     memset(s, 0, sizeof *s);
-    const int use_ts = conn->proto == SG_PROTO_TCP && conn->cli.os == SG_OS_LINUX;
+    const int use_ts = sg_packets_tcp_ts(conn);
     for (size_t i = 0; i < n; i++) {
         const sg_pkt *p = &pkts[i];
         if (i == 0) s->first_ns = p->t_ns;

@@ -235,8 +235,9 @@ static size_t data_allowed(const sg_pkt_conn *c, const sg_vec *v, int d, int64_t
 }
 
 sg_status sg_packets_fit_tcp(const sg_pkt_conn *c, sg_vec *pkts, const int64_t target[2], const int64_t bytes[2],
-                             uint32_t maxp, size_t max_edits, int *exact)
+                             uint32_t maxp, size_t max_edits, int midstream, int *exact)
 {
+    const size_t lo = midstream ? 0 : 2; /* the SYN and SYN-ACK never change */
     *exact = 0;
     size_t edits = 0;
     for (int d = 0; d < 2; d++) {
@@ -264,7 +265,7 @@ sg_status sg_packets_fit_tcp(const sg_pkt_conn *c, sg_vec *pkts, const int64_t t
         sg_pkt *p = pkts->data;
         size_t n = pkts->len, first = 0;
         while (first < n && (p[first].tcp_flags & SG_TCP_SYN)) first++;
-        if (first < 2) continue; /* no handshake: nothing may carry data */
+        if (first < 2 && !midstream) continue; /* a handshake that did not complete: nothing may carry data */
         size_t last = n; /* d's FIN: no data after it */
         for (size_t i = first; i < n && last == n; i++)
             if (p[i].dir == d && (p[i].tcp_flags & SG_TCP_FIN)) last = i + 1;
@@ -284,20 +285,24 @@ sg_status sg_packets_fit_tcp(const sg_pkt_conn *c, sg_vec *pkts, const int64_t t
         size_t n = pkts->len;
         for (size_t i = 0; i < n; i++) ndata += p[i].dir == d && p[i].payload_len > 0;
         /* a FIN that carries data keeps the FIN alone */
-        for (size_t i = n; ndata > allow && i-- > 2;)
+        for (size_t i = n; ndata > allow && i-- > lo;)
             if (p[i].dir == d && p[i].payload_len > 0 && (p[i].tcp_flags & SG_TCP_FIN)) {
                 p[i].payload_len = 0;
                 p[i].payload = NULL;
                 p[i].tcp_flags &= (uint8_t)~SG_TCP_PSH;
                 ndata--;
             }
-        for (size_t i = n; ndata > allow && i-- > 2;) {
+        for (size_t i = n; ndata > allow && i-- > lo;) {
             if (p[i].dir != d || !DATA(&p[i]) || !removable(p, n, i)) continue;
-            int news = 0; /* a seq-consuming peer packet since d's previous packet */
-            for (size_t k = i; k-- > 0;) {
+            /* a seq-consuming peer packet since d's previous packet; mid-stream, d's first packet
+             * acknowledges what came before the record */
+            int news = 0;
+            size_t k = i;
+            while (k-- > 0) {
                 if (p[k].dir == d) break;
                 if (SEQ(&p[k])) { news = 1; break; }
             }
+            if (midstream && k == SIZE_MAX) news = 1;
             if (!news) continue;
             p[i].tcp_flags = SG_TCP_ACK;
             p[i].payload_len = 0;

@@ -48,6 +48,7 @@ typedef struct item {
     int unmatched; /* the automaton could not produce the target counts */
     int unfit;     /* no valid sequence with the target counts was found */
     int stretched; /* the duration was lengthened to keep the packet rate plausible */
+    int midstream; /* a TCP record without SYN: the connection was established before it */
     sg_tcp_noise_stats nst; /* TCP noise marked on its packets */
     int64_t dur_us; /* duration the packets are spread over */
     sg_pkt_conn conn;
@@ -139,7 +140,7 @@ static int is_response(const sg_flow *f)
 static size_t hdr_bytes(const sg_pkt_conn *c)
 {
     size_t ip = c->cli.is_v6 ? 40 : 20;
-    if (c->proto == SG_PROTO_TCP) return ip + 20 + (c->cli.os == SG_OS_LINUX ? 12 : 0);
+    if (c->proto == SG_PROTO_TCP) return ip + 20 + (sg_packets_tcp_ts(c) ? 12 : 0);
     if (c->proto == SG_PROTO_UDP || c->proto == SG_PROTO_ICMP || c->proto == SG_PROTO_ICMPV6) return ip + 8;
     return ip;
 }
@@ -169,6 +170,17 @@ static sg_status flow_shaped(item *it, sg_rng *r)
     int64_t t = 0;
     sg_status s = SG_OK;
     const uint32_t pl = 100; /* placeholder: reconcile() scales payloads to the byte counts */
+    if (f->proto == SG_PROTO_TCP && it->midstream) {
+        /* no handshake: request/response data, then the close the record's flags name */
+        int fin = (f->flags & SG_TCP_FIN) != 0;
+        int64_t rf = nf, rb = nb < 0 ? 0 : nb;
+        while (!s && (rf > 0 || rb > 0)) {
+            if (rf > 0) { s = push_pkt(v, t += gap, 0, SG_TCP_ACK | SG_TCP_PSH | (fin && rf == 1 ? SG_TCP_FIN : 0), pl); rf--; }
+            for (int64_t k = 0; k < (rf > 0 ? 1 : rb) && rb > 0 && !s; k++, rb--)
+                s = push_pkt(v, t += gap, 1, SG_TCP_ACK | SG_TCP_PSH | (fin && rb == 1 && rf == 0 ? SG_TCP_FIN : 0), pl);
+        }
+        return s;
+    }
     if (f->proto == SG_PROTO_TCP) {
         if (nb == 0) return push_pkt(v, 0, 0, SG_TCP_SYN, 0);
         if (nf == 1) {
@@ -305,6 +317,46 @@ static void dns_order(sg_pkt *p, size_t n)
     }
 }
 
+/* The initiator sends first (a capture, and secgen extract, take the first packet's sender for the
+ * client when no handshake says otherwise): the first client packet moves to the front, or, with
+ * none, the first packet becomes the client's. */
+static void client_first(sg_pkt *p, size_t n)
+{
+    if (!n || p[0].dir == SG_DIR_FWD) return;
+    for (size_t i = 1; i < n; i++)
+        if (p[i].dir == SG_DIR_FWD) {
+            int64_t t0 = p[0].t_ns;
+            sg_pkt c = p[i];
+            memmove(p + 1, p, i * sizeof *p);
+            p[0] = c;
+            p[0].t_ns = t0;
+            return;
+        }
+    p[0].dir = SG_DIR_FWD;
+}
+
+/* The fit adds packets right after the last one (1 µs apart): a record whose sample had too few
+ * packets ends long before its duration (38 packets in 6 µs for a 0.86 s record). Gaps then grow
+ * in proportion until the list spans the duration; never shrink (round trips stay), each gap
+ * stays under the idle timeout, times on the µs grid. */
+static void stretch_to_duration(item *it)
+{
+    sg_pkt *p = it->pkts.data;
+    size_t n = it->pkts.len;
+    if (n < 2 || it->dur_us <= 0) return;
+    int64_t tgt = it->dur_us * 1000 < MAX_DUR_NS ? it->dur_us * 1000 : MAX_DUR_NS;
+    int64_t span = p[n - 1].t_ns - p[0].t_ns;
+    if (span <= 0 || span * 10 >= tgt * 9) return;
+    double k = (double)tgt / (double)span;
+    int64_t prev_old = p[0].t_ns;
+    for (size_t i = 1; i < n; i++) {
+        int64_t gap = (int64_t)((double)(p[i].t_ns - prev_old) * k) / 1000 * 1000;
+        if (gap > MAX_GAP_NS) gap = MAX_GAP_NS;
+        prev_old = p[i].t_ns;
+        p[i].t_ns = p[i - 1].t_ns + gap;
+    }
+}
+
 /* Turns the sampled (or flow-shaped) sequence into the flow's record: times and approximate
  * sizes (reconcile), TCP normalisation, then the exact packet counts per direction (fit) and the
  * IP bytes per direction with the exact header lengths. Returns 1 when the counts were met. */
@@ -321,40 +373,34 @@ static int shape(sg_pktgen *g, item *it)
     int exact = 0;
     if (it->conn.proto == SG_PROTO_TCP) {
         uint16_t mss = sg_packets_max_segment(&it->conn);
-        it->st = sg_packets_tcp_normalize_buf(&it->pkts, &it->scratch, mss, g->o.seed, it->idx, 1, &it->ns, &it->err);
-        if (it->st != SG_OK) return 0;
+        if (it->midstream) client_first(p, it->pkts.len);
+        /* a mid-stream record closes only if its meter saw the close */
+        int mode = it->midstream ? SG_TCP_NORM_MIDSTREAM | (it->f.flags & (SG_TCP_FIN | SG_TCP_RST) ? SG_TCP_NORM_CLOSE : SG_TCP_NORM_OPEN)
+                                 : SG_TCP_NORM_CLOSE;
+        it->st = sg_packets_tcp_normalize_buf(&it->pkts, &it->scratch, mss, g->o.seed, it->idx, mode, &it->ns, &it->err);
+        if (it->st != SG_OK || it->pkts.len == 0) return 0;
         if (sg_packets_fit_tcp_short(&it->pkts, tgt)) return 1;
         for (int round = 0; round < 4 && !exact; round++) {
             int ok = 0;
-            if ((it->st = sg_packets_fit_tcp(&it->conn, &it->pkts, tgt, bytes, maxp, 256, &ok)) != SG_OK) {
+            if ((it->st = sg_packets_fit_tcp(&it->conn, &it->pkts, tgt, bytes, maxp, 256, it->midstream, &ok)) != SG_OK) {
                 sg_error_set(&it->err, it->st, "flow %llu: out of memory", (unsigned long long)it->idx);
                 return 0;
             }
             if (!ok) break;
             /* check: normalising again must change nothing the counts see */
             sg_tcp_norm_stats ns2;
-            it->st = sg_packets_tcp_normalize_buf(&it->pkts, &it->scratch, mss, g->o.seed, it->idx, 0, &ns2, &it->err);
+            it->st = sg_packets_tcp_normalize_buf(&it->pkts, &it->scratch, mss, g->o.seed, it->idx, mode & ~SG_TCP_NORM_CLOSE, &ns2,
+                                                  &it->err);
             if (it->st != SG_OK) return 0;
             int64_t n[2] = {0, 0};
             p = it->pkts.data;
             for (size_t i = 0; i < it->pkts.len; i++) n[p[i].dir ? 1 : 0]++;
             exact = (tgt[0] < 0 || n[0] == tgt[0]) && (tgt[1] < 0 || n[1] == tgt[1]);
+            /* the fit may have put a server packet first: extract would turn the flow round */
+            if (exact && it->midstream && ((sg_pkt *)it->pkts.data)[0].dir != SG_DIR_FWD) exact = 0;
         }
     } else {
-        if (it->pkts.len && p[0].dir != SG_DIR_FWD) {
-            /* the initiator sends first: move the first client packet to the front */
-            for (size_t i = 1; i < it->pkts.len; i++)
-                if (p[i].dir == SG_DIR_FWD) {
-                    int64_t t0 = p[0].t_ns;
-                    sg_pkt c = p[i];
-                    memmove(p + 1, p, i * sizeof *p);
-                    p[0] = c;
-                    p[0].t_ns = t0;
-                    break;
-                }
-            if (p[0].dir != SG_DIR_FWD) /* no client packet at all: the first one becomes it */
-                p[0].dir = SG_DIR_FWD;
-        }
+        client_first(p, it->pkts.len);
         if ((it->st = sg_packets_fit_dgram(&it->pkts, tgt, &exact)) != SG_OK) {
             sg_error_set(&it->err, it->st, "flow %llu: out of memory", (unsigned long long)it->idx);
             return 0;
@@ -362,6 +408,7 @@ static int shape(sg_pktgen *g, item *it)
         if (it->conn.proto == SG_PROTO_UDP && it->conn.dst_port == 53) dns_order(it->pkts.data, it->pkts.len);
     }
     sg_packets_fit_bytes(&it->conn, &it->pkts, bytes, maxp);
+    if (exact) stretch_to_duration(it);
     sg_tcp_noise_stats nst = {0, 0, 0, 0};
     if (g->o.noise && it->conn.proto == SG_PROTO_TCP) {
         /* noise inside the record's counts (NetFlow counts retransmissions): a copy replaces a
@@ -381,6 +428,26 @@ static int shape(sg_pktgen *g, item *it)
     return exact;
 }
 
+/* Whether the connection's segments carry TCP timestamps, as far as the record's bytes tell (the
+ * client's OS decides otherwise): with them every segment has at least 52 IP bytes and a SYN or
+ * SYN-ACK 60, so a direction with fewer bytes rules them out (a 1-packet SYN of 52 bytes: Windows'
+ * options), and a direction of exactly that many (pure ACKs with timestamps: CIDDS' most common
+ * record, 66 frame bytes) asks for them. A mid-stream record has no SYN. */
+static int8_t record_ts(const item *it)
+{
+    int8_t ts = 0;
+    int syn = !it->midstream && (it->f.flags & SG_TCP_SYN);
+    for (int d = 0; d < 2; d++) {
+        if (d ? it->in.unk_bwd : it->in.unk_fwd) continue;
+        uint64_t p = d ? it->f.bwd_packets : it->f.fwd_packets, b = d ? it->f.bwd_bytes : it->f.fwd_bytes;
+        if (p == 0) continue;
+        uint64_t need = 52 * p + (syn ? 8 : 0);
+        if (b < need) return -1;
+        if (b == need) ts = 1;
+    }
+    return ts;
+}
+
 static void stage_a(sg_pktgen *g, item *it)
 {
     memset(&it->nst, 0, sizeof it->nst);
@@ -391,7 +458,7 @@ static void stage_a(sg_pktgen *g, item *it)
         it->conn.vocab = g->o.vocab;
         it->conn.app_key = sg_hash_u64(g->o.seed ^ sg_hash_u64(it->idx));
         it->result = SG_NETMAP_OK;
-        it->capped = it->unmatched = it->unfit = it->stretched = 0; /* the item's last use may have set them */
+        it->capped = it->unmatched = it->unfit = it->stretched = it->midstream = 0; /* the item's last use may have set them */
         it->tf = it->tb = -1;
         it->dur_us = it->f.duration_us;
         sg_vec t = it->pkts;
@@ -419,6 +486,9 @@ static void stage_a(sg_pktgen *g, item *it)
     it->unmatched = 0;
     it->unfit = 0;
     it->stretched = 0;
+    /* flags known (a record reader gives them) and no SYN among them */
+    it->midstream = it->f.proto == SG_PROTO_TCP && it->f.flags && !(it->f.flags & SG_TCP_SYN);
+    if (it->f.proto == SG_PROTO_TCP) it->conn.tcp_ts = record_ts(it);
     it->dur_us = it->f.duration_us;
     /* a DNS response record without its request: a resolver answers each query once, so the
      * unknown query count is the response count (an automaton left to choose it sampled one
@@ -718,7 +788,7 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
         /* the lookup of the server's name goes first; the watermark stays at the unshifted start
          * (the lookup's), which is what orders the flows of later batches */
         int64_t first0 = ((const sg_pkt *)it->pkts.data)[0].t_ns;
-        if (g->res && !it->in.built && !(g->o.max_flows_out && g->st.flows_out + 2 > g->o.max_flows_out)) {
+        if (g->res && !it->in.built && !it->midstream && !(g->o.max_flows_out && g->st.flows_out + 2 > g->o.max_flows_out)) {
             sg_status rs = resolve_first(g, it, err);
             if (rs != SG_OK) return rs;
         }
@@ -840,6 +910,15 @@ sg_status sg_pktgen_create(const sg_pktgen_opts *o, sg_pktgen **out, sg_error *e
     return SG_OK;
 }
 
+/* Ethernet frame bytes -> IP bytes (14-byte Ethernet II header per packet, no FCS: what CIDDS-001's
+ * and Argus' counters hold; their 1-packet TCP records are 54, 66 and 74 bytes: a bare ACK, an ACK
+ * with timestamps, a SYN with options). A count below the smallest frame (14 + 20 bytes per packet)
+ * cannot be frame bytes and is kept as it is. */
+static void frame_to_ip_bytes(uint64_t *bytes, uint64_t packets)
+{
+    if (packets > 0 && *bytes >= 34 * packets) *bytes -= 14 * packets;
+}
+
 sg_status sg_pktgen_add(sg_pktgen *g, const sg_flow *f, sg_error *err)
 {
     if (f->start_us < g->last_in_start)
@@ -847,6 +926,13 @@ sg_status sg_pktgen_add(sg_pktgen *g, const sg_flow *f, sg_error *err)
                             (unsigned long long)g->st.flows_in + 1);
     g->last_in_start = f->start_us;
     g->st.flows_in++;
+    sg_flow ipf;
+    if (g->o.frame_bytes) { /* the record counted Ethernet frames: the IP packets are 14 bytes less each */
+        ipf = *f;
+        frame_to_ip_bytes(&ipf.fwd_bytes, ipf.fwd_packets);
+        frame_to_ip_bytes(&ipf.bwd_bytes, ipf.bwd_packets);
+        f = &ipf;
+    }
     pflow pf = {.f = *f};
     if (!g->o.pair_unidirectional) return release(g, &pf, err);
     /* release pending flows too old to be paired */

@@ -103,10 +103,16 @@ sg_status sg_pcap_writer_frame_end(sg_pcap_writer *w, int64_t t_ns, size_t hdr_l
                                    size_t pay_len, sg_error *err);
 
 /* sg_packets_tcp_normalize writing into a caller-kept scratch vector (swapped with pkts on
- * success), so a generator reuses its buffers from flow to flow; close = 0 leaves a list that
- * ends open as it is (a record that ends before the teardown: a fitted list is checked so) */
+ * success), so a generator reuses its buffers from flow to flow. mode: SG_TCP_NORM_CLOSE appends
+ * the close the list lacks (without it a list that ends open stays so: a record that ends before
+ * the teardown; a fitted list is checked so); SG_TCP_NORM_MIDSTREAM: the connection was
+ * established before the list starts (a record whose meter saw no SYN: NetFlow's timeouts split a
+ * long connection, or the capture began after its handshake) — no handshake, sampled SYNs and
+ * SYN-ACKs become ACKs, and each side's first pure ACK is kept (it acknowledges what came before);
+ * SG_TCP_NORM_OPEN: the record saw no close, FIN and RST flags of the list are dropped. */
+enum { SG_TCP_NORM_CLOSE = 1, SG_TCP_NORM_MIDSTREAM = 2, SG_TCP_NORM_OPEN = 4 };
 sg_status sg_packets_tcp_normalize_buf(sg_vec *pkts, sg_vec *scratch, uint16_t mss, uint64_t seed,
-                                       uint64_t flow_index, int close, sg_tcp_norm_stats *stats, sg_error *err);
+                                       uint64_t flow_index, int mode, sg_tcp_norm_stats *stats, sg_error *err);
 
 /* typed push onto a vector of sg_pkt: the generic sg_vec_push's memcpy call per element showed
  * as 4 % of generation time */
@@ -170,9 +176,10 @@ void sg_packets_summarize(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n,
 /* ---- fitting a packet list to its flow record (fit.c) ----
  * target[d] / bytes[d]: packets / IP bytes of direction d, -1 = unknown (left as they are). */
 /* TCP, on a normalised list: removes / inserts packets without breaking the normaliser's rules;
- * *exact = 1 when the counts were reached within max_edits edits (normalise again afterwards) */
+ * *exact = 1 when the counts were reached within max_edits edits (normalise again afterwards).
+ * midstream: the list was normalised with SG_TCP_NORM_MIDSTREAM (no handshake before it). */
 sg_status sg_packets_fit_tcp(const sg_pkt_conn *c, sg_vec *pkts, const int64_t target[2], const int64_t bytes[2],
-                             uint32_t maxp, size_t max_edits, int *exact);
+                             uint32_t maxp, size_t max_edits, int midstream, int *exact);
 /* TCP flows that end in the handshake (S0 with SYN retransmissions, SH, REJ): 1 if rewritten */
 int sg_packets_fit_tcp_short(sg_vec *pkts, const int64_t target[2]);
 /* UDP / ICMP */

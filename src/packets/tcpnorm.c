@@ -16,7 +16,9 @@ typedef struct norm {
     uint64_t snd_nxt[2]; /* sequence space consumed by each side (SYN and FIN count 1) */
     uint64_t acked[2];   /* what each side last acknowledged of the other */
     int fin[2];
+    int sent[2]; /* packets emitted per side */
     int phase;
+    int midstream;
     uint16_t mss;
     sg_tcp_norm_stats st;
 } norm;
@@ -30,6 +32,7 @@ static sg_status emit(norm *n, int64_t t, int dir, uint8_t flags, uint32_t len, 
     n->snd_nxt[dir] += len + ((flags & SG_TCP_SYN) ? 1 : 0) + ((flags & SG_TCP_FIN) ? 1 : 0);
     if (flags & SG_TCP_ACK) n->acked[dir] = n->snd_nxt[!dir];
     if (flags & SG_TCP_FIN) n->fin[dir] = 1;
+    n->sent[dir]++;
     return SG_OK;
 }
 
@@ -58,7 +61,8 @@ static sg_status segment(norm *n, int64_t t, int dir, uint8_t in_flags, uint32_t
         if (len > 0) { n->st.dropped++; return SG_OK; } /* no data after one's own FIN */
         want_fin = 0;
     }
-    if (len == 0 && !want_fin && n->acked[dir] == n->snd_nxt[!dir]) {
+    /* a side's first packet of a mid-stream list acknowledges what came before the list */
+    if (len == 0 && !want_fin && n->acked[dir] == n->snd_nxt[!dir] && (n->sent[dir] || !n->midstream)) {
         n->st.dropped++; /* acknowledges nothing new: would be a duplicate ACK */
         return SG_OK;
     }
@@ -98,8 +102,9 @@ sg_status sg_packets_tcp_normalize(sg_vec *pkts, uint16_t mss, uint64_t seed, ui
 }
 
 sg_status sg_packets_tcp_normalize_buf(sg_vec *pkts, sg_vec *scratch, uint16_t mss, uint64_t seed,
-                                       uint64_t flow_index, int close, sg_tcp_norm_stats *stats, sg_error *err)
+                                       uint64_t flow_index, int mode, sg_tcp_norm_stats *stats, sg_error *err)
 {
+    int close = (mode & SG_TCP_NORM_CLOSE) != 0;
     sg_vec_clear(scratch);
     /* most flows gain a handshake and a close: reserving that up front avoids regrowing */
     if (sg_vec_reserve(scratch, pkts->len + pkts->len / 8 + 8) != SG_OK)
@@ -109,6 +114,8 @@ sg_status sg_packets_tcp_normalize_buf(sg_vec *pkts, sg_vec *scratch, uint16_t m
     n.out = scratch;
     n.mss = mss;
     n.last_t = INT64_MIN;
+    n.midstream = (mode & SG_TCP_NORM_MIDSTREAM) != 0;
+    if (n.midstream) n.phase = PH_EST;
     sg_rng r;
     sg_rng_init(&r, seed, SG_STREAM_PKT_NORM, flow_index);
     /* RTT for inserted packets: log-normal around 2 ms, clamped to [50 µs, 300 ms] */
@@ -123,6 +130,7 @@ sg_status sg_packets_tcp_normalize_buf(sg_vec *pkts, sg_vec *scratch, uint16_t m
         if (n.phase == PH_CLOSED) { n.st.dropped++; continue; }
         int d = in[i].dir ? 1 : 0;
         uint8_t f = in[i].tcp_flags;
+        if (mode & SG_TCP_NORM_OPEN) f &= (uint8_t)~(SG_TCP_FIN | SG_TCP_RST);
         uint32_t len = in[i].payload_len;
         int64_t t = in[i].t_ns + n.shift;
         if (n.out->len == 0) n.last_t = t;
@@ -172,6 +180,8 @@ sg_status sg_packets_tcp_normalize_buf(sg_vec *pkts, sg_vec *scratch, uint16_t m
             if (s != SG_OK) break;
             goto again;
         case PH_EST:
+            /* the handshake was before the list: a sampled SYN or SYN-ACK is that side's ACK */
+            if (n.midstream && (f & SG_TCP_SYN)) f = (uint8_t)((f & ~SG_TCP_SYN) | SG_TCP_ACK);
             s = segment(&n, t, d, f, len, in[i].payload);
             continue;
         }
