@@ -24,7 +24,7 @@ set(SECGEN_LAYER_tadam core flow bn)
 set(SECGEN_LAYER_netcfg core flow)
 set(SECGEN_LAYER_packets core flow bn extract fc tadam netcfg)
 set(SECGEN_LAYER_attacks core flow netcfg packets) # design.md: attacks -> generate
-set(SECGEN_LAYER_logs core flow netcfg packets) # design.md: logs -> generate
+set(SECGEN_LAYER_logs core flow netcfg packets tadam) # design.md: logs -> generate; tadam: the HDFS log automaton
 set(SECGEN_LAYER_generate core flow bn extract fc tadam netcfg packets attacks logs models)
 set(SECGEN_LAYER_eval core flow bn netcfg) # netcfg: config containment findings
 set(SECGEN_LAYER_detect core flow bn netcfg tadam eval)

@@ -10,6 +10,8 @@
 #   models/noise.json           TCP noise rates of the benign captures (models/tcp_noise.py: lost and
 #                               retransmitted, reordered segments), applied by generate unless --no-noise
 #   models/defaults.json        written by hand: generation defaults for the embedded model
+#   models/hdfs.json            secgen automata learn (TADAM) on the normal HDFS_v1 blocks (the HDFS
+#                               application log of config DataNodes, generate --logs)
 # Usage: models/build.sh [SECGEN]   (default build/release/secgen; run from the repository root)
 #        SKIP_FLOW=1 keeps models/flow_model.json (its learning takes ~2 min on 2 cores)
 set -euo pipefail
@@ -89,6 +91,18 @@ with open(f"{dst}/index.json", "w") as f:
     json.dump(index, f, indent=1); f.write("\n")
 PY
 ls -la models/flow_model.json models/noise.json models/automata/
+
+# ---- HDFS application log (issue 19: learnt where data exists; docs/logs.md "HDFS application log")
+echo "== HDFS log automaton (TADAM on the normal HDFS_v1 blocks of the first 60 % in time)"
+HD="$SHARED/data/hdfs_loglead_2pct"
+# rows are in block start order: the first 6,900 of 11,501 blocks train, the rest stay held out
+# for bench/hdfs_logs.sh (generated vs real blocks the model never saw)
+head -n 6901 "$HD/hdfs_2pct_sequences.csv" > "$T/hdfs_train.csv"
+(cd "$T" && "$SECGEN" automata learn hdfs_train.csv -o hdfs --by none --normal-only --max-sequences 2000 -j "$J" -s 1 -q)
+cp "$T/hdfs/all.json" models/hdfs.json
+# the block writes behind it (the flows of tests/logs/test_hdfs_log.sh): the first 300 of the log
+python3 tests/logs/hdfs_block_writes.py "$HD/hdfs_2pct_events_raw.csv.xz" "$HD/hdfs_2pct_sequences.csv" tests/logs/hdfs_block_writes.csv 300
+ls -la models/hdfs.json tests/logs/hdfs_block_writes.csv
 
 # ---- application vocabulary (issue 14 item 3; owned by the "story" work: keep this section apart)
 echo "== application vocabulary (host names, HTTP methods/paths/status, DNS TTLs of the captures)"

@@ -15,6 +15,7 @@
 #include "secgen/flow.h"
 #include "secgen/netcfg.h"
 #include "secgen/packets.h"
+#include "secgen/tadam.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -85,8 +86,25 @@ sg_status sg_host_logs_create(const char *dir, const sg_netcfg *cfg, uint64_t se
 sg_status sg_host_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n,
                                uint64_t index, sg_error *err);
 /* flush, commit, *records = lines written (may be NULL); frees h */
+/* The HDFS automaton (owned by the caller, outlives h); NULL = no hdfs.log. */
+void sg_host_logs_set_hdfs_model(sg_host_logs *h, const sg_tadam_model *m);
 sg_status sg_host_logs_close(sg_host_logs *h, uint64_t *records, sg_error *err);
 void sg_host_logs_destroy(sg_host_logs *h);                    /* discard; frees h; NULL ok */
+
+/* ---- HDFS application log (learnt) ----------------------------------------------------------------
+ * Config hosts that serve HDFS's DataNode data-transfer port (TCP 50010, `services: ["tcp:50010"]`)
+ * log every block written to them over a connection: hosts/<name>/hdfs.log, Hadoop's log4j lines
+ * (`yymmdd HHMMSS tid LEVEL component: message`, the HDFS_v1 format, UTC). Each such connection is
+ * one block (blk_<signed 64-bit>), whose event sequence and inter-event times are sampled from a
+ * TADAM automaton learnt on the normal HDFS_v1 blocks (models/hdfs.json), keyed by
+ * (seed, SG_STREAM_LOGS_HDFS, connection index); the loghub templates' wildcards are filled from
+ * the connection (client and DataNode address and ports, the bytes the client sent as the block
+ * size). The DataNode's endpoint.ndjson connection event carries the block id
+ * (labels.hdfs_block_id) next to the flow's community_id. See docs/logs.md "HDFS". */
+enum { SG_STREAM_LOGS_HDFS = 0x68646601u };
+#define SG_HDFS_DATANODE_PORT 50010
+/* The block id of connection `index` ("blk_-123...", as sg_host_logs writes it); buf >= 24. */
+void sg_hdfs_block_id(uint64_t seed, uint64_t index, char *buf, size_t bufsz);
 
 /* ---- the log set of a run ------------------------------------------------------------------------
  * Zeek sensor logs, plus the host logs when cfg is given; one observer feeds both. */
@@ -97,6 +115,9 @@ sg_status sg_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *conn, 
 uint64_t sg_logs_sensor_records(const sg_logs *l); /* conn.log records so far */
 sg_status sg_logs_close(sg_logs *l, uint64_t *host_records, sg_error *err); /* commit all; frees l */
 void sg_logs_destroy(sg_logs *l);                                           /* discard; NULL ok */
+/* The automaton of the HDFS application log (takes ownership, also on failure; NULL = none, the
+ * default: HDFS hosts then log no hdfs.log). Call before the first observation; needs a config. */
+sg_status sg_logs_set_hdfs_model(sg_logs *l, sg_tadam_model *m, sg_error *err);
 
 /* One connection's conn.log state as Zeek's TCP analyzer derives it from the packets (exposed for
  * tests): conn_state ("SF", "S0", "REJ", ...), history ("ShADadFf"), payload bytes per side. */

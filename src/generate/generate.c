@@ -486,6 +486,14 @@ sg_status sg_generate_create(const sg_generate_opts *opts, sg_generate **out, sg
         po.noise = nzr ? &g->noise : NULL;
         if (opts->logs_dir) {
             if ((s = sg_logs_create(opts->logs_dir, g->cfg, opts->seed, &g->logs, err)) != SG_OK) goto fail;
+            const char *hd; /* the config's HDFS DataNodes log their blocks: the embedded HDFS automaton */
+            size_t hn;
+            if (g->cfg && sg_generate_embedded("hdfs.json", &hd, &hn) == 0) {
+                sg_tadam_model *hm = NULL;
+                if ((s = sg_tadam_model_load_mem("(embedded hdfs.json)", hd, hn, SG_TADAM_FMT_SECGEN, &hm, err)) != SG_OK ||
+                    (s = sg_logs_set_hdfs_model(g->logs, hm, err)) != SG_OK)
+                    goto fail;
+            }
             po.observer = sg_logs_observe;
             po.observer_ctx = g->logs;
         }

@@ -5,6 +5,8 @@
  *   hosts/<name>/endpoint.ndjson every host: endpoint events as JSON lines with Elastic Common
  *                                Schema fields: process start, network connection (client and
  *                                server side), file creation for large downloads.
+ *   hosts/<name>/hdfs.log        DataNodes (TCP 50010): the block each connection wrote, its
+ *                                lines sampled from the learnt HDFS automaton (src/logs/hdfs.c).
  * What sshd logs is read off the packets, as sshd itself would see it (no ground-truth label):
  * a probe that never completes the handshake leaves nothing; a connection closed before
  * authenticating is "[preauth]"; every client message answered after OpenSSH's failure delay
@@ -27,6 +29,7 @@
 #include <jansson.h>
 
 #include "secgen/netcfg.h"
+#include "logs/hdfs_internal.h"
 
 #define NS_PER_S INT64_C(1000000000)
 #define FAIL_DELAY_NS (NS_PER_S * 3 / 2) /* OpenSSH delays a failed password answer ~2 s */
@@ -43,7 +46,7 @@ typedef struct proc {
 } proc;
 
 typedef struct hstate {
-    hfile auth, ecs, access, resolver;
+    hfile auth, ecs, access, resolver, hdfs;
     proc *procs; /* client processes started during the run (process trees persist) */
     size_t nprocs, cap;
 } hstate;
@@ -57,6 +60,7 @@ typedef struct pending {
 
 struct sg_host_logs {
     const sg_netcfg *cfg;
+    const sg_tadam_model *hdfs; /* NULL: no hdfs.log */
     uint64_t seed;
     char dir[900];
     hstate *h;
@@ -155,7 +159,8 @@ sg_status sg_host_logs_create(const char *dir, const sg_netcfg *cfg, uint64_t se
         snprintf(L->h[i].ecs.path, sizeof L->h[i].ecs.path, "%s/hosts/%s/endpoint.ndjson", dir, cfg->hosts[i].name);
         snprintf(L->h[i].access.path, sizeof L->h[i].access.path, "%s/hosts/%s/access.log", dir, cfg->hosts[i].name);
         snprintf(L->h[i].resolver.path, sizeof L->h[i].resolver.path, "%s/hosts/%s/resolver.log", dir, cfg->hosts[i].name);
-        L->h[i].auth.host = L->h[i].ecs.host = L->h[i].access.host = L->h[i].resolver.host = i;
+        snprintf(L->h[i].hdfs.path, sizeof L->h[i].hdfs.path, "%s/hosts/%s/hdfs.log", dir, cfg->hosts[i].name);
+        L->h[i].auth.host = L->h[i].ecs.host = L->h[i].access.host = L->h[i].resolver.host = L->h[i].hdfs.host = i;
     }
     *out = L;
     return SG_OK;
@@ -171,6 +176,7 @@ static void free_all(sg_host_logs *L, int abort_files)
             sg_outfile_abort(L->h[i].ecs.out);
             sg_outfile_abort(L->h[i].access.out);
             sg_outfile_abort(L->h[i].resolver.out);
+            sg_outfile_abort(L->h[i].hdfs.out);
             char d[1024]; /* a host folder left empty by the aborted files goes too */
             snprintf(d, sizeof d, "%s/hosts/%s", L->dir, L->cfg->hosts[i].name);
             (void)rmdir(d);
@@ -192,7 +198,7 @@ sg_status sg_host_logs_close(sg_host_logs *L, uint64_t *records, sg_error *err)
         if (mkdir(d, 0755) != 0 && errno != EEXIST) s = sg_error_set(err, SG_ERR_IO, "%s: cannot create: %s", d, strerror(errno));
     }
     for (size_t i = 0; s == SG_OK && i < L->cfg->nhosts; i++) {
-        hfile *fs[] = {&L->h[i].auth, &L->h[i].ecs, &L->h[i].access, &L->h[i].resolver};
+        hfile *fs[] = {&L->h[i].auth, &L->h[i].ecs, &L->h[i].access, &L->h[i].resolver, &L->h[i].hdfs};
         for (size_t k = 0; s == SG_OK && k < sizeof fs / sizeof fs[0]; k++)
             if (fs[k]->out && (s = sg_outfile_commit(fs[k]->out, err)) == SG_OK) fs[k]->out = NULL;
     }
@@ -204,6 +210,8 @@ void sg_host_logs_destroy(sg_host_logs *L)
 {
     if (L) free_all(L, 1);
 }
+
+void sg_host_logs_set_hdfs_model(sg_host_logs *L, const sg_tadam_model *m) { L->hdfs = m; }
 
 /* ---- helpers ---- */
 
@@ -367,6 +375,9 @@ static app app_of(uint16_t port, int windows, int server)
         if (windows) A("lsass.exe", "C:\\Windows\\System32\\lsass.exe", "wininit.exe", "C:\\Windows\\System32\\wininit.exe");
         if (server) A("slapd", "/usr/sbin/slapd", "systemd", "/usr/lib/systemd/systemd");
         A("sssd_be", "/usr/libexec/sssd/sssd_be", "sssd", "/usr/sbin/sssd");
+    case SG_HDFS_DATANODE_PORT: /* HDFS's DataNode is a JVM on either side (the client: a MapReduce task) */
+        if (server) A("java", "/usr/lib/jvm/java-8-openjdk-amd64/bin/java", "systemd", "/usr/lib/systemd/systemd");
+        A("java", "/usr/lib/jvm/java-8-openjdk-amd64/bin/java", "bash", "/usr/bin/bash");
     case 67: case 68:
         if (windows) A("svchost.exe", "C:\\Windows\\System32\\svchost.exe", "services.exe", "C:\\Windows\\System32\\services.exe");
         if (server) A("dhcpd", "/usr/sbin/dhcpd", "systemd", "/usr/lib/systemd/systemd");
@@ -468,7 +479,7 @@ static const char *const downloads[] = {"quarterly-report.pdf", "setup.msi", "ph
 #define DOWNLOAD_MIN_BYTES 1000000 /* a response this large is saved to disk (a download) */
 
 static sg_status endpoint(sg_host_logs *L, size_t h, int server, const sg_flow *f, const sg_pkt_conn *c, const sg_pkt *p, size_t n,
-                          uint64_t index, const char *cid, sg_error *err)
+                          uint64_t index, const char *cid, const char *block, sg_error *err)
 {
     const sg_net_host *hh = &L->cfg->hosts[h];
     int windows = hh->os == SG_NET_OS_WINDOWS;
@@ -494,6 +505,8 @@ static sg_status endpoint(sg_host_logs *L, size_t h, int server, const sg_flow *
     json_t *net = json_pack("{s:s, s:s}", "transport", tr, "direction", server ? "ingress" : "egress");
     if (cid[0]) json_object_set_new(net, "community_id", json_string(cid));
     json_object_set_new(o, "network", net);
+    /* the HDFS block this connection wrote: the key of the DataNode's hdfs.log lines */
+    if (block) json_object_set_new(o, "labels", json_pack("{s:s}", "hdfs_block_id", block));
     if ((s = emit_json(L, h, t0, o, err)) != SG_OK) return s;
     /* a large web response on a client: the browser saves a file */
     uint64_t resp = 0;
@@ -673,6 +686,17 @@ static sg_status app_logs(sg_host_logs *L, size_t h, const sg_flow *f, const sg_
     return w.st == SG_OK ? SG_OK : sg_error_set(err, SG_ERR_NOMEM, "host logs: out of memory");
 }
 
+typedef struct hdfs_emit_ctx {
+    sg_host_logs *L;
+    size_t h;
+} hdfs_emit_ctx;
+
+static sg_status hdfs_emit(void *ctx, int64_t t_ns, const char *line, sg_error *err)
+{
+    hdfs_emit_ctx *c = ctx;
+    return push_line(c->L, &c->L->h[c->h].hdfs, t_ns, line, err);
+}
+
 sg_status sg_host_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, uint64_t index,
                                sg_error *err)
 {
@@ -685,8 +709,15 @@ sg_status sg_host_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *c
     long cli = sg_netcfg_find_addr(L->cfg, f->src_ip), srv = sg_netcfg_find_addr(L->cfg, f->dst_ip);
     char cid[SG_COMMUNITY_ID_LEN];
     if (sg_community_id_flow(0, f, cid) != 0) cid[0] = 0;
-    if (cli >= 0 && (s = endpoint(L, (size_t)cli, 0, f, conn, pkts, n, index, cid, err)) != SG_OK) return s;
-    if (srv >= 0 && (s = endpoint(L, (size_t)srv, 1, f, conn, pkts, n, index, cid, err)) != SG_OK) return s;
+    char block[32];
+    int hdfs = srv >= 0 && L->hdfs && sg_hdfs_is_block_write(conn, pkts, n);
+    if (hdfs) sg_hdfs_block_id(L->seed, index, block, sizeof block);
+    if (cli >= 0 && (s = endpoint(L, (size_t)cli, 0, f, conn, pkts, n, index, cid, NULL, err)) != SG_OK) return s;
+    if (srv >= 0 && (s = endpoint(L, (size_t)srv, 1, f, conn, pkts, n, index, cid, hdfs ? block : NULL, err)) != SG_OK) return s;
+    if (hdfs) {
+        hdfs_emit_ctx hc = {L, (size_t)srv};
+        if ((s = sg_hdfs_block_log(L->hdfs, L->seed, index, L->cfg, (size_t)srv, f, pkts, n, hdfs_emit, &hc, err)) != SG_OK) return s;
+    }
     if (srv >= 0 && is_ssh(conn) && L->cfg->hosts[srv].os != SG_NET_OS_WINDOWS) s = sshd(L, (size_t)srv, f, pkts, n, index, err);
     if (s == SG_OK && srv >= 0 && (is_web(conn) || is_dns(conn))) s = app_logs(L, (size_t)srv, f, conn, pkts, n, index, err);
     return s;

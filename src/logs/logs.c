@@ -1,6 +1,7 @@
 /* The log set of a run (`generate --logs DIR`): Zeek sensor logs always, host logs when the run
  * has a network config (they are its hosts' logs), fed by one packet-pipeline observer. */
 #include "secgen/logs.h"
+#include "secgen/tadam.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 struct sg_logs {
     sg_zeek_logs *zeek;
     sg_host_logs *host; /* NULL without a config */
+    sg_tadam_model *hdfs; /* the HDFS log automaton, owned; NULL = no hdfs.log */
     char *made_dir;     /* DIR when this run created it: a failed run removes it again if empty */
 };
 
@@ -46,6 +48,18 @@ sg_status sg_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *conn, 
     return s;
 }
 
+sg_status sg_logs_set_hdfs_model(sg_logs *l, sg_tadam_model *m, sg_error *err)
+{
+    if (!l->host) {
+        sg_tadam_model_destroy(m);
+        return m ? sg_error_set(err, SG_ERR_INVALID, "logs: the HDFS log is a config host's log and needs a network config") : SG_OK;
+    }
+    sg_tadam_model_destroy(l->hdfs);
+    l->hdfs = m;
+    sg_host_logs_set_hdfs_model(l->host, m);
+    return SG_OK;
+}
+
 uint64_t sg_logs_sensor_records(const sg_logs *l) { return l ? sg_zeek_logs_records(l->zeek) : 0; }
 
 sg_status sg_logs_close(sg_logs *l, uint64_t *host_records, sg_error *err)
@@ -70,6 +84,7 @@ void sg_logs_destroy(sg_logs *l)
     if (!l) return;
     sg_zeek_logs_destroy(l->zeek);
     sg_host_logs_destroy(l->host);
+    sg_tadam_model_destroy(l->hdfs);
     if (l->made_dir) { /* an aborted run: the folders it made go again, if nothing else is in them */
         char sub[4200];
         snprintf(sub, sizeof sub, "%s/hosts", l->made_dir);
