@@ -84,6 +84,20 @@ for name, ss in (("generated", gen), ("training", train), ("held-out", held)):
     lh = dist(Counter(ln))
     cov = sum(1 for s, _ in held if tuple(s) in seq_set(ss)) / len(held)
     print(f"{name:10} {tvd(ev, ev_h):7.3f} {tvd(ev, ev_t):8.3f} {tvd(lh, len_h):8.3f} {tvd(lh, len_t):9.3f} {sum(ln)/len(ln):8.1f} {q(ln,.25):3} {q(ln,.5):4} {q(ln,.75):3} {q(ln,.9):4} {len(seq_set(ss)):8} {cov:16.3f}")
+# timing: the block's whole life (first to last line) and its write (first line to the last
+# "Received block ... of size" of the pipeline, E9), seconds
+def life(ss): return [sum(dl) for _, dl in ss]
+def write(ss):
+    out = []
+    for ev, dl in ss:
+        t = [sum(dl[: i + 1]) for i in range(len(dl))]
+        k = [t[i] for i, e in enumerate(ev) if e == "E9"]
+        if k: out.append(max(k))
+    return out
+print(f"{'seconds':10} {'life med':>9} {'p90':>7} {'max':>8} {'write med':>9} {'p90':>6} {'p99':>7} {'max':>8}")
+for name, ss in (("generated", gen), ("training", train), ("held-out", held)):
+    a, w = life(ss), write(ss)
+    print(f"{name:10} {q(a,.5):9} {q(a,.9):7} {max(a):8} {q(w,.5):9} {q(w,.9):6} {q(w,.99):7} {max(w):8}")
 top = sorted(ev_h, key=lambda k: -ev_h[k])[:8]
 evg = dist(Counter(e for s, _ in gen for e in s))
 print("event shares (held-out / generated): " + ", ".join(f"{k} {ev_h[k]:.3f}/{evg.get(k, 0):.3f}" for k in top))
