@@ -85,9 +85,9 @@ sg_status sg_host_logs_create(const char *dir, const sg_netcfg *cfg, uint64_t se
 /* An sg_pktgen_observer (ctx = the sg_host_logs). */
 sg_status sg_host_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n,
                                uint64_t index, sg_error *err);
-/* flush, commit, *records = lines written (may be NULL); frees h */
 /* The HDFS automaton (owned by the caller, outlives h); NULL = no hdfs.log. */
 void sg_host_logs_set_hdfs_model(sg_host_logs *h, const sg_tadam_model *m);
+/* flush, commit, *records = lines written (may be NULL); frees h */
 sg_status sg_host_logs_close(sg_host_logs *h, uint64_t *records, sg_error *err);
 void sg_host_logs_destroy(sg_host_logs *h);                    /* discard; frees h; NULL ok */
 
@@ -100,10 +100,10 @@ void sg_host_logs_destroy(sg_host_logs *h);                    /* discard; frees
  * (seed, SG_STREAM_LOGS_HDFS, connection index); the loghub templates' wildcards are filled from
  * the connection (client and DataNode address and ports, the bytes the client sent as the block
  * size). The DataNode's endpoint.ndjson connection event carries the block id
- * (labels.hdfs_block_id) next to the flow's community_id. See docs/logs.md "HDFS". */
+ * (labels.hdfs_block_id) next to the flow's community_id. See docs/logs.md "HDFS application log". */
 enum { SG_STREAM_LOGS_HDFS = 0x68646601u };
 #define SG_HDFS_DATANODE_PORT 50010
-/* The block id of connection `index` ("blk_-123...", as sg_host_logs writes it); buf >= 24. */
+/* The block id of connection `index` ("blk_-123...", as sg_host_logs writes it); buf >= 25. */
 void sg_hdfs_block_id(uint64_t seed, uint64_t index, char *buf, size_t bufsz);
 
 /* ---- the log set of a run ------------------------------------------------------------------------

@@ -156,10 +156,9 @@ static size_t datanodes(const sg_netcfg *cfg, const char **ips, size_t cap)
     return n;
 }
 
-sg_status sg_hdfs_block_log(const sg_tadam_model *m, uint64_t seed, uint64_t index, const sg_netcfg *cfg, size_t srv,
-                            const sg_flow *f, const sg_pkt *p, size_t n, sg_hdfs_emit_fn emit, void *ctx, sg_error *err)
+sg_status sg_hdfs_block_log(const sg_tadam_model *m, uint64_t seed, uint64_t index, const sg_netcfg *cfg, const sg_flow *f,
+                            const sg_pkt *p, size_t n, sg_hdfs_emit_fn emit, void *ctx, sg_error *err)
 {
-    (void)srv;
     char id[32];
     sg_hdfs_block_id(seed, index, id, sizeof id);
     sg_rng rng;

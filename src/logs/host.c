@@ -716,7 +716,7 @@ sg_status sg_host_logs_observe(void *ctx, const sg_flow *f, const sg_pkt_conn *c
     if (srv >= 0 && (s = endpoint(L, (size_t)srv, 1, f, conn, pkts, n, index, cid, hdfs ? block : NULL, err)) != SG_OK) return s;
     if (hdfs) {
         hdfs_emit_ctx hc = {L, (size_t)srv};
-        if ((s = sg_hdfs_block_log(L->hdfs, L->seed, index, L->cfg, (size_t)srv, f, pkts, n, hdfs_emit, &hc, err)) != SG_OK) return s;
+        if ((s = sg_hdfs_block_log(L->hdfs, L->seed, index, L->cfg, f, pkts, n, hdfs_emit, &hc, err)) != SG_OK) return s;
     }
     if (srv >= 0 && is_ssh(conn) && L->cfg->hosts[srv].os != SG_NET_OS_WINDOWS) s = sshd(L, (size_t)srv, f, pkts, n, index, err);
     if (s == SG_OK && srv >= 0 && (is_web(conn) || is_dns(conn))) s = app_logs(L, (size_t)srv, f, conn, pkts, n, index, err);
