@@ -349,6 +349,9 @@ void sg_bn__node_clear_fit(sg_bn_node *nd)
     free(nd->cfg_off);
     free(nd->ent_state);
     free(nd->ent_count);
+    free(nd->marg);
+    nd->marg = NULL;
+    nd->nmarg = 0;
     nd->states = NULL;
     nd->labels_unused = NULL;
     nd->cfg_given = NULL;
@@ -412,6 +415,7 @@ sg_bn *sg_bn_clone(const sg_bn *bn)
     c->m = bn->m;
     c->fitted = bn->fitted;
     c->alpha = bn->alpha;
+    c->prior = bn->prior;
     c->nfit = bn->nfit;
     c->nodes = calloc(bn->m ? bn->m : 1, sizeof *c->nodes);
     c->topo = dupmem(bn->topo, bn->m * sizeof *bn->topo);
@@ -434,7 +438,8 @@ sg_bn *sg_bn_clone(const sg_bn *bn)
             d->cfg_off = dupmem(s->cfg_off, (s->ncfg + 1) * sizeof *s->cfg_off);
             d->ent_state = dupmem(s->ent_state, ne * sizeof *s->ent_state);
             d->ent_count = dupmem(s->ent_count, ne * sizeof *s->ent_count);
-            if (!d->states || !d->cfg_given || !d->cfg_n || !d->cfg_off || !d->ent_state || !d->ent_count)
+            if (!d->states || !d->cfg_given || !d->cfg_n || !d->cfg_off || !d->ent_state || !d->ent_count ||
+                sg_bn__node_marg(d, bn->alpha) != 0)
                 goto fail;
         }
     }
@@ -880,9 +885,39 @@ static void fit_visit(void *ctx, size_t rep, const uint64_t *c, size_t r)
     if (sg_vec_push(&f->cfgn, &nj) != SG_OK) f->oom = 1;
 }
 
+int sg_bn__node_marg(sg_bn_node *nd, double s)
+{
+    free(nd->marg);
+    nd->marg = calloc(nd->r ? nd->r : 1, sizeof *nd->marg);
+    nd->nmarg = 0;
+    if (!nd->marg) return -1;
+    for (size_t j = 0; j < nd->ncfg; j++)
+        for (size_t e = nd->cfg_off[j]; e < nd->cfg_off[j + 1]; e++) {
+            size_t lo = 0, hi = nd->r; /* entries hold observed states: binary search in states */
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (nd->states[mid] < nd->ent_state[e]) lo = mid + 1;
+                else hi = mid;
+            }
+            double w = (double)nd->ent_count[e] / ((double)nd->cfg_n[j] + s);
+            if (lo < nd->r) nd->marg[lo] += w;
+            nd->nmarg += w;
+        }
+    return 0;
+}
+
 sg_status sg_bn_fit(sg_bn *bn, const sg_bn_data *data, double alpha, sg_error *err)
 {
+    return sg_bn_fit_prior(bn, data, SG_BN_PRIOR_UNIFORM, alpha, err);
+}
+
+sg_bn_prior sg_bn_fit_prior_kind(const sg_bn *bn) { return (sg_bn_prior)bn->prior; }
+
+sg_status sg_bn_fit_prior(sg_bn *bn, const sg_bn_data *data, sg_bn_prior prior, double alpha, sg_error *err)
+{
     if (!(alpha > 0)) return sg_error_set(err, SG_ERR_INVALID, "bn: smoothing alpha must be > 0");
+    if (prior != SG_BN_PRIOR_UNIFORM && prior != SG_BN_PRIOR_MARGINAL)
+        return sg_error_set(err, SG_ERR_INVALID, "bn: unknown prior %d", (int)prior);
     drop_fit(bn);
     local_view L;
     if (local_view_init(&L, data, bn->m) != 0) return sg_error_set(err, SG_ERR_NOMEM, "bn: out of memory");
@@ -922,7 +957,9 @@ sg_status sg_bn_fit(sg_bn *bn, const sg_bn_data *data, double alpha, sg_error *e
             nd->cfg_off = dupmem(f.off.data, f.off.len * sizeof(size_t));
             nd->ent_state = dupmem(f.est.data, f.est.len * sizeof(uint32_t));
             nd->ent_count = dupmem(f.ecnt.data, f.ecnt.len * sizeof(uint64_t));
-            if (!nd->cfg_given || !nd->cfg_n || !nd->cfg_off || !nd->ent_state || !nd->ent_count) st = SG_ERR_NOMEM;
+            if (!nd->cfg_given || !nd->cfg_n || !nd->cfg_off || !nd->ent_state || !nd->ent_count ||
+                sg_bn__node_marg(nd, alpha) != 0)
+                st = SG_ERR_NOMEM;
         }
         sg_vec_free(&f.given);
         sg_vec_free(&f.cfgn);
@@ -938,6 +975,7 @@ sg_status sg_bn_fit(sg_bn *bn, const sg_bn_data *data, double alpha, sg_error *e
     }
     bn->fitted = 1;
     bn->alpha = alpha;
+    bn->prior = (int)prior;
     bn->nfit = data->nrows;
     return SG_OK;
 }
@@ -963,12 +1001,25 @@ size_t sg_bn__find_cfg(const sg_bn_node *nd, const uint32_t *vals)
     return SIZE_MAX;
 }
 
+/* state of nd drawn at u in [0, 1) from the marginal prior's base measure pi */
+static uint32_t sample_base(const sg_bn_node *nd, double u)
+{
+    double x = u * nd->nmarg, acc = 0.0;
+    for (size_t s = 0; s < nd->r; s++) {
+        acc += nd->marg[s];
+        if (x < acc) return nd->states[s];
+    }
+    return nd->states[nd->r - 1];
+}
+
 static uint32_t sample_node(const sg_bn *bn, const sg_bn_node *nd, sg_rng *rng, const uint32_t *vals)
 {
     if (nd->r == 0) return 0;
     size_t j = nd->k ? sg_bn__find_cfg(nd, vals) : (nd->ncfg ? 0 : SIZE_MAX);
     double nj = j == SIZE_MAX ? 0.0 : (double)nd->cfg_n[j];
-    double u = sg_rng_uniform(rng) * (nj + (double)nd->r * bn->alpha);
+    /* pseudo-records of a configuration: r alpha (uniform prior) or s (marginal prior) */
+    double w = bn->prior == SG_BN_PRIOR_MARGINAL ? bn->alpha : (double)nd->r * bn->alpha;
+    double u = sg_rng_uniform(rng) * (nj + w);
     if (u < nj) {
         double acc = 0.0;
         size_t e0 = nd->cfg_off[j], e1 = nd->cfg_off[j + 1];
@@ -978,7 +1029,8 @@ static uint32_t sample_node(const sg_bn *bn, const sg_bn_node *nd, sg_rng *rng, 
         }
         return nd->ent_state[e1 - 1];
     }
-    size_t idx = (size_t)((u - nj) / bn->alpha);
+    if (bn->prior == SG_BN_PRIOR_MARGINAL) return sample_base(nd, (u - nj) / w);
+    size_t idx = (size_t)((u - nj) / bn->alpha); /* uniform prior: as before the marginal prior existed */
     if (idx >= nd->r) idx = nd->r - 1;
     return nd->states[idx];
 }
@@ -1000,33 +1052,39 @@ void sg_bn_sample_given(const sg_bn *bn, sg_rng *rng, const uint8_t *given, uint
     }
 }
 
+double sg_bn_cond_prob(const sg_bn *bn, size_t v, const uint32_t *vals, uint32_t state)
+{
+    if (!bn->fitted || v >= bn->m) return 0.0;
+    const sg_bn_node *nd = &bn->nodes[v];
+    size_t lo = 0, hi = nd->r;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (nd->states[mid] < state) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo >= nd->r || nd->states[lo] != state) return 0.0;
+    size_t j = nd->k ? sg_bn__find_cfg(nd, vals) : (nd->ncfg ? 0 : SIZE_MAX);
+    double nj = 0.0, njk = 0.0;
+    if (j != SIZE_MAX) {
+        nj = (double)nd->cfg_n[j];
+        for (size_t e = nd->cfg_off[j]; e < nd->cfg_off[j + 1]; e++)
+            if (nd->ent_state[e] == state) njk = (double)nd->ent_count[e];
+    }
+    if (bn->prior == SG_BN_PRIOR_MARGINAL) {
+        double s = bn->alpha, pi = nd->nmarg > 0 ? nd->marg[lo] / nd->nmarg : 1.0 / (double)nd->r;
+        return (njk + s * pi) / (nj + s);
+    }
+    return (njk + bn->alpha) / (nj + (double)nd->r * bn->alpha);
+}
+
 double sg_bn_log_prob(const sg_bn *bn, const uint32_t *vals)
 {
     if (!bn->fitted) return -INFINITY;
     double lp = 0.0;
     for (size_t v = 0; v < bn->m; v++) {
-        const sg_bn_node *nd = &bn->nodes[v];
-        /* observed state? */
-        size_t lo = 0, hi = nd->r;
-        int found = 0;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (nd->states[mid] == vals[v]) {
-                found = 1;
-                break;
-            }
-            if (nd->states[mid] < vals[v]) lo = mid + 1;
-            else hi = mid;
-        }
-        if (!found) return -INFINITY;
-        size_t j = nd->k ? sg_bn__find_cfg(nd, vals) : (nd->ncfg ? 0 : SIZE_MAX);
-        double nj = 0.0, njk = 0.0;
-        if (j != SIZE_MAX) {
-            nj = (double)nd->cfg_n[j];
-            for (size_t e = nd->cfg_off[j]; e < nd->cfg_off[j + 1]; e++)
-                if (nd->ent_state[e] == vals[v]) njk = (double)nd->ent_count[e];
-        }
-        lp += log((njk + bn->alpha) / (nj + (double)nd->r * bn->alpha));
+        double p = sg_bn_cond_prob(bn, v, vals, vals[v]);
+        if (!(p > 0)) return -INFINITY;
+        lp += log(p);
     }
     return lp;
 }

@@ -22,6 +22,9 @@ typedef struct sg_bn_node {
     size_t *cfg_off;     /* ncfg + 1 offsets into ent_* */
     uint32_t *ent_state; /* state code of each non-zero count, ascending within a config */
     uint64_t *ent_count; /* N_jx of each entry */
+    double *marg;        /* marginal prior's base measure, unnormalised, per state (r):
+                          * w_x = sum over configurations j of N_jx / (N_j + s) */
+    double nmarg;        /* sum of marg */
 } sg_bn_node;
 
 struct sg_bn {
@@ -29,13 +32,16 @@ struct sg_bn {
     sg_bn_node *nodes; /* [m] */
     size_t *topo;      /* [m] a topological order (parents first), smallest index first */
     int fitted;        /* parameters estimated (sg_bn_fit) */
-    double alpha;      /* Dirichlet smoothing of the fit */
+    double alpha;      /* Dirichlet smoothing of the fit (SG_BN_PRIOR_MARGINAL: the prior weight s) */
+    int prior;         /* sg_bn_prior of the fit */
     uint64_t nfit;     /* records the parameters were fitted on */
 };
 
 void sg_bn__node_clear_fit(sg_bn_node *nd);
 int sg_bn__topo(sg_bn *bn);
 size_t sg_bn__find_cfg(const sg_bn_node *nd, const uint32_t *vals);
+/* fill nd->marg / nd->nmarg from the entries for prior weight s; 0 ok, -1 out of memory */
+int sg_bn__node_marg(sg_bn_node *nd, double s);
 size_t sg_bn__local_codes(const sg_bn_data *d, size_t v, uint32_t *loc, uint32_t **states);
 
 #endif

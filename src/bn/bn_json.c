@@ -5,7 +5,10 @@
  *             "cpt": [{"given": [5], "n": 12, "counts": [[0, 11], [2, 1]]}, ...]}, ...]}
  * "cpt" lists the observed parent configurations (codes of the parents in order) with their
  * record count n and the non-zero counts per state; probabilities are
- * (count + alpha) / (n + |states| alpha), unlisted configurations are uniform over "states". */
+ * (count + alpha) / (n + |states| alpha), unlisted configurations are uniform over "states".
+ * With "prior": "marginal" (sg_bn_fit_prior), "alpha" is the prior weight s and probabilities are
+ * (count + s pi) / (n + s), pi(x) proportional to the sum over "cpt" of count_x / (n + s);
+ * unlisted configurations get pi. Without "prior" (files written before): the uniform prior. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@ json_t *sg_bn_to_json(const sg_bn *bn, sg_bn_label_fn label, void *ctx)
     if (!root || !nodes) goto fail;
     json_object_set_new(root, "fitted", json_boolean(bn->fitted));
     json_object_set_new(root, "alpha", json_real(bn->alpha));
+    if (bn->fitted && bn->prior == SG_BN_PRIOR_MARGINAL) json_object_set_new(root, "prior", json_string("marginal"));
     json_object_set_new(root, "records", json_integer((json_int_t)bn->nfit));
     for (size_t v = 0; v < bn->m; v++) {
         const sg_bn_node *nd = &bn->nodes[v];
@@ -154,6 +158,14 @@ sg_status sg_bn_from_json(const json_t *j, sg_bn **out, sg_error *err)
             st = sg_error_set(err, SG_ERR_PARSE, "bn: \"alpha\" must be > 0");
             goto out;
         }
+        const json_t *pr = json_object_get(j, "prior");
+        int prior = SG_BN_PRIOR_UNIFORM;
+        if (pr && json_is_string(pr) && !strcmp(json_string_value(pr), "marginal")) prior = SG_BN_PRIOR_MARGINAL;
+        else if (pr && !(json_is_string(pr) && !strcmp(json_string_value(pr), "uniform"))) {
+            st = sg_error_set(err, SG_ERR_PARSE, "bn: \"prior\" must be \"uniform\" or \"marginal\"");
+            goto out;
+        }
+        bn->prior = prior;
         get_u64(json_object_get(j, "records"), &nfit);
         for (size_t v = 0; v < m; v++) {
             sg_bn_node *nd = &bn->nodes[v];
@@ -258,6 +270,10 @@ sg_status sg_bn_from_json(const json_t *j, sg_bn **out, sg_error *err)
                 }
             }
             nd->cfg_off[nd->ncfg] = e;
+            if (sg_bn__node_marg(nd, alpha) != 0) {
+                st = sg_error_set(err, SG_ERR_NOMEM, "bn: out of memory");
+                goto out;
+            }
         }
         bn->fitted = 1;
         bn->alpha = alpha;

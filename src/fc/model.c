@@ -204,7 +204,10 @@ static sg_status finish_pattern(const fc_data *d, const fc_mpat *mp, fc_gpat *g,
     sg_bn_destroy(g->bn);
     g->bn = named;
     sg_bn_data bd = {.x = rec, .nrows = u, .row_stride = m, .col_stride = 1};
-    sg_status st = g->bn ? sg_bn_fit(g->bn, &bd, 1.0, err) : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+    /* marginal prior, weight 1: K2 flattened sparse configurations (docs/flowchronicle.md "Bayesian
+     * network parameters") */
+    sg_status st = g->bn ? sg_bn_fit_prior(g->bn, &bd, SG_BN_PRIOR_MARGINAL, 1.0, err)
+                         : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     free(rec);
     return st;
 }
@@ -241,7 +244,7 @@ static sg_status finish_empty(const fc_data *d, const uint8_t *covered, fc_gpat 
     }
     sg_bn_data bd = {.x = d->codes, .nrows = k, .row_stride = 1, .col_stride = d->n, .rows = rows};
     sg_status st = sg_bn_learn_structure(g->bn, &bd, NULL, err);
-    if (st == SG_OK) st = sg_bn_fit(g->bn, &bd, 1.0, err);
+    if (st == SG_OK) st = sg_bn_fit_prior(g->bn, &bd, SG_BN_PRIOR_MARGINAL, 1.0, err);
     free(rows);
     return st;
 }
