@@ -42,6 +42,19 @@ typedef struct fc_column {
      * k >= 1, inq[(k - 1) * (FC_INQ + 1) + j] = quantile j / FC_INQ of the training values of the
      * bin (NULL: no such table, un-binning is the reference's uniform draw) */
     double *inq;
+    /* integer numeric columns: generalised Pareto tail of the top bin's upper half (data.c
+     * fc_column_inbin_quantiles, docs/flowchronicle.md "Tail model"); used by generation only when
+     * kept: within-bin probabilities above tail_pt of the top bin map to
+     * t + GPD^-1((u - pt) / (1 - pt) * G(cap - t)) instead of the quantile table */
+    /* top bin: its highest training values (the top 1/FC_INQ of the bin, at most FC_TOPV of them,
+     * evenly spaced order statistics beyond), ascending: the quantile table's last segment replays
+     * them instead of interpolating (docs/flowchronicle.md "Un-binning") */
+    double *topv;
+    size_t ntopv;
+    int tail_fitted, tail_kept;
+    double tail_t, tail_pt, tail_xi, tail_sigma, tail_cap; /* threshold, its within-bin probability,
+                                                            * shape, scale, truncation level */
+    double tail_n, tail_bits_gpd, tail_bits_q;              /* values above t; MDL of both models */
     /* port columns: protos[code] = bit mask of the proto column's codes this port was seen with
      * in training (NULL: no check) */
     uint32_t *protos;
@@ -101,11 +114,19 @@ uint32_t fc_bin_of(const double *edges, size_t nedges, double x);
 /* quantiles inside each bin: FC_INQ + 1 points per bin (linear-interpolation quantiles of the
  * training values falling in the bin) */
 #define FC_INQ 32
+#define FC_TOPV 64
 sg_status fc_column_inbin_quantiles(fc_column *col, const double *vals, size_t n);
 /* value of bin b (>= 1) at within-bin probability u in [0, 1]: log-linear interpolation between
  * the stored quantiles; and its inverse (within-bin probability of x) */
 double fc_inbin_value(const fc_column *col, uint32_t b, double u);
 double fc_inbin_prob(const fc_column *col, uint32_t b, double x);
+/* largest value bin b can generate: its upper edge, or the tail's truncation level (top bin, kept) */
+double fc_bin_top(const fc_column *col, uint32_t b);
+/* generalised Pareto distribution of excesses y >= 0 (shape xi, scale sigma > 0) */
+double fc_gpd_cdf(double y, double xi, double sigma);
+double fc_gpd_quantile(double p, double xi, double sigma);
+/* maximum-likelihood fit to excesses y[0..n) > 0 (profile likelihood in theta = xi / sigma) */
+void fc_gpd_fit(const double *y, size_t n, double *xi, double *sigma);
 
 /* ---- patterns ---------------------------------------------------------------------------- */
 enum { FC_FREE = 0, FC_FIXED = 1, FC_SET = 2, FC_USE = 3 };

@@ -114,6 +114,7 @@ void sg_fc_model_destroy(sg_fc_model *m)
         free(col->code_bin);
         free(col->edges);
         free(col->inq);
+        free(col->topv);
         free(col->protos);
     }
     free(m->svc);

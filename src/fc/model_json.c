@@ -147,6 +147,25 @@ static json_t *model_json(const sg_fc_model *m)
                 }
                 json_object_set_new(o, "within_bin_quantiles", wq);
             }
+            if (col->ntopv) {
+                json_t *tv = json_array();
+                for (size_t i = 0; i < col->ntopv; i++) json_array_append_new(tv, json_real(col->topv[i]));
+                json_object_set_new(o, "top_values", tv);
+            }
+            if (col->tail_fitted) { /* the top bin's tail model and the MDL decision that kept it or not */
+                json_t *tl = json_object();
+                json_object_set_new(tl, "model", json_string("generalised_pareto"));
+                json_object_set_new(tl, "kept", json_boolean(col->tail_kept));
+                json_object_set_new(tl, "threshold", json_real(col->tail_t));
+                json_object_set_new(tl, "threshold_prob", json_real(col->tail_pt));
+                json_object_set_new(tl, "shape_xi", json_real(col->tail_xi));
+                json_object_set_new(tl, "scale_sigma", json_real(col->tail_sigma));
+                json_object_set_new(tl, "truncation", json_real(col->tail_cap));
+                json_object_set_new(tl, "values_above", json_real(col->tail_n));
+                json_object_set_new(tl, "bits_gpd", json_real(col->tail_bits_gpd));
+                json_object_set_new(tl, "bits_quantiles", json_real(col->tail_bits_q));
+                json_object_set_new(o, "tail", tl);
+            }
         }
         if (col->protos) { /* proto codes each port value was seen with */
             json_t *pa = json_array();
@@ -577,6 +596,44 @@ static sg_status model_from_json(const json_t *root, sg_fc_model **out, sg_error
                         q[j] = v;
                     }
                 }
+            }
+            const json_t *tv = json_object_get(o, "top_values");
+            if (tv) { /* optional: models written before it interpolate the top segment */
+                size_t k = json_is_array(tv) ? json_array_size(tv) : 0;
+                if (!col->inq || k == 0 || k > FC_TOPV)
+                    FAIL("column %s: \"top_values\" needs within_bin_quantiles and 1..%d numbers", col->name, FC_TOPV);
+                col->topv = malloc(k * sizeof *col->topv);
+                if (!col->topv) goto oom;
+                for (size_t i = 0; i < k; i++) {
+                    const json_t *x = json_array_get(tv, i);
+                    double v = json_is_number(x) ? json_number_value(x) : NAN;
+                    if (!(v > col->edges[col->nedges - 2] && v <= col->edges[col->nedges - 1]) || (i && v < col->topv[i - 1]))
+                        FAIL("column %s: top_values must be ascending values inside the top bin", col->name);
+                    col->topv[i] = v;
+                }
+                col->ntopv = k;
+            }
+            const json_t *tl = json_object_get(o, "tail");
+            if (tl) { /* optional: models written before it have none (no extrapolation) */
+                const char *keys[] = {"threshold", "threshold_prob", "shape_xi", "scale_sigma", "truncation",
+                                      "values_above", "bits_gpd", "bits_quantiles"};
+                double v[8];
+                for (int k = 0; k < 8; k++) {
+                    const json_t *x = json_object_get(tl, keys[k]);
+                    if (!json_is_number(x) || !isfinite(json_number_value(x)))
+                        FAIL("column %s: tail.%s must be a finite number", col->name, keys[k]);
+                    v[k] = json_number_value(x);
+                }
+                const json_t *kept = json_object_get(tl, "kept");
+                if (!json_is_boolean(kept)) FAIL("column %s: tail.kept must be true or false", col->name);
+                if (!col->inq || col->nedges < 3 || !(v[0] > col->edges[col->nedges - 2]) || !(v[0] <= col->edges[col->nedges - 1]) ||
+                    !(v[1] > 0 && v[1] < 1) || !(v[3] > 0) || !(v[4] >= v[0]))
+                    FAIL("column %s: tail needs within_bin_quantiles, a threshold inside the top bin, threshold_prob in "
+                         "(0, 1), scale_sigma > 0 and truncation >= threshold", col->name);
+                col->tail_fitted = 1;
+                col->tail_kept = json_is_true(kept);
+                col->tail_t = v[0], col->tail_pt = v[1], col->tail_xi = v[2], col->tail_sigma = v[3], col->tail_cap = v[4];
+                col->tail_n = v[5], col->tail_bits_gpd = v[6], col->tail_bits_q = v[7];
             }
         }
     }
