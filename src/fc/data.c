@@ -136,6 +136,10 @@ static void fit_tail(fc_column *col, const double *s, size_t cnt)
     for (size_t i = 0; i < n; i++) {
         double x = s[i0 + i], lo = x - 0.5 < t ? t : x - 0.5;
         double p_q = (fc_inbin_prob(col, (uint32_t)K, x + 0.5) - fc_inbin_prob(col, (uint32_t)K, lo)) / (1 - pt);
+        /* a value between two replayed ones (more top values than FC_TOPV, evenly spaced order
+         * statistics stored): coded as one replayed value, not as impossible */
+        double p_min = col->ntopv ? 1.0 / (FC_INQ * (double)col->ntopv * (1 - pt)) : 0;
+        if (x > q[FC_INQ - 1] && p_q < p_min) p_q = p_min;
         double p_g = fc_gpd_cdf(x + 0.5 - t, xi, sigma) - fc_gpd_cdf(lo - t, xi, sigma);
         bq -= log2(p_q > 1e-300 ? p_q : 1e-300);
         bg -= log2(p_g > 1e-300 ? p_g : 1e-300);
@@ -251,7 +255,8 @@ double fc_inbin_prob(const fc_column *col, uint32_t b, double x)
     }
     const double *q = col->inq + (size_t)(b - 1) * (FC_INQ + 1);
     if (x <= q[0]) return 0.0;
-    if (col->ntopv && b + 1 == col->nedges && x > col->topv[0]) { /* inverse of the replayed values */
+    if (col->ntopv && b + 1 == col->nedges && x > q[FC_INQ - 1]) { /* inverse of the replayed values (monotone:
+                                                                          * the last segment holds only them) */
         size_t lt = 0, eq = 0;
         for (size_t i = 0; i < col->ntopv; i++) lt += col->topv[i] < x, eq += col->topv[i] == x;
         double p = (FC_INQ - 1 + ((double)lt + 0.5 * (double)eq) / (double)col->ntopv) / FC_INQ;

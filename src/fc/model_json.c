@@ -607,7 +607,8 @@ static sg_status model_from_json(const json_t *root, sg_fc_model **out, sg_error
                 for (size_t i = 0; i < k; i++) {
                     const json_t *x = json_array_get(tv, i);
                     double v = json_is_number(x) ? json_number_value(x) : NAN;
-                    if (!(v > col->edges[col->nedges - 2] && v <= col->edges[col->nedges - 1]) || (i && v < col->topv[i - 1]))
+                    double lo = col->edges[col->nedges - 2]; /* the first bin includes its lower edge */
+                    if (!((col->nedges == 2 ? v >= lo : v > lo) && v <= col->edges[col->nedges - 1]) || (i && v < col->topv[i - 1]))
                         FAIL("column %s: top_values must be ascending values inside the top bin", col->name);
                     col->topv[i] = v;
                 }
