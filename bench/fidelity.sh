@@ -171,7 +171,7 @@ lines += ["## Reading the results", "",
           "and are left out of the mean; the count is shown next to the value.",
           "- DKC rules 16, 20 and 21 tie bytes, packets and duration together; the baselines un-bin these "
           "columns independently (uniform inside each bin, spec §1.3) and produce 1-packet flows of 30 bytes or "
-          "with a non-zero duration far more often than the real data. FlowChronicle draws them jointly from its training data (per-bin quantiles, numeric joint and rule-rate calibration, docs/flowchronicle.md "Un-binning", "Joint consistency") and stays near the training rates.",
+          "with a non-zero duration far more often than the real data. FlowChronicle draws them jointly from its training data (per-bin quantiles, numeric joint and rule-rate calibration, docs/flowchronicle.md \"Un-binning\", \"Joint consistency\") and stays near the training rates.",
           "- DKC rule 14 (flags on non-TCP flows) cannot fire: the flow reader clears the flags of non-TCP flows "
           "(docs/metrics.md).",
           "- Per-rule DKC violations and all plots of each generator are in the HTML reports "
