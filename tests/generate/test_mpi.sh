@@ -70,8 +70,10 @@ mpi 2 generate -q -d 1m --mpi -o "$d/nodir/x.pcap" >/dev/null 2>"$d/err"
 rc=$?
 [ $rc -ne 0 ] && grep -q "nodir/x.pcap: cannot create output" "$d/err" || { echo "FAIL: missing dir: exit $rc: $(cat "$d/err")"; fail=1; }
 # a failure while running, after the shared pcap was opened: a Sunday night the office config
-# lets no flow through (decided alike on every rank); the temporary goes
-mpi 2 generate -q -d 2m --start 2026-12-06T03:00:00Z -c "$SRC/examples/office.yaml" --mpi -o "$d/e/y.pcap" \
+# lets no flow through (decided alike on every rank; 00:00-00:02 UTC is empty for the embedded model
+# before and after issue 13's second round, 03:00 let one DNS query to the resolver through after
+# it); the temporary goes
+mpi 2 generate -q -d 2m --start 2026-12-06T00:00:00Z -c "$SRC/examples/office.yaml" --mpi -o "$d/e/y.pcap" \
   >/dev/null 2>"$d/err"
 rc=$?
 [ $rc -ne 0 ] && grep -q "no flow written" "$d/err" || { echo "FAIL: empty run: exit $rc: $(cat "$d/err")"; fail=1; }

@@ -27,10 +27,14 @@ check() { # pcap logdir label
     -e dns.response_to -e http.request.method -e http.host -e http.request.uri -e http.response.code \
     -e tls.handshake.extensions_server_name 2>/dev/null >"$T/pk.tsv"
   # HTTP once more without TCP reassembly: a reply whose connection ends before the server's close
-  # stays an unfinished PDU for tshark, while Zeek logs the status as soon as it parses the head
-  tshark --enable-protocol communityid -o tcp.desegment_tcp_streams:FALSE -r "$1" -n -Y 'http.request || http.response' \
+  # stays an unfinished PDU for tshark, while Zeek logs the status as soon as it parses the head.
+  # Segments the TCP noise sent out of order are dissected too (tshark skips the payload of a segment
+  # it flags by default); retransmitted copies are counted once, by (connection, sender, sequence)
+  tshark --enable-protocol communityid -o tcp.desegment_tcp_streams:FALSE -o tcp.no_subdissector_on_error:FALSE \
+    -r "$1" -n -Y 'http.request || http.response' \
     -T fields -E separator=/t -E occurrence=a -E aggregator=, -e communityid -e http.request.method -e http.host \
-    -e http.request.uri -e http.response.code -e http.content_length -e tcp.len -e tcp.payload 2>/dev/null >"$T/http.tsv"
+    -e http.request.uri -e http.response.code -e http.content_length -e tcp.len -e tcp.payload -e ip.src \
+    -e tcp.seq 2>/dev/null >"$T/http.tsv"
   # payload bytes per side of every TCP connection (the reply's body runs to the close)
   tshark --enable-protocol communityid -r "$1" -n -Y 'tcp.len > 0' -T fields -E separator=/t -e communityid -e ip.src \
     -e tcp.len 2>/dev/null >"$T/tcp.tsv"
@@ -62,8 +66,11 @@ for line in open(pk):
     if s == "1" and a == "0": syn.append((t, cid, src, dst))
 servers = {ln.split("\t")[2] for ln in open(pk) if ln.split("\t")[6:7] == ["1"]}  # hosts answering DNS
 reqlen = Counter(); head = {}
+seen_seg = set()
 for line in open(htsv):
-    cid, meth, host, uri, code, clen, tlen, pay = (line.rstrip("\n").split("\t") + [""] * 8)[:8]
+    cid, meth, host, uri, code, clen, tlen, pay, src, seq = (line.rstrip("\n").split("\t") + [""] * 10)[:10]
+    if (cid, src, seq) in seen_seg: continue  # a retransmitted copy
+    seen_seg.add((cid, src, seq))
     if meth:
         for m, h, u in zip(meth.split(","), host.split(","), uri.split(",")): req[(cid, m, h, u)] += 1
         reqlen[(cid, int(clen or 0))] += 1
