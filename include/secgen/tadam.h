@@ -52,6 +52,11 @@ typedef struct sg_tadam_learn_opts {
      * per edge for sampling). */
     int untimed;
     int timed_search;
+    /* Noise model fitted as before issue 20 item 2: the search prices an unmatched word by its
+     * single best repair and estimates the noise probabilities by hard EM over those repairs.
+     * Default (0): repairs are summed over every alignment and the noise probabilities come from
+     * soft EM over every word (symbols-only search; a --timed-search keeps the best repair). */
+    int hard_em;
 } sg_tadam_learn_opts;
 
 void sg_tadam_learn_opts_init(sg_tadam_learn_opts *o);
