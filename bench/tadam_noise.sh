@@ -25,8 +25,10 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for seed in $SEEDS; do
     clean_edges=""
     for rate in $RATES; do
+        mt=""
+        [ "$MAX_TRAIN" -gt 0 ] && mt="--max-train $MAX_TRAIN"
         /usr/bin/time -f "%U" -o "$T/cpu" "$SECGEN" automata evaluate "$DATA" -s "$seed" -j "$JOBS" --quiet --untimed \
-            --noise "$rate" --max-train "$MAX_TRAIN" $EXTRA >"$T/out" 2>"$T/err" || { cat "$T/err" >&2; exit 1; }
+            --noise "$rate" $mt $EXTRA >"$T/out" 2>"$T/err" || { cat "$T/err" >&2; exit 1; }
         line=$(grep '^tadam:' "$T/out")
         auroc=$(grep 'tadam untimed bits/event' "$T/out" | sed -E 's/.*AUROC ([0-9.]+).*/\1/')
         read -r wall states edges del dup swap <<<"$(echo "$line" | sed -E \
