@@ -609,10 +609,11 @@ static void prior_pi(unsigned ops, double pi[TDM_NOPS])
 }
 
 /* The fixed noise probabilities of the first search of the noise phase: 0.625 % per enabled
- * operation (7.3 bits). Low enough that only edges the data barely support get deleted (at the
- * prior, 2.5 % per op, rare true edges went too and, with no operator to add an edge back, HDFS
- * seed 1 ended with 89 edges at 10 % noise against 59 and a 2.3 % longer description), high
- * enough to leave the all-matched automaton of the warm start (docs/tadam.md "Learning"). */
+ * operation (7.3 bits), before a second one at the prior (2.5 %). Starting at the prior, rare true
+ * edges were deleted first and, with no operator to add an edge back, HDFS seed 1 ended with 89
+ * edges at 10 % noise against 58 and a 2.3 % longer description; the low level alone does not
+ * leave the all-matched automaton when the noise bigrams are frequent (unit test
+ * test_noise_rates_recovered: 33 edges against 8). See docs/tadam.md "Learning". */
 static void escape_pi(unsigned ops, double pi[TDM_NOPS])
 {
     int k = 0;
@@ -1567,16 +1568,21 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
              * frequent noise absorbed into edges. EM cannot leave that point: with no word to
              * repair the noise counts are zero, pi collapses to the pseudo-counts (~1e-4 per op,
              * 13 bits), and no single edge deletion pays at that price although deleting all the
-             * noise edges would. So the noise phase first searches at a small fixed pi (one cost
-             * iteration per candidate), then re-estimates pi by soft EM over every word and
-             * continues with pi re-estimated in every cost evaluation. */
-            tdm_learn_ctx r0 = pctx;
-            r0.fixed_pi = 1;
-            r0.em_iters = 1;
-            escape_pi(pctx.noise_ops, cur_pi);
-            unsigned pit = 0;
-            failed = search(&r0, cur_pi, &gc, sc, nthreads, &cur, &cost, &cres, max_iters, &pit, prog, it) != 0;
-            it += pit;
+             * noise edges would. So the noise phase first searches at fixed noise levels, low
+             * then the prior (one cost iteration per candidate), then re-estimates pi by soft EM
+             * over every word and continues with pi re-estimated in every cost evaluation. */
+            for (int r = 0; r < 2 && !failed; r++) {
+                tdm_learn_ctx r0 = pctx;
+                r0.fixed_pi = 1;
+                r0.em_iters = 1;
+                if (r == 0)
+                    escape_pi(pctx.noise_ops, cur_pi);
+                else
+                    prior_pi(pctx.noise_ops, cur_pi);
+                unsigned pit = 0;
+                failed = search(&r0, cur_pi, &gc, sc, nthreads, &cur, &cost, &cres, max_iters, &pit, prog, it) != 0;
+                it += pit;
+            }
             if (failed) break;
             tdm_learn_ctx fx = pctx;
             fx.start_pi = cur_pi;

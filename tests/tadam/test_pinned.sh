@@ -28,13 +28,13 @@ head -601 "$HDFS" >hdfs.csv
     --scores-out eval_scores.csv | sed -n '/AUROC/p' >eval.txt || fail "evaluate"
 sha256sum m/all.json m/index.json scores.csv sample.csv fosr.json eval_scores.csv eval.txt >got.sha
 cat >want.sha <<'PINS'
-e9863279c8ae48175c7c077bc03aa5a4c168ca063864eec0f5fe7783ed187dd1  m/all.json
-3628cbd7f005c704daf82e3c62e84198d842b911f0db2074e0cdfd8d49a4d294  m/index.json
-752157b48cf5c7102e945e2d7a50c2c6169fbc552ad23246ad3bffce2e896ed3  scores.csv
-9dfa371df7f18317aef405d7a91164bc9aee984770aa86c0c79d3211a5f0e95d  sample.csv
-7ded02dfd4c3b9c9c8df37ae2840bb113516ad861250c62269ca393ed097b8b2  fosr.json
-f35af8c30a0ca5a66042d3afd565b7d570660f1489c4689346853b202e101cf2  eval_scores.csv
-9dab791221f7d808928913e481de0a7c5cdecc0701577f899b4017ace0da07c5  eval.txt
+89c8e62ff06a8d7e9400205cf119055f701630bacad6a64a360581301d37b0fc  m/all.json
+d056de637893a9953a6f127d981449e0b1b73f3bfab1081558ddd0244cc8bbe8  m/index.json
+07d0c23c6d9b1c3d3f2efd5cb9e41afac1b4dd47e7b9099ea4794254b1b607b7  scores.csv
+12d95460d424279ac72c30cea64f730d5976aaad4cc4b31293cead6f246ae697  sample.csv
+b798dd288dd89ec8a23b198fd3fb3cbb73b8d45032da1e60899b1ef540269e81  fosr.json
+b77cd7ef3cbd6ac6abacb457acfa83ce8fc4e673a73836c48f6bb863d59c54a7  eval_scores.csv
+155640e4777c5e7e920d76900d55097cee74bd248e278e873db38fb715a7bfb1  eval.txt
 PINS
 diff want.sha got.sha >/dev/null || { diff want.sha got.sha >&2; fail "outputs differ from the pinned ones"; }
 echo ok
