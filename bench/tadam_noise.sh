@@ -7,8 +7,9 @@
 # evaluate run and the learner's own wall time). Prints a markdown table.
 # Usage: bench/tadam_noise.sh  (env: SEEDS="1 2 3" RATES="0 0.1 0.2" MAX_TRAIN=0 (all) JOBS=2
 #        EXTRA="--no-noise-model" to compare without the noise model)
-# Time: MAX_TRAIN=1500, 3 seeds x 3 rates: ~6 min CPU (measured: 133 s and 107 s CPU for seeds 1, 2;
-# wall 3-10x that on the shared 2-core machine); the full 5.6k-block training split is ~10x slower.
+# Time: MAX_TRAIN=1500 (MAX_TRAIN=0: the whole training split), 2 seeds x 3 rates: ~4.5 min CPU
+# (measured with soft EM: 123 s and 120 s CPU for seeds 1, 2; wall 2-3x that on the shared 2-core
+# machine); the full 5.6k-block training split is several times slower.
 set -eu
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 SECGEN=${SECGEN:-$HERE/build/release/secgen}
