@@ -7,8 +7,9 @@
 # evaluate run and the learner's own wall time). Prints a markdown table.
 # Usage: bench/tadam_noise.sh  (env: SEEDS="1 2 3" RATES="0 0.1 0.2" MAX_TRAIN=0 (all) JOBS=2
 #        EXTRA="--no-noise-model" to compare without the noise model)
-# Time: MAX_TRAIN=1500, 3 seeds x 3 rates: ~6 min CPU (measured: 133 s and 107 s CPU for seeds 1, 2;
-# wall 3-10x that on the shared 2-core machine); the full 5.6k-block training split is ~10x slower.
+# Time: MAX_TRAIN=1500 (MAX_TRAIN=0: the whole training split), 2 seeds x 3 rates: ~4.5 min CPU
+# (measured with soft EM: 123 s and 120 s CPU for seeds 1, 2; wall 2-3x that on the shared 2-core
+# machine); the full 5.6k-block training split is several times slower.
 set -eu
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 SECGEN=${SECGEN:-$HERE/build/release/secgen}
@@ -25,8 +26,10 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for seed in $SEEDS; do
     clean_edges=""
     for rate in $RATES; do
+        mt=""
+        [ "$MAX_TRAIN" -gt 0 ] && mt="--max-train $MAX_TRAIN"
         /usr/bin/time -f "%U" -o "$T/cpu" "$SECGEN" automata evaluate "$DATA" -s "$seed" -j "$JOBS" --quiet --untimed \
-            --noise "$rate" --max-train "$MAX_TRAIN" $EXTRA >"$T/out" 2>"$T/err" || { cat "$T/err" >&2; exit 1; }
+            --noise "$rate" $mt $EXTRA >"$T/out" 2>"$T/err" || { cat "$T/err" >&2; exit 1; }
         line=$(grep '^tadam:' "$T/out")
         auroc=$(grep 'tadam untimed bits/event' "$T/out" | sed -E 's/.*AUROC ([0-9.]+).*/\1/')
         read -r wall states edges del dup swap <<<"$(echo "$line" | sed -E \

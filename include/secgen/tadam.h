@@ -41,7 +41,7 @@ typedef struct sg_tadam_learn_opts {
     unsigned noise_ops;   /* SG_TADAM_NOISE_* mask; default SG_TADAM_NOISE_ALL; 0 = no noise model */
     int threads;          /* OpenMP threads for candidate evaluation; 0 = current setting */
     unsigned max_iters;   /* search iterations (operator applications); default 200 */
-    unsigned em_iters;    /* hard-EM iterations per cost evaluation; default 3 */
+    unsigned em_iters;    /* EM iterations per cost evaluation; default 3 */
     int quiet;            /* no progress bar */
     const char *name;     /* automaton name (service), copied; NULL = "all" */
     /* Values (IAT, payload). Default: the structure search works on the symbols, then each edge
@@ -52,6 +52,11 @@ typedef struct sg_tadam_learn_opts {
      * per edge for sampling). */
     int untimed;
     int timed_search;
+    /* Noise model fitted as before issue 20 item 2: the search prices an unmatched word by its
+     * single best repair and estimates the noise probabilities by hard EM over those repairs.
+     * Default (0): repairs are summed over every alignment and the noise probabilities come from
+     * soft EM over every word (symbols-only search; a --timed-search keeps the best repair). */
+    int hard_em;
 } sg_tadam_learn_opts;
 
 void sg_tadam_learn_opts_init(sg_tadam_learn_opts *o);

@@ -262,6 +262,16 @@ void tdm_dp_scratch_free(tdm_dp_scratch *s)
     free(s->bp_close);
     free(s->steps);
     free(s->xbits);
+    free(s->fM);
+    free(s->fT);
+    free(s->fD);
+    free(s->bM);
+    free(s->bT);
+    free(s->bD);
+    free(s->scale);
+    free(s->eprob);
+    free(s->by_sym);
+    free(s->sym_off);
     memset(s, 0, sizeof *s);
 }
 
@@ -551,6 +561,323 @@ double tdm_trace_cost(const tdm_view *v, const tdm_step *st, size_t ns, const in
         }
     }
     return c;
+}
+
+/* ---- soft repair: forward-backward over the repair lattice ---------------------------------- */
+
+void tdm_closure_sum(const tdm_view *v, double *csum)
+{
+    const uint32_t n = v->nq;
+    const size_t nn = (size_t)n * n;
+    double *A = malloc(nn * sizeof *A);
+    for (size_t i = 0; i < nn; i++) csum[i] = 0;
+    for (uint32_t i = 0; i < n; i++) csum[(size_t)i * n + i] = 1;
+    if (!A || !(v->op_bits[TDM_OP_DEL] < TDM_INF)) {
+        free(A);
+        return;
+    }
+    /* A = I - D, then Gauss-Jordan: A is strictly diagonally dominant by rows (each row of D sums
+     * to at most pi_del < 1), so no pivoting is needed */
+    for (size_t i = 0; i < nn; i++) A[i] = 0;
+    for (uint32_t i = 0; i < n; i++) A[(size_t)i * n + i] = 1;
+    const double pd = exp2(-v->op_bits[TDM_OP_DEL]);
+    for (uint32_t e = 0; e < v->ne; e++) {
+        if (!(v->ebits[e] < TDM_INF) || v->esym[e] == TDM_END) continue;
+        A[(size_t)v->esrc[e] * n + v->edst[e]] -= pd * exp2(-v->ebits[e]);
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        double inv = 1.0 / A[(size_t)k * n + k];
+        double *ak = A + (size_t)k * n, *ck = csum + (size_t)k * n;
+        for (uint32_t j = 0; j < n; j++) {
+            ak[j] *= inv;
+            ck[j] *= inv;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            if (i == k) continue;
+            double f = A[(size_t)i * n + k];
+            if (f == 0) continue;
+            double *ai = A + (size_t)i * n, *ci = csum + (size_t)i * n;
+            for (uint32_t j = 0; j < n; j++) {
+                ai[j] -= f * ak[j];
+                ci[j] -= f * ck[j];
+            }
+        }
+    }
+    for (size_t i = 0; i < nn; i++)
+        if (csum[i] < 0) csum[i] = 0; /* rounding: every entry is a sum of path probabilities */
+    free(A);
+}
+
+static int fb_reserve(tdm_dp_scratch *s, size_t cells, size_t levels, size_t ne, size_t nsym)
+{
+    if (cells > s->cap_fb) {
+        size_t c = cells * 2;
+        double **arr[6] = {&s->fM, &s->fT, &s->fD, &s->bM, &s->bT, &s->bD};
+        for (int i = 0; i < 6; i++) {
+            double *x = realloc(*arr[i], c * sizeof *x);
+            if (!x) return -1;
+            *arr[i] = x;
+        }
+        s->cap_fb = c;
+    }
+    if (levels > s->cap_lv) {
+        size_t c = levels * 2;
+        double *x = realloc(s->scale, c * sizeof *x);
+        if (!x) return -1;
+        s->scale = x;
+        s->cap_lv = c;
+    }
+    if (ne + 1 > s->cap_fe) {
+        size_t c = (ne + 1) * 2;
+        double *x = realloc(s->eprob, c * sizeof *x);
+        if (!x) return -1;
+        s->eprob = x;
+        uint32_t *y = realloc(s->by_sym, c * sizeof *y);
+        if (!y) return -1;
+        s->by_sym = y;
+        s->cap_fe = c;
+    }
+    if (nsym + 2 > s->cap_fs) {
+        size_t c = (nsym + 2) * 2;
+        uint32_t *x = realloc(s->sym_off, c * sizeof *x);
+        if (!x) return -1;
+        s->sym_off = x;
+        s->cap_fs = c;
+    }
+    return 0;
+}
+
+/* the operation at observed position l: is a duplicate of position l-1 possible / a swap of the
+ * pair (l-1, l) */
+static int fb_dup_ok(const int32_t *sym, size_t L, size_t l)
+{
+    return l >= 1 && l + 1 < L && sym[l] >= 0 && sym[l] != (int32_t)TDM_END && sym[l - 1] == sym[l];
+}
+static int fb_swap_ok(const int32_t *sym, size_t L, size_t l)
+{
+    return l >= 1 && l + 1 < L && sym[l] >= 0 && sym[l - 1] >= 0 && sym[l] != (int32_t)TDM_END &&
+           sym[l - 1] != (int32_t)TDM_END;
+}
+
+/* usable edges reading symbol a (a word symbol: may be -1 or beyond the edges' alphabet) */
+#define FB_EDGES(a, k0, k1)                                                                           \
+    uint32_t k0 = 0, k1 = 0;                                                                          \
+    if ((a) >= 0 && (uint32_t)(a) < nsv) {                                                            \
+        k0 = soff[(a)];                                                                               \
+        k1 = soff[(a) + 1];                                                                           \
+    }
+
+double tdm_forward(const tdm_view *v, const int32_t *sym, size_t L, tdm_dp_scratch *sc, double weight, double max_bits,
+                   double *ops, double *evis)
+{
+    const uint32_t nq = v->nq, ne = v->ne;
+    uint32_t nsv = 0; /* symbols with edges: 0 .. nsv-1 */
+    for (uint32_t e = 0; e < ne; e++)
+        if (v->ebits[e] < TDM_INF && v->esym[e] + 1 > nsv) nsv = v->esym[e] + 1;
+    if (L == 0 || fb_reserve(sc, (L + 1) * nq, L + 1, ne, nsv) != 0) return TDM_INF;
+    double w[TDM_NOPS];
+    for (int o = 0; o < TDM_NOPS; o++) w[o] = v->op_bits[o] < TDM_INF ? exp2(-v->op_bits[o]) : 0.0;
+    const double *C = w[TDM_OP_DEL] > 0 ? v->csum : NULL;
+    /* edge probabilities and the usable edges grouped by symbol (in edge order) */
+    double *pe = sc->eprob;
+    uint32_t *soff = sc->sym_off, *bys = sc->by_sym;
+    for (uint32_t a = 0; a <= nsv; a++) soff[a] = 0;
+    for (uint32_t e = 0; e < ne; e++) {
+        pe[e] = v->ebits[e] < TDM_INF ? exp2(-v->ebits[e]) : 0.0;
+        if (pe[e] > 0) soff[v->esym[e] + 1]++;
+    }
+    for (uint32_t a = 0; a < nsv; a++) soff[a + 1] += soff[a];
+    for (uint32_t e = 0; e < ne; e++)
+        if (pe[e] > 0) bys[soff[v->esym[e]]++] = e;
+    for (uint32_t a = nsv; a > 0; a--) soff[a] = soff[a - 1];
+    soff[0] = 0;
+    double *fM = sc->fM, *fT = sc->fT, *fD = sc->fD, *c = sc->scale;
+    const double floor_rel = exp2(-TDM_BEAM_BITS);
+    /* level 0: the initial state, then deletions */
+    for (uint32_t s = 0; s < nq; s++) fT[s] = fD[s] = 0;
+    fT[v->q0] = 1;
+    if (C)
+        for (uint32_t s = 0; s < nq; s++) fM[s] = C[(size_t)v->q0 * nq + s];
+    else
+        for (uint32_t s = 0; s < nq; s++) fM[s] = s == v->q0;
+    double z = 0;
+    for (uint32_t s = 0; s < nq; s++) z += fM[s];
+    c[0] = z;
+    for (uint32_t s = 0; s < nq; s++) {
+        fM[s] /= z;
+        fT[s] /= z;
+    }
+    double logp = log2(z);
+    for (size_t l = 0; l < L; l++) {
+        const int32_t a = sym[l];
+        const int last = a == (int32_t)TDM_END;
+        const double *Ml = fM + l * nq;
+        double *Tn = fT + (l + 1) * nq, *Dn = fD + (l + 1) * nq, *Mn = fM + (l + 1) * nq;
+        const double wadd = last ? 0.0 : w[TDM_OP_ADD] * exp2(-tdm_sym_bits(v, a));
+        for (uint32_t s = 0; s < nq; s++) {
+            Tn[s] = wadd * Ml[s];
+            Dn[s] = 0;
+        }
+        if (fb_dup_ok(sym, L, l) && w[TDM_OP_DUP] > 0) {
+            const double *Dl = fD + l * nq;
+            for (uint32_t s = 0; s < nq; s++) Dn[s] += w[TDM_OP_DUP] * Dl[s];
+        }
+        {
+            FB_EDGES(a, k0, k1)
+            for (uint32_t k = k0; k < k1; k++) {
+                uint32_t e = bys[k];
+                double m = Ml[v->esrc[e]];
+                if (m > 0) Dn[v->edst[e]] += m * w[TDM_OP_TR] * pe[e];
+            }
+        }
+        for (uint32_t s = 0; s < nq; s++) Tn[s] += Dn[s];
+        if (fb_swap_ok(sym, L, l) && w[TDM_OP_SWAP] > 0) {
+            /* observed (b, a) explained by edges f reading a then e reading b; M[l-1] is one level
+             * scale older */
+            const int32_t b = sym[l - 1];
+            const double *Mp = fM + (l - 1) * nq;
+            const double ws = w[TDM_OP_SWAP] / c[l];
+            FB_EDGES(a, f0, f1)
+            FB_EDGES(b, e0, e1)
+            for (uint32_t kf = f0; kf < f1; kf++) {
+                uint32_t f = bys[kf];
+                double m = Mp[v->esrc[f]];
+                if (!(m > 0)) continue;
+                for (uint32_t ke = e0; ke < e1; ke++) {
+                    uint32_t e = bys[ke];
+                    if (v->esrc[e] == v->edst[f]) Tn[v->edst[e]] += m * ws * pe[f] * pe[e];
+                }
+            }
+        }
+        /* beam, then closure */
+        double hi = 0;
+        for (uint32_t s = 0; s < nq; s++)
+            if (Tn[s] > hi) hi = Tn[s];
+        if (!(hi > 0)) return TDM_INF;
+        for (uint32_t s = 0; s < nq; s++)
+            if (Tn[s] < hi * floor_rel) Tn[s] = Dn[s] = 0;
+        if (C && !last) {
+            for (uint32_t t = 0; t < nq; t++) Mn[t] = 0;
+            for (uint32_t s = 0; s < nq; s++) {
+                if (!(Tn[s] > 0)) continue;
+                const double *row = C + (size_t)s * nq;
+                const double x = Tn[s];
+                for (uint32_t t = 0; t < nq; t++) Mn[t] += x * row[t];
+            }
+        } else {
+            for (uint32_t s = 0; s < nq; s++) Mn[s] = Tn[s];
+        }
+        z = 0;
+        for (uint32_t s = 0; s < nq; s++) z += Mn[s];
+        c[l + 1] = z;
+        const double iz = 1.0 / z;
+        for (uint32_t s = 0; s < nq; s++) {
+            Mn[s] *= iz;
+            Tn[s] *= iz;
+            Dn[s] *= iz;
+        }
+        logp += log2(z);
+    }
+    const double pf = fM[L * nq + v->qf];
+    if (!(pf > 0)) return TDM_INF;
+    const double bits = -(logp + log2(pf));
+    if (!ops || bits > max_bits) return bits;
+
+    /* backward pass (scaled like the forward one: the posterior of an arc from level l to level
+     * l' is fwd * weight * bwd / (c[l+1] ... c[l'])) and expected counts */
+    double *bM = sc->bM, *bT = sc->bT, *bD = sc->bD;
+    double n_op[TDM_NOPS] = {0};
+    for (uint32_t s = 0; s < nq; s++) {
+        bM[L * nq + s] = s == v->qf ? 1.0 / pf : 0.0;
+        bT[L * nq + s] = bM[L * nq + s]; /* no closure after "$" */
+        bD[L * nq + s] = bT[L * nq + s];
+    }
+    for (size_t l = L; l-- > 0;) {
+        const int32_t a = sym[l];
+        const int last = a == (int32_t)TDM_END;
+        double *BM = bM + l * nq, *BT = bT + l * nq, *BD = bD + l * nq;
+        const double *BTn = bT + (l + 1) * nq, *BDn = bD + (l + 1) * nq;
+        const double *Ml = fM + l * nq;
+        const double inv1 = 1.0 / c[l + 1];
+        const double wadd = last ? 0.0 : w[TDM_OP_ADD] * exp2(-tdm_sym_bits(v, a)) * inv1;
+        for (uint32_t s = 0; s < nq; s++) {
+            BM[s] = wadd * BTn[s];
+            n_op[TDM_OP_ADD] += Ml[s] * BM[s];
+        }
+        {
+            FB_EDGES(a, k0, k1)
+            for (uint32_t k = k0; k < k1; k++) {
+                uint32_t e = bys[k];
+                double bd = BDn[v->edst[e]];
+                if (!(bd != 0)) continue;
+                uint32_t u = v->esrc[e];
+                double x = w[TDM_OP_TR] * pe[e] * bd * inv1;
+                BM[u] += x;
+                double post = Ml[u] * x;
+                n_op[TDM_OP_TR] += post;
+                if (evis) evis[e] += weight * post;
+            }
+        }
+        /* swap of the pair (l, l+1) from this level to level l+2 */
+        if (l + 1 < L && fb_swap_ok(sym, L, l + 1) && w[TDM_OP_SWAP] > 0) {
+            const int32_t b = sym[l], a2 = sym[l + 1];
+            const double *BT2 = bT + (l + 2) * nq;
+            const double ws = w[TDM_OP_SWAP] * inv1 / c[l + 2];
+            FB_EDGES(a2, f0, f1)
+            FB_EDGES(b, e0, e1)
+            for (uint32_t kf = f0; kf < f1; kf++) {
+                uint32_t f = bys[kf], u = v->esrc[f];
+                for (uint32_t ke = e0; ke < e1; ke++) {
+                    uint32_t e = bys[ke];
+                    if (v->esrc[e] != v->edst[f]) continue;
+                    double bt = BT2[v->edst[e]];
+                    if (!(bt != 0)) continue;
+                    double x = ws * pe[f] * pe[e] * bt;
+                    BM[u] += x;
+                    double post = Ml[u] * x;
+                    n_op[TDM_OP_SWAP] += post;
+                    if (evis) {
+                        evis[e] += weight * post;
+                        evis[f] += weight * post;
+                    }
+                }
+            }
+        }
+        /* closure at level l (after position l-1, or the start; never after "$" since l < L):
+         * bT = C bM, over the non-zero bM */
+        if (C) {
+            for (uint32_t s = 0; s < nq; s++) BT[s] = 0;
+            for (uint32_t t = 0; t < nq; t++) {
+                const double bm = BM[t];
+                if (!(bm != 0)) continue;
+                for (uint32_t s = 0; s < nq; s++) BT[s] += C[(size_t)s * nq + t] * bm;
+            }
+            /* deleted edges at this level: M[u] * w * bT[v] */
+            for (uint32_t e = 0; e < ne; e++) {
+                if (!(pe[e] > 0) || v->esym[e] == TDM_END) continue;
+                double m = Ml[v->esrc[e]];
+                if (!(m > 0)) continue;
+                double post = m * w[TDM_OP_DEL] * pe[e] * BT[v->edst[e]];
+                n_op[TDM_OP_DEL] += post;
+                if (evis) evis[e] += weight * post;
+            }
+        } else {
+            for (uint32_t s = 0; s < nq; s++) BT[s] = BM[s];
+        }
+        /* D at level l: part of T, and the source of a duplicate at position l */
+        const int dup = fb_dup_ok(sym, L, l) && w[TDM_OP_DUP] > 0;
+        const double wd = w[TDM_OP_DUP] * inv1;
+        for (uint32_t s = 0; s < nq; s++) {
+            BD[s] = BT[s];
+            if (dup) {
+                double x = wd * BDn[s];
+                BD[s] += x;
+                n_op[TDM_OP_DUP] += fD[l * nq + s] * x;
+            }
+        }
+    }
+    for (int o = 0; o < TDM_NOPS; o++) ops[o] += weight * n_op[o];
+    return bits;
 }
 
 void tdm_unigram_bits(const double *counts, uint32_t n, double *bits, double *unk)

@@ -1,6 +1,8 @@
-/* TADAM learner: STATE_SYMBOL initialisation, MDL cost L(A) + L(D|A) with hard EM over the noise
- * operations, and a steepest-descent search over merge / split-state / delete-edge candidates
- * evaluated in parallel (OpenMP) with a deterministic choice (lowest cost, then lowest index). */
+/* TADAM learner: STATE_SYMBOL initialisation, MDL cost L(A) + L(D|A) with EM over the noise
+ * operations (soft: repairs summed over every alignment, tdm_forward; hard, the best repair, for a
+ * timed search or hard_em), soft EM over every word for the final noise probabilities, and a
+ * steepest-descent search over merge / split-state / delete-edge candidates evaluated in parallel
+ * (OpenMP) with a deterministic choice (lowest cost, then lowest index). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -450,6 +452,7 @@ typedef struct tdm_eval_scratch {
     uint32_t *in_off, *in_idx;
     double *dist;
     int32_t *next_edge;
+    double *csum; /* summed deletion closure (soft repairs) */
     tdm_dp_scratch dp;
     tdm_vcache vc;
 } tdm_eval_scratch;
@@ -479,6 +482,7 @@ static void scratch_free(tdm_eval_scratch *s)
     free(s->in_idx);
     free(s->dist);
     free(s->next_edge);
+    free(s->csum);
     tdm_dp_scratch_free(&s->dp);
     tdm_vcache_free(&s->vc);
     memset(s, 0, sizeof *s);
@@ -499,6 +503,7 @@ static int scratch_reserve(tdm_eval_scratch *s, const tdm_data *d, const skeleto
         GROW(s->in_off, q + 1);
         GROW(s->dist, q * q);
         GROW(s->next_edge, q * q);
+        GROW(s->csum, q * q);
         GROW(s->outsum, q);
         s->cap_q = q;
     }
@@ -579,6 +584,9 @@ typedef struct tdm_learn_ctx {
     unsigned em_iters;
     int untimed;        /* the cost ignores values (structure search on symbols) */
     int no_time_models; /* learn --untimed: no edge keeps a time Gaussian */
+    int soft;           /* symbols-only cost: unmatched words priced by the summed repair (tdm_forward)
+                           and soft-EM counts; 0: best repair and hard EM (the old code) */
+    int fixed_pi;       /* evaluate keeps start_pi (no M step on the noise probabilities) */
     tdm_gcache *cache; /* fill (full evaluation of the current automaton) or use (screening) */
     int use_cache;
     /* Where hard EM starts: NULL = the prior, else the noise probabilities learnt for the current
@@ -598,6 +606,23 @@ static void prior_pi(unsigned ops, double pi[TDM_NOPS])
         k += on;
     }
     pi[TDM_OP_TR] = 1.0 - 0.025 * k;
+}
+
+/* The fixed noise probabilities of the first search of the noise phase: 0.625 % per enabled
+ * operation (7.3 bits), before a second one at the prior (2.5 %). Starting at the prior, rare true
+ * edges were deleted first and, with no operator to add an edge back, HDFS seed 1 ended with 89
+ * edges at 10 % noise against 58 and a 2.3 % longer description; the low level alone does not
+ * leave the all-matched automaton when the noise bigrams are frequent (unit test
+ * test_noise_rates_recovered: 33 edges against 8). See docs/tadam.md "Learning". */
+static void escape_pi(unsigned ops, double pi[TDM_NOPS])
+{
+    int k = 0;
+    for (int o = 1; o < TDM_NOPS; o++) {
+        int on = (ops >> (o - 1)) & 1u;
+        pi[o] = on ? 0.00625 : 0.0;
+        k += on;
+    }
+    pi[TDM_OP_TR] = 1.0 - 0.00625 * k;
 }
 
 static double model_cost(const tdm_data *d, const skeleton *a, const tdm_eval_scratch *s, unsigned noise_ops, int untimed)
@@ -635,7 +660,7 @@ static double model_cost(const tdm_data *d, const skeleton *a, const tdm_eval_sc
 
 /* Fill ebits/eg/in-CSR of the current stats; returns usable edge count */
 static void prepare_view(const tdm_data *d, const skeleton *a, tdm_eval_scratch *s, const double pi[TDM_NOPS],
-                         unsigned noise_ops, int untimed, tdm_view *v)
+                         unsigned noise_ops, int untimed, int soft, tdm_view *v)
 {
     for (uint32_t q = 0; q < a->nq; q++) s->outsum[q] = 0;
     for (uint32_t e = 0; e < a->ne; e++)
@@ -689,6 +714,10 @@ static void prepare_view(const tdm_data *d, const skeleton *a, tdm_eval_scratch 
         tdm_closure(v, s->dist, s->next_edge);
         v->dist = s->dist;
         v->next_edge = s->next_edge;
+        if (soft && untimed) {
+            tdm_closure_sum(v, s->csum);
+            v->csum = s->csum;
+        }
     }
 }
 
@@ -765,7 +794,7 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
     tdm_view v;
     s->ntrip_prev = s->ntrip_cur = 0;
     for (unsigned it = 0; it < iters; it++) {
-        prepare_view(d, a, s, pi, ctx->noise_ops, ctx->untimed, &v);
+        prepare_view(d, a, s, pi, ctx->noise_ops, ctx->untimed, ctx->soft, &v);
         /* matched words: from edge statistics */
         double mc = V * v.op_bits[TDM_OP_TR];
         if (!(v.op_bits[TDM_OP_TR] < TDM_INF)) mc = 0;
@@ -826,41 +855,59 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
             }
             double cc0 = cc, uc0 = uc;
             size_t nc0 = nc, nu0 = nu;
-            /* one DP per distinct symbol string (on its first member); every member is priced on
-             * that repair path with its own values */
-            size_t w0 = d->gword[g], o0 = d->woff[w0];
-            tdm_step *steps;
-            size_t ns;
-            /* without noise operations the only path is the deterministic parse, which failed:
-             * no DP needed (the noise-free phase of the warm start spends its time here) */
-            double c0 = ctx->noise_ops ? tdm_repair(&v, d->sym + o0, d->x0 + o0, d->x1 + o0, d->wlen[w0], &s->dp, &steps, &ns)
-                                       : TDM_INF;
-            for (size_t m = d->gmem_off[g]; m < d->gmem_off[g + 1]; m++) {
-                size_t w = d->gmem[m], o = d->woff[w];
-                if (!(c0 < TDM_INF)) {
-                    uc += word_explicit(d, w, ctx->untimed);
-                    nu++;
-                    continue;
+            if (ctx->soft && ctx->untimed && ctx->noise_ops) {
+                /* summed over every repair: the members share the symbols, hence the cost; the
+                 * expected operation and edge counts are the soft-EM statistics */
+                size_t w0 = d->gword[g], o0 = d->woff[w0];
+                double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
+                double ce = word_explicit(d, w0, 1);
+                /* the counts (backward pass) only when an M step follows */
+                const int mstep = it + 1 < iters;
+                double c0 = tdm_forward(&v, d->sym + o0, d->wlen[w0], &s->dp, mult, ce, mstep ? cnt : NULL, s->nxvis);
+                if (c0 <= ce) {
+                    cc += mult * c0;
+                    nc += (size_t)mult;
+                } else {
+                    uc += mult * ce;
+                    nu += (size_t)mult;
                 }
-                double c = w == w0 ? c0 : tdm_trace_cost(&v, steps, ns, d->sym + o, d->x0 + o, d->x1 + o);
-                double ce = word_explicit(d, w, ctx->untimed);
-                if (!(c <= ce)) { /* the encoder sends the word verbatim when that is shorter */
-                    uc += ce;
-                    nu++;
-                    continue;
-                }
-                cc += c;
-                nc++;
-                for (size_t i = 0; i < ns; i++) {
-                    const tdm_step *t = &steps[i];
-                    if (t->op < TDM_NOPS) cnt[t->op] += 1;
-                    if (t->edge < 0 || t->op == TDM_OP_DUP) continue;
-                    s->nxvis[t->edge] += 1;
-                    if (t->pos >= 0 && d->sym[o + (size_t)t->pos] != (int32_t)TDM_END) {
-                        stats_add(&s->nxst[t->edge], d->x0[o + (size_t)t->pos], d->x1[o + (size_t)t->pos], 1);
-                        if (!ctx->untimed && s->ntrip_cur < s->cap_trip)
-                            s->ntrip[s->ntrip_cur++] =
-                                (tdm_trip){(uint32_t)t->edge, d->x0[o + (size_t)t->pos], d->x1[o + (size_t)t->pos]};
+            } else {
+                /* one DP per distinct symbol string (on its first member); every member is priced on
+                 * that repair path with its own values */
+                size_t w0 = d->gword[g], o0 = d->woff[w0];
+                tdm_step *steps;
+                size_t ns;
+                /* without noise operations the only path is the deterministic parse, which failed:
+                 * no DP needed (the noise-free phase of the warm start spends its time here) */
+                double c0 = ctx->noise_ops ? tdm_repair(&v, d->sym + o0, d->x0 + o0, d->x1 + o0, d->wlen[w0], &s->dp, &steps, &ns)
+                                           : TDM_INF;
+                for (size_t m = d->gmem_off[g]; m < d->gmem_off[g + 1]; m++) {
+                    size_t w = d->gmem[m], o = d->woff[w];
+                    if (!(c0 < TDM_INF)) {
+                        uc += word_explicit(d, w, ctx->untimed);
+                        nu++;
+                        continue;
+                    }
+                    double c = w == w0 ? c0 : tdm_trace_cost(&v, steps, ns, d->sym + o, d->x0 + o, d->x1 + o);
+                    double ce = word_explicit(d, w, ctx->untimed);
+                    if (!(c <= ce)) { /* the encoder sends the word verbatim when that is shorter */
+                        uc += ce;
+                        nu++;
+                        continue;
+                    }
+                    cc += c;
+                    nc++;
+                    for (size_t i = 0; i < ns; i++) {
+                        const tdm_step *t = &steps[i];
+                        if (t->op < TDM_NOPS) cnt[t->op] += 1;
+                        if (t->edge < 0 || t->op == TDM_OP_DUP) continue;
+                        s->nxvis[t->edge] += 1;
+                        if (t->pos >= 0 && d->sym[o + (size_t)t->pos] != (int32_t)TDM_END) {
+                            stats_add(&s->nxst[t->edge], d->x0[o + (size_t)t->pos], d->x1[o + (size_t)t->pos], 1);
+                            if (!ctx->untimed && s->ntrip_cur < s->cap_trip)
+                                s->ntrip[s->ntrip_cur++] =
+                                    (tdm_trip){(uint32_t)t->edge, d->x0[o + (size_t)t->pos], d->x1[o + (size_t)t->pos]};
+                        }
                     }
                 }
             }
@@ -897,8 +944,10 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
             for (int o = 1; o < TDM_NOPS; o++) noise += ((ctx->noise_ops >> (o - 1)) & 1u) ? cnt[o] : 0;
             if (cnt[TDM_OP_TR] < 3 * noise) cnt[TDM_OP_TR] = 3 * noise;
             double tot = cnt[TDM_OP_TR] + noise;
-            pi[TDM_OP_TR] = cnt[TDM_OP_TR] / tot;
-            for (int o = 1; o < TDM_NOPS; o++) pi[o] = ((ctx->noise_ops >> (o - 1)) & 1u) ? cnt[o] / tot : 0;
+            if (!ctx->fixed_pi) {
+                pi[TDM_OP_TR] = cnt[TDM_OP_TR] / tot;
+                for (int o = 1; o < TDM_NOPS; o++) pi[o] = ((ctx->noise_ops >> (o - 1)) & 1u) ? cnt[o] / tot : 0;
+            }
             memcpy(s->xst, s->nxst, a->ne * sizeof *s->xst);
             memcpy(s->xvis, s->nxvis, a->ne * sizeof *s->xvis);
             tdm_trip *tt = s->trip;
@@ -915,7 +964,7 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
          * compute its cost; the model cost only depends on the gaussians and edge liveness, and
          * the liveness does not change. Recompute the view with the best pi for consistency. */
     }
-    prepare_view(d, a, s, best_pi, 0, ctx->untimed, &v);
+    prepare_view(d, a, s, best_pi, 0, ctx->untimed, 0, &v);
     double mcost = model_cost(d, a, s, ctx->noise_ops, ctx->untimed);
     if (res) {
         br.model = mcost;
@@ -925,6 +974,44 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
         *res = br;
     }
     return mcost + best;
+}
+
+/* Soft EM over every word, the matched ones included, at a fixed structure: the noise
+ * probabilities and the edge visits become the expected counts of the summed repairs
+ * (tdm_forward). A word the automaton parses also has noisy explanations (on HDFS a duplicate
+ * inside a run, a swap of two equal events, a deletion in a loop), so the noise its parse hides is
+ * counted too: hard EM over the unmatched words only saw 0.000-0.012 of the 0.033-0.067 injected
+ * per operation (docs/tadam.md "Noise robustness"). Needs the statistics of evaluate(ctx, a, s)
+ * (matched visits in s->mvis). pi is the start and the result. */
+static void soft_em(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scratch *s, double pi[TDM_NOPS], unsigned iters)
+{
+    const tdm_data *d = ctx->d;
+    tdm_view v;
+    for (unsigned it = 0; it < iters; it++) {
+        prepare_view(d, a, s, pi, ctx->noise_ops, 1, 1, &v);
+        double cnt[TDM_NOPS];
+        for (int o = 0; o < TDM_NOPS; o++) cnt[o] = 1;
+        memset(s->nxvis, 0, a->ne * sizeof *s->nxvis);
+        for (size_t g = 0; g < d->ng; g++) {
+            size_t w0 = d->gword[g], o0 = d->woff[w0];
+            double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
+            tdm_forward(&v, d->sym + o0, d->wlen[w0], &s->dp, mult, word_explicit(d, w0, 1), cnt, s->nxvis);
+        }
+        double noise = 0, change = 0;
+        for (int o = 1; o < TDM_NOPS; o++) noise += ((ctx->noise_ops >> (o - 1)) & 1u) ? cnt[o] : 0;
+        if (cnt[TDM_OP_TR] < 3 * noise) cnt[TDM_OP_TR] = 3 * noise; /* noise share capped at 25 % */
+        double tot = cnt[TDM_OP_TR] + noise, np[TDM_NOPS];
+        np[TDM_OP_TR] = cnt[TDM_OP_TR] / tot;
+        for (int o = 1; o < TDM_NOPS; o++) np[o] = ((ctx->noise_ops >> (o - 1)) & 1u) ? cnt[o] / tot : 0;
+        for (int o = 0; o < TDM_NOPS; o++) {
+            change = fmax(change, fabs(np[o] - pi[o]));
+            pi[o] = np[o];
+        }
+        /* p(e) from the expected visits (prepare_view prices mvis + xvis) */
+        for (uint32_t e = 0; e < a->ne; e++)
+            if (s->mvis[e] > 0) s->xvis[e] = s->nxvis[e] - s->mvis[e];
+        if (change < 1e-4) break;
+    }
 }
 
 /* ---- initialisation and candidates ------------------------------------------------------- */
@@ -1069,7 +1156,7 @@ static sg_status build_model(const tdm_learn_ctx *ctx, const skeleton *a, tdm_ev
     const tdm_data *d = ctx->d;
     /* one more evaluation pass to collect the repair traces under the best parameters */
     tdm_view v;
-    prepare_view(d, a, s, r->pi, ctx->noise_ops, ctx->untimed, &v);
+    prepare_view(d, a, s, r->pi, ctx->noise_ops, ctx->untimed, 0, &v);
     if (!ctx->untimed) v.etimed = s->etimed; /* the decision of the final evaluation */
     double *vis = calloc(a->ne ? a->ne : 1, sizeof *vis);
     uint64_t *count = calloc(a->ne ? a->ne : 1, sizeof *count);
@@ -1436,7 +1523,8 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         return sg_error_set(err, SG_ERR_RANGE, "too many events (%zu)", d.total_events);
     }
     tdm_learn_ctx ctx = {&d,   o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3, o->untimed || !o->timed_search,
-                         o->untimed, NULL, 0, NULL};
+                         o->untimed, !o->hard_em, 0, NULL, 0, NULL};
+    const int soft = ctx.soft && ctx.untimed && ctx.noise_ops;
     double cur_pi[TDM_NOPS];
     tdm_gcache gc = {0};
     gc.unm = calloc(d.ng + 1, 1);
@@ -1465,7 +1553,8 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
      * noise-free search finds, and stopped at a worse description length (HDFS: 76.0k against
      * 66.5k bits). Continuing from the noise-free optimum can only lower the cost from there.
      * (Tried and dropped, see docs/tadam.md "Noise": pruning every edge below an MDL-chosen share
-     * at once, with EM to convergence, after the search or instead of the warm start.) */
+     * at once, with EM to convergence, after the search or instead of the warm start; with soft
+     * EM, a cold start: slower and a higher description length on HDFS.) */
     unsigned phase_ops[2] = {0, ctx.noise_ops};
     int p0 = ctx.noise_ops ? 0 : 1;
     sg_progress *prog = o->quiet ? NULL : sg_progress_create("tadam search", max_iters * (unsigned)(2 - p0));
@@ -1474,6 +1563,33 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         tdm_learn_ctx pctx = ctx;
         pctx.noise_ops = phase_ops[ph];
         prior_pi(pctx.noise_ops, cur_pi);
+        if (ph == 1 && soft) {
+            /* The noise-free phase ends with an automaton that parses (nearly) every word, its
+             * frequent noise absorbed into edges. EM cannot leave that point: with no word to
+             * repair the noise counts are zero, pi collapses to the pseudo-counts (~1e-4 per op,
+             * 13 bits), and no single edge deletion pays at that price although deleting all the
+             * noise edges would. So the noise phase first searches at fixed noise levels, low
+             * then the prior (one cost iteration per candidate), then re-estimates pi by soft EM
+             * over every word and continues with pi re-estimated in every cost evaluation. */
+            for (int r = 0; r < 2 && !failed; r++) {
+                tdm_learn_ctx r0 = pctx;
+                r0.fixed_pi = 1;
+                r0.em_iters = 1;
+                if (r == 0)
+                    escape_pi(pctx.noise_ops, cur_pi);
+                else
+                    prior_pi(pctx.noise_ops, cur_pi);
+                unsigned pit = 0;
+                failed = search(&r0, cur_pi, &gc, sc, nthreads, &cur, &cost, &cres, max_iters, &pit, prog, it) != 0;
+                it += pit;
+            }
+            if (failed) break;
+            tdm_learn_ctx fx = pctx;
+            fx.start_pi = cur_pi;
+            fx.fixed_pi = 1;
+            evaluate(&fx, &cur, &sc[0], NULL);
+            soft_em(&fx, &cur, &sc[0], cur_pi, 20);
+        }
         unsigned pit = 0;
         failed = search(&pctx, cur_pi, &gc, sc, nthreads, &cur, &cost, &cres, max_iters, &pit, prog, it) != 0;
         it += pit;
@@ -1488,6 +1604,12 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory during the search");
     }
     ctx.start_pi = cur_pi;
+    if (soft) {
+        /* the noise probabilities of the final automaton: soft EM over every word */
+        ctx.fixed_pi = 1;
+        evaluate(&ctx, &cur, &sc[0], NULL);
+        soft_em(&ctx, &cur, &sc[0], cur_pi, 20);
+    }
     cost = evaluate(&ctx, &cur, &sc[0], &cres);
     sg_tadam_model *m = tdm_model_alloc();
     if (!m) st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");

@@ -169,6 +169,8 @@ typedef struct tdm_view {
     double unk_bits;
     const double *dist;        /* [nq*nq] deletion closure or NULL; dist[a*nq+b] */
     const int32_t *next_edge;  /* [nq*nq] first edge of the closure path a->b, -1 if a==b */
+    const double *csum;        /* [nq*nq] summed deletion closure (tdm_closure_sum) or NULL: the
+                                  forward lattice (tdm_forward) then has no deletions */
     tdm_vcache *cache;         /* optional memo (NULL: compute every time) */
     int untimed;               /* scoring: ignore values (symbols only) */
 } tdm_view;
@@ -200,6 +202,12 @@ typedef struct tdm_dp_scratch {
     tdm_step *steps;
     size_t cap_xbits;
     double *xbits;
+    /* forward-backward lattice (tdm_forward): scaled forward and backward masses of the cells
+     * after the closure (M), before it (T) and reached by a transition or duplicate (D) */
+    size_t cap_fb, cap_lv, cap_fe, cap_fs;
+    double *fM, *fT, *fD, *bM, *bT, *bD, *scale;
+    double *eprob;               /* per edge: p(e) */
+    uint32_t *sym_off, *by_sym;  /* usable edges grouped by symbol (CSR) */
 } tdm_dp_scratch;
 
 void tdm_dp_scratch_free(tdm_dp_scratch *s);
@@ -210,6 +218,25 @@ void tdm_closure(const tdm_view *v, double *dist, int32_t *next_edge);
  * trace (in scratch memory). */
 double tdm_repair(const tdm_view *v, const int32_t *sym, const int32_t *x0, const int32_t *x1, size_t L,
                   tdm_dp_scratch *sc, tdm_step **steps, size_t *nsteps);
+
+/* Summed deletion closure: csum[a*nq+b] = total probability of every sequence of deleted edges
+ * (each pi_del * p(e), "$" edges excluded) leading from a to b, the empty one included:
+ * (I - D)^-1 with D[a][b] = sum of pi_del p(e) over a->b (rows of D sum to <= pi_del < 1). */
+void tdm_closure_sum(const tdm_view *v, double *csum);
+
+/* Soft repair: -log2 of the probability of the word summed over every repair (alignment) of the
+ * noise model, symbols only (values ignored), i.e. the forward algorithm over the lattice of
+ * tdm_repair with sums instead of minima. Differences from the best-repair lattice, both so that
+ * the lattice is the generative noise process: deletions follow every path (csum, not the
+ * cheapest one), and a swap of two equal symbols is allowed (it produces the same observation as
+ * two transitions, so it carries part of that observation's probability). Cells more than
+ * TDM_BEAM_BITS below the best of their level are dropped (as in tdm_repair).
+ * If ops != NULL, a backward pass adds weight x the posterior expected number of uses of every
+ * operation to ops[TDM_NOPS] (a swap counts once) and, if evis != NULL, of every edge (taken by a
+ * transition, a swap or a deletion) to evis[ne], unless the word costs more than max_bits (the
+ * caller then sends it verbatim). Returns TDM_INF when no repair exists. */
+double tdm_forward(const tdm_view *v, const int32_t *sym, size_t L, tdm_dp_scratch *sc, double weight, double max_bits,
+                   double *ops, double *evis);
 
 /* Cost of a given repair trace applied to a word with the same symbols (values may differ): the
  * learner repairs one word per distinct symbol string and prices every member on that path. */
