@@ -1043,6 +1043,26 @@ typedef struct cand {
     uint32_t a, b;
 } cand;
 
+/* qf (state 1) reachable from q0 (state 0) over every edge but `skip` (depth-first; stack and seen
+ * hold nq entries) */
+static int accepts_without(const skeleton *a, uint32_t skip, uint32_t *stack, uint8_t *seen)
+{
+    memset(seen, 0, a->nq);
+    size_t top = 0;
+    stack[top++] = 0;
+    seen[0] = 1;
+    while (top) {
+        uint32_t q = stack[--top];
+        if (q == 1) return 1;
+        for (uint32_t e = 0; e < a->ne; e++)
+            if (e != skip && a->src[e] == q && !seen[a->dst[e]]) {
+                seen[a->dst[e]] = 1;
+                stack[top++] = a->dst[e];
+            }
+    }
+    return 0;
+}
+
 static size_t gen_candidates(const skeleton *a, cand **out)
 {
     size_t cap = (size_t)a->nq * a->nq / 2 + a->ne * 2 + 16, n = 0;
@@ -1088,13 +1108,22 @@ static size_t gen_candidates(const skeleton *a, cand **out)
             if (!seen) c[n++] = (cand){1, q, a->src[e]};
         }
     }
-    /* deletions: every edge except the only out-edge of q0 */
-    uint32_t q0out = 0;
-    for (uint32_t e = 0; e < a->ne; e++) q0out += a->src[e] == 0;
-    for (uint32_t e = 0; e < a->ne && n < cap; e++) {
-        if (a->src[e] == 0 && q0out == 1) continue;
-        c[n++] = (cand){2, e, 0};
+    /* deletions: every edge whose removal leaves a word the automaton accepts (qf reachable from
+     * q0). On a service with 10 short words, MDL prices sending them all verbatim below any
+     * automaton (ntp: 80 bits against 175), and the search deleted every edge: an automaton that
+     * accepts nothing describes nothing and generates nothing. */
+    uint32_t *stack = malloc(((size_t)a->nq + 1) * sizeof *stack);
+    uint8_t *seen = malloc((size_t)a->nq + 1);
+    if (!stack || !seen) {
+        free(stack);
+        free(seen);
+        free(c);
+        return 0;
     }
+    for (uint32_t e = 0; e < a->ne && n < cap; e++)
+        if (accepts_without(a, e, stack, seen)) c[n++] = (cand){2, e, 0};
+    free(stack);
+    free(seen);
     *out = c;
     return n;
 }
