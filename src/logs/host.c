@@ -478,6 +478,24 @@ static const char *const downloads[] = {"quarterly-report.pdf", "setup.msi", "ph
                                         "update.exe", "manual.pdf", "backup.tar.gz", "invoice.pdf", "drivers.zip"};
 #define DOWNLOAD_MIN_BYTES 1000000 /* a response this large is saved to disk (a download) */
 
+/* the ECS network connection event of a config endpoint (attempted by the client, accepted by the
+ * server), with the flow's community_id and the HDFS block the connection wrote */
+static sg_status connection_event(sg_host_logs *L, size_t h, int server, const sg_flow *f, const sg_pkt_conn *c, const app *a,
+                                  const char *user, int64_t t0, const char *cid, const char *block, sg_error *err)
+{
+    json_t *o = event(L, h, t0, "network", "connection", "start", server ? "connection-accepted" : "connection-attempted", a, user);
+    if (!o) return sg_error_set(err, SG_ERR_NOMEM, "host logs: out of memory");
+    json_object_set_new(o, "source", json_pack("{s:s, s:i}", "ip", f->src_ip, "port", (json_int_t)f->src_port));
+    json_object_set_new(o, "destination", json_pack("{s:s, s:i}", "ip", f->dst_ip, "port", (json_int_t)f->dst_port));
+    const char *tr = c->proto == SG_PROTO_TCP ? "tcp" : c->proto == SG_PROTO_UDP ? "udp" : c->proto == SG_PROTO_ICMP ? "icmp" : "ipv6-icmp";
+    json_t *net = json_pack("{s:s, s:s}", "transport", tr, "direction", server ? "ingress" : "egress");
+    if (cid[0]) json_object_set_new(net, "community_id", json_string(cid));
+    json_object_set_new(o, "network", net);
+    /* the HDFS block this connection wrote: the key of the DataNode's hdfs.log lines */
+    if (block) json_object_set_new(o, "labels", json_pack("{s:s}", "hdfs_block_id", block));
+    return emit_json(L, h, t0, o, err);
+}
+
 static sg_status endpoint(sg_host_logs *L, size_t h, int server, const sg_flow *f, const sg_pkt_conn *c, const sg_pkt *p, size_t n,
                           uint64_t index, const char *cid, const char *block, sg_error *err)
 {
@@ -489,25 +507,20 @@ static sg_status endpoint(sg_host_logs *L, size_t h, int server, const sg_flow *
     int64_t t0 = p[0].t_ns;
     sg_status s = SG_OK;
     int oom = 0;
+    /* a TCP connection seen from its middle (no SYN: a record of a connection established before
+     * it, docs/packets.md "Mid-stream records") was opened, and logged, before: no process start
+     * and no connection event now; a download it carries still ends in a file */
+    int opened = c->proto != SG_PROTO_TCP || (p[0].tcp_flags & SG_TCP_SYN);
     /* a client process the user starts: its start event once, just before its first connection */
-    if (!server && user && !started(L, h, a.name, &oom)) {
+    if (opened && !server && user && !started(L, h, a.name, &oom)) {
         json_t *o = event(L, h, t0 - 40 * 1000000, "process", "start", NULL, "process-started", &a, user);
         if (o) json_object_set_new(json_object_get(o, "process"), "args", json_pack("[s]", a.exe));
         s = emit_json(L, h, t0 - 40 * 1000000, o, err);
     }
     if (oom) return sg_error_set(err, SG_ERR_NOMEM, "host logs: out of memory");
     if (s != SG_OK) return s;
-    json_t *o = event(L, h, t0, "network", "connection", "start", server ? "connection-accepted" : "connection-attempted", &a, user);
-    if (!o) return sg_error_set(err, SG_ERR_NOMEM, "host logs: out of memory");
-    json_object_set_new(o, "source", json_pack("{s:s, s:i}", "ip", f->src_ip, "port", (json_int_t)f->src_port));
-    json_object_set_new(o, "destination", json_pack("{s:s, s:i}", "ip", f->dst_ip, "port", (json_int_t)f->dst_port));
-    const char *tr = c->proto == SG_PROTO_TCP ? "tcp" : c->proto == SG_PROTO_UDP ? "udp" : c->proto == SG_PROTO_ICMP ? "icmp" : "ipv6-icmp";
-    json_t *net = json_pack("{s:s, s:s}", "transport", tr, "direction", server ? "ingress" : "egress");
-    if (cid[0]) json_object_set_new(net, "community_id", json_string(cid));
-    json_object_set_new(o, "network", net);
-    /* the HDFS block this connection wrote: the key of the DataNode's hdfs.log lines */
-    if (block) json_object_set_new(o, "labels", json_pack("{s:s}", "hdfs_block_id", block));
-    if ((s = emit_json(L, h, t0, o, err)) != SG_OK) return s;
+    if (opened) s = connection_event(L, h, server, f, c, &a, user, t0, cid, block, err);
+    if (s != SG_OK) return s;
     /* a large web response on a client: the browser saves a file */
     uint64_t resp = 0;
     for (size_t i = 0; i < n; i++)
@@ -519,7 +532,7 @@ static sg_status endpoint(sg_host_logs *L, size_t h, int server, const sg_flow *
     if (windows) snprintf(path, sizeof path, "C:\\Users\\%s\\Downloads\\%s", user ? user : "user", fname);
     else snprintf(path, sizeof path, "/home/%s/Downloads/%s", user ? user : "user", fname);
     int64_t t1 = p[n - 1].t_ns;
-    o = event(L, h, t1, "file", "creation", NULL, "file-created", &a, user);
+    json_t *o = event(L, h, t1, "file", "creation", NULL, "file-created", &a, user);
     if (!o) return sg_error_set(err, SG_ERR_NOMEM, "host logs: out of memory");
     json_object_set_new(o, "file", json_pack("{s:s, s:s, s:I}", "path", path, "name", fname, "size", (json_int_t)resp));
     if (cid[0]) json_object_set_new(o, "network", json_pack("{s:s}", "community_id", cid));

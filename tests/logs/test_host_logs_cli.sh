@@ -2,8 +2,8 @@
 # generate --logs with a network config (issue 19): the hosts' logs beside conn.log. The office
 # with the five test attacks: the SSH brute force leaves exactly its failed passwords in the
 # victim's auth.log (3 per connection, from its source ports), the port scan leaves none; every
-# endpoint event is valid JSON whose community_id is a flow of the flows CSV; lines are in time
-# order; -j 1 and -j 2 write the same logs; a failed run leaves no logs.
+# endpoint event is valid JSON whose community_id is a flow of the flows CSV, and no connection
+# event names a mid-stream TCP connection (no SYN); lines are in time order; -j 1 and -j 2 write the same logs; a failed run leaves no logs.
 set -euo pipefail
 : "${SECGEN:?}" "${SRC:?}"
 T=$(mktemp -d)
@@ -35,7 +35,12 @@ done
 # ECS: valid JSON; community ids are flows of the CSV; Windows hosts run Windows processes
 python3 - "$T/a" "$T/a.csv" <<'PY' || fail "endpoint events"
 import json, sys, glob, csv
-ids = {r["community_id"] for r in csv.DictReader(open(sys.argv[2]))}
+rows = list(csv.DictReader(open(sys.argv[2])))
+ids = {r["community_id"] for r in rows}
+# a TCP connection the pcap shows from its middle (no SYN) was opened before the run: no
+# connection event for it
+midstream = {r["community_id"] for r in rows if r["proto"] == "TCP" and "S" not in r["flags"]}
+assert midstream, "no mid-stream TCP connection in the run: the check below checks nothing"
 n = 0
 for path in glob.glob(sys.argv[1] + "/hosts/*/endpoint.ndjson"):
     host = path.split("/")[-2]
@@ -45,6 +50,7 @@ for path in glob.glob(sys.argv[1] + "/hosts/*/endpoint.ndjson"):
         assert e["host"]["name"] == host, path
         cid = e.get("network", {}).get("community_id")
         if cid: assert cid in ids, (path, cid)
+        if e["event"]["action"].startswith("connection-"): assert cid not in midstream, (path, cid)
         if e["host"]["os"]["type"] == "windows": assert "/" not in e["process"]["executable"], e["process"]
 assert n > 500, n
 print("ok:", n, "endpoint events")
