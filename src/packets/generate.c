@@ -432,11 +432,11 @@ static int shape(sg_pktgen *g, item *it)
  * client's OS decides otherwise): with them every segment has at least 52 IP bytes and a SYN or
  * SYN-ACK 60, so a direction with fewer bytes rules them out (a 1-packet SYN of 52 bytes: Windows'
  * options), and a direction of exactly that many (pure ACKs with timestamps: CIDDS' most common
- * record, 66 frame bytes) asks for them. A mid-stream record has no SYN. */
+ * record, 66 frame bytes) asks for them. */
 static int8_t record_ts(const item *it)
 {
     int8_t ts = 0;
-    int syn = !it->midstream && (it->f.flags & SG_TCP_SYN);
+    int syn = (it->f.flags & SG_TCP_SYN) != 0; /* a mid-stream record has none */
     for (int d = 0; d < 2; d++) {
         if (d ? it->in.unk_bwd : it->in.unk_fwd) continue;
         uint64_t p = d ? it->f.bwd_packets : it->f.fwd_packets, b = d ? it->f.bwd_bytes : it->f.fwd_bytes;
