@@ -45,6 +45,7 @@ typedef struct tdm_data {
     double *sym_bits, unk_bits; /* unigram code of the training symbols */
     tdm_null null;              /* shared time model: histograms of every training value */
     size_t total_events;
+    int no_verbatim; /* minimum-structure rule: a word must be parsed or repaired (sg_tadam_learn) */
 } tdm_data;
 
 static void data_free(tdm_data *d)
@@ -723,6 +724,7 @@ static void prepare_view(const tdm_data *d, const skeleton *a, tdm_eval_scratch 
 
 static double word_explicit(const tdm_data *d, size_t w, int untimed)
 {
+    if (d->no_verbatim) return TDM_INF; /* an automaton that leaves a word unrepaired is infeasible */
     double c = 0;
     for (uint32_t p = 0; p < d->wlen[w]; p++) {
         size_t i = d->woff[w] + p;
@@ -1523,14 +1525,9 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx, const sg_tadam_learn_opts *o,
-                         sg_tadam_model **out, sg_error *err)
+static sg_status learn_run(const sg_seq_set *set, const size_t *idx, size_t n_idx, const sg_tadam_learn_opts *o,
+                           int no_verbatim, sg_tadam_model **out, sg_error *err)
 {
-    sg_tadam_learn_opts def;
-    if (!o) {
-        sg_tadam_learn_opts_init(&def);
-        o = &def;
-    }
     *out = NULL;
     if (!set) return sg_error_set(err, SG_ERR_INVALID, "no sequences");
     size_t n = idx ? n_idx : sg_seq_set_count(set);
@@ -1540,6 +1537,7 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     tdm_data d;
     sg_status st = data_build(&d, set, idx, n, err);
     if (st != SG_OK) return st;
+    d.no_verbatim = no_verbatim;
     if (d.nsym > TDM_MAX_SYMBOLS) {
         size_t ns = d.nsym;
         data_free(&d);
@@ -1663,6 +1661,38 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         sg_tadam_model_destroy(m);
         return st;
     }
+    *out = m;
+    return SG_OK;
+}
+
+sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx, const sg_tadam_learn_opts *o,
+                         sg_tadam_model **out, sg_error *err)
+{
+    sg_tadam_learn_opts def;
+    if (!o) {
+        sg_tadam_learn_opts_init(&def);
+        o = &def;
+    }
+    sg_status st = learn_run(set, idx, n_idx, o, 0, out, err);
+    if (st != SG_OK || o->pure_mdl || 2 * (*out)->n_uncorrected <= (*out)->n_train) return st;
+    /* Minimum-structure rule: the MDL optimum sends most words verbatim (on a dozen short words no
+     * automaton pays for itself: DHCP, DNS over TCP), yet a generator needs an automaton that
+     * produces the training words. The search runs again from the state-symbol automaton (which
+     * parses every word) with verbatim words infeasible: MDL then chooses among the automata that
+     * explain every word, by parse or repair. */
+    sg_tadam_model *m = NULL;
+    double t = (*out)->learn_seconds;
+    st = learn_run(set, idx, n_idx, o, 1, &m, err);
+    if (st != SG_OK) {
+        sg_tadam_model_destroy(*out);
+        *out = NULL;
+        return st;
+    }
+    m->no_verbatim = 1;
+    m->mdl_uncorrected = (*out)->n_uncorrected;
+    m->iterations += (*out)->iterations;
+    m->learn_seconds += t;
+    sg_tadam_model_destroy(*out);
     *out = m;
     return SG_OK;
 }

@@ -95,6 +95,10 @@ static json_t *to_secgen(const sg_tadam_model *m)
     json_object_set_new(tr, "corrected", json_integer((json_int_t)m->n_corrected));
     json_object_set_new(tr, "uncorrected", json_integer((json_int_t)m->n_uncorrected));
     json_object_set_new(tr, "iterations", json_integer(m->iterations));
+    if (m->no_verbatim) { /* minimum-structure rule (learn.c sg_tadam_learn) */
+        json_object_set_new(tr, "verbatim", json_false());
+        json_object_set_new(tr, "mdl_verbatim", json_integer((json_int_t)m->mdl_uncorrected));
+    }
     json_object_set_new(tr, "init", json_string("state-symbol"));
     json_object_set_new(tr, "search", json_string("steepest descent: merge, split-state, delete-edge"));
     if (m->source) json_object_set_new(tr, "source", json_string(m->source));
@@ -365,6 +369,8 @@ static sg_status load_secgen(const char *name, json_t *r, sg_tadam_model *m, sg_
         if (tdm_json_int(json_object_get(tr, "corrected"), 0, INT64_MAX, &x) == 0) m->n_corrected = (size_t)x;
         if (tdm_json_int(json_object_get(tr, "uncorrected"), 0, INT64_MAX, &x) == 0) m->n_uncorrected = (size_t)x;
         if (tdm_json_int(json_object_get(tr, "iterations"), 0, UINT32_MAX, &x) == 0) m->iterations = (unsigned)x;
+        m->no_verbatim = json_is_false(json_object_get(tr, "verbatim"));
+        if (tdm_json_int(json_object_get(tr, "mdl_verbatim"), 0, INT64_MAX, &x) == 0) m->mdl_uncorrected = (size_t)x;
         tdm_json_num(json_object_get(tr, "seconds"), &m->learn_seconds);
         json_t *s = json_object_get(tr, "source");
         if (json_is_string(s)) m->source = strdup(json_string_value(s));

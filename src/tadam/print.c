@@ -24,6 +24,9 @@ sg_status sg_tadam_model_print(const sg_tadam_model *m, FILE *fp)
     if (m->n_train)
         fprintf(fp, "  training: %zu sequences, %zu events (%zu matched, %zu repaired, %zu sent verbatim), %u iterations\n",
                 m->n_train, m->n_train_events, m->n_matched, m->n_corrected, m->n_uncorrected, m->iterations);
+    if (m->no_verbatim)
+        fprintf(fp, "  minimum structure: every word parsed or repaired (the MDL optimum sent %zu of %zu verbatim)\n",
+                m->mdl_uncorrected, m->n_train);
     for (uint32_t q = 0; q < m->n_states; q++) {
         if (m->out_off[q] == m->out_off[q + 1]) continue;
         fprintf(fp, "  state %u%s:\n", q, q == m->initial ? " (initial)" : "");

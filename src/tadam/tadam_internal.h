@@ -103,6 +103,10 @@ struct sg_tadam_model {
     double cost_model, cost_data, cost_matched, cost_corrected, cost_uncorrected, cost_status;
     /* training metadata */
     size_t n_train, n_train_events, n_matched, n_corrected, n_uncorrected;
+    /* minimum-structure rule: learnt with verbatim words forbidden, because the MDL optimum sent
+     * mdl_uncorrected of the n_train words verbatim (0 = not applied) */
+    int no_verbatim;
+    size_t mdl_uncorrected;
     unsigned iterations;
     double learn_seconds;
     char *source;  /* free text: input file, imported format... */
