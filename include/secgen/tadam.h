@@ -57,13 +57,13 @@ typedef struct sg_tadam_learn_opts {
      * Default (0): repairs are summed over every alignment and the noise probabilities come from
      * soft EM over every word (symbols-only search; a --timed-search keeps the best repair). */
     int hard_em;
-    /* Minimum-structure rule (default on; docs/tadam.md "Minimum structure"): when the MDL optimum
-     * sends more than half of the training words verbatim (a dozen short words: every automaton
-     * costs more than the words themselves, and one with no accepting path generates nothing),
-     * the search is run again with every word required to be parsed or repaired, and that
-     * automaton is returned (JSON "training": {"verbatim": false}). pure_mdl = 1 keeps the MDL
-     * optimum whatever it parses (scoring-only use). */
-    int pure_mdl;
+    /* Minimum-structure rule (docs/tadam.md "Minimum structure"): when the MDL optimum sends more
+     * than this share of the training words verbatim (a dozen short words: every automaton costs
+     * more than the words themselves, and one with no accepting path generates nothing), the
+     * search is run again with every word required to be parsed or repaired, and that automaton is
+     * returned (JSON "training": {"verbatim": false}). Default 0.5; 0 = a generator's automaton
+     * (every training word can be generated); 1 = the MDL optimum whatever it parses. */
+    double max_verbatim;
 } sg_tadam_learn_opts;
 
 void sg_tadam_learn_opts_init(sg_tadam_learn_opts *o);

@@ -54,7 +54,7 @@ int sg_automata_learn(int argc, char **argv)
                                        {"normal-only", no_argument, 0, 'N'},
                                        {"untimed", no_argument, 0, 'U'},
                                        {"timed-search", no_argument, 0, 'T'},
-                                       {"pure-mdl", no_argument, 0, 'P'},
+                                       {"max-verbatim", required_argument, 0, 'V'},
                                        {"holdout", required_argument, 0, 'H'},
                                        {"no-noise-model", no_argument, 0, 'Z'},
                                        {"noise-ops", required_argument, 0, 'O'},
@@ -87,7 +87,13 @@ int sg_automata_learn(int argc, char **argv)
         case 'N': o.normal_only = 1; break;
         case 'U': o.learn.untimed = 1; break;
         case 'T': o.learn.timed_search = 1; break;
-        case 'P': o.learn.pure_mdl = 1; break;
+        case 'V': {
+            char *e;
+            o.learn.max_verbatim = strtod(optarg, &e);
+            if (*e || !(o.learn.max_verbatim >= 0 && o.learn.max_verbatim <= 1))
+                return sg_cli_usage_error(CMD, "--max-verbatim expects a share in [0,1]");
+            break;
+        }
         case 'H': {
             char *e;
             o.holdout = strtod(optarg, &e);

@@ -1516,6 +1516,7 @@ void sg_tadam_learn_opts_init(sg_tadam_learn_opts *o)
     o->noise_ops = SG_TADAM_NOISE_ALL;
     o->max_iters = 200;
     o->em_iters = 3;
+    o->max_verbatim = 0.5;
 }
 
 static double now_s(void)
@@ -1674,10 +1675,10 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
         o = &def;
     }
     sg_status st = learn_run(set, idx, n_idx, o, 0, out, err);
-    if (st != SG_OK || o->pure_mdl || 2 * (*out)->n_uncorrected <= (*out)->n_train) return st;
-    /* Minimum-structure rule: the MDL optimum sends most words verbatim (on a dozen short words no
-     * automaton pays for itself: DHCP, DNS over TCP), yet a generator needs an automaton that
-     * produces the training words. The search runs again from the state-symbol automaton (which
+    if (st != SG_OK || !((double)(*out)->n_uncorrected > o->max_verbatim * (double)(*out)->n_train)) return st;
+    /* Minimum-structure rule: the MDL optimum sends more words verbatim than allowed (on a dozen
+     * short words no automaton pays for itself: DHCP, DNS over TCP), yet a generator needs an
+     * automaton that produces the training words. The search runs again from the state-symbol automaton (which
      * parses every word) with verbatim words infeasible: MDL then chooses among the automata that
      * explain every word, by parse or repair. */
     sg_tadam_model *m = NULL;
