@@ -231,6 +231,8 @@ sg_netmap_result sg_netmap_flow(const sg_netmap *m, sg_flow *f, sg_rng *rng, sg_
         uint8_t gm[6];
         long si = -1, sk = -1;
         const cand *sc = NULL;
+        /* a directed broadcast of the model's network (192.168.220.255: NetBIOS, SSDP...) */
+        int directed = !srv.is_v6 && srv_private && srv.addr[3] == 255;
         if (is_group(srv.addr, srv.is_v6, gm)) {
             model_host(m, &srv, f->proto);
         } else {
@@ -288,6 +290,14 @@ sg_netmap_result sg_netmap_flow(const sg_netmap *m, sg_flow *f, sg_rng *rng, sg_
             }
             if (ci < 0) return SG_NETMAP_NO_CLIENT;
             cfg_host(cfg, (size_t)ci, (size_t)ck, &cli);
+            /* ... goes to the broadcast address of the client's own /24 (the config gives no prefix
+             * lengths; the model's networks are /24s): the model's address lies outside the user's
+             * network, and a sensor there would never see it */
+            if (directed && !cli.is_v6) {
+                memcpy(srv.addr, cli.addr, 3);
+                srv.addr[3] = 255;
+                model_host(m, &srv, f->proto);
+            }
             double keep;
             if (!sg_netcfg_active(cfg, &cfg->hosts[ci], f->start_us, &keep) && sg_rng_uniform(rng) >= keep)
                 return SG_NETMAP_INACTIVE;

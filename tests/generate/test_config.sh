@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A network config with `secgen generate` (issue 13 item 4, issue 15 data safety):
 # - every flow has a config host as an endpoint; a client with talks_to reaches only those servers
-#   (public ones included); a config naming a public server receives the public flows of its service
+#   (public ones included); a config naming a public server receives the public flows of its service;
+#   a broadcast of the model's network (192.168.220.255) goes to the config network's (10.0.0.255)
 # - --config works without -o and writes the same connections as the pcap run's ground truth
 # - -n N writes exactly N flows (flow-only, with a config, with a pcap)
 # - a run that writes no flow fails (exit 1), says why and names the option; no file is left
@@ -34,7 +35,8 @@ YAML
 contained() { # csv -> prints violations
     awk -F, 'BEGIN { split("10.0.0.10 10.0.0.53 10.0.0.101 10.0.0.102 10.0.0.103", h, " "); for (i in h) cfg[h[i]] = 1 }
         NR > 1 && !($4 in cfg) && !($6 in cfg) { print "no config endpoint: " $0 }
-        NR > 1 && $4 == "10.0.0.101" && $6 != "10.0.0.10" && $6 != "10.0.0.53" { print "alice elsewhere: " $0 }' "$1" | head -5
+        NR > 1 && $4 == "10.0.0.101" && $6 != "10.0.0.10" && $6 != "10.0.0.53" { print "alice elsewhere: " $0 }
+        NR > 1 && ($6 ~ /^(10|192\.168)\./ || $6 ~ /^172\.(1[6-9]|2[0-9]|3[01])\./) && $6 !~ /^10\.0\.0\./ { print "private address outside the config network: " $0 }' "$1" | head -5
 }
 
 # --config without -o, and the same run with a pcap: same connections
@@ -52,6 +54,12 @@ v=$(tshark -r "$T/s.pcap" -Y 'ip && !(ip.addr == 10.0.0.0/24)' -T fields -e fram
 [ -z "$v" ] || bad "packets without a config host: $v"
 [ "$(awk -F, 'NR > 1 && $4 == "10.0.0.101"' "$T/f.csv" | wc -l)" -gt 0 ] || bad "alice never talks (test too weak)"
 echo "ok: containment and talks_to, flow-only == pcap ground truth"
+# broadcasts (NetBIOS, SSDP to the model's 192.168.x.255) stay in the config's network: 2 hours
+# flow-only (68 such flows before)
+"$SECGEN" generate -d 2h -s 3 -q -c "$T/net.yaml" --flows-out "$T/b.csv" || bad "config -d 2h: exit $?"
+v=$(contained "$T/b.csv"); [ -z "$v" ] || bad "config not held (-d 2h): $v"
+[ "$(awk -F, 'NR > 1 && $6 == "10.0.0.255"' "$T/b.csv" | wc -l)" -gt 0 ] || bad "no broadcast in 2 hours (test too weak)"
+echo "ok: broadcasts to the config network"
 
 # a config naming a public resolver: public DNS flows go to it, and a client may name it
 cat >"$T/pub.yaml" <<'YAML'
