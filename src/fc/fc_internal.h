@@ -51,10 +51,6 @@ typedef struct fc_column {
      * them instead of interpolating (docs/flowchronicle.md "Un-binning") */
     double *topv;
     size_t ntopv;
-    /* bytes columns: the packets of the same direction and the duration (s) of the training record
-     * each top value comes from (NULL: none; model.c fc_model_learn_top_records): a replayed top
-     * value brings its own record's packets and duration, not the packets column's top values */
-    double *topv_pk, *topv_dur;
     int tail_fitted, tail_kept;
     double tail_t, tail_pt, tail_xi, tail_sigma, tail_cap; /* threshold, its within-bin probability,
                                                             * shape, scale, truncation level */
@@ -351,8 +347,7 @@ sg_status fc_model_learn_joint(sg_fc_model *m, const fc_data *d); /* needs the t
 void fc_model_joint_layout(sg_fc_model *m);
 #define FC_PQ 8
 /* bytes quantiles per (bytes bin, packets bin) pair; vals[c] = the training values of column c */
-sg_status fc_model_learn_pairq(sg_fc_model *m, const double *const *vals, size_t n);
-sg_status fc_model_learn_top_records(sg_fc_model *m, const double *const *vals, size_t n); /* which columns the numeric joint uses */
+sg_status fc_model_learn_pairq(sg_fc_model *m, const double *const *vals, size_t n); /* which columns the numeric joint uses */
 sg_status fc_model_learn_support(sg_fc_model *m, const sg_flow *flows, size_t n);
 /* bytes-per-packet range and 1-packet durations of the training flows */
 void fc_model_learn_constraints(sg_fc_model *m, const sg_flow *flows, size_t n);

@@ -249,25 +249,6 @@ static double pair_interp(const fc_column *col, uint32_t b, double a, double c, 
     return fc_inbin_value(col, b, pa + t * (pc - pa));
 }
 
-/* The top value of bytes column col that x is (one of its equal copies, chosen by u), or SIZE_MAX:
- * x is a replayed training value only if the column keeps the records behind its top values and
- * x equals one of them (interpolated values stay below the replayed segment). */
-static size_t top_record(const fc_column *col, double x, double u)
-{
-    if (!col->topv_pk || col->tail_kept || !(x >= col->topv[0])) return SIZE_MAX;
-    size_t lo = 0, hi = col->ntopv;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (col->topv[mid] < x) lo = mid + 1;
-        else hi = mid;
-    }
-    size_t e = lo;
-    while (e < col->ntopv && col->topv[e] == x) e++;
-    if (e == lo) return SIZE_MAX;
-    size_t k = lo + (size_t)(u * (double)(e - lo));
-    return k < e ? k : e - 1;
-}
-
 /* One row's codes to a flow. Packets and bytes of one direction share their within-bin
  * probability (a comonotone copula): inside a (packets bin, bytes bin) cell the two rise together
  * in real traffic, and independent draws would pair the bin's largest packet count with its
@@ -278,7 +259,7 @@ static size_t top_record(const fc_column *col, double x, double u)
  * per packet (the flow then holds the nearest feasible byte count) */
 static int decode_row(const sg_fc_model *m, const uint32_t *codes, int uniform, sg_rng *r, sg_flow *f)
 {
-    int infeasible = 0, dur_joint = 0;
+    int infeasible = 0;
     int cpk[2] = {-1, -1}, cby[2] = {-1, -1};
     memset(f, 0, sizeof *f);
     int have_sport = 0;
@@ -354,15 +335,6 @@ static int decode_row(const sg_fc_model *m, const uint32_t *codes, int uniform, 
             }
         }
         *pk[d] = fit_packets(m, d, cp, codes[cpk[d]], *pk[d], *by[d], ud[d], &infeasible);
-        /* a replayed top value is a training record's bytes: its packets and duration come with it
-         * (unless the packets column keeps a tail model: MDL said its counts extend beyond the
-         * training records, and the bytes per packet range still holds the pair together) */
-        size_t ti = cp->tail_kept ? SIZE_MAX : top_record(cb, (double)*by[d], ud[d]);
-        if (ti != SIZE_MAX) {
-            *pk[d] = (uint64_t)cb->topv_pk[ti];
-            if (!dur_joint) f->duration_us = (int64_t)llround(cb->topv_dur[ti] * 1e6);
-            dur_joint = 1;
-        }
     }
     if (m->one_pkt_zero_dur && f->fwd_packets + f->bwd_packets == 1) f->duration_us = 0;
     /* bidirectional models do not model the (ephemeral) source port: draw one */

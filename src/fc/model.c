@@ -115,8 +115,6 @@ void sg_fc_model_destroy(sg_fc_model *m)
         free(col->edges);
         free(col->inq);
         free(col->topv);
-        free(col->topv_pk);
-        free(col->topv_dur);
         free(col->protos);
     }
     free(m->svc);
@@ -397,70 +395,6 @@ void fc_model_joint_layout(sg_fc_model *m)
             if (m->col[c].field == df[i]) m->jdep[m->jnd++] = c;
         }
     if (m->jnk < 2 || m->jnd == 0) m->jnk = m->jnd = 0;
-}
-
-static int cmp_triple(const void *a, const void *b)
-{
-    const double *x = a, *y = b; /* bytes, packets, duration */
-    for (int i = 0; i < 3; i++)
-        if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
-    return 0;
-}
-
-/* The replayed top values of a bytes column (fc_column_inbin_quantiles) are order statistics of the
- * top bin; the record at the same rank (ordered by bytes, then packets, then duration) gives each
- * its packets and duration. Replayed alone, the largest bytes met the packets column's own top
- * values from other records (UGR'16: 1.56 MB with 2,830 packets, from records of 1,077 and of
- * 113 KB) and an independent duration, which moved the Pearson correlations PCD compares. */
-sg_status fc_model_learn_top_records(sg_fc_model *m, const double *const *vals, size_t n)
-{
-    static const int bf[2] = {FC_F_FWD_BYTES, FC_F_BWD_BYTES}, pf[2] = {FC_F_FWD_PKTS, FC_F_BWD_PKTS};
-    size_t cdur = SIZE_MAX;
-    for (size_t c = 0; c < m->C; c++)
-        if (m->col[c].field == FC_F_DURATION) cdur = c;
-    for (int d = 0; d < 2; d++) {
-        size_t cb = SIZE_MAX, cp = SIZE_MAX;
-        for (size_t c = 0; c < m->C; c++) {
-            if (m->col[c].field == bf[d]) cb = c;
-            if (m->col[c].field == pf[d]) cp = c;
-        }
-        if (cb == SIZE_MAX || cp == SIZE_MAX) continue;
-        fc_column *col = &m->col[cb];
-        free(col->topv_pk), free(col->topv_dur);
-        col->topv_pk = col->topv_dur = NULL;
-        if (!col->ntopv || col->nedges < 2) continue;
-        size_t K = col->nedges - 1, k = 0;
-        double *r = malloc((n + 1) * 3 * sizeof *r);
-        if (!r) return SG_ERR_NOMEM;
-        for (size_t i = 0; i < n; i++)
-            if (fc_bin_of(col->edges, col->nedges, vals[cb][i]) == K) {
-                r[3 * k] = vals[cb][i];
-                r[3 * k + 1] = vals[cp][i];
-                r[3 * k + 2] = cdur != SIZE_MAX ? vals[cdur][i] : 0.0;
-                k++;
-            }
-        qsort(r, k, 3 * sizeof *r, cmp_triple);
-        /* the same ranks as the top values (data.c): i0 + j, or evenly spaced beyond FC_TOPV */
-        size_t i0 = k ? (size_t)floor((double)(k - 1) * (FC_INQ - 1) / FC_INQ) + 1 : 0, mm = k > i0 ? k - i0 : 0;
-        if (mm < col->ntopv) { /* cannot happen for a model learnt from these values */
-            free(r);
-            continue;
-        }
-        col->topv_pk = malloc(col->ntopv * sizeof *col->topv_pk);
-        col->topv_dur = malloc(col->ntopv * sizeof *col->topv_dur);
-        if (!col->topv_pk || !col->topv_dur) {
-            free(r);
-            return SG_ERR_NOMEM;
-        }
-        for (size_t j = 0; j < col->ntopv; j++) {
-            size_t i = i0 + (col->ntopv == mm ? j
-                                               : (size_t)llround((double)j * (double)(mm - 1) / (double)(col->ntopv - 1)));
-            col->topv_pk[j] = r[3 * i + 1];
-            col->topv_dur[j] = r[3 * i + 2];
-        }
-        free(r);
-    }
-    return SG_OK;
 }
 
 static size_t g_jw; /* qsort context: cell width (single-threaded model building) */
@@ -761,8 +695,6 @@ sg_status sg_fc_learn(const sg_flow *flows, size_t n, sg_flow_format layout, con
         if (m->col[c].role == FC_ROLE_NUM && fc_column_inbin_quantiles(&m->col[c], nums[c], n) != SG_OK)
             st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     if (st == SG_OK && fc_model_learn_pairq(m, (const double *const *)nums, n) != SG_OK)
-        st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-    if (st == SG_OK && fc_model_learn_top_records(m, (const double *const *)nums, n) != SG_OK)
         st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     if (st == SG_OK && fc_model_learn_joint(m, &d) != SG_OK) st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     if (st == SG_OK && fc_model_learn_support(m, flows, n) != SG_OK) st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");

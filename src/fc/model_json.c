@@ -151,15 +151,6 @@ static json_t *model_json(const sg_fc_model *m)
                 json_t *tv = json_array();
                 for (size_t i = 0; i < col->ntopv; i++) json_array_append_new(tv, json_real(col->topv[i]));
                 json_object_set_new(o, "top_values", tv);
-                if (col->topv_pk) { /* bytes columns: the records the top values come from */
-                    json_t *tp = json_array(), *td = json_array();
-                    for (size_t i = 0; i < col->ntopv; i++) {
-                        json_array_append_new(tp, json_real(col->topv_pk[i]));
-                        json_array_append_new(td, json_real(col->topv_dur[i]));
-                    }
-                    json_object_set_new(o, "top_values_packets", tp);
-                    json_object_set_new(o, "top_values_duration", td);
-                }
             }
             if (col->tail_fitted) { /* the top bin's tail model and the MDL decision that kept it or not */
                 json_t *tl = json_object();
@@ -622,26 +613,6 @@ static sg_status model_from_json(const json_t *root, sg_fc_model **out, sg_error
                     col->topv[i] = v;
                 }
                 col->ntopv = k;
-                /* optional (models written before it replay the packets column's own top values) */
-                const json_t *tp = json_object_get(o, "top_values_packets"), *td = json_object_get(o, "top_values_duration");
-                if (tp || td) {
-                    if (col->field != FC_F_FWD_BYTES && col->field != FC_F_BWD_BYTES)
-                        FAIL("column %s: \"top_values_packets\" belongs to a bytes column", col->name);
-                    if (!json_is_array(tp) || !json_is_array(td) || json_array_size(tp) != k || json_array_size(td) != k)
-                        FAIL("column %s: \"top_values_packets\" and \"top_values_duration\" need one number per top value (%zu)",
-                             col->name, k);
-                    col->topv_pk = malloc(k * sizeof *col->topv_pk);
-                    col->topv_dur = malloc(k * sizeof *col->topv_dur);
-                    if (!col->topv_pk || !col->topv_dur) goto oom;
-                    for (size_t i = 0; i < k; i++) {
-                        const json_t *x = json_array_get(tp, i), *y = json_array_get(td, i);
-                        double p = json_is_number(x) ? json_number_value(x) : NAN, s = json_is_number(y) ? json_number_value(y) : NAN;
-                        if (!(p >= 0 && p <= 1e15 && p == floor(p)) || !(s >= 0 && s <= 1e9))
-                            FAIL("column %s: top value %zu: packets must be a count and duration seconds >= 0", col->name, i + 1);
-                        col->topv_pk[i] = p;
-                        col->topv_dur[i] = s;
-                    }
-                }
             }
             const json_t *tl = json_object_get(o, "tail");
             if (tl) { /* optional: models written before it have none (no extrapolation) */

@@ -103,7 +103,7 @@ PY
 check "role not matching the field rejected" 1 "$SECGEN" generate -m "$T/bad4.json" -n 5 --flows-out "$T/x.csv" -q
 msg "role mismatch: message" 'must have role "numeric"'
 # issue 13's optional tables: a tail, top values or a BN prior that do not hold (each must be named)
-for case in tail_sigma tail_thr top_order top_joint_len top_joint_dur bn_prior; do
+for case in tail_sigma tail_thr top_order bn_prior; do
   python3 - "$T/m1.json" "$T/bad_$case.json" "$case" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1])); case = sys.argv[3]
@@ -115,18 +115,12 @@ if case == "tail_sigma": c["tail"]["scale_sigma"] = -1
 if case == "tail_thr": c["tail"]["threshold"] = e[0] - 1
 if case == "top_order": c["top_values"] = list(reversed(c["top_values"])) if len(c["top_values"]) > 1 else [c["edges"][-1] * 2]
 if case == "bn_prior": m["empty_pattern"]["bn"]["prior"] = "bogus"
-if case.startswith("top_joint"):  # the records behind a bytes column's top values
-    b = next(c for c in m["columns"] if c.get("top_values_packets")); del c["tail"]
-    if case == "top_joint_len": b["top_values_packets"] = b["top_values_packets"][:-1] or [1, 2]
-    if case == "top_joint_dur": b["top_values_duration"][0] = -1
 json.dump(m, open(sys.argv[2], "w"))
 PY
   check "malformed $case rejected" 1 "$SECGEN" generate -m "$T/bad_$case.json" -n 5 --flows-out "$T/x.csv" -q
 done
 msg "bad prior: message" 'prior'
-check "top_values_duration negative: message" 1 "$SECGEN" generate -m "$T/bad_top_joint_dur.json" -n 5 --flows-out "$T/x.csv" -q
-msg "top records: message" 'packets must be a count and duration seconds >= 0'
-grep -q '"top_values"' "$T/m1.json" && grep -q '"prior": "marginal"' "$T/m1.json" && grep -q '"top_values_packets"' "$T/m1.json" \
+grep -q '"top_values"' "$T/m1.json" && grep -q '"prior": "marginal"' "$T/m1.json" \
   && echo "ok: model holds top_values and the marginal prior" || { echo "FAIL: model lacks the issue 13 tables"; fail=1; }
 # the same well-formed tail without a broken field loads and generates (beyond the training maximum
 # at most up to its truncation)
