@@ -108,19 +108,34 @@ def tcp(lt, b):
 
 
 class Side:
-    __slots__ = ("nxt", "starts", "gap_t", "last_ack", "last_win", "dupacks", "t_hi")
+    __slots__ = ("nxt", "starts", "last_ack", "last_win", "dupacks", "t_hi", "t_last", "holes", "ka", "dup_at")
 
     def __init__(self):
         self.nxt = None
         self.starts = set()
-        self.gap_t = None
         self.last_ack = self.last_win = None
         self.dupacks = 0
         self.t_hi = 0
+        self.t_last = None
+        self.holes = []  # [start, end) ranges beyond which a later segment was captured first
+        self.ka = False  # the side's last packet was a keep-alive
+        self.dup_at = {}  # the peer's duplicate ACKs by the byte they acknowledge (of this side)
+
+
+# counters per service port
+(DATA, RETX, FAST, REORDER, GAP, LATE, KA, KA_IDLE, IDLE, ACKNEW, WUPD, DUPACK, SPUR, DUP_IN_GAP, RETX_DUP, BEHIND,
+ BEHIND_DUP, BEHIND_DUP2) = range(18)
+NC = 18
+KA_MIN_IDLE_NS = 1_000_000_000  # an idle gap this long may end in a keep-alive (see ka_idle)
+
+
+def sub(a, b):
+    return (a - b) & 0xFFFFFFFF
 
 
 def measure(paths):
-    cnt = {}  # service port -> [data, retx, fast, reorder, gap]
+    cnt = {}  # service port -> counters (indices above)
+    ka_idles = []
     for path in paths:
         flows = {}
         for t, lt, b in frames(path):
@@ -133,55 +148,98 @@ def measure(paths):
             if k not in flows and rk not in flows:
                 # the server port: the SYN's destination, else the lower port
                 srv = dp if (fl & 0x12) == 0x02 else (sp if (fl & 0x12) == 0x12 else min(sp, dp))
-                flows[k] = {"srv": srv, k: Side(), rk: Side()}
+                flows[k] = {"srv": srv, "t": None, k: Side(), rk: Side()}
             fe = flows[k] if k in flows else flows[rk]
             me, peer = fe[k], fe[rk]
-            c = cnt.setdefault(fe["srv"], [0, 0, 0, 0, 0])
-            if fl & 0x10 and n == 0 and not fl & 0x07:  # pure ACK: duplicate?
-                if me.last_ack == ack and me.last_win == win:
-                    me.dupacks += 1
+            c = cnt.setdefault(fe["srv"], [0] * NC)
+            idle = t - fe["t"] if fe["t"] is not None else 0
+            fe["t"] = t
+            if idle >= KA_MIN_IDLE_NS:
+                c[IDLE] += 1
+            was_ka, me.ka = me.ka, False
+            # keep-alive (tshark's rule): 0 or 1 byte at the sender's next sequence number less one
+            if (n <= 1 and me.nxt is not None and seq == sub(me.nxt, 1) and not fl & 0x07):
+                c[KA] += 1
+                if idle >= KA_MIN_IDLE_NS:
+                    c[KA_IDLE] += 1
+                ka_idles.append(idle)
+                me.ka = True
+                me.last_ack, me.last_win = ack, win
+                continue
+            if fl & 0x10 and n == 0 and not fl & 0x07:  # pure ACK: new, duplicate or window update?
+                if me.last_ack == ack and (me.nxt is None or seq == me.nxt):
+                    if me.last_win == win and not peer.ka:
+                        me.dupacks += 1
+                        c[DUPACK] += 1
+                        peer.dup_at[ack] = peer.dup_at.get(ack, 0) + 1
+                        if peer.holes:
+                            c[DUP_IN_GAP] += 1
+                    elif me.last_win != win and win:
+                        c[WUPD] += 1
+                elif me.last_ack is not None and sub(ack, me.last_ack) < 0x80000000:
+                    c[ACKNEW] += 1
                 me.last_ack, me.last_win = ack, win
             elif fl & 0x10:
                 me.last_ack, me.last_win = ack, win
+            peer.ka = False
             if fl & 0x02:
                 me.nxt = (seq + 1) & 0xFFFFFFFF
                 continue
             if n == 0 or fl & 0x04:
                 continue
-            c[0] += 1
+            c[DATA] += 1
             if me.nxt is None:
                 me.nxt = (seq + n) & 0xFFFFFFFF
                 me.starts.add(seq)
                 me.t_hi = t
                 continue
-            d = (seq - me.nxt) & 0xFFFFFFFF
+            d = sub(seq, me.nxt)
             if d == 0:
                 me.nxt = (seq + n) & 0xFFFFFFFF
                 me.t_hi = t
                 peer.dupacks = 0
             elif d < 0x80000000:  # beyond the highest: a segment before it was not captured
-                c[4] += 1
+                c[GAP] += 1
+                me.holes.append(me.nxt)
+                del me.holes[:-8]
                 me.nxt = (seq + n) & 0xFFFFFFFF
                 me.t_hi = t
-            elif seq in me.starts:
-                c[1] += 1
-                if peer.dupacks >= 2:
-                    c[2] += 1
-                peer.dupacks = 0
-            elif t - me.t_hi <= OOO_NS:
-                c[3] += 1
-            else:  # fills a gap late: retransmission of a segment the capture missed
-                c[1] += 1
+            else:
+                if seq in me.holes:
+                    me.holes.remove(seq)
+                if seq in me.starts:
+                    c[RETX] += 1
+                    dups = me.dup_at.pop(seq, 0)  # the peer's repeated ACKs of its first byte before the copy
+                    c[RETX_DUP] += dups > 0
+                    if (seq + n) & 0xFFFFFFFF != me.nxt:  # later segments had been sent behind it
+                        c[BEHIND] += 1
+                        c[BEHIND_DUP] += dups > 0
+                        c[BEHIND_DUP2] += dups > 1
+                    if peer.dupacks >= 2:
+                        c[FAST] += 1
+                    if peer.last_ack is not None and sub(peer.last_ack, (seq + n) & 0xFFFFFFFF) < 0x80000000:
+                        c[SPUR] += 1  # the peer had acknowledged it: its ACK was lost after the sensor
+                    peer.dupacks = 0
+                elif t - me.t_hi <= OOO_NS:
+                    c[REORDER] += 1
+                else:  # fills a hole late: lost before the sensor, retransmitted
+                    c[LATE] += 1
             me.starts.add(seq)
             if len(me.starts) > 4096:
                 me.starts.clear()
-    return cnt
+    return cnt, ka_idles
 
 
 def rates(c):
-    data = max(c[0], 1)
-    return {"data_segments": c[0], "loss": round(c[1] / data, 6), "fast_share": round(c[2] / c[1], 6) if c[1] else 0.0,
-            "reorder": round(c[3] / data, 6), "gap": round(c[4] / data, 6)}
+    data = max(c[DATA], 1)
+    return {"data_segments": c[DATA], "loss": round(c[RETX] / data, 6),
+            "fast_share": round(c[FAST] / c[RETX], 6) if c[RETX] else 0.0,
+            "dupack_share": round(c[BEHIND_DUP] / c[BEHIND], 6) if c[BEHIND] else 0.0,
+            "dupack2_share": round(c[BEHIND_DUP2] / c[BEHIND], 6) if c[BEHIND] else 0.0,
+            "spurious_share": round(c[SPUR] / c[RETX], 6) if c[RETX] else 0.0,
+            "reorder": round(c[REORDER] / data, 6), "late": round(c[LATE] / data, 6), "gap": round(c[GAP] / data, 6),
+            "keepalive": round(c[KA_IDLE] / c[IDLE], 6) if c[IDLE] else 0.0,
+            "window_update": round(c[WUPD] / data, 6)}
 
 
 def main():
@@ -191,18 +249,31 @@ def main():
     i = a.index("-o")
     out = a[i + 1]
     paths = sorted(a[:i] + a[i + 2:])
-    cnt = measure(paths)
-    tot = [sum(v[j] for v in cnt.values()) for j in range(5)]
-    svc = {str(p): rates(v) for p, v in sorted(cnt.items()) if v[0] >= MIN_SEGMENTS}
-    doc = {"format": "secgen-tcp-noise", "version": 1,
-           "what": "per TCP data segment: loss (lost after the sensor, retransmitted), fast_share (of those, "
-                   "after >= 2 duplicate ACKs), reorder (overtaken before the sensor), gap (not captured)",
+    cnt, ka_idles = measure(paths)
+    tot = [sum(v[j] for v in cnt.values()) for j in range(NC)]
+    svc = {str(p): rates(v) for p, v in sorted(cnt.items()) if v[DATA] >= MIN_SEGMENTS}
+    doc = {"format": "secgen-tcp-noise", "version": 2,
+           "what": "per TCP data segment: loss (lost after the sensor, retransmitted), fast_share and spurious_share "
+                   "(of those: after >= 2 duplicate ACKs; already acknowledged), dupack_share and dupack2_share (of "
+                   "those with later segments sent behind them: >= 1, >= 2 duplicate ACKs of the first byte before "
+                   "the copy), reorder (overtaken before the sensor, "
+                   "within 3 ms), late (lost before the sensor: a later segment captured first, the hole filled "
+                   "later), gap (a later segment captured first, filled or not); keepalive: per idle gap of >= 1 s "
+                   "in a connection, a keep-alive ends it; window_update: window updates per data segment (the "
+                   "receiver's application read it)",
            "captures": len(paths), "global": rates(tot), "services": svc}
     with open(out, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=False)
         f.write("\n")
-    print(f"  {tot[0]} data segments in {len(paths)} captures: loss {tot[1] / max(tot[0], 1):.4f}, reorder "
-          f"{tot[3] / max(tot[0], 1):.4f}, gap {tot[4] / max(tot[0], 1):.4f}; services {', '.join(svc)}")
+    d = max(tot[DATA], 1)
+    ka_idles.sort()
+    med = ka_idles[len(ka_idles) // 2] / 1e9 if ka_idles else 0
+    print(f"  {tot[DATA]} data segments in {len(paths)} captures: loss {tot[RETX] / d:.4f} (fast {tot[FAST]}, spurious "
+          f"{tot[SPUR]}, after a duplicate ACK {tot[RETX_DUP]}; {tot[BEHIND]} with later segments behind, {tot[BEHIND_DUP]} "
+          f"and {tot[BEHIND_DUP2]} of them after >= 1 and >= 2 duplicate ACKs), reorder {tot[REORDER] / d:.4f}, late {tot[LATE] / d:.4f}, gap {tot[GAP] / d:.4f}; "
+          f"keep-alives {tot[KA]} ({tot[KA_IDLE]} after >= 1 s idle, of {tot[IDLE]} such gaps; median idle {med:.1f} s); "
+          f"window updates {tot[WUPD]} per {tot[ACKNEW]} new ACKs; duplicate ACKs {tot[DUPACK]} ({tot[DUP_IN_GAP]} "
+          f"while the peer had a hole); services {', '.join(svc)}")
 
 
 if __name__ == "__main__":

@@ -36,11 +36,18 @@ enum { SG_DIR_FWD = 0, SG_DIR_BWD = 1 }; /* FWD = client -> server (flow src -> 
 /* TCP noise marks, in the two high bits of sg_pkt.tcp_flags (the ECE/CWR bits, never generated;
  * frames carry tcp_flags & 0x3f). Set by sg_packets_tcp_noise on a finished packet list:
  *  LOST  a data segment lost after the sensor: captured, not received; the peer keeps
- *        acknowledging its first byte (duplicate ACKs) until its copy arrives;
+ *        acknowledging its first byte (duplicate ACKs) until its copy arrives; unless a pure ACK
+ *        of the peer marked RETX comes first: the segment arrived, that ACK of it was lost after
+ *        the sensor, and the copy is a spurious retransmission;
  *  RETX  the retransmission of the last LOST segment of its direction (same sequence number and
  *        bytes), which the receiver then acknowledges with everything after it;
  *  AHEAD a data segment sent after the next packet of the list (a data segment of the same
- *        direction) but captured before it: reordered on the way to the sensor. */
+ *        direction) but captured before it: reordered on the way to the sensor.
+ * On a packet without payload (never lost, copied or reordered) the marks mean:
+ *  LOST  a keep-alive: sequence number one below the side's next (tshark: "keep-alive");
+ *  RETX  the peer's segment marked LOST arrived after all (its copy will be spurious);
+ *  AHEAD a window update: the side's window opens (the application read what it had received),
+ *        acknowledging nothing new (tshark: "window update"). */
 enum { SG_PKT_LOST = 0x40, SG_PKT_RETX = 0x80, SG_PKT_AHEAD = 0xc0, SG_PKT_NOISE_MASK = 0xc0 };
 
 /* One packet of a flow before frame building. */
@@ -295,9 +302,15 @@ void sg_netmap_public_v4(const char *name, uint8_t out[4]);
 /* ---- TCP noise (docs/packets.md "Noise") ------------------------------------------------------------
  * Rates per TCP data segment, measured on real captures (models/tcp_noise.py -> models/noise.json):
  * loss = lost after the sensor and retransmitted, fast_share = the share of those retransmitted
- * after later segments (the peer's duplicate ACKs), reorder = overtaken by the next segment. */
+ * after >= 2 duplicate ACKs (tshark's "fast"; a reference, generation uses dupack*_share),
+ * reorder = overtaken by the next segment; the rest below. */
 typedef struct sg_tcp_noise_rates {
     double loss, fast_share, reorder;
+    double dupack_share;   /* of the losses with later segments behind them: >= 1 duplicate ACK */
+    double dupack2_share;  /* of those: >= 2 duplicate ACKs (the copy after up to 3) */
+    double spurious_share; /* of the losses: the segment arrived, its ACK was lost after the sensor */
+    double keepalive;     /* per idle gap of >= 1 s in a connection: a keep-alive and its ACK */
+    double window_update; /* per data segment received: a window update follows (the application read it) */
 } sg_tcp_noise_rates;
 #define SG_TCP_NOISE_SERVICES 32
 typedef struct sg_tcp_noise {
@@ -309,13 +322,17 @@ typedef struct sg_tcp_noise {
 const sg_tcp_noise_rates *sg_tcp_noise_for(const sg_tcp_noise *nz, uint16_t server_port);
 /* Marks noise on a finished TCP packet list (normalised and count-fitted). Packet counts per
  * direction stay (NetFlow counts retransmissions, so the record's counts already hold them): a
- * retransmission replaces a later data segment of its side, a duplicate ACK replaces a later pure
- * ACK of its side where one can go (else it is added: st->on_top). Segments above maxp bytes are
- * left alone. Payload lengths of copies are set by sg_packets_tcp_noise_sync after the byte fit. */
+ * retransmission replaces a later data segment of its side; a duplicate ACK, keep-alive, its ACK
+ * or window update replaces a later pure ACK of its side where one can go, else it is added
+ * (st->on_top) — unless bit d of fixed says direction d's count is the record's: then that event
+ * is left out. Segments above maxp bytes are left alone. Payload lengths of copies are set by
+ * sg_packets_tcp_noise_sync after the byte fit. */
 typedef struct sg_tcp_noise_stats {
-    size_t lost, reordered, dup_acks, on_top;
+    size_t lost, reordered, dup_acks, on_top, keepalives, window_updates, spurious;
+    size_t left_out; /* ACKs (or keep-alive pairs) not generated: no pure ACK to take the place of, count fixed */
 } sg_tcp_noise_stats;
-sg_status sg_packets_tcp_noise(sg_vec *pkts, const sg_tcp_noise_rates *r, uint32_t maxp, sg_rng *rng, sg_tcp_noise_stats *st);
+sg_status sg_packets_tcp_noise(sg_vec *pkts, const sg_tcp_noise_rates *r, uint32_t maxp, unsigned fixed, sg_rng *rng,
+                               sg_tcp_noise_stats *st);
 /* Copies each LOST segment's payload length (and message continuation) onto its RETX copy. */
 void sg_packets_tcp_noise_sync(sg_pkt *p, size_t n);
 
@@ -401,6 +418,9 @@ typedef struct sg_pktgen_stats {
     uint64_t norm_inserted, norm_dropped;  /* TCP normalisation */
     uint64_t noise_lost, noise_reordered;  /* TCP noise: segments lost and retransmitted, reordered */
     uint64_t noise_dupacks, noise_on_top;  /* duplicate ACKs, of which added on top of the counts */
+    uint64_t noise_keepalives, noise_wupd; /* keep-alives (each with its ACK), window updates */
+    uint64_t noise_spurious;               /* of the lost: arrived, their ACK lost (spurious copies) */
+    uint64_t noise_left_out;               /* noise ACKs left out: the record's count had no room */
     /* reconciliation with the flow model's targets: per flow direction with known counts */
     uint64_t n_pkts_cmp, n_bytes_cmp, n_dur_cmp;
     double sum_pkts_relerr, sum_bytes_relerr, sum_dur_relerr;

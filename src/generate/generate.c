@@ -85,7 +85,12 @@ static int embedded_noise(sg_tcp_noise *nz, sg_error *err)
     do {                                                                                                             \
         json_t *l = json_object_get(o, "loss"), *fs = json_object_get(o, "fast_share"), *ro = json_object_get(o, "reorder"); \
         if (!json_is_number(l) || !json_is_number(fs) || !json_is_number(ro)) ok = 0;                               \
-        else (r) = (sg_tcp_noise_rates){json_number_value(l), json_number_value(fs), json_number_value(ro)};         \
+        else (r) = (sg_tcp_noise_rates){json_number_value(l), json_number_value(fs), json_number_value(ro),          \
+                                        json_number_value(json_object_get(o, "dupack_share")),                      \
+                                        json_number_value(json_object_get(o, "dupack2_share")),                     \
+                                        json_number_value(json_object_get(o, "spurious_share")),                    \
+                                        json_number_value(json_object_get(o, "keepalive")),                         \
+                                        json_number_value(json_object_get(o, "window_update"))};                    \
     } while (0)
     RATES(json_object_get(j, "global"), nz->global);
     json_object_foreach(svc, key, v) {

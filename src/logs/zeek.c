@@ -109,7 +109,7 @@ void sg_zeek_conn_summarize(uint8_t proto, const sg_pkt *pkts, size_t n, sg_zeek
         int is_orig = pkts[i].dir == SG_DIR_FWD;
         /* a TCP noise copy (RETX) repeats bytes already counted: Zeek counts bytes by sequence
          * number, and marks the retransmission with T/t in the history */
-        int retx = proto == SG_PROTO_TCP && (pkts[i].tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_RETX;
+        int retx = proto == SG_PROTO_TCP && (pkts[i].tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_RETX && pkts[i].payload_len;
         uint32_t bytes = retx ? 0 : pkts[i].payload_len;
         if (is_orig) out->orig_pkts++, out->orig_bytes += bytes;
         else out->resp_pkts++, out->resp_bytes += bytes;

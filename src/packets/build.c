@@ -175,11 +175,11 @@ static uint16_t window_field(const sg_build_side *me, int syn)
 {
     if (me->h->os == SG_OS_WINDOWS) {
         if (syn) return 64240;
-        uint64_t w = 262144 + (me->received > (4u << 20) ? (4u << 20) : me->received) / 2;
+        uint64_t w = 262144 + (me->received > (4u << 20) ? (4u << 20) : me->received) / 2 + me->wbonus;
         return (uint16_t)(w >> 8); /* window scale 8 */
     }
     if (syn) return 64240;
-    uint64_t w = 64256 + (me->received > (3u << 20) ? (3u << 20) : me->received);
+    uint64_t w = 64256 + (me->received > (3u << 20) ? (3u << 20) : me->received) + me->wbonus;
     return (uint16_t)(w >> 7); /* window scale 7 */
 }
 
@@ -413,8 +413,30 @@ sg_status sg_builder_next(sg_flow_builder *b, const sg_pkt *p, uint8_t *h, size_
         put16(l4, sp);
         put16(l4 + 2, dp);
         uint32_t seq = me->nxt;
+        /* marks on a packet without payload: a keep-alive (LOST) sits one below the next
+         * sequence number; a window update (AHEAD) opens the window by what the side acknowledged
+         * last (the application read it; at least two segments, the receiver's threshold) */
+        const int keepalive = mark == SG_PKT_LOST && plen == 0, wupd = mark == SG_PKT_AHEAD && plen == 0;
         if (copy) seq = me->sv_seq;
-        else if (mark == SG_PKT_AHEAD) seq = me->nxt + (p[1].payload_len > 65000 ? 65000 : p[1].payload_len);
+        else if (keepalive) seq = me->nxt - 1;
+        else if (mark == SG_PKT_AHEAD && !wupd) seq = me->nxt + (p[1].payload_len > 65000 ? 65000 : p[1].payload_len);
+        if (mark == SG_PKT_RETX && plen == 0 && peer->hole) {
+            /* the peer's LOST segment had arrived: this ACK acknowledges all it holds (the copy
+             * that follows is spurious) */
+            peer->hole = 0;
+            me->received += peer->held;
+            peer->held = 0;
+        }
+        if (wupd) {
+            /* at most 3 MiB in all: the scaled window field stays below 65,536 */
+            uint64_t read = me->rcv_acked - me->rcv_prev;
+            if (read < 2 * 1460) read = 2 * 1460;
+            if (read > (3u << 20) - me->wbonus) read = (3u << 20) - me->wbonus;
+            me->wbonus += (uint32_t)read;
+        } else if (plen == 0 && (fl & 0x3f) == SG_TCP_ACK) {
+            me->rcv_prev = me->rcv_acked;
+            me->rcv_acked = me->received;
+        }
         put32(l4 + 4, seq);
         put32(l4 + 8, (fl & SG_TCP_ACK) ? ack_of(peer) : 0);
         l4[12] = (uint8_t)((l4h / 4) << 4);
@@ -430,11 +452,11 @@ sg_status sg_builder_next(sg_flow_builder *b, const sg_pkt *p, uint8_t *h, size_
                 peer->received += me->held;
                 me->held = 0;
             }
-        } else if (mark == SG_PKT_AHEAD) {
+        } else if (mark == SG_PKT_AHEAD && !wupd) {
             me->ahead += plen; /* nxt moves past both when the overtaken segment is built */
             peer->received += plen;
         } else {
-            if (mark == SG_PKT_LOST) {
+            if (mark == SG_PKT_LOST && !keepalive) {
                 /* keep its bytes for the copy (the template state has moved on by then) */
                 if (inbuf > me->sv_cap) {
                     uint8_t *nb = realloc(me->sv_buf, inbuf);
@@ -519,7 +541,7 @@ sg_status sg_packets_build(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n
     if (frames_reserve(out, n, need))
         return sg_error_set(err, SG_ERR_NOMEM, "flow %llu: out of memory building frames", (unsigned long long)flow_index);
     for (size_t i = 0; i < n; i++) {
-        if ((pkts[i].tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_AHEAD && conn->proto == SG_PROTO_TCP && i + 1 == n) {
+        if ((pkts[i].tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_AHEAD && pkts[i].payload_len && conn->proto == SG_PROTO_TCP && i + 1 == n) {
             sg_builder_release(&b);
             return sg_error_set(err, SG_ERR_INVALID, "flow %llu: a reordered segment is the flow's last packet",
                                 (unsigned long long)flow_index);

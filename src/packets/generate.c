@@ -418,13 +418,14 @@ static int shape(sg_pktgen *g, item *it)
     }
     sg_packets_fit_bytes(&it->conn, &it->pkts, bytes, maxp);
     if (exact) stretch_to_duration(it);
-    sg_tcp_noise_stats nst = {0, 0, 0, 0};
+    sg_tcp_noise_stats nst = {0};
     if (g->o.noise && it->conn.proto == SG_PROTO_TCP) {
         /* noise inside the record's counts (NetFlow counts retransmissions): a copy replaces a
          * data segment, then the bytes are fitted again with the original counted twice */
         sg_rng rn;
         sg_rng_init(&rn, g->o.seed, SG_STREAM_PKT_NOISE, it->idx);
-        if ((it->st = sg_packets_tcp_noise(&it->pkts, sg_tcp_noise_for(g->o.noise, it->conn.dst_port), maxp, &rn, &nst)) != SG_OK) {
+        unsigned fixed = (tgt[0] >= 0 ? 1u : 0u) | (tgt[1] >= 0 ? 2u : 0u); /* counts the record gives */
+        if ((it->st = sg_packets_tcp_noise(&it->pkts, sg_tcp_noise_for(g->o.noise, it->conn.dst_port), maxp, fixed, &rn, &nst)) != SG_OK) {
             sg_error_set(&it->err, it->st, "flow %llu: out of memory", (unsigned long long)it->idx);
             return 0;
         }
@@ -815,6 +816,10 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
             g->st.noise_reordered += it->nst.reordered;
             g->st.noise_dupacks += it->nst.dup_acks;
             g->st.noise_on_top += it->nst.on_top;
+            g->st.noise_keepalives += it->nst.keepalives;
+            g->st.noise_wupd += it->nst.window_updates;
+            g->st.noise_spurious += it->nst.spurious;
+            g->st.noise_left_out += it->nst.left_out;
         }
         g->st.no_model += (uint64_t)it->no_model;
         g->st.capped += (uint64_t)it->capped;
@@ -1124,9 +1129,9 @@ void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp)
     if (s->norm_inserted || s->norm_dropped)
         fprintf(fp, "TCP normalisation: %llu packets inserted, %llu dropped\n", (unsigned long long)s->norm_inserted,
                 (unsigned long long)s->norm_dropped);
-    if (s->noise_lost || s->noise_reordered)
-        fprintf(fp, "TCP noise: %llu segments lost and retransmitted, %llu reordered, %llu duplicate ACKs (%llu on top of the flow model's counts)\n",
-                (unsigned long long)s->noise_lost, (unsigned long long)s->noise_reordered, (unsigned long long)s->noise_dupacks,
-                (unsigned long long)s->noise_on_top);
+    if (s->noise_lost || s->noise_reordered || s->noise_keepalives || s->noise_wupd)
+        fprintf(fp, "TCP noise: %llu segments lost and retransmitted (%llu spurious: their ACK was lost), %llu reordered, %llu duplicate ACKs, %llu keep-alives (each with its ACK), %llu window updates (%llu packets on top of the flow model's counts; %llu left out where the record's count had no pure ACK to replace)\n",
+                (unsigned long long)s->noise_lost, (unsigned long long)s->noise_spurious, (unsigned long long)s->noise_reordered, (unsigned long long)s->noise_dupacks,
+                (unsigned long long)s->noise_keepalives, (unsigned long long)s->noise_wupd, (unsigned long long)s->noise_on_top, (unsigned long long)s->noise_left_out);
     if (s->port_bumps) fprintf(fp, "client ports moved (live 5-tuple reuse, a port dissectors claim, or one no client picks): %llu\n", (unsigned long long)s->port_bumps);
 }

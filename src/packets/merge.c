@@ -221,7 +221,7 @@ sg_status sg_merger_flush(sg_merger *m, int64_t upto_ns, sg_pcap_writer *w, sg_e
             if (s == SG_OK) s = sg_pcap_writer_skip(w, t, len, err);
         } else if (f->lazy) {
             const sg_pkt *p = (const sg_pkt *)f->pkts.data + f->pos;
-            if ((p->tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_AHEAD && f->b.conn.proto == SG_PROTO_TCP && f->pos + 1 >= f->pkts.len)
+            if ((p->tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_AHEAD && p->payload_len && f->b.conn.proto == SG_PROTO_TCP && f->pos + 1 >= f->pkts.len)
                 return sg_error_set(err, SG_ERR_INVALID, "flow %llu: a reordered segment is the flow's last packet",
                                     (unsigned long long)f->idx);
             uint8_t *h;

@@ -15,13 +15,14 @@ const sg_tcp_noise_rates *sg_tcp_noise_for(const sg_tcp_noise *nz, uint16_t serv
     return &nz->global;
 }
 
-/* a data segment noise may touch: payload up to one segment (a grown segment of a segmentation-
- * offload capture is left alone: a hole behind it would hold more than the receive window), ACK,
+/* a data segment noise may touch: payload of 2 bytes up to one segment (a grown segment of a
+ * segmentation-offload capture is left alone: a hole behind it would hold more than the receive
+ * window; a 1-byte copy of a side's last segment is a keep-alive to tshark, not a retransmission), ACK,
  * no SYN/FIN/RST, not part of a longer message (a DNS-over-TCP response spanning segments), not
  * marked yet */
 static int plain_data(const sg_pkt *p, uint32_t maxp)
 {
-    return p->payload_len > 0 && p->payload_len <= maxp && (p->tcp_flags & SG_TCP_ACK) && !(p->tcp_flags & (SG_TCP_SYN | SG_TCP_FIN | SG_TCP_RST)) &&
+    return p->payload_len > 1 && p->payload_len <= maxp && (p->tcp_flags & SG_TCP_ACK) && !(p->tcp_flags & (SG_TCP_SYN | SG_TCP_FIN | SG_TCP_RST)) &&
            !(p->tcp_flags & SG_PKT_NOISE_MASK) && p->msg_more == 0;
 }
 
@@ -49,37 +50,57 @@ static void move_after(sg_pkt *p, size_t i, size_t j)
     p[i + 1] = c;
 }
 
+/* While noise is marked, the ACKs it inserted or relies on (duplicate ACKs, a keep-alive's ACK)
+ * carry this tag as their (empty) payload, so a later insertion never takes their place; cleared
+ * before returning. */
+static const uint8_t noise_tag[1] = {0};
+
 static int pure_ack(const sg_pkt *p)
 {
     return p->payload_len == 0 && (p->tcp_flags & 0x3f) == SG_TCP_ACK;
 }
 
-/* A duplicate ACK of side a after p[k] (the receiver answers each segment that arrives after a
- * hole at once), in place of a later pure ACK of that side when one can go: the record's counts
- * stay. One can go when a later packet of the side acknowledges as much (its data or its own ACK)
- * and no FIN came before it. Returns 1 when the ACK was added on top of the counts. */
-static sg_status dup_ack(sg_vec *v, size_t k, int a, size_t from, int *on_top)
+/* the later pure ACK of side a (from p[from]) that an inserted one may take the place of */
+static size_t replaceable(const sg_pkt *p, size_t n, int a, size_t from)
 {
-    sg_pkt *p = v->data;
-    size_t n = v->len, gone = SIZE_MAX;
-    for (size_t q = from; q < n && gone == SIZE_MAX; q++) {
+    for (size_t q = from; q < n; q++) {
         if (p[q].tcp_flags & (SG_TCP_FIN | SG_TCP_RST | SG_TCP_SYN)) break;
-        if ((p[q].dir ? 1 : 0) != a || !pure_ack(&p[q]) || (p[q].tcp_flags & SG_PKT_NOISE_MASK)) continue;
+        if ((p[q].dir ? 1 : 0) != a || !pure_ack(&p[q]) || (p[q].tcp_flags & SG_PKT_NOISE_MASK) || p[q].payload == noise_tag) continue;
         for (size_t r = q + 1; r < n; r++)
             if ((p[r].dir ? 1 : 0) == a) {
-                if ((p[r].tcp_flags & SG_TCP_ACK) && !(p[r].tcp_flags & SG_TCP_RST)) gone = q;
+                if ((p[r].tcp_flags & SG_TCP_ACK) && !(p[r].tcp_flags & SG_TCP_RST)) return q;
                 break;
             }
     }
-    int64_t t = p[k].t_ns + 100000; /* 100 µs: the receiver's turnaround */
+    return SIZE_MAX;
+}
+
+static int can_place(const sg_pkt *p, size_t n, int a, size_t from, unsigned fixed)
+{
+    return !(fixed >> a & 1) || replaceable(p, n, a, from) != SIZE_MAX;
+}
+
+/* A pure ACK (duplicate, keep-alive, its ACK, window update: flags) of side a after p[k], at t
+ * or half-way to the next packet, in place of a later pure ACK of that side when one can go: the
+ * record's counts stay. One can go when a later packet of the side acknowledges as much (its data
+ * or its own ACK) and no FIN came before it. Else it is added on top of the counts (*on_top = 1),
+ * unless the side's count is the record's (bit a of fixed): then nothing is added (*on_top = -1). */
+static sg_status ack_after(sg_vec *v, size_t k, int a, size_t from, int64_t t, uint8_t flags, unsigned fixed, int *on_top)
+{
+    sg_pkt *p = v->data;
+    size_t n = v->len, gone = replaceable(p, n, a, from);
     if (k + 1 < n && p[k + 1].t_ns < t) t = p[k].t_ns + (p[k + 1].t_ns - p[k].t_ns) / 2;
     t = t / 1000 * 1000;
     if (t < p[k].t_ns) t = p[k].t_ns;
-    sg_pkt ack = {.t_ns = t, .dir = (uint8_t)a, .tcp_flags = SG_TCP_ACK};
+    sg_pkt ack = {.t_ns = t, .dir = (uint8_t)a, .tcp_flags = flags, .payload = noise_tag};
     if (gone != SIZE_MAX) {
         memmove(p + k + 2, p + k + 1, (gone - k - 1) * sizeof *p);
         p[k + 1] = ack;
         *on_top = 0;
+        return SG_OK;
+    }
+    if (fixed >> a & 1) {
+        *on_top = -1;
         return SG_OK;
     }
     if (sg_vec_reserve(v, n + 1) != SG_OK) return SG_ERR_NOMEM;
@@ -91,14 +112,21 @@ static sg_status dup_ack(sg_vec *v, size_t k, int a, size_t from, int *on_top)
     return SG_OK;
 }
 
-sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t maxp, sg_rng *rng, sg_tcp_noise_stats *st)
+/* a duplicate ACK 100 µs after p[k] (the receiver's turnaround), or half-way to the next packet */
+static sg_status dup_ack(sg_vec *v, size_t k, int a, size_t from, unsigned fixed, int *on_top)
+{
+    return ack_after(v, k, a, from, ((const sg_pkt *)v->data)[k].t_ns + 100000, SG_TCP_ACK, fixed, on_top);
+}
+
+sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t maxp, unsigned fixed, sg_rng *rng,
+                               sg_tcp_noise_stats *st)
 {
     sg_pkt *p = v->data;
     size_t n = v->len;
     size_t lost = 0, ro = 0;
     uint32_t seen[2] = {0, 0}; /* payloads of each direction so far */
     memset(st, 0, sizeof *st);
-    if (r->loss <= 0 && r->reorder <= 0) return SG_OK;
+    if (r->loss <= 0 && r->reorder <= 0 && r->keepalive <= 0 && r->window_update <= 0) return SG_OK;
     /* reordering first, on the list as the fit left it (the timeouts below move segments and
      * would make pairs of the peer's packets). It needs two adjacent data segments of one side,
      * which request/response flows rarely have: the rate (per data segment, as measured) is
@@ -131,18 +159,36 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
         int d = p[i].dir ? 1 : 0;
         if (!free_data(p, i, maxp)) continue;
         if (sg_rng_uniform(rng) < r->loss) {
-            int fast = sg_rng_uniform(rng) < r->fast_share;
+            /* what the profile says came with real losses: duplicate ACKs of the hole before the
+             * copy (>= 2 of them: fast), or no loss at all but a lost ACK (spurious), else a
+             * timeout without either */
+            double u = sg_rng_uniform(rng);
+            int spur = sg_rng_uniform(rng) < r->spurious_share;
+            int inflight = u < r->dupack2_share ? 4 : (u < r->dupack_share ? 2 : 0); /* incl. the replaced one */
+            /* the first ACK after the hole repeats the last one only if the receiver had
+             * acknowledged all before it; else it acknowledges that, and one more is needed */
+            for (size_t k = i; inflight && k-- > 0;) {
+                if ((p[k].dir ? 1 : 0) != d) break;
+                if (p[k].payload_len) { inflight++; break; }
+            }
             /* the copy replaces a later data segment of the same side (the record's counts stay:
              * NetFlow counted the retransmission, one segment fewer of new data is sent). When
-             * later segments of the burst went through (a burst ends at the peer's data or anyone's
-             * SYN/FIN/RST), the peer acknowledged each with the lost segment's first byte again
-             * (duplicate ACKs) and the copy is the second data segment of the burst, or the third
-             * (fast retransmission, after two duplicate ACKs). Otherwise a timeout: the next data
-             * segment of the side moves to after the peer's pure ACKs that follow the lost one, an
-             * RTO later when the flow leaves room. */
+             * later segments of the burst were in flight behind the lost one (a burst ends at the
+             * peer's data or anyone's SYN/FIN/RST; the sampled times between them are not an ACK
+             * clock, so any later segment of the burst may be in flight), the
+             * receiver answered each at once with the lost segment's first byte (duplicate ACKs)
+             * and the copy takes the place of the last of them, a round trip after the side's
+             * latest segment (a sender counting duplicate ACKs). As many as the profile's losses
+             * with later segments behind them had: one (dupack_share), or two or three
+             * (dupack2_share: the sender retransmits at the third). Without a later segment in flight: a timeout, the next data segment of the
+             * side moves to after the peer's pure ACKs that follow the lost one, an RTO later when
+             * the flow leaves room; spurious (spurious_share): the first of those ACKs (inserted if
+             * there is none) acknowledged the segment, was lost after the sensor, and the copy
+             * retransmits what had arrived. */
             size_t j = SIZE_MAX;
-            int want = fast ? 3 : 2, got = 0; /* the copy is the want-th data segment of the burst */
-            for (size_t k = i + 1; k < n && got < want; k++) {
+            int got = 0;
+            const int64_t rtt = ooo_ns(p, n);
+            for (size_t k = i + 1; k < n && got < inflight; k++) {
                 if ((p[k].dir ? 1 : 0) != d) {
                     if (p[k].payload_len || (p[k].tcp_flags & (SG_TCP_SYN | SG_TCP_FIN | SG_TCP_RST))) break;
                     continue;
@@ -159,13 +205,19 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
                 int64_t last = p[i].t_ns;
                 for (size_t k = i + 1; k < j; k++)
                     if ((p[k].dir ? 1 : 0) == d) last = p[k].t_ns;
-                int64_t need = last + ooo_ns(p, n) + 1000 - p[j].t_ns;
+                int64_t wait = rtt + 1000;
+                int64_t need = last + wait - p[j].t_ns;
                 for (size_t k = j; need > 0 && k < n; k++) p[k].t_ns += need;
             }
             for (size_t k = i + 1; j != SIZE_MAX && k < j; k++) {
+                if ((p[k].dir ? 1 : 0) != d && pure_ack(&p[k])) p[k].payload = noise_tag; /* a duplicate now */
                 if ((p[k].dir ? 1 : 0) != d || (k + 1 < j && (p[k + 1].dir ? 1 : 0) != d && pure_ack(&p[k + 1]))) continue;
                 int top = 0;
-                if (dup_ack(v, k, !d, j + 1, &top) != SG_OK) return SG_ERR_NOMEM;
+                if (dup_ack(v, k, !d, j + 1, fixed, &top) != SG_OK) return SG_ERR_NOMEM;
+                if (top < 0) {
+                    st->left_out++;
+                    continue;
+                }
                 p = v->data;
                 n = v->len;
                 j++;
@@ -173,7 +225,16 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
                 st->on_top += (size_t)top;
             }
             if (j == SIZE_MAX) {
-                fast = 0;
+                if (spur && !(i + 1 < n && (p[i + 1].dir ? 1 : 0) != d && pure_ack(&p[i + 1]) && !(p[i + 1].tcp_flags & SG_PKT_NOISE_MASK))) {
+                    /* the receiver's ACK of the segment (lost after the sensor): in place of a later
+                     * pure ACK of the receiver when one can go */
+                    int top = 0;
+                    if (ack_after(v, i, !d, i + 1, p[i].t_ns + 100000, SG_TCP_ACK, fixed, &top) != SG_OK) return SG_ERR_NOMEM;
+                    if (top < 0) spur = 0, st->left_out++;
+                    p = v->data;
+                    n = v->len;
+                    if (top > 0) st->on_top++;
+                }
                 for (size_t k = i + 1; k < n; k++) {
                     if (p[k].tcp_flags & (SG_TCP_SYN | SG_TCP_FIN | SG_TCP_RST)) break;
                     if ((p[k].dir ? 1 : 0) != d || p[k].payload_len == 0) continue;
@@ -186,7 +247,7 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
                 size_t at = i;
                 while (at + 1 < j && (p[at + 1].dir ? 1 : 0) != d && p[at + 1].payload_len == 0 &&
                        !(p[at + 1].tcp_flags & (SG_TCP_SYN | SG_TCP_FIN | SG_TCP_RST)))
-                    at++;
+                    p[++at].payload = noise_tag; /* duplicates of the hole's ACK now */
                 if (j > at + 1) move_after(p, at, j);
                 j = at + 1;
                 /* Linux's minimum RTO is 200 ms; never later than what follows in the list */
@@ -194,6 +255,19 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
                 if (j + 1 < n && p[j + 1].t_ns < t) t = p[at].t_ns + (p[j + 1].t_ns - p[at].t_ns) / 2;
                 t = t / 1000 * 1000; /* the µs grid */
                 p[j].t_ns = t < p[at].t_ns ? p[at].t_ns : t;
+                if (spur && at > i) {
+                    /* the first of those ACKs acknowledges the segment (it arrived; the ACK was
+                     * lost after the sensor), and the receiver answers the copy with a duplicate
+                     * ACK (a D-SACK) */
+                    p[i + 1].tcp_flags |= SG_PKT_RETX;
+                    int top = 0;
+                    if (dup_ack(v, j, !d, j + 1, fixed, &top) != SG_OK) return SG_ERR_NOMEM;
+                    p = v->data;
+                    n = v->len;
+                    if (top >= 0) st->dup_acks++, st->on_top += (size_t)top;
+                    else st->left_out++;
+                    st->spurious++;
+                }
             }
             p[i].tcp_flags |= SG_PKT_LOST;
             p[j].tcp_flags |= SG_PKT_RETX;
@@ -201,6 +275,83 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
             i = j;
         }
     }
+    /* keep-alives: a connection idle for >= 1 s (the profile's rate per such gap; real ones come
+     * after 15 s of idle at the median) gets one from the side that did not send the last packet
+     * (sequence number one below its next, no data: Linux's form) during the gap, and the peer's
+     * ACK of it a round trip later.
+     * Never while a segment is missing or overtaken, nor after a FIN or RST. Both take the place of
+     * a later pure ACK of their side where one can go, else they come on top (counted). */
+    int open[2] = {0, 0}, sent[2] = {0, 0};
+    for (size_t i = 1; r->keepalive > 0 && i < n; i++) {
+        const sg_pkt *a = &p[i - 1];
+        int da = a->dir ? 1 : 0, ma = a->tcp_flags & SG_PKT_NOISE_MASK;
+        if (a->tcp_flags & (SG_TCP_FIN | SG_TCP_RST)) break;
+        sent[da] = 1;
+        if (ma == SG_PKT_LOST && a->payload_len) open[da] = 1;
+        else if (ma == SG_PKT_RETX) open[da] = 0;
+        int64_t gap = p[i].t_ns - a->t_ns;
+        if (gap < 1000000000LL || open[0] || open[1] || (a->tcp_flags & SG_TCP_SYN) || (p[i].tcp_flags & SG_TCP_SYN) ||
+            (ma == SG_PKT_AHEAD && a->payload_len))
+            continue;
+        if (sg_rng_uniform(rng) >= r->keepalive) continue;
+        /* the side that waits: the other one spoke last, so its ACK will repeat its last one */
+        int s = !da;
+        if (!sent[s]) continue;
+        int64_t t = a->t_ns + (int64_t)((double)gap * (0.5 + 0.45 * sg_rng_uniform(rng)));
+        /* both need a place: a pure ACK of each side to take, or a side whose count is open */
+        if (!can_place(p, n, s, i, fixed) || !can_place(p, n, !s, i, fixed)) {
+            st->left_out++;
+            continue;
+        }
+        int top = 0;
+        if (ack_after(v, i - 1, s, i, t, SG_TCP_ACK | SG_PKT_LOST, fixed, &top) != SG_OK) return SG_ERR_NOMEM;
+        st->on_top += (size_t)top;
+        p = v->data;
+        n = v->len;
+        int64_t rtt = ooo_ns(p, n);
+        if (ack_after(v, i, !s, i + 1, p[i].t_ns + rtt, SG_TCP_ACK, fixed, &top) != SG_OK) return SG_ERR_NOMEM;
+        st->on_top += (size_t)top;
+        p = v->data;
+        n = v->len;
+        sent[0] = sent[1] = 1;
+        st->keepalives++;
+        i += 2; /* the gap that is left, after the keep-alive's ACK, is not idle long enough again */
+    }
+    /* window updates: once the application has read what a side received, its window opens: a
+     * pure ACK with the same acknowledgement and a larger window (the builder opens it by what the
+     * side's ACK before acknowledged), 0.5 ms after the side's next packet that acknowledges that
+     * data (or half-way to the packet after it). The profile's rate is per data segment received,
+     * so the chance grows with the segments since the side's last packet. Not while the peer's
+     * segment is missing (its ACKs are duplicates then), nor after a FIN or RST. */
+    uint32_t recv[2] = {0, 0}; /* data segments the side received since its last packet */
+    open[0] = open[1] = 0;
+    for (size_t i = 0; r->window_update > 0 && i + 1 < n; i++) {
+        int d = p[i].dir ? 1 : 0, m = p[i].tcp_flags & SG_PKT_NOISE_MASK;
+        if (p[i].tcp_flags & (SG_TCP_FIN | SG_TCP_RST | SG_TCP_SYN)) {
+            if (p[i].tcp_flags & SG_TCP_SYN) continue;
+            break;
+        }
+        if (m == SG_PKT_LOST && p[i].payload_len) open[d] = 1;
+        else if (m == SG_PKT_RETX && p[i].payload_len) open[d] = 0;
+        if (p[i].payload_len) recv[!d]++;
+        uint32_t k = recv[d];
+        recv[d] = 0;
+        if (!k || m || open[!d] || !(p[i].tcp_flags & SG_TCP_ACK)) continue;
+        if (sg_rng_uniform(rng) >= r->window_update * k) continue;
+        int top = 0;
+        if (ack_after(v, i, d, i + 1, p[i].t_ns + 500000, SG_TCP_ACK | SG_PKT_AHEAD, fixed, &top) != SG_OK) return SG_ERR_NOMEM;
+        if (top < 0) {
+            st->left_out++;
+            continue;
+        }
+        st->on_top += (size_t)top;
+        p = v->data;
+        n = v->len;
+        st->window_updates++;
+        i++;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (p[i].payload == noise_tag) p[i].payload = NULL;
     st->lost = lost;
     st->reordered = ro;
     return SG_OK;
@@ -211,6 +362,7 @@ void sg_packets_tcp_noise_sync(sg_pkt *p, size_t n)
     size_t last[2] = {SIZE_MAX, SIZE_MAX};
     for (size_t i = 0; i < n; i++) {
         int d = p[i].dir ? 1 : 0, m = p[i].tcp_flags & SG_PKT_NOISE_MASK;
+        if (p[i].payload_len == 0) continue; /* a keep-alive, a window update, an ACK of a segment that arrived */
         if (m == SG_PKT_LOST) last[d] = i;
         else if (m == SG_PKT_RETX && last[d] != SIZE_MAX) {
             p[i].payload_len = p[last[d]].payload_len;

@@ -137,6 +137,8 @@ typedef struct sg_build_side {
      * window; ahead = bytes of an AHEAD segment sent out of order, added to nxt after the next one */
     int hole, sv_valid;
     uint32_t hole_seq, ahead;
+    uint32_t wbonus;     /* bytes window updates opened the advertised window by (noise only) */
+    uint64_t rcv_acked, rcv_prev; /* bytes received at this side's last pure ACK, and the one before */
     uint64_t held;
     uint32_t sv_seq, sv_len, sv_inbuf, sv_sum, sv_cap;
     const uint8_t *sv_ext;

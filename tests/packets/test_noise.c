@@ -77,7 +77,7 @@ static void test_rates_and_counts(void **st)
 {
     (void)st;
     sg_pkt_conn c = conn_of(443);
-    const sg_tcp_noise_rates r = {.loss = 0.05, .fast_share = 0.3, .reorder = 0.02};
+    const sg_tcp_noise_rates r = {.loss = 0.05, .fast_share = 0.3, .reorder = 0.02, .dupack_share = 0.6, .dupack2_share = 0.3};
     size_t lost = 0, ro = 0, data = 0, top = 0, dups = 0;
     for (uint64_t idx = 0; idx < 20; idx++) {
         sg_vec v;
@@ -87,7 +87,7 @@ static void test_rates_and_counts(void **st)
         sg_rng rng;
         sg_rng_init(&rng, 7, SG_STREAM_PKT_NOISE, idx);
         sg_tcp_noise_stats ns;
-        assert_int_equal(sg_packets_tcp_noise(&v, &r, sg_packets_max_segment(&c), &rng, &ns), SG_OK);
+        assert_int_equal(sg_packets_tcp_noise(&v, &r, sg_packets_max_segment(&c), 0, &rng, &ns), SG_OK);
         size_t d1;
         count(&v, n1, &d1);
         /* counts per direction stay, except duplicate ACKs that had no pure ACK to replace */
@@ -125,17 +125,17 @@ static void test_off_and_deterministic(void **st)
     long_flow(&b, &c);
     sg_rng rng;
     sg_tcp_noise_stats ns;
-    const sg_tcp_noise_rates off = {0, 0, 0};
+    const sg_tcp_noise_rates off = {0};
     sg_rng_init(&rng, 1, SG_STREAM_PKT_NOISE, 3);
-    assert_int_equal(sg_packets_tcp_noise(&a, &off, 1448, &rng, &ns), SG_OK);
+    assert_int_equal(sg_packets_tcp_noise(&a, &off, 1448, 0, &rng, &ns), SG_OK);
     assert_int_equal(ns.lost + ns.reordered + ns.dup_acks, 0);
     assert_int_equal(a.len, b.len);
     assert_memory_equal(a.data, b.data, a.len * sizeof(sg_pkt));
     const sg_tcp_noise_rates r = {.loss = 0.05, .fast_share = 0.2, .reorder = 0.01};
     sg_rng_init(&rng, 1, SG_STREAM_PKT_NOISE, 3);
-    assert_int_equal(sg_packets_tcp_noise(&a, &r, 1448, &rng, &ns), SG_OK);
+    assert_int_equal(sg_packets_tcp_noise(&a, &r, 1448, 0, &rng, &ns), SG_OK);
     sg_rng_init(&rng, 1, SG_STREAM_PKT_NOISE, 3);
-    assert_int_equal(sg_packets_tcp_noise(&b, &r, 1448, &rng, &ns), SG_OK);
+    assert_int_equal(sg_packets_tcp_noise(&b, &r, 1448, 0, &rng, &ns), SG_OK);
     assert_true(ns.lost > 0);
     assert_int_equal(a.len, b.len);
     assert_memory_equal(a.data, b.data, a.len * sizeof(sg_pkt));
@@ -156,7 +156,7 @@ static void test_frames(void **st)
     sg_rng rng;
     sg_rng_init(&rng, 5, SG_STREAM_PKT_NOISE, 9);
     sg_tcp_noise_stats ns;
-    assert_int_equal(sg_packets_tcp_noise(&v, &r, sg_packets_max_segment(&c), &rng, &ns), SG_OK);
+    assert_int_equal(sg_packets_tcp_noise(&v, &r, sg_packets_max_segment(&c), 0, &rng, &ns), SG_OK);
     sg_packets_tcp_noise_sync(v.data, v.len);
     assert_true(ns.lost > 5 && ns.reordered > 0);
     sg_payload_pool *pool;
@@ -265,6 +265,268 @@ static void test_ahead_last_refused(void **st)
     sg_vec_free(&v);
 }
 
+/* ---- the frames of a handcrafted list, read back ---- */
+typedef struct rd {
+    uint32_t seq, ack, len;
+    uint16_t win;
+    uint8_t fl;
+    int dir;
+} rd;
+
+static size_t build_read(const sg_pkt_conn *c, const sg_vec *v, rd *out, size_t cap)
+{
+    sg_payload_pool *pool;
+    assert_int_equal(sg_payload_pool_create(&pool, 3, 1 << 16, NULL), SG_OK);
+    sg_frames fr;
+    sg_frames_init(&fr);
+    assert_int_equal(sg_packets_build(c, v->data, v->len, pool, 3, 4, &fr, NULL), SG_OK);
+    assert_true(fr.n <= cap);
+    for (size_t i = 0; i < fr.n; i++) {
+        size_t len = sg_frame_len(&fr.f[i]);
+        uint8_t *f = malloc(len);
+        sg_frame_copy(&fr, i, f);
+        const uint8_t *tcp = f + 14 + 20;
+        size_t hl = (size_t)(tcp[12] >> 4) * 4;
+        out[i] = (rd){be32(tcp + 4), be32(tcp + 8), (uint32_t)(len - 14 - 20 - hl), (uint16_t)(tcp[14] << 8 | tcp[15]), tcp[13],
+                      ((const sg_pkt *)v->data)[i].dir ? 1 : 0};
+        free(f);
+    }
+    size_t n = fr.n;
+    sg_frames_free(&fr);
+    sg_payload_pool_destroy(pool);
+    return n;
+}
+
+/* tshark's duplicate ACK: a pure ACK repeating its side's previous acknowledgement and window */
+static size_t tshark_dups(const rd *f, size_t n, int side)
+{
+    size_t dups = 0;
+    int have = 0;
+    uint32_t last_ack = 0;
+    uint16_t last_win = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].dir != side || !(f[i].fl & SG_TCP_ACK)) continue;
+        if (have && f[i].len == 0 && f[i].fl == SG_TCP_ACK && f[i].ack == last_ack && f[i].win == last_win) dups++;
+        have = 1;
+        last_ack = f[i].ack;
+        last_win = f[i].win;
+    }
+    return dups;
+}
+
+/* A bulk burst with a segment lost after the sensor while the segment before it is still
+ * unacknowledged: the receiver answers every later segment in flight with the hole's first byte,
+ * so after the first such ACK (which acknowledges the segment before the hole) come >= 2 true
+ * duplicates, then the copy. The old rule (the copy as the 2nd or 3rd segment of the burst) gave
+ * at most one ACK of the hole here, which repeats nothing. */
+static void test_burst_dupacks(void **st)
+{
+    (void)st;
+    sg_pkt_conn c = conn_of(8080);
+    sg_vec v;
+    sg_vec_init(&v, sizeof(sg_pkt));
+    push(&v, 1000, 0, SG_TCP_SYN, 0);
+    push(&v, 2000, 1, SG_TCP_SYN | SG_TCP_ACK, 0);
+    push(&v, 3000, 0, SG_TCP_ACK, 0);
+    push(&v, 4000, 1, SG_TCP_ACK, 2000); /* above maxp: noise leaves it alone, it stays unacknowledged */
+    for (int k = 0; k < 7; k++) push(&v, 4012 + 12 * k, 1, SG_TCP_ACK | SG_TCP_PSH, 1000);
+    push(&v, 9000, 0, SG_TCP_ACK, 0);
+    const sg_tcp_noise_rates r = {.loss = 1, .dupack_share = 1, .dupack2_share = 1};
+    sg_rng rng;
+    sg_rng_init(&rng, 1, SG_STREAM_PKT_NOISE, 1);
+    sg_tcp_noise_stats ns;
+    assert_int_equal(sg_packets_tcp_noise(&v, &r, 1448, 0, &rng, &ns), SG_OK);
+    sg_packets_tcp_noise_sync(v.data, v.len);
+    assert_true(ns.lost >= 1);
+    assert_true(ns.dup_acks >= 3);
+    rd f[64];
+    size_t n = build_read(&c, &v, f, 64);
+    /* the lost segment: the first 1000-byte one; the copy repeats its sequence number */
+    const sg_pkt *p = v.data;
+    size_t lost = SIZE_MAX, copy = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        int m = p[i].tcp_flags & SG_PKT_NOISE_MASK;
+        if (m == SG_PKT_LOST && lost == SIZE_MAX) lost = i;
+        if (m == SG_PKT_RETX && copy == SIZE_MAX) copy = i;
+    }
+    assert_true(lost != SIZE_MAX && copy != SIZE_MAX && copy > lost);
+    assert_int_equal(f[copy].seq, f[lost].seq);
+    size_t hole_acks = 0;
+    for (size_t i = lost + 1; i < copy; i++)
+        if (f[i].dir == 0) {
+            assert_int_equal(f[i].ack, f[lost].seq);
+            hole_acks++;
+        }
+    assert_true(hole_acks >= 3);
+    size_t dups = tshark_dups(f, copy, 0);
+    print_message("%zu ACKs of the hole, %zu duplicates before the copy\n", hole_acks, dups);
+    assert_true(dups >= 2);
+    sg_vec_free(&v);
+}
+
+/* request / response exchanges with an idle gap of 30 s: a keep-alive from the side that waits
+ * (sequence number one below its next), answered by the peer repeating its acknowledgement and
+ * window; with both directions' counts fixed and no pure ACK to take the place of, none */
+static void ka_flow(sg_vec *v)
+{
+    sg_vec_init(v, sizeof(sg_pkt));
+    push(v, 1000, 0, SG_TCP_SYN, 0);
+    push(v, 2000, 1, SG_TCP_SYN | SG_TCP_ACK, 0);
+    push(v, 3000, 0, SG_TCP_ACK, 0);
+    push(v, 4000, 0, SG_TCP_ACK | SG_TCP_PSH, 2000);
+    push(v, 5000, 1, SG_TCP_ACK | SG_TCP_PSH, 2000);
+    push(v, 6000, 0, SG_TCP_ACK, 0);
+    push(v, 30006000, 0, SG_TCP_ACK | SG_TCP_PSH, 2000);
+    push(v, 30007000, 1, SG_TCP_ACK | SG_TCP_PSH, 2000);
+}
+
+static void test_keepalive(void **st)
+{
+    (void)st;
+    sg_pkt_conn c = conn_of(5222);
+    sg_vec v;
+    ka_flow(&v);
+    size_t n0 = v.len;
+    const sg_tcp_noise_rates r = {.keepalive = 1};
+    sg_rng rng;
+    sg_tcp_noise_stats ns;
+    sg_rng_init(&rng, 1, SG_STREAM_PKT_NOISE, 2);
+    assert_int_equal(sg_packets_tcp_noise(&v, &r, 1448, 3, &rng, &ns), SG_OK);
+    assert_int_equal(ns.keepalives, 0); /* both counts fixed, no pure ACK of the server to take */
+    assert_int_equal(v.len, n0);
+    sg_vec_free(&v);
+
+    ka_flow(&v);
+    sg_rng_init(&rng, 1, SG_STREAM_PKT_NOISE, 2);
+    assert_int_equal(sg_packets_tcp_noise(&v, &r, 1448, 0, &rng, &ns), SG_OK);
+    assert_int_equal(ns.keepalives, 1);
+    assert_int_equal(ns.on_top, 2);
+    assert_int_equal(v.len, n0 + 2);
+    rd f[16];
+    assert_int_equal(build_read(&c, &v, f, 16), v.len);
+    const sg_pkt *p = v.data;
+    /* the keep-alive: the server's (the client spoke last), inside the gap, no data, one below
+     * the server's next sequence number (its SYN and 2,000 bytes after the ISN) */
+    assert_true(p[6].t_ns > p[5].t_ns + 1000000000LL && p[7].t_ns < p[8].t_ns);
+    assert_int_equal((p[6].tcp_flags & SG_PKT_NOISE_MASK), SG_PKT_LOST);
+    assert_int_equal(f[6].dir, 1);
+    assert_int_equal(f[6].len, 0);
+    assert_int_equal(f[6].seq, f[4].seq + 2000 - 1);
+    assert_int_equal(f[6].ack, f[5].seq); /* it acknowledges all the client sent */
+    /* the client's ACK of it repeats its last acknowledgement and window (tshark: keep-alive ACK) */
+    assert_int_equal(f[7].dir, 0);
+    assert_int_equal(f[7].fl, SG_TCP_ACK);
+    assert_int_equal(f[7].ack, f[4].seq + 2000);
+    assert_int_equal(f[7].ack, f[5].ack);
+    assert_int_equal(f[7].win, f[5].win);
+    assert_int_equal(f[7].seq, f[5].seq);
+    /* and the exchange goes on from the right sequence numbers */
+    assert_int_equal(f[8].seq, f[5].seq);
+    assert_int_equal(f[9].seq, f[4].seq + 2000);
+    sg_vec_free(&v);
+}
+
+/* after the client acknowledged the server's data, its window opens: a pure ACK with the same
+ * acknowledgement and a larger window (tshark: window update), in place of a later pure ACK of
+ * the client when the client's count is fixed */
+static void test_window_update(void **st)
+{
+    (void)st;
+    sg_pkt_conn c = conn_of(443);
+    sg_vec v;
+    sg_vec_init(&v, sizeof(sg_pkt));
+    push(&v, 1000, 0, SG_TCP_SYN, 0);
+    push(&v, 2000, 1, SG_TCP_SYN | SG_TCP_ACK, 0);
+    push(&v, 3000, 0, SG_TCP_ACK, 0);
+    push(&v, 4000, 0, SG_TCP_ACK | SG_TCP_PSH, 300);
+    for (int k = 0; k < 4; k++) push(&v, 5000 + 12 * k, 1, SG_TCP_ACK | SG_TCP_PSH, 1400);
+    push(&v, 9000, 0, SG_TCP_ACK, 0);
+    push(&v, 20000, 1, SG_TCP_ACK | SG_TCP_PSH, 1400);
+    push(&v, 21000, 0, SG_TCP_ACK, 0);
+    push(&v, 22000, 0, SG_TCP_ACK | SG_TCP_PSH, 300);
+    size_t n0[2] = {0, 0};
+    for (size_t i = 0; i < v.len; i++) n0[((sg_pkt *)v.data)[i].dir ? 1 : 0]++;
+    const sg_tcp_noise_rates r = {.window_update = 1};
+    sg_rng rng;
+    sg_rng_init(&rng, 1, SG_STREAM_PKT_NOISE, 3);
+    sg_tcp_noise_stats ns;
+    assert_int_equal(sg_packets_tcp_noise(&v, &r, 1448, 3, &rng, &ns), SG_OK);
+    assert_int_equal(ns.window_updates, 1);
+    assert_int_equal(ns.on_top, 0);
+    size_t n1[2] = {0, 0};
+    for (size_t i = 0; i < v.len; i++) n1[((sg_pkt *)v.data)[i].dir ? 1 : 0]++;
+    assert_int_equal(n1[0], n0[0]);
+    assert_int_equal(n1[1], n0[1]);
+    rd f[32];
+    size_t n = build_read(&c, &v, f, 32);
+    const sg_pkt *p = v.data;
+    size_t w = SIZE_MAX;
+    for (size_t i = 0; i < n; i++)
+        if ((p[i].tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_AHEAD) w = i;
+    assert_int_equal(w, 9); /* right after the ACK of the burst */
+    assert_int_equal(f[w].dir, 0);
+    assert_int_equal(f[w].len, 0);
+    assert_int_equal(f[w].fl, SG_TCP_ACK);
+    assert_int_equal(f[w].ack, f[8].ack);
+    assert_int_equal(f[w].seq, f[8].seq);
+    assert_true(f[w].win > f[8].win);
+    /* later windows never close again */
+    for (size_t i = w + 1; i < n; i++)
+        if (f[i].dir == 0) assert_true(f[i].win >= f[w].win);
+    sg_vec_free(&v);
+}
+
+/* the segment arrived but the receiver's ACK of it was lost after the sensor: the capture shows
+ * that ACK, then the copy (already acknowledged: tshark's spurious retransmission) with the same
+ * sequence number and bytes, then the receiver's duplicate ACK (a D-SACK) */
+static void test_spurious(void **st)
+{
+    (void)st;
+    sg_pkt_conn c = conn_of(443);
+    sg_vec v;
+    sg_vec_init(&v, sizeof(sg_pkt));
+    push(&v, 1000, 0, SG_TCP_SYN, 0);
+    push(&v, 2000, 1, SG_TCP_SYN | SG_TCP_ACK, 0);
+    push(&v, 3000, 0, SG_TCP_ACK, 0);
+    push(&v, 4000, 0, SG_TCP_ACK | SG_TCP_PSH, 300);
+    push(&v, 500000, 1, SG_TCP_ACK | SG_TCP_PSH, 2000); /* above maxp: never lost */
+    push(&v, 600000, 0, SG_TCP_ACK | SG_TCP_PSH, 300);
+    push(&v, 700000, 1, SG_TCP_ACK | SG_TCP_PSH, 2000);
+    push(&v, 800000, 0, SG_TCP_ACK, 0);
+    const sg_tcp_noise_rates r = {.loss = 1, .spurious_share = 1};
+    sg_rng rng;
+    sg_rng_init(&rng, 1, SG_STREAM_PKT_NOISE, 4);
+    sg_tcp_noise_stats ns;
+    assert_int_equal(sg_packets_tcp_noise(&v, &r, 1448, 0, &rng, &ns), SG_OK);
+    sg_packets_tcp_noise_sync(v.data, v.len);
+    assert_int_equal(ns.lost, 1);
+    assert_int_equal(ns.spurious, 1);
+    rd f[32];
+    size_t n = build_read(&c, &v, f, 32);
+    const sg_pkt *p = v.data;
+    /* 300-byte request (LOST mark), the server's ACK of all of it (RETX mark, no data), the copy
+     * (RETX, same sequence number and length) acknowledged already, the server's repeat ACK */
+    assert_int_equal(p[3].tcp_flags & SG_PKT_NOISE_MASK, SG_PKT_LOST);
+    assert_int_equal(f[4].dir, 1);
+    assert_int_equal(f[4].len, 0);
+    assert_int_equal(p[4].tcp_flags & SG_PKT_NOISE_MASK, SG_PKT_RETX);
+    assert_int_equal(f[4].ack, f[3].seq + 300);
+    assert_int_equal(f[5].dir, 0);
+    assert_int_equal(p[5].tcp_flags & SG_PKT_NOISE_MASK, SG_PKT_RETX);
+    assert_int_equal(f[5].seq, f[3].seq);
+    assert_int_equal(f[5].len, 300);
+    assert_true(f[5].seq + f[5].len <= f[4].ack); /* tshark: spurious */
+    assert_int_equal(f[6].dir, 1);
+    assert_int_equal(f[6].len, 0);
+    assert_int_equal(f[6].ack, f[4].ack);
+    assert_int_equal(f[6].win, f[4].win);
+    assert_true(tshark_dups(f, n, 1) >= 1);
+    /* the server's data then acknowledges the client's bytes in order */
+    assert_int_equal(f[7].dir, 1);
+    assert_int_equal(f[7].ack, f[3].seq + 300);
+    sg_vec_free(&v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +534,10 @@ int main(void)
         cmocka_unit_test(test_off_and_deterministic),
         cmocka_unit_test(test_frames),
         cmocka_unit_test(test_ahead_last_refused),
+        cmocka_unit_test(test_burst_dupacks),
+        cmocka_unit_test(test_keepalive),
+        cmocka_unit_test(test_window_update),
+        cmocka_unit_test(test_spurious),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
