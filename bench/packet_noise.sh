@@ -16,31 +16,41 @@ D=$(mktemp -d /dev/shm/secgen-noise.XXXXXX)
 trap 'rm -rf "$D"' EXIT
 KINDS="retransmission fast_retransmission spurious_retransmission out_of_order lost_segment ack_lost_segment duplicate_ack keep_alive keep_alive_ack window_update window_full zero_window zero_window_probe reused_ports"
 
-# one pcap -> a line: tcp_packets flagged errors count_per_kind...
+# one pcap -> a line: tcp_packets flagged errors count_per_kind... idle_gaps (>= 1 s within a TCP
+# connection: where keep-alives can happen)
 analyse() {
     local args=() k
     for k in $KINDS; do args+=(-e "tcp.analysis.$k"); done
     tshark -r "$1" -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE \
-        -T fields -E separator=/t -e tcp.seq -e tcp.analysis.flags -e _ws.expert.severity -e _ws.malformed "${args[@]}" 2>/dev/null |
+        -o tcp.calculate_timestamps:TRUE \
+        -T fields -E separator=/t -e tcp.seq -e tcp.analysis.flags -e _ws.expert.severity -e _ws.malformed "${args[@]}" \
+        -e tcp.time_delta 2>/dev/null |
         awk -F'\t' -v nk="$(echo $KINDS | wc -w)" '
             { if ($1 != "") t++; if ($2 != "") f++; if ($3 ~ /8388608/ || $4 != "") e++
-              for (i = 1; i <= nk; i++) if ($(4 + i) != "") c[i]++ }
-            END { printf "%d %d %d", t, f, e; for (i = 1; i <= nk; i++) printf " %d", c[i]; printf "\n" }'
+              for (i = 1; i <= nk; i++) if ($(4 + i) != "") c[i]++
+              if ($(5 + nk) != "" && $(5 + nk) >= 1) g++ }
+            END { printf "%d %d %d", t, f, e; for (i = 1; i <= nk; i++) printf " %d", c[i]; printf " %d\n", g }'
 }
 export -f analyse; export KINDS
 
-report() { # label, file of analyse lines
+report() { # label, file of analyse lines (a capture's name may follow the counts)
     awk -v label="$1" -v kinds="$KINDS" '
-        { t += $1; f += $2; e += $3; for (i = 4; i <= NF; i++) c[i - 3] += $i }
-        END { n = split(kinds, k, " ")
-              printf "%-28s %9d TCP packets, %7.2f flagged per 1,000, %d error-level/malformed\n", label, t, 1000 * f / (t ? t : 1), e
-              for (i = 1; i <= n; i++) if (c[i]) printf "    %-26s %8.2f per 1,000 (%d)\n", k[i], 1000 * c[i] / (t ? t : 1), c[i] }' "$2"
+        BEGIN { n = split(kinds, k, " ") }
+        { t += $1; f += $2; e += $3; for (i = 1; i <= n; i++) { c[i] += $(3 + i); if ($(3 + i) > top[i]) { top[i] = $(3 + i); tn[i] = $(5 + n) } }
+          g += $(4 + n) }
+        END { printf "%-28s %9d TCP packets, %7.2f flagged per 1,000, %d error-level/malformed; %.1f idle gaps >= 1 s per 1,000\n", label, t, 1000 * f / (t ? t : 1), e, 1000 * g / (t ? t : 1)
+              for (i = 1; i <= n; i++) if (c[i]) {
+                  printf "    %-26s %8.2f per 1,000 (%d)", k[i], 1000 * c[i] / (t ? t : 1), c[i]
+                  if (tn[i] != "" && c[i] > top[i]) printf "; %.2f without its top capture (%s: %d)", 1000 * (c[i] - top[i]) / t, tn[i], top[i]
+                  printf "\n" } }' "$2"
 }
 
 echo "== TCP analysis flags per 1,000 TCP packets (tshark $(tshark -v 2>/dev/null | head -1 | awk '{print $3}'))"
-echo "   noise profile (models/noise.json, per data segment): $(python3 -c "import json; d = json.load(open('$(dirname "$0")/../models/noise.json')); print('global loss %.4f reorder %.4f; ' % (d['global']['loss'], d['global']['reorder']) + ', '.join('%s loss %.4f' % (k, v['loss']) for k, v in d['services'].items()))")"
+echo "   noise profile (models/noise.json): $(python3 -c "
+import json; d = json.load(open('$(dirname "$0")/../models/noise.json')); g = d['global']
+print('global per data segment: loss %.4f (of them: dup. ACKs %.3f of those with segments behind, spurious %.3f), reorder %.4f, window updates %.4f; keep-alive per idle gap %.3f; ' % (g['loss'], g.get('dupack_share', 0), g.get('spurious_share', 0), g['reorder'], g.get('window_update', 0), g.get('keepalive', 0)) + ', '.join('%s loss %.4f' % (k, v['loss']) for k, v in d['services'].items()))")"
 if [ "$REAL" = 1 ]; then
-    ls "$SHARED"/data/pcap_ndpi_benign/pcap/* | xargs -P 2 -I{} bash -c 'analyse "$1"' _ {} > "$D/real"
+    ls "$SHARED"/data/pcap_ndpi_benign/pcap/* | xargs -P 2 -I{} bash -c 'echo "$(analyse "$1") ${1##*/}"' _ {} > "$D/real"
     report "real benign captures" "$D/real"
     # 11 of the 307 captures with TCP have more than half of their packets flagged (lossy test
     # cases: one alone holds 1,685 of the 2,919 duplicate ACKs); the rates without them:

@@ -369,7 +369,9 @@ void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t byte
             if (!w) continue;
             double want = w * p[i].payload_len * f + carry;
             double got = floor(want / w + 0.5);
-            if (got < mn) got = mn;
+            /* a lost segment keeps >= 2 bytes: a 1-byte copy of it would be a keep-alive to tshark */
+            uint32_t lo = w == 2 && mn < 2 ? 2 : mn;
+            if (got < lo) got = lo;
             if (got > maxp_d) got = maxp_d;
             carry = want - w * got;
             if (p[i].payload_len != (uint32_t)got) p[i].payload = NULL;
@@ -380,7 +382,7 @@ void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t byte
             if (p[i].dir != d || p[i].payload_len == 0) continue;
             int64_t w = fit_weight(c, &p[i]);
             if (!w) continue;
-            int64_t room = left > 0 ? (int64_t)maxp_d - p[i].payload_len : (int64_t)mn - p[i].payload_len;
+            int64_t room = left > 0 ? (int64_t)maxp_d - p[i].payload_len : (int64_t)(w == 2 && mn < 2 ? 2 : mn) - p[i].payload_len;
             int64_t want = left / w;
             int64_t m = left > 0 ? (want < room ? want : room) : (want > room ? want : room);
             if (m) p[i].payload = NULL;
