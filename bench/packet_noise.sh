@@ -3,12 +3,12 @@
 # packets, for the real benign captures (each file analysed on its own: they are unrelated
 # captures) and for pcaps generated with and without --no-noise; plus what must stay 0
 # (malformed packets, error-level expert info, bad checksums).
-# Release build expected. Usage: bench/packet_noise.sh [SECGEN]; env DUR (default 10m), SEED (1),
+# Release build expected. Usage: bench/packet_noise.sh [SECGEN]; env DUR (default 30m), SEED (1),
 # REAL=0 to skip the real captures (they take ~4 min of tshark on 2 cores); the generated part
-# takes ~1 min at DUR=10m.
+# takes ~30 s at DUR=30m (about 44,000 TCP packets: the rarer kinds need that many).
 set -euo pipefail
 SECGEN=${1:-${SECGEN:-build/release/secgen}}
-DUR=${DUR:-10m}
+DUR=${DUR:-30m}
 SEED=${SEED:-1}
 REAL=${REAL:-1}
 SHARED=${SHARED:-../shared}

@@ -60,12 +60,22 @@ static int pure_ack(const sg_pkt *p)
     return p->payload_len == 0 && (p->tcp_flags & 0x3f) == SG_TCP_ACK;
 }
 
-/* the later pure ACK of side a (from p[from]) that an inserted one may take the place of */
-static size_t replaceable(const sg_pkt *p, size_t n, int a, size_t from)
+/* The later pure ACK of side a (from p[from]) that a pure ACK inserted before p[at] may take the
+ * place of: what it acknowledged stays acknowledged, by the inserted one (no data of the peer in
+ * between) or by a later packet of the side */
+static size_t replaceable(const sg_pkt *p, size_t n, int a, size_t at, size_t from)
 {
+    int news = 0;
+    for (size_t q = at; q < from && q < n && !news; q++)
+        news = (p[q].dir ? 1 : 0) != a && (p[q].payload_len || (p[q].tcp_flags & SG_TCP_FIN));
     for (size_t q = from; q < n; q++) {
         if (p[q].tcp_flags & (SG_TCP_FIN | SG_TCP_RST | SG_TCP_SYN)) break;
-        if ((p[q].dir ? 1 : 0) != a || !pure_ack(&p[q]) || (p[q].tcp_flags & SG_PKT_NOISE_MASK) || p[q].payload == noise_tag) continue;
+        if ((p[q].dir ? 1 : 0) != a) {
+            news |= p[q].payload_len != 0;
+            continue;
+        }
+        if (!pure_ack(&p[q]) || (p[q].tcp_flags & SG_PKT_NOISE_MASK) || p[q].payload == noise_tag) continue;
+        if (!news) return q;
         for (size_t r = q + 1; r < n; r++)
             if ((p[r].dir ? 1 : 0) == a) {
                 if ((p[r].tcp_flags & SG_TCP_ACK) && !(p[r].tcp_flags & SG_TCP_RST)) return q;
@@ -75,20 +85,19 @@ static size_t replaceable(const sg_pkt *p, size_t n, int a, size_t from)
     return SIZE_MAX;
 }
 
-static int can_place(const sg_pkt *p, size_t n, int a, size_t from, unsigned fixed)
+static int can_place(const sg_pkt *p, size_t n, int a, size_t at, unsigned fixed)
 {
-    return !(fixed >> a & 1) || replaceable(p, n, a, from) != SIZE_MAX;
+    return !(fixed >> a & 1) || replaceable(p, n, a, at, at) != SIZE_MAX;
 }
 
 /* A pure ACK (duplicate, keep-alive, its ACK, window update: flags) of side a after p[k], at t
- * or half-way to the next packet, in place of a later pure ACK of that side when one can go: the
- * record's counts stay. One can go when a later packet of the side acknowledges as much (its data
- * or its own ACK) and no FIN came before it. Else it is added on top of the counts (*on_top = 1),
+ * or half-way to the next packet, in place of a later pure ACK of that side when one can go
+ * (replaceable, before any FIN): the record's counts stay. Else it is added on top of the counts (*on_top = 1),
  * unless the side's count is the record's (bit a of fixed): then nothing is added (*on_top = -1). */
 static sg_status ack_after(sg_vec *v, size_t k, int a, size_t from, int64_t t, uint8_t flags, unsigned fixed, int *on_top)
 {
     sg_pkt *p = v->data;
-    size_t n = v->len, gone = replaceable(p, n, a, from);
+    size_t n = v->len, gone = replaceable(p, n, a, k + 1, from);
     if (k + 1 < n && p[k + 1].t_ns < t) t = p[k].t_ns + (p[k + 1].t_ns - p[k].t_ns) / 2;
     t = t / 1000 * 1000;
     if (t < p[k].t_ns) t = p[k].t_ns;
