@@ -4,11 +4,23 @@
 Per TCP data segment (payload > 0) of each flow direction, in capture order:
   retransmitted  a segment whose start was already seen in that direction (its first copy was
                  captured and later sent again: lost after the sensor, or its ACK was);
-                 "fast" when the peer sent >= 2 duplicate ACKs since that direction last advanced
+                 "fast" when the peer sent >= 2 duplicate ACKs since that direction last advanced;
+                 a 1-byte keep-alive is not one (until version 1 it was)
   reordered      a segment below the highest one seen that fills a gap left within 3 ms (tshark's
                  out-of-order rule): it was overtaken on the way to the sensor
+  late           a segment below the highest one seen, not a copy, later than that: it fills a
+                 hole late (lost before the sensor and retransmitted); until version 1 counted in loss
   gap            a segment starting beyond the highest sequence seen (a segment before it was not
                  captured: lost before the sensor, or the capture started mid-flow)
+  keep-alive     0 or 1 byte at the sender's next sequence number less one (tshark's rule); the
+                 rate is per idle gap of >= 1 s in a connection (where a keep-alive timer can fire)
+  window update  a pure ACK repeating its side's acknowledgement with another window; per data
+                 segment (the receiver's application read what arrived)
+  duplicate ACK  a pure ACK repeating its side's acknowledgement and window; of the retransmissions
+                 whose segment had later ones sent behind it, the shares after >= 1 and >= 2
+                 duplicate ACKs of its first byte (dupack_share, dupack2_share)
+  spurious       a retransmission of bytes the peer had acknowledged (the ACK was lost after the
+                 sensor); a share of the retransmissions
 Rates are per data segment, globally and per server port with >= MIN_SEGMENTS data segments.
 Standard library only (pcap and pcapng readers below), deterministic: same captures -> same JSON.
 Usage: tcp_noise.py CAPTURE... -o noise.json
@@ -272,7 +284,7 @@ def main():
           f"{tot[SPUR]}, after a duplicate ACK {tot[RETX_DUP]}; {tot[BEHIND]} with later segments behind, {tot[BEHIND_DUP]} "
           f"and {tot[BEHIND_DUP2]} of them after >= 1 and >= 2 duplicate ACKs), reorder {tot[REORDER] / d:.4f}, late {tot[LATE] / d:.4f}, gap {tot[GAP] / d:.4f}; "
           f"keep-alives {tot[KA]} ({tot[KA_IDLE]} after >= 1 s idle, of {tot[IDLE]} such gaps; median idle {med:.1f} s); "
-          f"window updates {tot[WUPD]} per {tot[ACKNEW]} new ACKs; duplicate ACKs {tot[DUPACK]} ({tot[DUP_IN_GAP]} "
+          f"window updates {tot[WUPD]} ({tot[WUPD] / d:.4f} per data segment); duplicate ACKs {tot[DUPACK]} ({tot[DUP_IN_GAP]} "
           f"while the peer had a hole); services {', '.join(svc)}")
 
 
