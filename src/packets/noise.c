@@ -286,8 +286,9 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
     }
     /* keep-alives: a connection idle for >= 1 s (the profile's rate per such gap; real ones come
      * after 15 s of idle at the median) gets one from the side that did not send the last packet
-     * (sequence number one below its next, no data: Linux's form) during the gap, and the peer's
-     * ACK of it a round trip later.
+     * (else the other: a side silent so far cannot, its first packet would start below its next)
+     * — sequence number one below its next, no data: Linux's form — during the gap, and the
+     * peer's ACK of it a round trip later.
      * Never while a segment is missing or overtaken, nor after a FIN or RST. Both take the place of
      * a later pure ACK of their side where one can go, else they come on top (counted). */
     int open[2] = {0, 0}, sent[2] = {0, 0};
@@ -303,9 +304,10 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
             (ma == SG_PKT_AHEAD && a->payload_len))
             continue;
         if (sg_rng_uniform(rng) >= r->keepalive) continue;
-        /* the side that waits: the other one spoke last, so its ACK will repeat its last one */
-        int s = !da;
-        if (!sent[s]) continue;
+        /* the side that waits: the other one spoke last, so its ACK will repeat its last one;
+         * the one that spoke last when the other has not sent yet (a keep-alive needs a next
+         * sequence number the capture knows) */
+        int s = sent[!da] ? !da : da;
         int64_t t = a->t_ns + (int64_t)((double)gap * (0.5 + 0.45 * sg_rng_uniform(rng)));
         /* both need a place: a pure ACK of each side to take, or a side whose count is open */
         if (!can_place(p, n, s, i, fixed) || !can_place(p, n, !s, i, fixed)) {
