@@ -424,6 +424,27 @@ static void test_keepalive(void **st)
     assert_int_equal(f[8].seq, f[5].seq);
     assert_int_equal(f[9].seq, f[4].seq + 2000);
     sg_vec_free(&v);
+
+    /* a mid-stream list whose server has sent nothing before the gap: the client (which spoke
+     * last) sends the keep-alive, one below its next sequence number; the server's ACK follows */
+    sg_vec_init(&v, sizeof(sg_pkt));
+    push(&v, 1000, 0, SG_TCP_ACK | SG_TCP_PSH, 500);
+    push(&v, 2000, 0, SG_TCP_ACK | SG_TCP_PSH, 500);
+    push(&v, 20002000, 0, SG_TCP_ACK | SG_TCP_PSH, 500);
+    push(&v, 20003000, 1, SG_TCP_ACK, 0);
+    sg_rng_init(&rng, 1, SG_STREAM_PKT_NOISE, 5);
+    assert_int_equal(sg_packets_tcp_noise(&v, &r, 1448, 0, &rng, &ns), SG_OK);
+    assert_int_equal(ns.keepalives, 1);
+    assert_int_equal(v.len, 6);
+    assert_int_equal(build_read(&c, &v, f, 16), 6);
+    p = v.data;
+    assert_int_equal(p[2].tcp_flags & SG_PKT_NOISE_MASK, SG_PKT_LOST);
+    assert_int_equal(f[2].dir, 0);
+    assert_int_equal(f[2].len, 0);
+    assert_int_equal(f[2].seq, f[1].seq + 500 - 1);
+    assert_int_equal(f[3].dir, 1);
+    assert_int_equal(f[3].ack, f[1].seq + 500);
+    sg_vec_free(&v);
 }
 
 /* after the client acknowledged the server's data, its window opens: a pure ACK with the same
