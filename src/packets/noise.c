@@ -60,15 +60,18 @@ static int pure_ack(const sg_pkt *p)
     return p->payload_len == 0 && (p->tcp_flags & 0x3f) == SG_TCP_ACK;
 }
 
-/* The later pure ACK of side a (from p[from]) that a pure ACK inserted before p[at] may take the
- * place of: what it acknowledged stays acknowledged, by the inserted one (no data of the peer in
- * between) or by a later packet of the side */
+/* The later pure ACK of side a (from p[from], among the next REPLACE_SCAN packets: a scan to the
+ * end of a long flow for every noise ACK cost 10 % of generation time) that a pure ACK inserted
+ * before p[at] may take the place of: what it acknowledged stays acknowledged, by the inserted one
+ * (no data of the peer in between) or by a later packet of the side */
+#define REPLACE_SCAN 64
 static size_t replaceable(const sg_pkt *p, size_t n, int a, size_t at, size_t from)
 {
     int news = 0;
     for (size_t q = at; q < from && q < n && !news; q++)
         news = (p[q].dir ? 1 : 0) != a && (p[q].payload_len || (p[q].tcp_flags & SG_TCP_FIN));
-    for (size_t q = from; q < n; q++) {
+    size_t end = from < n && n - from > REPLACE_SCAN ? from + REPLACE_SCAN : n;
+    for (size_t q = from; q < end; q++) {
         if (p[q].tcp_flags & (SG_TCP_FIN | SG_TCP_RST | SG_TCP_SYN)) break;
         if ((p[q].dir ? 1 : 0) != a) {
             news |= p[q].payload_len != 0;
