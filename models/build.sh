@@ -8,7 +8,9 @@
 #   models/app_vocab.json       models/build_vocab.sh: names, HTTP methods/paths/status codes and DNS
 #                               TTLs the benign captures use (tshark), weighted by captures
 #   models/noise.json           TCP noise rates of the benign captures (models/tcp_noise.py: lost and
-#                               retransmitted, reordered segments), applied by generate unless --no-noise
+#                               retransmitted, reordered segments, duplicate ACKs behind a loss,
+#                               spurious copies, keep-alives, window updates), applied by generate
+#                               unless --no-noise
 #   models/defaults.json        written by hand: generation defaults for the embedded model
 #   models/hdfs.json            secgen automata learn (TADAM) on the normal HDFS_v1 blocks (the HDFS
 #                               application log of config DataNodes, generate --logs)
@@ -93,6 +95,8 @@ for part in ("main", "smb", "dnstcp", "other"):
 with open(f"{dst}/index.json", "w") as f:
     json.dump(index, f, indent=1); f.write("\n")
 PY
+echo "== TCP noise rates (models/tcp_noise.py on the benign captures)"
+python3 models/tcp_noise.py "$SHARED"/data/pcap_ndpi_benign/pcap/* -o models/noise.json
 ls -la models/flow_model.json models/noise.json models/automata/
 
 # ---- HDFS application log (issue 19: learnt where data exists; docs/logs.md "HDFS application log")
