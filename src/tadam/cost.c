@@ -608,6 +608,22 @@ void tdm_closure_sum(const tdm_view *v, double *csum)
     free(A);
 }
 
+size_t tdm_closure_sparse(uint32_t nq, const double *csum, uint32_t *off, uint32_t *idx, double *val)
+{
+    size_t k = 0;
+    off[0] = 0;
+    for (uint32_t s = 0; s < nq; s++) {
+        const double *row = csum + (size_t)s * nq;
+        for (uint32_t t = 0; t < nq; t++)
+            if (row[t] >= TDM_CSUM_EPS) {
+                idx[k] = t;
+                val[k++] = row[t];
+            }
+        off[s + 1] = (uint32_t)k;
+    }
+    return k;
+}
+
 static int fb_reserve(tdm_dp_scratch *s, size_t cells, size_t levels, size_t ne, size_t nsym)
 {
     if (cells > s->cap_fb) {
@@ -692,7 +708,7 @@ double tdm_forward(const tdm_view *v, const int32_t *sym, size_t L, tdm_dp_scrat
     for (uint32_t a = nsv; a > 0; a--) soff[a] = soff[a - 1];
     soff[0] = 0;
     double *fM = sc->fM, *fT = sc->fT, *fD = sc->fD, *c = sc->scale;
-    const double floor_rel = exp2(-TDM_BEAM_BITS);
+    const double floor_rel = exp2(-TDM_FB_BEAM_BITS);
     /* level 0: the initial state, then deletions */
     for (uint32_t s = 0; s < nq; s++) fT[s] = fD[s] = 0;
     fT[v->q0] = 1;
@@ -758,11 +774,17 @@ double tdm_forward(const tdm_view *v, const int32_t *sym, size_t L, tdm_dp_scrat
             if (Tn[s] < hi * floor_rel) Tn[s] = Dn[s] = 0;
         if (C && !last) {
             for (uint32_t t = 0; t < nq; t++) Mn[t] = 0;
+            const uint32_t *so = v->cs_off, *si = v->cs_idx;
+            const double *sv = v->cs_val;
             for (uint32_t s = 0; s < nq; s++) {
                 if (!(Tn[s] > 0)) continue;
-                const double *row = C + (size_t)s * nq;
                 const double x = Tn[s];
-                for (uint32_t t = 0; t < nq; t++) Mn[t] += x * row[t];
+                if (so) {
+                    for (uint32_t k = so[s]; k < so[s + 1]; k++) Mn[si[k]] += x * sv[k];
+                } else {
+                    const double *row = C + (size_t)s * nq;
+                    for (uint32_t t = 0; t < nq; t++) Mn[t] += x * row[t];
+                }
             }
         } else {
             for (uint32_t s = 0; s < nq; s++) Mn[s] = Tn[s];
@@ -846,11 +868,19 @@ double tdm_forward(const tdm_view *v, const int32_t *sym, size_t L, tdm_dp_scrat
         /* closure at level l (after position l-1, or the start; never after "$" since l < L):
          * bT = C bM, over the non-zero bM */
         if (C) {
-            for (uint32_t s = 0; s < nq; s++) BT[s] = 0;
-            for (uint32_t t = 0; t < nq; t++) {
-                const double bm = BM[t];
-                if (!(bm != 0)) continue;
-                for (uint32_t s = 0; s < nq; s++) BT[s] += C[(size_t)s * nq + t] * bm;
+            if (v->cs_off) {
+                for (uint32_t s = 0; s < nq; s++) {
+                    double acc = 0;
+                    for (uint32_t k = v->cs_off[s]; k < v->cs_off[s + 1]; k++) acc += v->cs_val[k] * BM[v->cs_idx[k]];
+                    BT[s] = acc;
+                }
+            } else {
+                for (uint32_t s = 0; s < nq; s++) BT[s] = 0;
+                for (uint32_t t = 0; t < nq; t++) {
+                    const double bm = BM[t];
+                    if (!(bm != 0)) continue;
+                    for (uint32_t s = 0; s < nq; s++) BT[s] += C[(size_t)s * nq + t] * bm;
+                }
             }
             /* deleted edges at this level: M[u] * w * bT[v] */
             for (uint32_t e = 0; e < ne; e++) {

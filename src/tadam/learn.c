@@ -14,6 +14,14 @@
 #include "tadam/tadam_internal.h"
 
 /* candidates re-evaluated with the full EM after the one-iteration screening */
+/* steps a cached deletion screening cost stays usable (gcache dcost); the best screened candidates
+ * are always re-screened exactly before the full evaluation */
+#define TDM_STALE_AGE 8
+/* soft-EM iterations over every word between the fixed-level rounds and the free search: they only
+ * give that search its starting π, which every evaluation re-estimates (HDFS, 1,500 blocks, seeds
+ * 1-2, 0-20 % noise: the same automata as with 20 iterations, π within 0.0001); the final π is
+ * still iterated to convergence */
+#define TDM_MID_EM 6
 #define TDM_RESCORE 8
 
 /* ---- training data ------------------------------------------------------------------------- */
@@ -39,6 +47,7 @@ typedef struct tdm_data {
     size_t *gmem_off; /* members: gmem[gmem_off[g] .. gmem_off[g+1]) */
     size_t *gmem;
     size_t npos;      /* sum of glen */
+    double *gexp;     /* per group: symbols-only cost of a member sent verbatim */
     size_t *dv_off;   /* per group position: distinct values dv[dv_off[p] .. dv_off[p+1]) */
     tdm_dv *dv;
     double log2_sigma;
@@ -64,6 +73,7 @@ static void data_free(tdm_data *d)
     free(d->gmem);
     free(d->dv_off);
     free(d->dv);
+    free(d->gexp);
     free(d->sym_bits);
     tdm_null_free(&d->null);
     memset(d, 0, sizeof *d);
@@ -256,6 +266,13 @@ static sg_status data_build(tdm_data *d, const sg_seq_set *set, const size_t *id
         }
     }
     d->dv_off[npos] = ndv;
+    /* symbols-only verbatim cost per group (word_explicit(., ., 1), the same for every member) */
+    if (!(d->gexp = malloc((ng ? ng : 1) * sizeof *d->gexp))) goto oom;
+    for (size_t g = 0; g < ng; g++) {
+        double c = 0;
+        for (uint32_t p = 0; p < d->glen[g]; p++) c += d->sym_bits[d->sym[d->woff[d->gword[g]] + p]];
+        d->gexp[g] = c;
+    }
     return SG_OK;
 oom:
     free(map);
@@ -308,8 +325,10 @@ static int cmp_edge_key(const void *a, const void *b)
 }
 
 /* Canonical automaton from an edge list with a state relabelling: sorted unique edges, states
- * renumbered densely (0 and 1 fixed) in increasing old id order; dropped states vanish. */
-static int skeleton_build(skeleton *out, uint32_t nq_old, edge_key *ek, uint32_t ne, const uint8_t *keep_state)
+ * renumbered densely (0 and 1 fixed) in increasing old id order; dropped states vanish. ren_out
+ * (optional, nq_old entries) receives the new id of every old state (UINT32_MAX: dropped). */
+static int skeleton_build(skeleton *out, uint32_t nq_old, edge_key *ek, uint32_t ne, const uint8_t *keep_state,
+                          uint32_t *ren_out)
 {
     qsort(ek, ne, sizeof *ek, cmp_edge_key);
     uint32_t u = 0;
@@ -342,6 +361,7 @@ static int skeleton_build(skeleton *out, uint32_t nq_old, edge_key *ek, uint32_t
         out->sym[i] = ek[i].sym;
         out->dst[i] = ren[ek[i].dst];
     }
+    if (ren_out) memcpy(ren_out, ren, nq_old * sizeof *ren_out);
     free(ren);
     free(used);
     return 0;
@@ -367,8 +387,9 @@ static void uf_union(uint32_t *p, uint32_t a, uint32_t b)
         p[a] = b;
 }
 
-/* merge states i and j, then fold until symbol-deterministic */
-static int op_merge(const skeleton *a, uint32_t i, uint32_t j, skeleton *out)
+/* merge states i and j, then fold until symbol-deterministic; smap (optional, a->nq entries):
+ * the state of out that each state of a became */
+static int op_merge(const skeleton *a, uint32_t i, uint32_t j, skeleton *out, uint32_t *smap)
 {
     uint32_t *par = malloc(a->nq * sizeof *par);
     edge_key *ek = malloc((a->ne ? a->ne : 1) * sizeof *ek);
@@ -379,7 +400,35 @@ static int op_merge(const skeleton *a, uint32_t i, uint32_t j, skeleton *out)
     }
     for (uint32_t s = 0; s < a->nq; s++) par[s] = s;
     uf_union(par, i, j);
-    for (int changed = 1; changed;) {
+    /* Fold: two edges with the same (source class, symbol) merge their targets, until none does.
+     * The result is the finest congruence containing (i, j), whatever the order of the unions, and the lowest id represents each class. With a small (state, symbol)
+     * table the conflicts are found by lookup (the search merges often: sorting every pass was a
+     * tenth of the learning time), else by sorting. */
+    uint32_t ns = 0;
+    for (uint32_t e = 0; e < a->ne; e++)
+        if (a->sym[e] + 1 > ns) ns = a->sym[e] + 1;
+    int32_t *tab = (size_t)a->nq * ns <= 65536 ? malloc((size_t)a->nq * ns * sizeof *tab) : NULL;
+    uint32_t *touched = tab ? malloc((a->ne ? a->ne : 1) * sizeof *touched) : NULL;
+    if (tab && touched) {
+        for (size_t k = 0; k < (size_t)a->nq * ns; k++) tab[k] = -1;
+        for (int changed = 1; changed;) {
+            changed = 0;
+            uint32_t nt = 0;
+            for (uint32_t e = 0; e < a->ne; e++) {
+                uint32_t r = uf_find(par, a->src[e]), t = uf_find(par, a->dst[e]);
+                size_t k = (size_t)r * ns + a->sym[e];
+                if (tab[k] < 0) {
+                    tab[k] = (int32_t)t;
+                    touched[nt++] = (uint32_t)k;
+                } else if (uf_find(par, (uint32_t)tab[k]) != t) {
+                    uf_union(par, (uint32_t)tab[k], t);
+                    changed = 1;
+                }
+            }
+            for (uint32_t x = 0; x < nt; x++) tab[touched[x]] = -1;
+        }
+    }
+    for (int changed = !(tab && touched); changed;) {
         changed = 0;
         for (uint32_t e = 0; e < a->ne; e++)
             ek[e] = (edge_key){uf_find(par, a->src[e]), a->sym[e], uf_find(par, a->dst[e])};
@@ -391,15 +440,24 @@ static int op_merge(const skeleton *a, uint32_t i, uint32_t j, skeleton *out)
                 changed = 1;
             }
     }
+    free(tab);
+    free(touched);
     for (uint32_t e = 0; e < a->ne; e++) ek[e] = (edge_key){uf_find(par, a->src[e]), a->sym[e], uf_find(par, a->dst[e])};
-    int rc = skeleton_build(out, a->nq, ek, a->ne, NULL);
+    int rc = skeleton_build(out, a->nq, ek, a->ne, NULL, smap);
+    if (rc == 0 && smap) {
+        /* ren is indexed by class representative: flatten the classes first (every root is its
+         * own parent after this), then map */
+        for (uint32_t q = 0; q < a->nq; q++) par[q] = uf_find(par, q);
+        for (uint32_t q = 0; q < a->nq; q++) smap[q] = smap[par[q]];
+    }
     free(par);
     free(ek);
     return rc;
 }
 
-/* split state q: in-edges coming from state s go to a new state that copies q's out-edges */
-static int op_split(const skeleton *a, uint32_t q, uint32_t s, skeleton *out)
+/* split state q: in-edges coming from state s go to a new state that copies q's out-edges;
+ * smap (optional, a->nq + 1 entries): new ids of a's states, smap[a->nq] = the new state */
+static int op_split(const skeleton *a, uint32_t q, uint32_t s, skeleton *out, uint32_t *smap)
 {
     uint32_t nout = 0;
     for (uint32_t e = 0; e < a->ne; e++) nout += a->src[e] == q;
@@ -412,22 +470,28 @@ static int op_split(const skeleton *a, uint32_t q, uint32_t s, skeleton *out)
         k++;
         if (a->src[e] == q) ek[k++] = (edge_key){nn, a->sym[e], a->dst[e]};
     }
-    int rc = skeleton_build(out, nq, ek, k, NULL);
+    int rc = skeleton_build(out, nq, ek, k, NULL, smap);
     free(ek);
     return rc;
 }
 
-static int op_delete(const skeleton *a, uint32_t del, skeleton *out)
+static int op_delete(const skeleton *a, uint32_t del, skeleton *out, uint32_t *smap)
 {
     edge_key *ek = malloc((a->ne ? a->ne : 1) * sizeof *ek);
     if (!ek) return -1;
     uint32_t k = 0;
     for (uint32_t e = 0; e < a->ne; e++)
         if (e != del) ek[k++] = (edge_key){a->src[e], a->sym[e], a->dst[e]};
-    int rc = skeleton_build(out, a->nq, ek, k, NULL);
+    int rc = skeleton_build(out, a->nq, ek, k, NULL, smap);
     free(ek);
     return rc;
 }
+
+/* a search candidate: an operator and its arguments */
+typedef struct cand {
+    uint8_t type; /* 0 merge, 1 split, 2 delete */
+    uint32_t a, b;
+} cand;
 
 /* ---- cost evaluation ------------------------------------------------------------------------ */
 
@@ -454,6 +518,11 @@ typedef struct tdm_eval_scratch {
     double *dist;
     int32_t *next_edge;
     double *csum; /* summed deletion closure (soft repairs) */
+    uint32_t *cs_off, *cs_idx; /* its sparse rows (tdm_closure_sparse) */
+    double *cs_val;
+    /* screen_fast: per-group stamps, newly unmatched groups, a's states per state of the candidate */
+    uint32_t *stamp, stamp_gen, *newg, *qcnt;
+    size_t cap_stamp;
     tdm_dp_scratch dp;
     tdm_vcache vc;
 } tdm_eval_scratch;
@@ -484,6 +553,12 @@ static void scratch_free(tdm_eval_scratch *s)
     free(s->dist);
     free(s->next_edge);
     free(s->csum);
+    free(s->cs_off);
+    free(s->cs_idx);
+    free(s->cs_val);
+    free(s->stamp);
+    free(s->newg);
+    free(s->qcnt);
     tdm_dp_scratch_free(&s->dp);
     tdm_vcache_free(&s->vc);
     memset(s, 0, sizeof *s);
@@ -505,7 +580,11 @@ static int scratch_reserve(tdm_eval_scratch *s, const tdm_data *d, const skeleto
         GROW(s->dist, q * q);
         GROW(s->next_edge, q * q);
         GROW(s->csum, q * q);
+        GROW(s->cs_off, q + 1);
+        GROW(s->cs_idx, q * q);
+        GROW(s->cs_val, q * q);
         GROW(s->outsum, q);
+        GROW(s->qcnt, q);
         s->cap_q = q;
     }
     if ((size_t)a->nq * d->nsym > s->cap_tr) {
@@ -539,6 +618,7 @@ static int scratch_reserve(tdm_eval_scratch *s, const tdm_data *d, const skeleto
     if (s->cap_pos < d->npos + 1) {
         GROW(s->path, d->npos + 1);
         GROW(s->gok, d->ng + 1);
+        GROW(s->newg, d->ng + 1);
         s->cap_pos = d->npos + 1;
     }
     return 0;
@@ -568,6 +648,35 @@ typedef struct tdm_gcache {
     uint8_t *unm;        /* group unmatched in the current automaton */
     double *cc, *uc;     /* corrected / uncorrected cost of its members */
     uint32_t *nc, *nu;
+    /* Incremental screening (symbols-only cost, see screen_fast): the current automaton's parse.
+     * A candidate differs by one operator, so its matched visits follow from these without
+     * parsing every word again. ready = 0: screen with evaluate(). */
+    int ready;
+    uint32_t ne;
+    double *mvis;           /* [ne] visits of the matched words */
+    double V;               /* matched positions ("$" included), with multiplicity */
+    size_t n_matched;
+    double scc, suc;        /* cached costs summed over the unmatched groups */
+    size_t snc, snu;
+    int32_t *path;          /* [npos] edge path of every matched group */
+    /* split: visits of edge f whose previous edge leaves state s, aggregated per (f, s), CSR by f */
+    size_t *pr_off;         /* [ne + 1] */
+    uint32_t *pr_s;
+    double *pr_n;
+    /* delete: matched groups using edge e (each once), CSR by edge */
+    size_t *eg_off;         /* [ne + 1] */
+    uint32_t *eg_g;
+    /* merge: unmatched groups whose run stops at state q (no edge for the next symbol), CSR by state */
+    size_t *su_off;
+    uint32_t *su_g;
+    /* Deletion screening across steps (searches at fixed π only): dcost[goff[g] + p] = the summed
+     * repair cost of group g once the edge at position p of its path (its first use) is deleted,
+     * computed at search step dgen[.]; valid while younger than TDM_STALE_AGE steps and computed
+     * after the last invalidation (dvalid: a merge or split step, a new search). Between two
+     * deletion steps a matched group's path is the same edges, so the key names the same deletion. */
+    double *dcost;
+    uint32_t *dgen;
+    uint32_t step, dvalid;
 } tdm_gcache;
 
 static void gcache_free(tdm_gcache *gc)
@@ -577,6 +686,17 @@ static void gcache_free(tdm_gcache *gc)
     free(gc->uc);
     free(gc->nc);
     free(gc->nu);
+    free(gc->mvis);
+    free(gc->path);
+    free(gc->pr_off);
+    free(gc->pr_s);
+    free(gc->pr_n);
+    free(gc->eg_off);
+    free(gc->eg_g);
+    free(gc->su_off);
+    free(gc->su_g);
+    free(gc->dcost);
+    free(gc->dgen);
 }
 
 typedef struct tdm_learn_ctx {
@@ -596,6 +716,7 @@ typedef struct tdm_learn_ctx {
      * event -log2(0.9) bits in the first iteration, which (screening uses one iteration) hid the
      * improving candidates below worse ones and stopped the search early. */
     const double *start_pi;
+    int batch_deletions; /* a step may apply several improving deletions at once (see search) */
 } tdm_learn_ctx;
 
 static void prior_pi(unsigned ops, double pi[TDM_NOPS])
@@ -718,6 +839,10 @@ static void prepare_view(const tdm_data *d, const skeleton *a, tdm_eval_scratch 
         if (soft && untimed) {
             tdm_closure_sum(v, s->csum);
             v->csum = s->csum;
+            tdm_closure_sparse(a->nq, s->csum, s->cs_off, s->cs_idx, s->cs_val);
+            v->cs_off = s->cs_off;
+            v->cs_idx = s->cs_idx;
+            v->cs_val = s->cs_val;
         }
     }
 }
@@ -862,7 +987,7 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
                  * expected operation and edge counts are the soft-EM statistics */
                 size_t w0 = d->gword[g], o0 = d->woff[w0];
                 double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
-                double ce = word_explicit(d, w0, 1);
+                double ce = d->gexp[g];
                 /* the counts (backward pass) only when an M step follows */
                 const int mstep = it + 1 < iters;
                 double c0 = tdm_forward(&v, d->sym + o0, d->wlen[w0], &s->dp, mult, ce, mstep ? cnt : NULL, s->nxvis);
@@ -886,12 +1011,12 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
                 for (size_t m = d->gmem_off[g]; m < d->gmem_off[g + 1]; m++) {
                     size_t w = d->gmem[m], o = d->woff[w];
                     if (!(c0 < TDM_INF)) {
-                        uc += word_explicit(d, w, ctx->untimed);
+                        uc += ctx->untimed ? d->gexp[g] : word_explicit(d, w, 0);
                         nu++;
                         continue;
                     }
                     double c = w == w0 ? c0 : tdm_trace_cost(&v, steps, ns, d->sym + o, d->x0 + o, d->x1 + o);
-                    double ce = word_explicit(d, w, ctx->untimed);
+                    double ce = ctx->untimed ? d->gexp[g] : word_explicit(d, w, 0);
                     if (!(c <= ce)) { /* the encoder sends the word verbatim when that is shorter */
                         uc += ce;
                         nu++;
@@ -978,6 +1103,399 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
     return mcost + best;
 }
 
+/* The cost of an unmatched group at the first EM iteration (no counts): cc/uc/nc/nu as evaluate()
+ * adds them. v must be prepared for automaton a. */
+static void price_unmatched(const tdm_learn_ctx *ctx, const tdm_view *v, size_t g, tdm_eval_scratch *s, double *cc,
+                            double *uc, size_t *nc, size_t *nu)
+{
+    const tdm_data *d = ctx->d;
+    size_t w0 = d->gword[g], o0 = d->woff[w0];
+    if (ctx->soft && ctx->untimed && ctx->noise_ops) {
+        double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
+        double ce = d->gexp[g];
+        double c0 = tdm_forward(v, d->sym + o0, d->wlen[w0], &s->dp, mult, ce, NULL, NULL);
+        if (c0 <= ce) {
+            *cc += mult * c0;
+            *nc += (size_t)mult;
+        } else {
+            *uc += mult * ce;
+            *nu += (size_t)mult;
+        }
+        return;
+    }
+    tdm_step *steps = NULL;
+    size_t ns = 0;
+    double c0 = ctx->noise_ops ? tdm_repair(v, d->sym + o0, d->x0 + o0, d->x1 + o0, d->wlen[w0], &s->dp, &steps, &ns) : TDM_INF;
+    for (size_t m = d->gmem_off[g]; m < d->gmem_off[g + 1]; m++) {
+        size_t w = d->gmem[m], o = d->woff[w];
+        double ce = ctx->untimed ? d->gexp[g] : word_explicit(d, w, 0);
+        double c = !(c0 < TDM_INF) ? TDM_INF
+                   : w == w0       ? c0
+                                   : tdm_trace_cost(v, steps, ns, d->sym + o, d->x0 + o, d->x1 + o);
+        if (c <= ce) {
+            *cc += c;
+            (*nc)++;
+        } else {
+            *uc += ce;
+            (*nu)++;
+        }
+    }
+}
+
+/* (re)allocate *p for n elements of size el (n = 0: one); -1 when out of memory */
+static int gc_alloc(void *p, size_t n, size_t el)
+{
+    void **pp = p;
+    void *x = realloc(*pp, (n ? n : 1) * el);
+    if (!x) return -1;
+    *pp = x;
+    return 0;
+}
+
+typedef struct pair_rec {
+    uint32_t f, s;
+    double n;
+} pair_rec;
+static int cmp_pair_rec(const void *a, const void *b)
+{
+    const pair_rec *x = a, *y = b;
+    if (x->f != y->f) return x->f < y->f ? -1 : 1;
+    return (x->s > y->s) - (x->s < y->s);
+}
+
+/* After evaluate(fill, a, s): record the parse of automaton a (s->gok, s->path, s->mvis and the
+ * cached unmatched costs) and index it for screen_fast. Returns -1 when out of memory (then
+ * screening falls back to evaluate). */
+static int gcache_index(const tdm_learn_ctx *ctx, const skeleton *a, const tdm_eval_scratch *s)
+{
+    const tdm_data *d = ctx->d;
+    tdm_gcache *gc = ctx->cache;
+    gc->ready = 0;
+    if (!ctx->untimed) return 0;
+    const uint32_t ne = a->ne, nq = a->nq, nsym = d->nsym;
+    if (gc_alloc(&gc->mvis, ne, sizeof *gc->mvis) || gc_alloc(&gc->pr_off, (size_t)ne + 1, sizeof *gc->pr_off) ||
+        gc_alloc(&gc->eg_off, (size_t)ne + 1, sizeof *gc->eg_off) || gc_alloc(&gc->su_off, (size_t)nq + 1, sizeof *gc->su_off) ||
+        (!gc->path && gc_alloc(&gc->path, d->npos, sizeof *gc->path)))
+        return -1;
+    if (!gc->dcost) {
+        gc->dcost = calloc(d->npos + 1, sizeof *gc->dcost);
+        gc->dgen = calloc(d->npos + 1, sizeof *gc->dgen);
+        if (!gc->dcost || !gc->dgen) {
+            free(gc->dcost);
+            free(gc->dgen);
+            gc->dcost = NULL;
+            gc->dgen = NULL;
+        }
+    }
+    gc->ne = ne;
+    memcpy(gc->mvis, s->mvis, ne * sizeof *gc->mvis);
+    gc->V = 0;
+    gc->n_matched = 0;
+    gc->scc = gc->suc = 0;
+    gc->snc = gc->snu = 0;
+    size_t nunm = 0, npairs = 0;
+    for (size_t g = 0; g < d->ng; g++) {
+        size_t mult = d->gmem_off[g + 1] - d->gmem_off[g];
+        if (s->gok[g]) {
+            gc->V += (double)mult * d->glen[g];
+            gc->n_matched += mult;
+            memcpy(gc->path + d->goff[g], s->path + d->goff[g], d->glen[g] * sizeof *gc->path);
+            npairs += d->glen[g] - 1;
+        } else {
+            gc->scc += gc->cc[g];
+            gc->suc += gc->uc[g];
+            gc->snc += gc->nc[g];
+            gc->snu += gc->nu[g];
+            nunm += d->glen[g] + 1;
+        }
+    }
+    /* pairs (edge, source of the previous edge) over the matched words */
+    pair_rec *pr = malloc((npairs ? npairs : 1) * sizeof *pr);
+    if (!pr) return -1;
+    size_t k = 0;
+    for (size_t g = 0; g < d->ng; g++) {
+        if (!s->gok[g]) continue;
+        double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
+        const int32_t *pa = gc->path + d->goff[g];
+        for (uint32_t p = 1; p < d->glen[g]; p++) pr[k++] = (pair_rec){(uint32_t)pa[p], a->src[pa[p - 1]], mult};
+    }
+    qsort(pr, k, sizeof *pr, cmp_pair_rec);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (u > 0 && pr[u - 1].f == pr[i].f && pr[u - 1].s == pr[i].s)
+            pr[u - 1].n += pr[i].n;
+        else
+            pr[u++] = pr[i];
+    }
+    if (gc_alloc(&gc->pr_s, u, sizeof *gc->pr_s) || gc_alloc(&gc->pr_n, u, sizeof *gc->pr_n)) {
+        free(pr);
+        return -1;
+    }
+    for (uint32_t e = 0; e <= ne; e++) gc->pr_off[e] = 0;
+    for (size_t i = 0; i < u; i++) {
+        gc->pr_off[pr[i].f + 1]++;
+        gc->pr_s[i] = pr[i].s;
+        gc->pr_n[i] = pr[i].n;
+    }
+    for (uint32_t e = 0; e < ne; e++) gc->pr_off[e + 1] += gc->pr_off[e];
+    free(pr);
+    /* edge -> matched groups (each once; the path's edges are counted, then filled) */
+    size_t *eo = gc->eg_off; /* ne + 1 entries used */
+    for (uint32_t e = 0; e <= ne; e++) eo[e] = 0;
+    uint32_t *last = malloc((ne ? ne : 1) * sizeof *last);
+    if (!last) return -1;
+    for (uint32_t e = 0; e < ne; e++) last[e] = UINT32_MAX;
+    size_t neg = 0;
+    for (size_t g = 0; g < d->ng; g++) {
+        if (!s->gok[g]) continue;
+        const int32_t *pa = gc->path + d->goff[g];
+        for (uint32_t p = 0; p < d->glen[g]; p++)
+            if (last[pa[p]] != (uint32_t)g) {
+                last[pa[p]] = (uint32_t)g;
+                eo[pa[p] + 1]++;
+                neg++;
+            }
+    }
+    for (uint32_t e = 0; e < ne; e++) eo[e + 1] += eo[e];
+    if (gc_alloc(&gc->eg_g, neg, sizeof *gc->eg_g)) {
+        free(last);
+        return -1;
+    }
+    for (uint32_t e = 0; e < ne; e++) last[e] = UINT32_MAX;
+    for (size_t g = 0; g < d->ng; g++) {
+        if (!s->gok[g]) continue;
+        const int32_t *pa = gc->path + d->goff[g];
+        for (uint32_t p = 0; p < d->glen[g]; p++)
+            if (last[pa[p]] != (uint32_t)g) {
+                last[pa[p]] = (uint32_t)g;
+                gc->eg_g[eo[pa[p]]++] = (uint32_t)g;
+            }
+    }
+    for (uint32_t e = ne; e > 0; e--) eo[e] = eo[e - 1];
+    eo[0] = 0;
+    free(last);
+    /* state -> unmatched groups whose run stops there (no edge for the next symbol). After a merge
+     * the run of a word follows the image of its old run (every edge has an image, and the image
+     * of a transition leads to the class of its target), so it can only go further where it
+     * stopped, and only if that state was merged with another */
+    uint32_t *sg = malloc((nunm ? nunm : 1) * sizeof *sg); /* (state, group) pairs, state-major later */
+    uint32_t *sq = malloc((nunm ? nunm : 1) * sizeof *sq);
+    if (!sg || !sq) {
+        free(sg);
+        free(sq);
+        return -1;
+    }
+    int32_t *trans = malloc((size_t)nq * nsym * sizeof *trans);
+    if (!trans) {
+        free(sg);
+        free(sq);
+        return -1;
+    }
+    for (size_t i = 0; i < (size_t)nq * nsym; i++) trans[i] = -1;
+    for (uint32_t e = 0; e < ne; e++) {
+        size_t t = (size_t)a->src[e] * nsym + a->sym[e];
+        if (trans[t] < 0) trans[t] = (int32_t)e;
+    }
+    size_t nsu = 0;
+    for (size_t g = 0; g < d->ng; g++) {
+        if (s->gok[g]) continue;
+        const int32_t *sy = d->sym + d->woff[d->gword[g]];
+        uint32_t q = 0;
+        for (uint32_t p = 0; p < d->glen[g]; p++) {
+            int32_t e = trans[(size_t)q * nsym + (uint32_t)sy[p]];
+            if (e < 0) break;
+            q = a->dst[e];
+        }
+        sq[nsu] = q;
+        sg[nsu++] = (uint32_t)g;
+    }
+    free(trans);
+    for (uint32_t q = 0; q <= nq; q++) gc->su_off[q] = 0;
+    for (size_t i = 0; i < nsu; i++) gc->su_off[sq[i] + 1]++;
+    for (uint32_t q = 0; q < nq; q++) gc->su_off[q + 1] += gc->su_off[q];
+    if (gc_alloc(&gc->su_g, nsu, sizeof *gc->su_g)) {
+        free(sg);
+        free(sq);
+        return -1;
+    }
+    for (size_t i = 0; i < nsu; i++) gc->su_g[gc->su_off[sq[i]]++] = sg[i];
+    for (uint32_t q = nq; q > 0; q--) gc->su_off[q] = gc->su_off[q - 1];
+    gc->su_off[0] = 0;
+    free(sg);
+    free(sq);
+    gc->ready = 1;
+    return 0;
+}
+
+/* Screening cost of candidate c (automaton b = c applied to a, smap its state map) without parsing
+ * every word: exactly what evaluate(screen ctx, b) computes (one EM iteration at the current π,
+ * cached costs for the groups a leaves unmatched, the repair only for the groups b newly leaves
+ * unmatched), up to the order of floating-point sums. A merge keeps every matched word matched
+ * (its path maps edge by edge) and can only let through an unmatched word whose run stops at a
+ * merged state; a split keeps every word's status and moves the visits of the split state's
+ * out-edges that follow an edge from the split-off source onto the copies; a deletion unmatches
+ * the words that use the edge and nothing else. Symbols-only cost only (values are not looked at). */
+static double screen_fast(const tdm_learn_ctx *ctx, const skeleton *a, const cand *c, const skeleton *b,
+                          const uint32_t *smap, tdm_eval_scratch *s, int stale_ok, uint8_t *used_stale)
+{
+    const tdm_data *d = ctx->d;
+    tdm_gcache *gc = ctx->cache;
+    if (scratch_reserve(s, d, b) != 0) return TDM_INF;
+    const uint32_t nsym = d->nsym;
+    if (s->cap_stamp < d->ng + 1) {
+        uint32_t *x = realloc(s->stamp, (d->ng + 1) * sizeof *x);
+        if (!x) return TDM_INF;
+        memset(x, 0, (d->ng + 1) * sizeof *x);
+        s->stamp = x;
+        s->cap_stamp = d->ng + 1;
+        s->stamp_gen = 0;
+    }
+    if (++s->stamp_gen == 0) {
+        memset(s->stamp, 0, s->cap_stamp * sizeof *s->stamp);
+        s->stamp_gen = 1;
+    }
+    int32_t *tr = s->trans;
+    for (size_t i = 0; i < (size_t)b->nq * nsym; i++) tr[i] = -1;
+    for (uint32_t e = 0; e < b->ne; e++) {
+        size_t k = (size_t)b->src[e] * nsym + b->sym[e];
+        if (tr[k] < 0) tr[k] = (int32_t)e;
+    }
+    double *mv = s->mvis;
+    memset(mv, 0, b->ne * sizeof *mv);
+    double V = gc->V, cc = gc->scc, uc = gc->suc;
+    size_t nm = gc->n_matched, nc = gc->snc, nu = gc->snu;
+#define EMAP(e) tr[(size_t)smap[a->src[(e)]] * nsym + a->sym[(e)]]
+    size_t nnew = 0;
+    uint32_t *newg = s->newg;
+    if (c->type == 0) {
+        for (uint32_t e = 0; e < a->ne; e++)
+            if (gc->mvis[e] > 0) mv[EMAP(e)] += gc->mvis[e];
+        /* states of a merged into one with another: count a's states per state of b */
+        uint32_t *cnt = s->qcnt;
+        memset(cnt, 0, b->nq * sizeof *cnt);
+        for (uint32_t q = 0; q < a->nq; q++)
+            if (smap[q] != UINT32_MAX) cnt[smap[q]]++;
+        for (uint32_t q = 0; q < a->nq; q++) {
+            if (smap[q] == UINT32_MAX || cnt[smap[q]] < 2) continue;
+            for (size_t k = gc->su_off[q]; k < gc->su_off[q + 1]; k++) {
+                uint32_t g = gc->su_g[k];
+                if (s->stamp[g] == s->stamp_gen) continue;
+                s->stamp[g] = s->stamp_gen;
+                const int32_t *sy = d->sym + d->woff[d->gword[g]];
+                int32_t *pa = s->path + d->goff[g];
+                uint32_t st = 0, p = 0;
+                for (; p < d->glen[g]; p++) {
+                    int32_t e = tr[(size_t)st * nsym + (uint32_t)sy[p]];
+                    if (e < 0) break;
+                    pa[p] = e;
+                    st = b->dst[e];
+                }
+                if (p < d->glen[g] || st != 1) continue;
+                double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
+                for (p = 0; p < d->glen[g]; p++) mv[pa[p]] += mult;
+                V += mult * d->glen[g];
+                nm += (size_t)mult;
+                cc -= gc->cc[g];
+                uc -= gc->uc[g];
+                nc -= gc->nc[g];
+                nu -= gc->nu[g];
+            }
+        }
+    } else if (c->type == 1) {
+        const uint32_t q = c->a, sp = c->b, qn = smap[a->nq];
+        for (uint32_t e = 0; e < a->ne; e++) {
+            if (!(gc->mvis[e] > 0)) continue;
+            double from = 0;
+            if (a->src[e] == q)
+                for (size_t k = gc->pr_off[e]; k < gc->pr_off[e + 1]; k++)
+                    if (gc->pr_s[k] == sp) from += gc->pr_n[k];
+            if (gc->mvis[e] - from > 0) mv[EMAP(e)] += gc->mvis[e] - from;
+            if (from > 0) mv[tr[(size_t)qn * nsym + a->sym[e]]] += from;
+        }
+    } else {
+        const uint32_t del = c->a;
+        for (uint32_t e = 0; e < a->ne; e++)
+            if (e != del && gc->mvis[e] > 0) mv[EMAP(e)] += gc->mvis[e];
+        for (size_t k = gc->eg_off[del]; k < gc->eg_off[del + 1]; k++) {
+            uint32_t g = gc->eg_g[k];
+            double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
+            const int32_t *pa = gc->path + d->goff[g];
+            for (uint32_t p = 0; p < d->glen[g]; p++)
+                if ((uint32_t)pa[p] != del) mv[EMAP(pa[p])] -= mult;
+            V -= mult * d->glen[g];
+            nm -= (size_t)mult;
+            newg[nnew++] = g;
+        }
+    }
+#undef EMAP
+    double pi[TDM_NOPS];
+    if (ctx->start_pi)
+        memcpy(pi, ctx->start_pi, sizeof pi);
+    else
+        prior_pi(ctx->noise_ops, pi);
+    double optr = pi[TDM_OP_TR] > 0 ? -log2(pi[TDM_OP_TR]) : TDM_INF;
+    /* edge code lengths from the matched visits (the first EM iteration has no repaired ones) */
+    for (uint32_t q = 0; q < b->nq; q++) s->outsum[q] = 0;
+    for (uint32_t e = 0; e < b->ne; e++)
+        if (mv[e] > 0) s->outsum[b->src[e]] += mv[e] + 0.5;
+    double mc = optr < TDM_INF ? V * optr : 0;
+    for (uint32_t e = 0; e < b->ne; e++)
+        if (mv[e] > 0) mc += mv[e] * -log2((mv[e] + 0.5) / s->outsum[b->src[e]]);
+    if (nnew) {
+        tdm_view v;
+        int have_view = 0;
+        /* the summed repair of a group whose only change is this deletion: cached across steps
+         * (entries owned by this deletion alone, so concurrent candidates never share one) */
+        const int keyed = ctx->soft && ctx->untimed && ctx->noise_ops && gc->dcost;
+        for (size_t i = 0; i < nnew; i++) {
+            const size_t g = newg[i];
+            if (!keyed) {
+                if (!have_view) {
+                    memset(s->xvis, 0, b->ne * sizeof *s->xvis);
+                    memset(s->mst, 0, b->ne * sizeof *s->mst);
+                    memset(s->xst, 0, b->ne * sizeof *s->xst);
+                    prepare_view(d, b, s, pi, ctx->noise_ops, ctx->untimed, ctx->soft, &v);
+                    have_view = 1;
+                }
+                price_unmatched(ctx, &v, g, s, &cc, &uc, &nc, &nu);
+                continue;
+            }
+            const int32_t *pa = gc->path + d->goff[g];
+            uint32_t p = 0;
+            while (p + 1 < d->glen[g] && (uint32_t)pa[p] != c->a) p++;
+            const size_t key = d->goff[g] + p;
+            size_t w0 = d->gword[g];
+            double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
+            double ce = d->gexp[g], c0;
+            if (stale_ok && gc->dgen[key] > gc->dvalid && gc->step - gc->dgen[key] < TDM_STALE_AGE) {
+                c0 = gc->dcost[key];
+                if (gc->dgen[key] != gc->step) *used_stale = 1;
+            } else {
+                if (!have_view) {
+                    memset(s->xvis, 0, b->ne * sizeof *s->xvis);
+                    memset(s->mst, 0, b->ne * sizeof *s->mst);
+                    memset(s->xst, 0, b->ne * sizeof *s->xst);
+                    prepare_view(d, b, s, pi, ctx->noise_ops, ctx->untimed, ctx->soft, &v);
+                    have_view = 1;
+                }
+                c0 = tdm_forward(&v, d->sym + d->woff[w0], d->wlen[w0], &s->dp, mult, ce, NULL, NULL);
+                gc->dcost[key] = c0;
+                gc->dgen[key] = gc->step;
+            }
+            if (c0 <= ce) {
+                cc += mult * c0;
+                nc += (size_t)mult;
+            } else {
+                uc += mult * ce;
+                nu += (size_t)mult;
+            }
+        }
+    }
+    double N = (double)d->nw, ok = (double)(nm + nc);
+    double status = N > 0 ? xlog2x(ok, ok / N) + xlog2x((double)nu, (double)nu / N) : 0;
+    return model_cost(d, b, s, ctx->noise_ops, ctx->untimed) + mc + cc + uc + status;
+}
+
 /* Soft EM over every word, the matched ones included, at a fixed structure: the noise
  * probabilities and the edge visits become the expected counts of the summed repairs
  * (tdm_forward). A word the automaton parses also has noisy explanations (on HDFS a duplicate
@@ -997,7 +1515,7 @@ static void soft_em(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scratc
         for (size_t g = 0; g < d->ng; g++) {
             size_t w0 = d->gword[g], o0 = d->woff[w0];
             double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
-            tdm_forward(&v, d->sym + o0, d->wlen[w0], &s->dp, mult, word_explicit(d, w0, 1), cnt, s->nxvis);
+            tdm_forward(&v, d->sym + o0, d->wlen[w0], &s->dp, mult, d->gexp[g], cnt, s->nxvis);
         }
         double noise = 0, change = 0;
         for (int o = 1; o < TDM_NOPS; o++) noise += ((ctx->noise_ops >> (o - 1)) & 1u) ? cnt[o] : 0;
@@ -1035,15 +1553,10 @@ static int init_state_symbol(const tdm_data *d, skeleton *a)
             q = t;
         }
     }
-    int rc = skeleton_build(a, d->nsym + 1, ek, k, NULL);
+    int rc = skeleton_build(a, d->nsym + 1, ek, k, NULL, NULL);
     free(ek);
     return rc;
 }
-
-typedef struct cand {
-    uint8_t type; /* 0 merge, 1 split, 2 delete */
-    uint32_t a, b;
-} cand;
 
 /* qf (state 1) reachable from q0 (state 0) over every edge but `skip` (depth-first; stack and seen
  * hold nq entries) */
@@ -1063,6 +1576,31 @@ static int accepts_without(const skeleton *a, uint32_t skip, uint32_t *stack, ui
             }
     }
     return 0;
+}
+
+/* delete the k edges del[] of a (ids of a); returns 1 (out empty) when the final state is no
+ * longer reachable, -1 when out of memory */
+static int op_delete_set(const skeleton *a, const uint32_t *del, size_t k, skeleton *out)
+{
+    edge_key *ek = malloc((a->ne ? a->ne : 1) * sizeof *ek);
+    if (!ek) return -1;
+    uint32_t n = 0;
+    for (uint32_t e = 0; e < a->ne; e++) {
+        int drop = 0;
+        for (size_t i = 0; i < k && !drop; i++) drop = del[i] == e;
+        if (!drop) ek[n++] = (edge_key){a->src[e], a->sym[e], a->dst[e]};
+    }
+    int rc = skeleton_build(out, a->nq, ek, n, NULL, NULL);
+    free(ek);
+    if (rc != 0) return -1;
+    uint32_t *stack = malloc(((size_t)out->nq + 1) * sizeof *stack);
+    uint8_t *seen = malloc((size_t)out->nq + 1);
+    int ok = stack && seen ? accepts_without(out, UINT32_MAX, stack, seen) : -1;
+    free(stack);
+    free(seen);
+    if (ok == 1) return 0;
+    skeleton_free(out);
+    return ok < 0 ? -1 : 1;
 }
 
 static size_t gen_candidates(const skeleton *a, cand **out)
@@ -1130,13 +1668,35 @@ static size_t gen_candidates(const skeleton *a, cand **out)
     return n;
 }
 
-static int apply_cand(const skeleton *a, const cand *c, skeleton *out)
+/* smap (optional, a->nq + 1 entries): the new id of every state of a (and of a split's new state) */
+static int apply_cand(const skeleton *a, const cand *c, skeleton *out, uint32_t *smap)
 {
     switch (c->type) {
-    case 0: return op_merge(a, c->a, c->b, out);
-    case 1: return op_split(a, c->a, c->b, out);
-    default: return op_delete(a, c->a, out);
+    case 0: return op_merge(a, c->a, c->b, out, smap);
+    case 1: return op_split(a, c->a, c->b, out, smap);
+    default: return op_delete(a, c->a, out, smap);
     }
+}
+
+/* After compact(a, s, out): the parse of a held in s (gok, path, mvis of evaluate) in the edge ids
+ * of out. compact keeps the used edges in their order (a's edge list is sorted and the state
+ * renumbering is monotone), so an edge's new id is its rank among the used ones. */
+static int compact_parse(const tdm_data *d, const skeleton *a, tdm_eval_scratch *s)
+{
+    uint32_t *map = malloc((a->ne ? a->ne : 1) * sizeof *map);
+    if (!map) return -1;
+    uint32_t k = 0;
+    for (uint32_t e = 0; e < a->ne; e++) {
+        map[e] = s->mvis[e] > 0 ? k : UINT32_MAX;
+        if (s->mvis[e] > 0) s->mvis[k++] = s->mvis[e]; /* k <= e: in place */
+    }
+    for (size_t g = 0; g < d->ng; g++) {
+        if (!s->gok[g]) continue;
+        int32_t *pa = s->path + d->goff[g];
+        for (uint32_t p = 0; p < d->glen[g]; p++) pa[p] = (int32_t)map[pa[p]];
+    }
+    free(map);
+    return 0;
 }
 
 /* drop edges no word uses (and states left without edges) */
@@ -1147,7 +1707,7 @@ static int compact(const skeleton *a, const tdm_eval_scratch *s, skeleton *out)
     uint32_t k = 0;
     for (uint32_t e = 0; e < a->ne; e++)
         if (s->mvis[e] > 0) ek[k++] = (edge_key){a->src[e], a->sym[e], a->dst[e]};
-    int rc = skeleton_build(out, a->nq, ek, k, NULL);
+    int rc = skeleton_build(out, a->nq, ek, k, NULL, NULL);
     free(ek);
     return rc;
 }
@@ -1401,6 +1961,12 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
     double cost = evaluate(&ctx, &cur, &sc[0], &cres);
     memcpy(cur_pi, cres.pi, TDM_NOPS * sizeof *cur_pi);
     evaluate(&fill, &cur, &sc[0], NULL);
+    gcache_index(&fill, &cur, &sc[0]);
+    gc->dvalid = gc->step++; /* cached deletion costs of an earlier search are not reused */
+    /* one EM iteration at a fixed π (or no noise operations: EM has nothing to estimate): the
+     * evaluation of the chosen automaton is the screening cache's fill */
+    const tdm_data *d = ctx.d;
+    const int one_pass = ctx.untimed && (ctx.noise_ops == 0 || (ctx.fixed_pi && ctx.em_iters == 1));
     unsigned it = 0;
     int failed = 0;
     for (; it < max_iters && !failed; it++) {
@@ -1411,7 +1977,10 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
             break;
         }
         double *costs = malloc(nc * sizeof *costs);
-        if (!costs) {
+        uint8_t *stale = calloc(nc, 1);
+        if (!costs || !stale) {
+            free(stale);
+            free(costs);
             free(cands);
             failed = 1;
             break;
@@ -1423,11 +1992,15 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
             tid = omp_get_thread_num();
 #endif
             skeleton cand_a = {0};
-            if (apply_cand(&cur, &cands[i], &cand_a) != 0) {
+            uint32_t *smap = malloc(((size_t)cur.nq + 1) * sizeof *smap);
+            if (!smap || apply_cand(&cur, &cands[i], &cand_a, smap) != 0) {
+                free(smap);
                 costs[i] = TDM_INF;
                 continue;
             }
-            costs[i] = evaluate(&screen, &cand_a, &sc[tid], NULL);
+            costs[i] = gc->ready ? screen_fast(&screen, &cur, &cands[i], &cand_a, smap, &sc[tid], screen.fixed_pi, &stale[i])
+                                 : evaluate(&screen, &cand_a, &sc[tid], NULL);
+            free(smap);
             skeleton_free(&cand_a);
         }
         /* stage 2: the TDM_RESCORE best screened candidates (one EM iteration at the current
@@ -1435,6 +2008,7 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
          * by candidate index, so it does not depend on the thread count */
         size_t *ord = malloc(nc * sizeof *ord);
         if (!ord) {
+            free(stale);
             free(costs);
             free(cands);
             failed = 1;
@@ -1442,6 +2016,7 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
         }
         cost_idx *ck = malloc(nc * sizeof *ck);
         if (!ck) {
+            free(stale);
             free(ord);
             free(costs);
             free(cands);
@@ -1450,19 +2025,56 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
         }
         for (size_t i = 0; i < nc; i++) ck[i] = (cost_idx){costs[i], i};
         qsort(ck, nc, sizeof *ck, cmp_cost_idx);
+        /* deletions screened with cached costs of earlier steps: the ones ranked among the best
+         * 2 x TDM_RESCORE are screened again exactly, until the best TDM_RESCORE are all exact */
+        for (;;) {
+            size_t top = nc < 2 * TDM_RESCORE ? nc : 2 * TDM_RESCORE, nst = 0, redo[2 * TDM_RESCORE];
+            int need = 0;
+            for (size_t r = 0; r < top; r++)
+                if (stale[ck[r].i]) {
+                    redo[nst++] = ck[r].i;
+                    need |= r < TDM_RESCORE;
+                }
+            if (!need) break;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+            for (size_t r = 0; r < nst; r++) {
+                int tid = 0;
+#ifdef _OPENMP
+                tid = omp_get_thread_num();
+#endif
+                size_t i = redo[r];
+                skeleton cand_a = {0};
+                uint32_t *smap = malloc(((size_t)cur.nq + 1) * sizeof *smap);
+                stale[i] = 0;
+                if (!smap || apply_cand(&cur, &cands[i], &cand_a, smap) != 0)
+                    costs[i] = TDM_INF;
+                else
+                    costs[i] = screen_fast(&screen, &cur, &cands[i], &cand_a, smap, &sc[tid], 0, &stale[i]);
+                free(smap);
+                skeleton_free(&cand_a);
+            }
+            for (size_t i = 0; i < nc; i++) ck[i] = (cost_idx){costs[i], i};
+            qsort(ck, nc, sizeof *ck, cmp_cost_idx);
+        }
+        free(stale);
         for (size_t i = 0; i < nc; i++) ord[i] = ck[i].i;
         free(ck);
         size_t nre = nc < TDM_RESCORE ? nc : TDM_RESCORE;
         double full[TDM_RESCORE];
+        /* without noise operations an unmatched word is sent verbatim whatever the automaton, so
+         * the screening cost is the full cost (up to the order of the sums): no re-evaluation */
+        const int screen_exact = gc->ready && ctx.noise_ops == 0;
+        if (screen_exact)
+            for (size_t r = 0; r < nre; r++) full[r] = costs[ord[r]];
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-        for (size_t r = 0; r < nre; r++) {
+        for (size_t r = 0; r < (screen_exact ? 0 : nre); r++) {
             int tid = 0;
 #ifdef _OPENMP
             tid = omp_get_thread_num();
 #endif
             skeleton cand_a = {0};
             full[r] = TDM_INF;
-            if (!(costs[ord[r]] < TDM_INF) || apply_cand(&cur, &cands[ord[r]], &cand_a) != 0) continue;
+            if (!(costs[ord[r]] < TDM_INF) || apply_cand(&cur, &cands[ord[r]], &cand_a, NULL) != 0) continue;
             full[r] = evaluate(&ctx, &cand_a, &sc[tid], NULL);
             skeleton_free(&cand_a);
         }
@@ -1473,20 +2085,58 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
                 bcost = full[r];
                 bi = ord[r];
             }
+        /* at fixed π, the improving deletions among the full evaluations, best first: tried
+         * together below (the escape round deletes absorbed noise edges one by one otherwise) */
+        cost_idx bl[TDM_RESCORE];
+        size_t nb = 0;
+        if (ctx.batch_deletions && bi != SIZE_MAX && cands[bi].type == 2) {
+            for (size_t r = 0; r < nre; r++)
+                if (full[r] < cost - 1e-6 && cands[ord[r]].type == 2) bl[nb++] = (cost_idx){full[r], ord[r]};
+            qsort(bl, nb, sizeof *bl, cmp_cost_idx);
+        }
         free(ord);
         if (bi == SIZE_MAX) {
             free(costs);
             free(cands);
             break;
         }
+        /* cached deletion costs survive a deletion step at fixed π only */
+        if (!ctx.fixed_pi || cands[bi].type != 2) gc->dvalid = gc->step;
+        gc->step++;
         skeleton next = {0}, packed = {0};
-        if (apply_cand(&cur, &cands[bi], &next) != 0) failed = 1;
+        int batched = 0;
+        /* several deletions at once: all improving ones, else the better half, kept when that
+         * beats the best single step (the final state must stay reachable) */
+        for (size_t k = nb; k >= 2 && !batched && !failed; k = k > 2 ? (k + 1) / 2 : 0) {
+            uint32_t del[TDM_RESCORE];
+            for (size_t i = 0; i < k; i++) del[i] = cands[bl[i].i].a;
+            skeleton multi = {0};
+            int rc = op_delete_set(&cur, del, k, &multi);
+            if (rc < 0) {
+                failed = 1;
+                break;
+            }
+            if (rc == 0) {
+                tdm_eval_result r2;
+                double c2 = evaluate(one_pass ? &fill : &ctx, &multi, &sc[0], &r2);
+                if (c2 < bcost - 1e-6) {
+                    next = multi;
+                    cost = c2;
+                    cres = r2;
+                    batched = 1;
+                    continue;
+                }
+            }
+            skeleton_free(&multi);
+            if (k == 2) break;
+        }
+        if (!batched && !failed && apply_cand(&cur, &cands[bi], &next, NULL) != 0) failed = 1;
         free(costs);
         if (failed) {
             free(cands);
             break;
         }
-        cost = evaluate(&ctx, &next, &sc[0], &cres);
+        if (!batched) cost = evaluate(one_pass ? &fill : &ctx, &next, &sc[0], &cres);
         memcpy(cur_pi, cres.pi, TDM_NOPS * sizeof *cur_pi);
         if (compact(&next, &sc[0], &packed) != 0) {
             skeleton_free(&next);
@@ -1495,10 +2145,14 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
             break;
         }
         free(cands);
+        /* one pass: the evaluation of next was the fill; its parse carries over to the compacted
+         * automaton */
+        int refill = !one_pass || compact_parse(d, &next, &sc[0]) != 0;
         skeleton_free(&next);
         skeleton_free(&cur);
         cur = packed;
-        evaluate(&fill, &cur, &sc[0], NULL);
+        if (refill) evaluate(&fill, &cur, &sc[0], NULL);
+        gcache_index(&fill, &cur, &sc[0]);
         sg_progress_update(prog, prog_base + it + 1);
     }
     *curp = cur;
@@ -1506,6 +2160,69 @@ static int search(const tdm_learn_ctx *base, double *cur_pi, tdm_gcache *gc, tdm
     *resp = cres;
     *iters = it;
     return failed ? -1 : 0;
+}
+
+double tdm_learn_screen_selfcheck(const sg_seq_set *set, unsigned noise_ops, unsigned rounds)
+{
+    tdm_data d;
+    sg_error err = {0};
+    if (data_build(&d, set, NULL, sg_seq_set_count(set), &err) != SG_OK) return -1;
+    double pi[TDM_NOPS];
+    prior_pi(noise_ops, pi);
+    tdm_gcache gc = {0};
+    tdm_learn_ctx fill = {&d, noise_ops, 1, 1, 1, 1, 1, &gc, 0, pi, 0};
+    tdm_learn_ctx screen = fill;
+    screen.use_cache = 1;
+    tdm_eval_scratch sc = {0};
+    skeleton cur = {0};
+    double worst = 0;
+    gc.unm = calloc(d.ng + 1, 1);
+    gc.cc = calloc(d.ng + 1, sizeof *gc.cc);
+    gc.uc = calloc(d.ng + 1, sizeof *gc.uc);
+    gc.nc = calloc(d.ng + 1, sizeof *gc.nc);
+    gc.nu = calloc(d.ng + 1, sizeof *gc.nu);
+    if (!gc.unm || !gc.cc || !gc.uc || !gc.nc || !gc.nu || init_state_symbol(&d, &cur) != 0) worst = -1;
+    for (unsigned r = 0; r < rounds && worst >= 0; r++) {
+        evaluate(&fill, &cur, &sc, NULL);
+        if (gcache_index(&fill, &cur, &sc) != 0 || !gc.ready) {
+            worst = -1;
+            break;
+        }
+        cand *cands = NULL;
+        size_t nc = gen_candidates(&cur, &cands);
+        size_t pick = SIZE_MAX;
+        for (size_t i = 0; i < nc && worst >= 0; i++) {
+            skeleton b = {0};
+            uint32_t *smap = malloc(((size_t)cur.nq + 1) * sizeof *smap);
+            uint8_t stale = 0;
+            if (!smap || apply_cand(&cur, &cands[i], &b, smap) != 0) {
+                free(smap);
+                worst = -1;
+                break;
+            }
+            double fast = screen_fast(&screen, &cur, &cands[i], &b, smap, &sc, 0, &stale);
+            double slow = evaluate(&screen, &b, &sc, NULL);
+            double rel = fabs(fast - slow) / fmax(1.0, fabs(slow));
+            if (!(rel <= worst)) worst = rel; /* NaN or infinity propagate as a failure */
+            free(smap);
+            skeleton_free(&b);
+            /* next automaton: a deletion on even rounds, a merge on odd ones */
+            if (pick == SIZE_MAX && cands[i].type == (r % 2 ? 0 : 2)) pick = i;
+        }
+        skeleton next = {0};
+        if (worst < 0 || pick == SIZE_MAX || apply_cand(&cur, &cands[pick], &next, NULL) != 0) {
+            free(cands);
+            break;
+        }
+        free(cands);
+        skeleton_free(&cur);
+        cur = next;
+    }
+    skeleton_free(&cur);
+    scratch_free(&sc);
+    gcache_free(&gc);
+    data_free(&d);
+    return worst;
 }
 
 /* ---- public entry point ------------------------------------------------------------------- */
@@ -1551,7 +2268,7 @@ static sg_status learn_run(const sg_seq_set *set, const size_t *idx, size_t n_id
         return sg_error_set(err, SG_ERR_RANGE, "too many events (%zu)", d.total_events);
     }
     tdm_learn_ctx ctx = {&d,   o->noise_ops & SG_TADAM_NOISE_ALL, o->em_iters ? o->em_iters : 3, o->untimed || !o->timed_search,
-                         o->untimed, !o->hard_em, 0, NULL, 0, NULL};
+                         o->untimed, !o->hard_em, 0, NULL, 0, NULL, 0};
     const int soft = ctx.soft && ctx.untimed && ctx.noise_ops;
     double cur_pi[TDM_NOPS];
     tdm_gcache gc = {0};
@@ -1603,6 +2320,7 @@ static sg_status learn_run(const sg_seq_set *set, const size_t *idx, size_t n_id
                 tdm_learn_ctx r0 = pctx;
                 r0.fixed_pi = 1;
                 r0.em_iters = 1;
+                r0.batch_deletions = r == 0;
                 if (r == 0)
                     escape_pi(pctx.noise_ops, cur_pi);
                 else
@@ -1616,7 +2334,7 @@ static sg_status learn_run(const sg_seq_set *set, const size_t *idx, size_t n_id
             fx.start_pi = cur_pi;
             fx.fixed_pi = 1;
             evaluate(&fx, &cur, &sc[0], NULL);
-            soft_em(&fx, &cur, &sc[0], cur_pi, 20);
+            soft_em(&fx, &cur, &sc[0], cur_pi, TDM_MID_EM);
         }
         unsigned pit = 0;
         failed = search(&pctx, cur_pi, &gc, sc, nthreads, &cur, &cost, &cres, max_iters, &pit, prog, it) != 0;

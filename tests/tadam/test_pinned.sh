@@ -9,6 +9,12 @@
 # Updated for issue 20 item 2: the symbols-only search prices unmatched words by the repair summed
 # over every alignment and learns the noise probabilities by soft EM over every word (different
 # pi, hence automata, scores and samples).
+# Updated for issue 20 item 2 (learning time): the first fixed-level round of the noise phase may
+# apply several improving edge deletions in one step (different automata). The incremental
+# screening changes nothing; the forward pass's 30-bit beam and sparse deletion closure move the
+# learnt pi in its 10th digit (same automaton and description length here), which the files print,
+# and which flips the best repair of a few words between equal-cost repairs (a few events move
+# between edges' value statistics: different Gaussians, samples and scores).
 set -u
 : "${SECGEN:?}" "${SHARED:?}" "${TMPDIR:=/tmp}"
 T=$(mktemp -d "$TMPDIR/tadam_pin.XXXXXX")
@@ -28,13 +34,13 @@ head -601 "$HDFS" >hdfs.csv
     --scores-out eval_scores.csv | sed -n '/AUROC/p' >eval.txt || fail "evaluate"
 sha256sum m/all.json m/index.json scores.csv sample.csv fosr.json eval_scores.csv eval.txt >got.sha
 cat >want.sha <<'PINS'
-89c8e62ff06a8d7e9400205cf119055f701630bacad6a64a360581301d37b0fc  m/all.json
-d056de637893a9953a6f127d981449e0b1b73f3bfab1081558ddd0244cc8bbe8  m/index.json
-07d0c23c6d9b1c3d3f2efd5cb9e41afac1b4dd47e7b9099ea4794254b1b607b7  scores.csv
-12d95460d424279ac72c30cea64f730d5976aaad4cc4b31293cead6f246ae697  sample.csv
-b798dd288dd89ec8a23b198fd3fb3cbb73b8d45032da1e60899b1ef540269e81  fosr.json
-b77cd7ef3cbd6ac6abacb457acfa83ce8fc4e673a73836c48f6bb863d59c54a7  eval_scores.csv
-155640e4777c5e7e920d76900d55097cee74bd248e278e873db38fb715a7bfb1  eval.txt
+bd23a6b0183f3d57a94f07a73bfb3fbe482b9d75ffb75b29806447954cc3ff44  m/all.json
+9e3e699d283027ffe096a896b89e1cd6068c2ef21bb215be437213351d2a6acd  m/index.json
+64faeb804b3841d85f061e9998f8150d14564cb9fcab3f31ddf9867ad4c4c865  scores.csv
+a4a3e258e0a4fc4ae777a5c08f1c654d6a5055d05d1f6e19a0818a4298e3fca2  sample.csv
+623f932d2c6a25ac8193163b829c4dd545b392f2edc9379eec05817802aad704  fosr.json
+f4adf3095db07fe55235907b1081cdf35073780f2ff281347e068babcaa4c6c9  eval_scores.csv
+1df3a4ec77a02c7d66958cacfcb04429dfb6678408ba26699cae494eb5a9f2e1  eval.txt
 PINS
 diff want.sha got.sha >/dev/null || { diff want.sha got.sha >&2; fail "outputs differ from the pinned ones"; }
 echo ok
