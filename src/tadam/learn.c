@@ -858,6 +858,9 @@ static double word_explicit(const tdm_data *d, size_t w, int untimed)
     return c;
 }
 
+/* word_explicit(d, any member of group g, 1), precomputed (infinite under the minimum-structure rule) */
+static double group_explicit(const tdm_data *d, size_t g) { return d->no_verbatim ? TDM_INF : d->gexp[g]; }
+
 static double xlog2x(double n, double p) { return n > 0 ? -n * log2(p) : 0.0; }
 
 /* Full MDL cost of automaton a. */
@@ -987,7 +990,7 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
                  * expected operation and edge counts are the soft-EM statistics */
                 size_t w0 = d->gword[g], o0 = d->woff[w0];
                 double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
-                double ce = d->gexp[g];
+                double ce = group_explicit(d, g);
                 /* the counts (backward pass) only when an M step follows */
                 const int mstep = it + 1 < iters;
                 double c0 = tdm_forward(&v, d->sym + o0, d->wlen[w0], &s->dp, mult, ce, mstep ? cnt : NULL, s->nxvis);
@@ -1011,12 +1014,12 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
                 for (size_t m = d->gmem_off[g]; m < d->gmem_off[g + 1]; m++) {
                     size_t w = d->gmem[m], o = d->woff[w];
                     if (!(c0 < TDM_INF)) {
-                        uc += ctx->untimed ? d->gexp[g] : word_explicit(d, w, 0);
+                        uc += ctx->untimed ? group_explicit(d, g) : word_explicit(d, w, 0);
                         nu++;
                         continue;
                     }
                     double c = w == w0 ? c0 : tdm_trace_cost(&v, steps, ns, d->sym + o, d->x0 + o, d->x1 + o);
-                    double ce = ctx->untimed ? d->gexp[g] : word_explicit(d, w, 0);
+                    double ce = ctx->untimed ? group_explicit(d, g) : word_explicit(d, w, 0);
                     if (!(c <= ce)) { /* the encoder sends the word verbatim when that is shorter */
                         uc += ce;
                         nu++;
@@ -1112,7 +1115,7 @@ static void price_unmatched(const tdm_learn_ctx *ctx, const tdm_view *v, size_t 
     size_t w0 = d->gword[g], o0 = d->woff[w0];
     if (ctx->soft && ctx->untimed && ctx->noise_ops) {
         double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
-        double ce = d->gexp[g];
+        double ce = group_explicit(d, g);
         double c0 = tdm_forward(v, d->sym + o0, d->wlen[w0], &s->dp, mult, ce, NULL, NULL);
         if (c0 <= ce) {
             *cc += mult * c0;
@@ -1128,7 +1131,7 @@ static void price_unmatched(const tdm_learn_ctx *ctx, const tdm_view *v, size_t 
     double c0 = ctx->noise_ops ? tdm_repair(v, d->sym + o0, d->x0 + o0, d->x1 + o0, d->wlen[w0], &s->dp, &steps, &ns) : TDM_INF;
     for (size_t m = d->gmem_off[g]; m < d->gmem_off[g + 1]; m++) {
         size_t w = d->gmem[m], o = d->woff[w];
-        double ce = ctx->untimed ? d->gexp[g] : word_explicit(d, w, 0);
+        double ce = ctx->untimed ? group_explicit(d, g) : word_explicit(d, w, 0);
         double c = !(c0 < TDM_INF) ? TDM_INF
                    : w == w0       ? c0
                                    : tdm_trace_cost(v, steps, ns, d->sym + o, d->x0 + o, d->x1 + o);
@@ -1466,7 +1469,7 @@ static double screen_fast(const tdm_learn_ctx *ctx, const skeleton *a, const can
             const size_t key = d->goff[g] + p;
             size_t w0 = d->gword[g];
             double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
-            double ce = d->gexp[g], c0;
+            double ce = group_explicit(d, g), c0;
             if (stale_ok && gc->dgen[key] > gc->dvalid && gc->step - gc->dgen[key] < TDM_STALE_AGE) {
                 c0 = gc->dcost[key];
                 if (gc->dgen[key] != gc->step) *used_stale = 1;
@@ -1515,7 +1518,7 @@ static void soft_em(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scratc
         for (size_t g = 0; g < d->ng; g++) {
             size_t w0 = d->gword[g], o0 = d->woff[w0];
             double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
-            tdm_forward(&v, d->sym + o0, d->wlen[w0], &s->dp, mult, d->gexp[g], cnt, s->nxvis);
+            tdm_forward(&v, d->sym + o0, d->wlen[w0], &s->dp, mult, group_explicit(d, g), cnt, s->nxvis);
         }
         double noise = 0, change = 0;
         for (int o = 1; o < TDM_NOPS; o++) noise += ((ctx->noise_ops >> (o - 1)) & 1u) ? cnt[o] : 0;
