@@ -2399,9 +2399,9 @@ sg_status sg_tadam_learn(const sg_seq_set *set, const size_t *idx, size_t n_idx,
     if (st != SG_OK || !((double)(*out)->n_uncorrected > o->max_verbatim * (double)(*out)->n_train)) return st;
     /* Minimum-structure rule: the MDL optimum sends more words verbatim than allowed (on a dozen
      * short words no automaton pays for itself: DHCP, DNS over TCP), yet a generator needs an
-     * automaton that produces the training words. The search runs again from the state-symbol automaton (which
-     * parses every word) with verbatim words infeasible: MDL then chooses among the automata that
-     * explain every word, by parse or repair. */
+     * automaton that produces the training words. The search runs again from the state-symbol
+     * automaton (which parses every word) with verbatim words infeasible: MDL then chooses among
+     * the automata that explain every word, by parse or repair. */
     sg_tadam_model *m = NULL;
     double t = (*out)->learn_seconds;
     st = learn_run(set, idx, n_idx, o, 1, &m, err);
