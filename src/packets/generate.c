@@ -12,8 +12,14 @@
 enum {
     SG_STREAM_GEN_MAP = 0x50420010u,    /* activity thinning */
     SG_STREAM_GEN_SAMPLE = 0x50420011u, /* the sampler (automaton walk) */
-    SG_STREAM_GEN_SHAPE = 0x50420012u   /* reconciliation and flow-shaped sequences */
+    SG_STREAM_GEN_SHAPE = 0x50420012u,  /* reconciliation and flow-shaped sequences */
+    SG_STREAM_GEN_RESAMPLE = 0x50420013u /* further automaton walks when a sample cannot be fitted */
 };
+
+/* Automaton samples tried before a flow falls back to a flow-shaped sequence: a count-conditioned
+ * sample may still be one the fit cannot turn into the record (the port-less "tcp" automaton's
+ * forward-only walks for a record with a SYN), and another walk usually can. */
+#define SAMPLE_TRIES 3
 
 #define PAIR_WINDOW_US (5 * 1000000LL)     /* a response half must start within 5 s of its request */
 #define MAX_GAP_NS (100 * 1000000000LL)    /* below extract's 120 s idle timeout */
@@ -510,17 +516,18 @@ static void stage_a(sg_pktgen *g, item *it)
     if (it->tf > lim) it->tf = lim, it->capped = 1;
     if (it->tb > lim) it->tb = lim, it->capped = 1;
     int found = 0;
-    if (g->o.sampler) {
+    for (int attempt = 0; g->o.sampler && attempt < SAMPLE_TRIES; attempt++) {
         sg_rng rs;
-        sg_rng_init(&rs, g->o.seed, SG_STREAM_GEN_SAMPLE, it->idx);
+        if (attempt == 0) sg_rng_init(&rs, g->o.seed, SG_STREAM_GEN_SAMPLE, it->idx);
+        else sg_rng_init(&rs, g->o.seed, SG_STREAM_GEN_RESAMPLE, it->idx * SAMPLE_TRIES + (uint64_t)attempt);
+        it->pkts.len = 0;
+        it->unmatched = 0;
+        memset(&it->ns, 0, sizeof it->ns);
         it->st = g->o.sampler(g->o.sampler_ctx, &it->f, it->tf, it->tb, &rs, &it->pkts, &found, &it->err);
         if (it->st != SG_OK) return;
-    }
-    sg_rng rr;
-    sg_rng_init(&rr, g->o.seed, SG_STREAM_GEN_SHAPE, it->idx);
-    if (found && it->pkts.len) {
+        if (!found || !it->pkts.len) break;
         /* the count-conditioned sampler falls back to the nearest reachable counts: the fit
-         * below adds or removes packets; if it cannot, the flow-shaped sequence is used */
+         * below adds or removes packets; if it cannot, another walk, then the flow-shaped sequence */
         int64_t n[2] = {0, 0};
         const sg_pkt *q = it->pkts.data;
         for (size_t i = 0; i < it->pkts.len; i++) n[q[i].dir ? 1 : 0]++;
@@ -530,6 +537,8 @@ static void stage_a(sg_pktgen *g, item *it)
         it->unmatched = 1;
         found = 0;
     }
+    sg_rng rr;
+    sg_rng_init(&rr, g->o.seed, SG_STREAM_GEN_SHAPE, it->idx);
     if (!found || it->pkts.len == 0) {
         it->no_model = !it->unmatched;
         if ((it->st = flow_shaped(it, &rr)) != SG_OK) {

@@ -463,6 +463,62 @@ static void test_idle_gaps(void **st)
     unlink(a);
 }
 
+/* A sample the fit cannot turn into the record is not the end: the flow gets another automaton
+ * walk (SAMPLE_TRIES) before it falls back to a flow-shaped sequence. Here the first walk of every
+ * flow is a lone server RST, which no fit makes a 5 + 4 packet connection of; the second is the
+ * tiny automaton's. Before, every flow went flow-shaped. */
+static int retry_calls[64];
+static sg_status first_walk_unfit(void *ctx, const sg_flow *f, int64_t tf, int64_t tb, sg_rng *r, sg_vec *out, int *found,
+                                  sg_error *err)
+{
+    int k = f->src_port - 50000;
+    if (k >= 0 && k < 64 && retry_calls[k]++ == 0) {
+        sg_pkt p = {.t_ns = 1000, .dir = SG_DIR_BWD, .tcp_flags = SG_TCP_RST};
+        *found = 1;
+        return sg_vec_push(out, &p);
+    }
+    return sampler(ctx, f, tf, tb, r, out, found, err);
+}
+
+static void test_resample_unfit(void **st)
+{
+    (void)st;
+    memset(retry_calls, 0, sizeof retry_calls);
+    omp_set_num_threads(1);
+    char *a = tmp_path("r.pcap");
+    sg_pktgen_opts o = {.seed = 5, .pcap_path = a, .pcap_format = SG_PCAP_US, .sampler = first_walk_unfit};
+    sg_pktgen *g;
+    sg_error err = {0};
+    assert_int_equal(sg_pktgen_create(&o, &g, &err), SG_OK);
+    const int n = 40;
+    for (int i = 0; i < n; i++) {
+        sg_flow f;
+        memset(&f, 0, sizeof f);
+        f.start_us = 1491379200000000LL + (int64_t)i * 500000;
+        f.duration_us = 300000;
+        f.proto = SG_PROTO_TCP;
+        f.src_port = (uint16_t)(50000 + i);
+        f.dst_port = 443;
+        snprintf(f.src_ip, SG_ADDR_MAX, "192.168.200.%d", 1 + i % 9);
+        snprintf(f.dst_ip, SG_ADDR_MAX, "192.168.100.%d", 2 + i % 4);
+        f.fwd_packets = 5;
+        f.bwd_packets = 4;
+        f.fwd_bytes = 5 * 52 + 400;
+        f.bwd_bytes = 4 * 52 + 3000;
+        f.flags = SG_TCP_SYN | SG_TCP_ACK | SG_TCP_PSH | SG_TCP_FIN;
+        if (sg_pktgen_add(g, &f, &err) != SG_OK) fail_msg("%s", err.msg);
+    }
+    sg_pktgen_stats s;
+    if (sg_pktgen_finish(g, &s, &err) != SG_OK) fail_msg("%s", err.msg);
+    sg_pktgen_destroy(g);
+    int walked = 0;
+    for (int i = 0; i < n; i++) walked += retry_calls[i] >= 2;
+    if (getenv("PG_VERBOSE")) fprintf(stderr, "%d flows walked again, %llu flow-shaped\n", walked, (unsigned long long)s.unmatched);
+    assert_int_equal(walked, n);
+    assert_int_equal(s.unmatched, 0);
+    unlink(a);
+}
+
 static void test_netcfg_mapping(void **st)
 {
     (void)st;
@@ -538,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_keeps_records),
         cmocka_unit_test(test_midstream_records),
         cmocka_unit_test(test_idle_gaps),
+        cmocka_unit_test(test_resample_unfit),
         cmocka_unit_test(test_client_ports),
         cmocka_unit_test(test_netcfg_mapping),
         cmocka_unit_test(test_tshark_valid),
