@@ -719,16 +719,19 @@ typedef struct tdm_learn_ctx {
     int batch_deletions; /* a step may apply several improving deletions at once (see search) */
 } tdm_learn_ctx;
 
-static void prior_pi(unsigned ops, double pi[TDM_NOPS])
+/* every enabled operation at probability level, the rest on transitions */
+static void level_pi(unsigned ops, double level, double pi[TDM_NOPS])
 {
     int k = 0;
     for (int o = 1; o < TDM_NOPS; o++) {
         int on = (ops >> (o - 1)) & 1u;
-        pi[o] = on ? 0.025 : 0.0;
+        pi[o] = on ? level : 0.0;
         k += on;
     }
-    pi[TDM_OP_TR] = 1.0 - 0.025 * k;
+    pi[TDM_OP_TR] = 1.0 - level * k;
 }
+
+static void prior_pi(unsigned ops, double pi[TDM_NOPS]) { level_pi(ops, 0.025, pi); }
 
 /* The fixed noise probabilities of the first search of the noise phase: 0.625 % per enabled
  * operation (7.3 bits), before a second one at the prior (2.5 %). Starting at the prior, rare true
@@ -736,16 +739,7 @@ static void prior_pi(unsigned ops, double pi[TDM_NOPS])
  * edges at 10 % noise against 58 and a 2.3 % longer description; the low level alone does not
  * leave the all-matched automaton when the noise bigrams are frequent (unit test
  * test_noise_rates_recovered: 33 edges against 8). See docs/tadam.md "Learning". */
-static void escape_pi(unsigned ops, double pi[TDM_NOPS])
-{
-    int k = 0;
-    for (int o = 1; o < TDM_NOPS; o++) {
-        int on = (ops >> (o - 1)) & 1u;
-        pi[o] = on ? 0.00625 : 0.0;
-        k += on;
-    }
-    pi[TDM_OP_TR] = 1.0 - 0.00625 * k;
-}
+static void escape_pi(unsigned ops, double pi[TDM_NOPS]) { level_pi(ops, 0.00625, pi); }
 
 static double model_cost(const tdm_data *d, const skeleton *a, const tdm_eval_scratch *s, unsigned noise_ops, int untimed)
 {
