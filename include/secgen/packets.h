@@ -56,8 +56,9 @@ typedef struct sg_pkt {
     uint32_t payload_len;  /* L4 payload bytes */
     uint8_t dir;           /* SG_DIR_FWD / SG_DIR_BWD */
     uint8_t tcp_flags;     /* SG_TCP_* (ignored for UDP/ICMP); the two high bits are TCP noise marks */
-    uint16_t msg_more;     /* payload templates: bytes of the same message in later packets of this
-                            * direction (a DNS-over-TCP response spanning segments); 0 = ends here */
+    uint32_t msg_more;     /* payload templates: bytes of the same message in later packets of this
+                            * direction (an HTTP message or a DNS-over-TCP response spanning
+                            * segments); 0 = ends here */
     const uint8_t *payload; /* bytes to use (replay), or NULL = synthesised (see docs/packets.md) */
 } sg_pkt;
 
@@ -130,6 +131,7 @@ typedef struct sg_app_event {
     int dir;
     uint32_t len;        /* the packet's payload bytes */
     uint32_t head;       /* bytes of it that are the message head (HTTP), rest is body */
+    uint64_t body;       /* HTTP: the message's body bytes (its Content-Length), in all its segments */
     char name[256];      /* DNS question / HTTP Host / TLS SNI ("" if absent) */
     uint16_t dns_id;
     uint16_t n_answers;  /* A records (first SG_APP_MAX_ANSWERS listed) */

@@ -549,7 +549,6 @@ typedef struct app_walk {
     uint64_t index;
     int have_req;
     sg_app_event req;
-    uint64_t resp_payload;
     sg_status st;
 } app_walk;
 
@@ -580,7 +579,7 @@ static void access_line(app_walk *w, const sg_app_event *rep)
     clf_time(w->p[q->pkt].t_ns, ts, sizeof ts);
     clf_quote(q->uri, uri, sizeof uri);
     clf_quote(q->user_agent[0] ? q->user_agent : "-", ua, sizeof ua);
-    uint64_t body = rep && w->resp_payload > rep->head ? w->resp_payload - rep->head : 0;
+    uint64_t body = rep ? rep->body : 0;
     /* nginx's combined format; a request never answered is logged 499 (client closed) */
     snprintf(line, sizeof line, "%s - - %s \"%s %s HTTP/1.1\" %u %" PRIu64 " \"-\" \"%s\"\n", w->f->src_ip, ts, q->method, uri,
              rep ? rep->status : 499u, body, ua);
@@ -669,12 +668,13 @@ static void replayed_http(app_walk *w, const sg_pkt *p, size_t n)
             if (!e.head) e.head = (uint32_t)len;
             e.type = SG_APP_HTTP_REPLY;
             /* keep-alive: this reply's bytes run to the next reply */
-            w->resp_payload = len;
+            uint64_t resp = len;
             for (size_t j = i + 1; j < n; j++) {
                 if (p[j].dir != SG_DIR_BWD) continue;
                 if (p[j].payload && p[j].payload_len >= 7 && !memcmp(p[j].payload, "HTTP/1.", 7)) break;
-                w->resp_payload += p[j].payload_len;
+                resp += p[j].payload_len;
             }
+            e.body = resp - e.head;
         }
         http_msg(w, &e);
     }
@@ -688,8 +688,6 @@ static sg_status app_logs(sg_host_logs *L, size_t h, const sg_flow *f, const sg_
 {
     app_walk w = {.L = L, .h = h, .f = f, .p = p, .index = index, .st = SG_OK};
     if (is_web(c)) {
-        for (size_t i = 0; i < n; i++) /* what the server sent: a retransmitted copy is not sent twice */
-            if (p[i].dir == SG_DIR_BWD && (p[i].tcp_flags & SG_PKT_NOISE_MASK) != SG_PKT_RETX) w.resp_payload += p[i].payload_len;
         sg_packets_app_walk(c, p, n, http_msg, &w);
         replayed_http(&w, p, n);
         if (w.have_req) access_line(&w, NULL);

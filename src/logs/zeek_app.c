@@ -61,7 +61,6 @@ typedef struct walk {
     int have_req1, depth;
     sg_app_event req1;
     int64_t req1_t;
-    uint64_t resp_payload; /* server payload bytes of the connection */
     /* TLS */
     int ch, sh;
     char sni[256];
@@ -135,10 +134,9 @@ static void http_record(walk *w, const sg_app_event *req, int64_t req_t, const s
     }
     fputs(",\"version\":\"1.1\"", fp);
     if (req && req->user_agent[0]) put_str(fp, "user_agent", req->user_agent);
-    /* body bytes: a POST's Content-Length; the reply's body runs to the close (Connection: close,
-     * no Content-Length), i.e. every server payload byte after the reply head */
-    uint64_t reqb = req && req->len > req->head ? req->len - req->head : 0;
-    uint64_t repb = rep && w->resp_payload > rep->head ? w->resp_payload - rep->head : 0;
+    /* body bytes: each message's Content-Length (a GET has none) */
+    uint64_t reqb = req ? req->body : 0;
+    uint64_t repb = rep ? rep->body : 0;
     fprintf(fp, ",\"request_body_len\":%" PRIu64 ",\"response_body_len\":%" PRIu64, reqb, repb);
     if (rep) {
         fprintf(fp, ",\"status_code\":%u", rep->status);
@@ -152,9 +150,12 @@ static void http_event(walk *w, const sg_app_event *e)
 {
     int64_t t = w->c->pkts[e->pkt].t_ns;
     if (e->type == SG_APP_HTTP_REQUEST) {
-        if (w->have_req1) { http_record(w, &w->req1, w->req1_t, NULL, 0); w->have_req1 = 0; }
-        if (w->depth == 0) { w->req1 = *e; w->req1_t = t; w->have_req1 = 1; return; }
-        http_record(w, e, t, NULL, 0);
+        /* requests and replies alternate (one message per run of a side's payloads): a request
+         * waits for the next reply; one followed by another request was not answered */
+        if (w->have_req1) http_record(w, &w->req1, w->req1_t, NULL, 0);
+        w->req1 = *e;
+        w->req1_t = t;
+        w->have_req1 = 1;
         return;
     }
     if (w->have_req1) { http_record(w, &w->req1, w->req1_t, e, t); w->have_req1 = 0; }
@@ -179,8 +180,6 @@ sg_status zeek_app_records(zeek_app_conn *c, sg_error *err)
     walk w;
     memset(&w, 0, sizeof w);
     w.c = c;
-    for (size_t i = 0; i < c->n; i++)
-        if (c->pkts[i].dir == SG_DIR_BWD) w.resp_payload += c->pkts[i].payload_len;
     sg_packets_app_walk(c->conn, c->pkts, c->n, on_event, &w);
     for (size_t i = 0; i < w.nq; i++) dns_record(&w, &w.q[i], NULL, 0);
     if (w.have_req1) http_record(&w, &w.req1, w.req1_t, NULL, 0);

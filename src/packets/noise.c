@@ -143,18 +143,34 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
      * would make pairs of the peer's packets). It needs two adjacent data segments of one side,
      * which request/response flows rarely have: the rate (per data segment, as measured) is
      * spread over the pairs there are. Never a side's first payload, which carries the
-     * template's head (request line, ClientHello). */
+     * template's head (request line, ClientHello), nor within the first SG_HTTP_HEAD_MAX bytes of
+     * a run after the peer spoke (an HTTP message's head, which may span segments:
+     * sg_payload_fix_sizes). */
     size_t ndata = 0, npairs = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i].payload_len) ndata++;
-        if (i + 1 < n && p[i].dir == p[i + 1].dir && plain_data(&p[i], maxp) && plain_data(&p[i + 1], maxp)) npairs++;
+    uint32_t had[2] = {0, 0};
+    uint64_t into = 0; /* payload bytes of the current run (a side's payloads until the peer's) before p[i] */
+    for (size_t i = 0, spoke = 2; i < n; i++) { /* the pairs the loop below may take */
+        int d = p[i].dir ? 1 : 0;
+        if (!p[i].payload_len) continue;
+        uint64_t before = spoke == (size_t)d ? into : 0;
+        into = before + p[i].payload_len;
+        ndata++;
+        spoke = (size_t)d;
+        if (had[d]++ && before >= SG_HTTP_HEAD_MAX && i + 1 < n && p[i + 1].dir == p[i].dir && plain_data(&p[i], maxp) &&
+            plain_data(&p[i + 1], maxp))
+            npairs++;
     }
     double reorder = npairs ? r->reorder * (double)ndata / (double)npairs : 0;
     if (reorder > 0.5) reorder = 0.5;
+    int spoke = -1; /* the side of the last payload before p[i] */
+    into = 0;
     for (size_t i = 0; reorder > 0 && i + 1 < n; i++) {
         int d = p[i].dir ? 1 : 0;
-        if (p[i].payload_len) seen[d]++;
-        if (seen[d] == 1 || !plain_data(&p[i], maxp) || (p[i + 1].dir ? 1 : 0) != d || !plain_data(&p[i + 1], maxp)) continue;
+        uint64_t before = spoke == d ? into : 0;
+        if (p[i].payload_len) seen[d]++, spoke = d, into = before + p[i].payload_len;
+        if (seen[d] == 1 || before < SG_HTTP_HEAD_MAX || !plain_data(&p[i], maxp) || (p[i + 1].dir ? 1 : 0) != d ||
+            !plain_data(&p[i + 1], maxp))
+            continue;
         if (sg_rng_uniform(rng) >= reorder) continue;
         /* overtaken by the very next packet (the builder gives the pair their swapped sequence
          * numbers), within a round trip (else the receiver, and tshark, take the late segment
@@ -164,6 +180,7 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
         if (p[i + 1].t_ns > t) p[i + 1].t_ns = t;
         ro++;
         seen[d]++;
+        into += p[i + 1].payload_len;
         i++;
     }
     /* losses: the segment that follows an AHEAD one is left alone (the pair stays adjacent) */

@@ -15,6 +15,7 @@ struct sg_payload_pool {
 /* Per-flow payload synthesis state. */
 #define SG_DNS_PENDING 4
 #define SG_DNS_QMAX 96 /* longest question dns_query writes: 80-byte name + type + class */
+#define SG_HTTP_HEAD_MAX 400 /* longest HTTP head the templates hold (request line, Host, User-Agent, Accept) */
 typedef struct sg_payload_state {
     const sg_pkt_conn *conn;
     const sg_payload_pool *pool;
@@ -28,6 +29,10 @@ typedef struct sg_payload_state {
      * pending repeats the last answer) */
     uint32_t msg_more;    /* of the packet being built (sg_pkt.msg_more) */
     uint32_t cont_left[2]; /* bytes of the current message still to come, per direction */
+    /* an HTTP head longer than its message's first segment: the rest, written into the next ones */
+    uint8_t held[2][SG_HTTP_HEAD_MAX];
+    uint16_t held_len[2], held_off[2];
+    uint8_t pad_end[2]; /* 1: the message is a head only: after held, padding letters and "\r\n\r\n" */
     uint8_t pq_n;
     uint8_t pq_len[SG_DNS_PENDING];
     uint16_t pq_id[SG_DNS_PENDING];
@@ -47,9 +52,10 @@ void sg_payload_state_init(sg_payload_state *ps, const sg_pkt_conn *conn, const 
 size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len);
 size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, uint8_t *out);
 
-/* Payload sizes a template needs, applied to a flow's final packet list: DNS responses sized so
- * each answers the oldest pending query exactly (question echoed, then whole answer records or
- * none), DNS messages at most one datagram. Changes bytes by at most 14 per response. */
+/* Payload sizes and message bounds a template needs, applied to a flow's final packet list: DNS
+ * responses sized so each answers the oldest pending query exactly (question echoed, then whole
+ * answer records or none), DNS messages at most one datagram (changes bytes by at most 14 per
+ * response); HTTP messages marked on their first segment (msg_more), sizes unchanged. */
 void sg_payload_fix_sizes(const sg_pkt_conn *c, sg_pkt *p, size_t n);
 
 /* 1 when the client of this connection reaches its server by name (HTTP, TLS): a lookup precedes it */

@@ -2,8 +2,10 @@
  * recognise the service (and parse it without errors), sized exactly to the sampled payload
  * length. Everything here is written from the protocol specifications; nothing is copied from
  * training captures. Names, ids and random fields come from the flow's payload RNG stream.
- *   HTTP  (80, 8000, 8080-8082, 8088): first client payload = GET request, first server payload =
- *         "HTTP/1.1 200 OK" response head (Connection: close, body until close); later = body.
+ *   HTTP  (80, 8000, 8080-8082, 8088): each run of one side's payloads (until the peer sends
+ *         payload) is one message: a request (GET filling one segment, or a POST whose
+ *         Content-Length covers the run) or a response (status head, Content-Length = the run's
+ *         remaining bytes); the run's later segments are body bytes.
  *   TLS   (443, 465, 636, 853, 993, 995, 8443): ClientHello (SNI + padding extension to the exact
  *         size), ServerHello + ChangeCipherSpec + ApplicationData, then one ApplicationData record
  *         per segment (5-byte header, the rest from the pool).
@@ -535,10 +537,73 @@ static size_t text_head(sg_rng *r, const char *head, uint32_t len, uint8_t *o, c
 }
 
 /* ---- HTTP ----------------------------------------------------------------------------------------
- * Request k of a flow: a method and a path of the vocabulary (learnt from the captures' requests),
- * Host = the server's name; the response's status code from the vocabulary. Methods whose response
- * carries no body (HEAD, CONNECT) and bodiless status codes (1xx, 204, 304) are redrawn: every
- * response here is followed by body bytes until the connection closes. */
+ * A message per run of one side's payloads (sg_payload_fix_sizes marks the runs): a request takes
+ * a method and a path of the vocabulary (learnt from the captures' requests), Host = the server's
+ * name; a response a status code of the vocabulary and a Content-Length covering its run. Methods
+ * whose response carries no body (HEAD, CONNECT) and bodiless status codes (1xx, 204, 304) are
+ * redrawn: a response here is followed by the rest of its run. */
+/* HTTP: a payload that continues the side's current message is body bytes, after what is left of
+ * a head longer than the message's first segment (held). http_body consumes such a payload
+ * (copying the held head bytes into out, if given) and returns 1; any other payload starts a
+ * message whose later segments (msg_more) follow as its continuation (http_begin). Once per
+ * payload: by the writer, or by the walker where no template applies. */
+static size_t held_left(const sg_payload_state *ps, int dir) { return (size_t)(ps->held_len[dir] - ps->held_off[dir]); }
+
+/* Bytes [from, len) of a head-only message's segment, `after` bytes before the message's end:
+ * padding letters (the value of the last header line), the last 4 of the message the line's end
+ * and the blank line that closes the head. */
+static void pad_tail(sg_payload_state *ps, uint8_t *o, size_t from, size_t len, uint64_t after)
+{
+    static const char end[4] = {'\r', '\n', '\r', '\n'};
+    if (from >= len) return;
+    pad_alpha(ps, o + from, len - from);
+    for (size_t j = len - 1;; j--) {
+        uint64_t rem = after + (len - 1 - j); /* message bytes after byte j */
+        if (rem >= 4) break;
+        o[j] = (uint8_t)end[3 - rem];
+        if (j == from) break;
+    }
+}
+
+static int http_body(sg_payload_state *ps, int dir, uint32_t len, uint8_t *out, size_t *written)
+{
+    if (ps->kind != K_HTTP || !ps->cont_left[dir]) return 0;
+    size_t k = held_left(ps, dir);
+    if (k > len) k = len;
+    if (out && k) memcpy(out, ps->held[dir] + ps->held_off[dir], k);
+    ps->held_off[dir] = (uint16_t)(ps->held_off[dir] + k);
+    uint64_t after = ps->cont_left[dir] > len ? ps->cont_left[dir] - len : 0;
+    if (ps->pad_end[dir]) {
+        if (out) pad_tail(ps, out, k, len, after);
+        k = len;
+    }
+    if (written) *written = k;
+    ps->cont_left[dir] = (uint32_t)after;
+    return 1;
+}
+
+static void http_begin(sg_payload_state *ps, int dir)
+{
+    if (ps->kind != K_HTTP) return;
+    ps->cont_left[dir] = ps->msg_more;
+    ps->held_len[dir] = ps->held_off[dir] = 0;
+    ps->pad_end[dir] = 0;
+}
+
+/* A head of h bytes for a payload of len: what fits goes out now, the rest is held for the
+ * message's next segments (their bytes, counted in msg_more, are its continuation). */
+static size_t http_emit(sg_payload_state *ps, int dir, const uint8_t *head, size_t h, uint32_t len, uint8_t *o)
+{
+    size_t now = h < len ? h : len;
+    memcpy(o, head, now);
+    if (h > now) {
+        memcpy(ps->held[dir], head + now, h - now);
+        ps->held_len[dir] = (uint16_t)(h - now);
+        ps->held_off[dir] = 0;
+    }
+    return now;
+}
+
 static const char *status_msg(unsigned c)
 {
     switch (c) {
@@ -588,29 +653,71 @@ static const char *user_agent(const sg_payload_state *ps)
                : "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
 }
 
-/* An upload segment: a complete POST whose Content-Length covers the rest of the segment (the body
- * comes from the pool). Bare body bytes after a GET are parsed by dissectors as a new request's
- * header lines, and tshark called some of them malformed. Returns the head length. */
-static size_t http_post(const char *path, const char *name, uint32_t len, uint8_t *o)
+/* Longest heads the templates reserve: a POST head (request line with a path of <= 96 bytes, Host,
+ * Content-Type, Content-Length) and a response head (status line, Server, Content-Type,
+ * Content-Length). */
+#define HTTP_POST_HEAD 300
+#define HTTP_RESP_HEAD 160
+/* shortest message the templates give a head (a shorter run continues the side's previous one):
+ * a request with its Host line; "HTTP/1.1 200 OK", "Content-Length: 0" and the blank line */
+#define HTTP_MIN_MSG(dir) ((dir) == SG_DIR_FWD ? 64u : 38u)
+
+#define HTTP_GET_MAX 8192 /* longest request head servers accept by default (Apache, nginx: 8 KB) */
+
+/* A head ending in "Content-Length: N\r\n\r\n" whose N is what the message holds after it
+ * (total - head): formats prefix + that line for the first digit count that agrees, if it fits in
+ * room. Returns the head length, 0 if it does not fit. */
+static size_t head_with_length(const char *prefix, uint64_t total, size_t room, uint8_t *o)
 {
-    char head[256];
-    for (int d = 1; d <= 5; d++) {
-        int f = snprintf(head, sizeof head,
-                         "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\n"
-                         "Content-Length: %0*u\r\n\r\n", path, name, d, 0u);
-        if (f < 0 || (uint32_t)f >= len) return 0;
-        uint32_t body = len - (uint32_t)f;
-        uint32_t lim = 1;
-        for (int k = 0; k < d; k++) lim *= 10;
-        if (body < lim && (d == 1 || body >= lim / 10)) {
-            f = snprintf(head, sizeof head,
-                         "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\n"
-                         "Content-Length: %u\r\n\r\n", path, name, body);
-            memcpy(o, head, (size_t)f);
-            return (size_t)f;
-        }
+    char head[512];
+    size_t f = strlen(prefix);
+    for (int d = 1; d <= 20; d++) {
+        size_t h = f + 16 + (size_t)d + 4; /* "Content-Length: " N "\r\n\r\n" */
+        if (h > room || h > total || h >= sizeof head) return 0;
+        uint64_t body = total - h;
+        int nd = snprintf(NULL, 0, "%llu", (unsigned long long)body);
+        if (nd != d) continue;
+        snprintf(head, sizeof head, "%sContent-Length: %llu\r\n\r\n", prefix, (unsigned long long)body);
+        memcpy(o, head, h);
+        return h;
     }
     return 0;
+}
+
+/* An upload: a POST (PUT, PATCH) head whose Content-Length covers the rest of the message (the body comes from
+ * the pool). Returns the head length (0: the message cannot hold it). */
+static size_t http_post(const char *method, const char *path, const char *name, uint64_t total, uint8_t *o)
+{
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\n", method, path, name);
+    return head_with_length(prefix, total, HTTP_POST_HEAD, o);
+}
+
+/* A response head: the status line, then as many of Server and Content-Type as the message
+ * holds, and the Content-Length of the rest of it. Returns the head length (0: not even the status
+ * line and Content-Length fit). */
+static size_t http_response(unsigned status, uint64_t total, uint8_t *o)
+{
+    static const char *opt[] = {"Server: nginx\r\n", "Content-Type: application/octet-stream\r\n"};
+    for (int k = 2; k >= 0; k--) {
+        char prefix[160];
+        int f = snprintf(prefix, sizeof prefix, "HTTP/1.1 %u %s\r\n", status, status_msg(status));
+        for (int i = 0; i < k; i++) f += snprintf(prefix + f, sizeof prefix - (size_t)f, "%s", opt[i]);
+        size_t h = head_with_length(prefix, total, HTTP_RESP_HEAD, o);
+        if (h) return h;
+    }
+    return 0;
+}
+
+/* the drawn status, or 200 when the message is too short for that one's head */
+static size_t http_response_fit(unsigned *status, uint64_t total, uint8_t *o)
+{
+    size_t h = http_response(*status, total, o);
+    if (!h && *status != 200) {
+        *status = 200;
+        h = http_response(*status, total, o);
+    }
+    return h;
 }
 
 static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, uint8_t *o)
@@ -618,98 +725,92 @@ static size_t http(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, ui
     sg_rng r;
     app_rng(ps, dir == SG_DIR_FWD ? APP_HTTP_REQ : APP_HTTP_RESP, idx, &r);
     sg_app_event *e = ev_begin(ps, dir == SG_DIR_FWD ? SG_APP_HTTP_REQUEST : SG_APP_HTTP_REPLY, dir, len);
-    if (dir == SG_DIR_FWD && idx > 0 && len > 1024) {
-        const char *path = http_path(ps, &r, 96);
-        size_t h = http_post(path, ps->name, len, o);
+    const uint64_t total = (uint64_t)len + ps->msg_more;
+    http_begin(ps, dir);
+    uint8_t head[SG_HTTP_HEAD_MAX];
+    if (dir != SG_DIR_FWD) {
+        unsigned status = http_status(ps, &r);
+        size_t h = http_response_fit(&status, total, head);
         if (e && h) {
             e->head = (uint32_t)h;
-            snprintf(e->method, sizeof e->method, "POST");
-            snprintf(e->uri, sizeof e->uri, "%s", path);
-            snprintf(e->name, sizeof e->name, "%s", ps->name);
+            e->body = total - h;
+            e->status = status;
+            snprintf(e->status_msg, sizeof e->status_msg, "%s", status_msg(status));
             ps->ev(ps->ev_ctx, e);
         }
-        return h;
+        return http_emit(ps, dir, head, h, len, o);
     }
+    /* a request: the method from the vocabulary; one with a body (POST, PUT, PATCH) has a
+     * Content-Length covering the rest of the message, any other is a head only, its last header
+     * line padded to the message's end. A message longer than a head can be is an upload. */
+    const char *method = total > HTTP_GET_MAX ? "POST" : http_method(ps, &r);
+    if (!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
+        const char *path = http_path(ps, &r, 96);
+        size_t h = http_post(method, path, ps->name, total, head);
+        if (h) {
+            if (e) {
+                e->head = (uint32_t)h;
+                e->body = total - h;
+                snprintf(e->method, sizeof e->method, "%s", method);
+                snprintf(e->uri, sizeof e->uri, "%s", path);
+                snprintf(e->name, sizeof e->name, "%s", ps->name);
+                ps->ev(ps->ev_ctx, e);
+            }
+            return http_emit(ps, dir, head, h, len, o);
+        }
+        if (total > HTTP_GET_MAX) return 0; /* (never: such a message holds any head) */
+        method = "GET";                     /* too short for that head: a head only */
+    }
+    /* the request line must leave room for the padding line's name and the head's end, and for
+     * the Host line when the message can hold it (HTTP/1.1 requires it) */
+    size_t room = total > strlen(method) + 23 ? (size_t)(total - strlen(method) - 23) : 1;
+    size_t host_line = 8 + strlen(ps->name);
+    if (room > host_line) room -= host_line;
+    const char *path = http_path(ps, &r, room < 96 ? room : 96);
     char lines[4][192];
-    int nl = 0;
-    const char *method = NULL, *path = NULL;
-    unsigned status = 0;
-    if (dir == SG_DIR_FWD) {
-        method = http_method(ps, &r);
-        /* the request line must fit the payload with the padding line and the closing blank line,
-         * and with the Host line when the payload can hold it (HTTP/1.1 requires it) */
-        size_t room = len > strlen(method) + 24 ? len - strlen(method) - 24 : 1;
-        size_t host_line = 8 + strlen(ps->name);
-        if (room > host_line) room -= host_line;
-        path = http_path(ps, &r, room < 96 ? room : 96);
-        snprintf(lines[nl++], sizeof lines[0], "%s %s HTTP/1.1\r\n", method, path);
-        snprintf(lines[nl++], sizeof lines[0], "Host: %s\r\n", ps->name);
-        snprintf(lines[nl++], sizeof lines[0], "User-Agent: %s\r\n", user_agent(ps));
-        snprintf(lines[nl++], sizeof lines[0], "Accept: */*\r\n");
-    } else {
-        status = http_status(ps, &r);
-        snprintf(lines[nl++], sizeof lines[0], "HTTP/1.1 %u %s\r\n", status, status_msg(status));
-        snprintf(lines[nl++], sizeof lines[0], "Connection: close\r\n");
-        snprintf(lines[nl++], sizeof lines[0], "Server: nginx\r\n");
-        snprintf(lines[nl++], sizeof lines[0], "Content-Type: application/octet-stream\r\n");
-    }
-    size_t used = 0;
+    snprintf(lines[0], sizeof lines[0], "%s %s HTTP/1.1\r\n", method, path);
+    snprintf(lines[1], sizeof lines[0], "Host: %s\r\n", ps->name);
+    snprintf(lines[2], sizeof lines[0], "User-Agent: %s\r\n", user_agent(ps));
+    snprintf(lines[3], sizeof lines[0], "Accept: */*\r\n");
+    size_t h = 0;
     int fit = 0;
-    for (int i = 0; i < nl; i++) {
+    for (int i = 0; i < 4; i++) { /* as many lines as leave room for "X-Pad: " and the end */
         size_t l = strlen(lines[i]);
-        if (used + l + 2 > len) break;
-        /* a request's head ends with its blank line: what is left must be empty or hold a padding
-         * line ("X-Pad: " + letters + CRLF, >= 10 bytes); a few spaces would leave the head open
-         * and tshark took the next request for its continuation */
-        if (dir == SG_DIR_FWD && used + l + 2 != len && used + l + 2 + 10 > len) break;
-        memcpy(o + used, lines[i], l);
-        used += l;
+        if (h + l + 7 + 4 > total || h + l + 7 > sizeof head) break;
+        memcpy(head + h, lines[i], l);
+        h += l;
         fit++;
     }
-    size_t rest = len - used - 2;
-    if (dir == SG_DIR_FWD) {
-        /* requests have no body: pad with a header line */
-        if (rest >= 10) {
-            memcpy(o + used, "X-Pad: ", 7);
-            pad_alpha(ps, o + used + 7, rest - 9);
-            memcpy(o + used + rest - 2, "\r\n", 2);
-        } else {
-            memset(o + used, ' ', rest); /* (never: len >= 64 leaves room for the pad line) */
-        }
-        memcpy(o + len - 2, "\r\n", 2);
-        if (e && fit) {
-            e->head = len;
-            snprintf(e->method, sizeof e->method, "%s", method);
-            snprintf(e->uri, sizeof e->uri, "%s", path);
-            if (fit > 1) snprintf(e->name, sizeof e->name, "%s", ps->name);
-            if (fit > 2) snprintf(e->user_agent, sizeof e->user_agent, "%s", user_agent(ps));
-            ps->ev(ps->ev_ctx, e);
-        }
-        return len;
-    }
-    /* response: blank line, then the body: pool bytes (binary content) */
-    memcpy(o + used, "\r\n", 2);
-    if (e && fit) {
-        e->head = (uint32_t)(used + 2);
-        e->status = status;
-        snprintf(e->status_msg, sizeof e->status_msg, "%s", status_msg(status));
+    if (!fit) return 0; /* (never: a request holds >= HTTP_MIN_MSG bytes) */
+    memcpy(head + h, "X-Pad: ", 7);
+    h += 7;
+    size_t now = http_emit(ps, dir, head, h, len, o);
+    pad_tail(ps, o, now, len, ps->msg_more);
+    ps->pad_end[dir] = 1;
+    if (e) {
+        e->head = (uint32_t)(total > UINT32_MAX ? UINT32_MAX : total);
+        snprintf(e->method, sizeof e->method, "%s", method);
+        snprintf(e->uri, sizeof e->uri, "%s", path);
+        if (fit > 1) snprintf(e->name, sizeof e->name, "%s", ps->name);
+        if (fit > 2) snprintf(e->user_agent, sizeof e->user_agent, "%s", user_agent(ps));
         ps->ev(ps->ev_ctx, e);
     }
-    return used + 2;
+    return len;
 }
 
 size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
 {
     switch (ps->kind) {
     case K_HTTP:
-        /* the first client payload is a GET, and so is every later one of request size; a large
-         * later one is an upload, a POST head with its body from the pool: sending 20,000 GETs of
-         * 1,460 bytes is not what a client does */
-        if (dir == SG_DIR_FWD) {
-            if (idx > 0 && len > 1024) return 300; /* POST head (http_post), body from the pool */
-            return len >= 64 && len <= 8192 ? len : 0;
+        if (ps->cont_left[dir]) { /* the side's current message: the rest of its head, then its body */
+            size_t k = held_left(ps, dir);
+            return ps->pad_end[dir] ? len : (k < len ? k : len);
         }
-        return idx == 0 && len >= 38 && len <= 8192 ? (len < 160 ? len : 160) : 0; /* head; body from the pool */
+        /* a message's head may run on into its next segments; a request of up to a head's size
+         * may be a head only (GET), so its whole segment is reserved */
+        if ((uint64_t)len + ps->msg_more < HTTP_MIN_MSG(dir)) return 0;
+        if (dir == SG_DIR_FWD) return (uint64_t)len + ps->msg_more <= HTTP_GET_MAX ? len : (len < HTTP_POST_HEAD ? len : HTTP_POST_HEAD);
+        return len < HTTP_RESP_HEAD ? len : HTTP_RESP_HEAD;
     case K_TLS:
         if (idx == 0) {
             if (dir == SG_DIR_FWD) return len >= TLS_CH_BASE + strlen(ps->name) && len >= 200 && len <= 16000 ? len : 0;
@@ -731,7 +832,12 @@ size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
 
 size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, uint8_t *out)
 {
-    if (!sg_tmpl_cap(ps, dir, idx, len)) return 0;
+    size_t held = 0;
+    if (http_body(ps, dir, len, out, &held)) return held;
+    if (!sg_tmpl_cap(ps, dir, idx, len)) {
+        http_begin(ps, dir); /* a message whose head does not fit: its body still follows */
+        return 0;
+    }
     switch (ps->kind) {
     case K_HTTP: return http(ps, dir, idx, len, out);
     case K_TLS:
@@ -779,9 +885,62 @@ size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, 
     return 0;
 }
 
+/* HTTP messages: a run of one side's payloads, until the peer sends payload, is one message (a
+ * request with its body, a response with its body); its first payload's msg_more gets the bytes
+ * of the run's later ones. A run too short for any head (HTTP_MIN_MSG) continues the side's
+ * previous message instead (its Content-Length covers it). A retransmitted copy repeats its
+ * original and counts once. A reordered segment (AHEAD) comes before the one it overtook in the
+ * capture but after it in the stream, so inside a message's head (its first SG_HTTP_HEAD_MAX bytes,
+ * which may span segments) the head's pieces would be swapped: such a pair is put back in order
+ * (noise avoids making one; this catches a run changed after reordering). */
+static void http_close_run(sg_pkt *p, size_t run, uint64_t total, size_t prev[2])
+{
+    if (run == SIZE_MAX) return;
+    int d = p[run].dir ? 1 : 0;
+    if (total < HTTP_MIN_MSG(d) && prev[d] != SIZE_MAX) {
+        uint64_t m = (uint64_t)p[prev[d]].msg_more + total;
+        p[prev[d]].msg_more = m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+        p[run].msg_more = 0;
+        return;
+    }
+    prev[d] = run;
+}
+
+static void http_frame(sg_pkt *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        p[i].msg_more = 0;
+        if (p[i].payload_len && p[i].payload) return; /* replayed bytes carry their own messages */
+    }
+    size_t prev[2] = {SIZE_MAX, SIZE_MAX}, run = SIZE_MAX;
+    uint64_t total = 0;
+    int lost[2] = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        if (!p[i].payload_len) continue;
+        int d = p[i].dir ? 1 : 0, mark = p[i].tcp_flags & SG_PKT_NOISE_MASK;
+        if (mark == SG_PKT_RETX && lost[d]) {
+            lost[d] = 0;
+            continue;
+        }
+        if (mark == SG_PKT_LOST) lost[d] = 1;
+        const int same = run != SIZE_MAX && (p[run].dir ? 1 : 0) == d;
+        if (mark == SG_PKT_AHEAD && (!same || total < SG_HTTP_HEAD_MAX)) p[i].tcp_flags &= (uint8_t)~SG_PKT_NOISE_MASK;
+        if (same) {
+            total += p[i].payload_len;
+            p[run].msg_more = total - p[run].payload_len > UINT32_MAX ? UINT32_MAX : (uint32_t)(total - p[run].payload_len);
+            continue;
+        }
+        http_close_run(p, run, total, prev);
+        run = i;
+        total = p[i].payload_len;
+    }
+    http_close_run(p, run, total, prev);
+}
+
 void sg_payload_fix_sizes(const sg_pkt_conn *c, sg_pkt *p, size_t n)
 {
     int k = kind_of(c);
+    if (k == K_HTTP && c->proto == SG_PROTO_TCP) http_frame(p, n);
     if (k != K_DNS && k != K_DNS_TCP) return;
     const uint32_t pre = k == K_DNS_TCP ? 2 : 0, mn = k == K_DNS_TCP ? 26 : 24;
     size_t pend[SG_DNS_PENDING], np = 0, last = 0, head = n;
@@ -815,7 +974,7 @@ void sg_payload_fix_sizes(const sg_pkt_conn *c, sg_pkt *p, size_t n)
         }
         if (!np && k == K_DNS_TCP && head < n && (uint64_t)p[head].msg_more + p[i].payload_len < 60000) {
             /* no query left to answer: over TCP the previous response continues here */
-            p[head].msg_more = (uint16_t)(p[head].msg_more + p[i].payload_len);
+            p[head].msg_more += p[i].payload_len;
             continue;
         }
         size_t q = last;
@@ -882,8 +1041,12 @@ void sg_packets_app_walk(const sg_pkt_conn *conn, const sg_pkt *pkts, size_t n, 
         }
         uint32_t idx = ps.count[d]++;
         ps.msg_more = p->msg_more;
+        if (http_body(&ps, d, plen, NULL, NULL)) continue;
         size_t need = sg_tmpl_cap(&ps, d, idx, plen);
-        if (!need) continue;
+        if (!need) {
+            http_begin(&ps, d);
+            continue;
+        }
         if (plen > cap) { /* templates may write the whole payload (DNS, HTTP requests) */
             uint8_t *nb = buf == stack ? malloc(plen) : realloc(buf, plen);
             if (!nb) break; /* out of memory: the events stop here (logs lose records, never bytes) */

@@ -26,22 +26,17 @@ check() { # pcap logdir label
     -e tcp.flags.syn -e tcp.flags.ack -e dns.flags.response -e dns.id -e dns.qry.name -e dns.a -e dns.resp.ttl \
     -e dns.response_to -e http.request.method -e http.host -e http.request.uri -e http.response.code \
     -e tls.handshake.extensions_server_name 2>/dev/null >"$T/pk.tsv"
-  # HTTP once more without TCP reassembly: a reply whose connection ends before the server's close
-  # stays an unfinished PDU for tshark, while Zeek logs the status as soon as it parses the head.
-  # Segments the TCP noise sent out of order are dissected too (tshark skips the payload of a segment
-  # it flags by default); retransmitted copies are counted once, by (connection, sender, sequence)
-  tshark --enable-protocol communityid -o tcp.desegment_tcp_streams:FALSE -o tcp.no_subdissector_on_error:FALSE \
+  # HTTP messages as tshark reassembles them (heads and bodies span segments; every message says
+  # its length). Segments the TCP noise sent out of order are dissected too (tshark skips the
+  # payload of a segment it flags by default).
+  tshark --enable-protocol communityid -o tcp.no_subdissector_on_error:FALSE \
     -r "$1" -n -Y 'http.request || http.response' \
     -T fields -E separator=/t -E occurrence=a -E aggregator=, -e communityid -e http.request.method -e http.host \
-    -e http.request.uri -e http.response.code -e http.content_length -e tcp.len -e tcp.payload -e ip.src \
-    -e tcp.seq 2>/dev/null >"$T/http.tsv"
-  # payload bytes per side of every TCP connection (the reply's body runs to the close)
-  tshark --enable-protocol communityid -r "$1" -n -Y 'tcp.len > 0' -T fields -E separator=/t -e communityid -e ip.src \
-    -e tcp.len 2>/dev/null >"$T/tcp.tsv"
-  /usr/bin/python3 - "$T/pk.tsv" "$2" "$3" "$T/http.tsv" "$T/tcp.tsv" <<'PY'
+    -e http.request.uri -e http.response.code -e http.content_length 2>/dev/null >"$T/http.tsv"
+  /usr/bin/python3 - "$T/pk.tsv" "$2" "$3" "$T/http.tsv" <<'PY'
 import json, sys
 from collections import defaultdict, Counter
-pk, logs, label, htsv, ttsv = sys.argv[1:6]
+pk, logs, label, htsv = sys.argv[1:5]
 errors = []
 def err(m):
     if len(errors) < 20: errors.append(m)
@@ -65,24 +60,20 @@ for line in open(pk):
     if sn: sni[cid] = sn
     if s == "1" and a == "0": syn.append((t, cid, src, dst))
 servers = {ln.split("\t")[2] for ln in open(pk) if ln.split("\t")[6:7] == ["1"]}  # hosts answering DNS
-reqlen = Counter(); head = {}
-seen_seg = set()
+reqlen = Counter(); resplen = Counter()
 for line in open(htsv):
-    cid, meth, host, uri, code, clen, tlen, pay, src, seq = (line.rstrip("\n").split("\t") + [""] * 10)[:10]
-    if (cid, src, seq) in seen_seg: continue  # a retransmitted copy
-    seen_seg.add((cid, src, seq))
+    cid, meth, host, uri, code, clen = (line.rstrip("\n").split("\t") + [""] * 6)[:6]
+    clens = [int(c) for c in clen.split(",") if c]
     if meth:
-        for m, h, u in zip(meth.split(","), host.split(","), uri.split(",")): req[(cid, m, h, u)] += 1
-        reqlen[(cid, int(clen or 0))] += 1
+        ms = meth.split(",")
+        for m, h, u in zip(ms, host.split(","), uri.split(",")): req[(cid, m, h, u)] += 1
+        # a request's body is its Content-Length (a GET has none)
+        for k, m in enumerate(ms):
+            reqlen[(cid, clens.pop(0) if m in ("POST", "PUT", "PATCH") and clens else 0)] += 1
     for c in code.split(","):
         if c:
             codes[(cid, int(c))] += 1
-            b = bytes.fromhex(pay.replace(":", ""))
-            head[cid] = b.index(b"\r\n\r\n") + 4  # the reply's head; the body follows to the close
-side_bytes = Counter()
-for line in open(ttsv):
-    cid, src, tl = (line.rstrip("\n").split("\t") + [""] * 3)[:3]
-    side_bytes[(cid, src)] += int(tl)
+            resplen[(cid, clens.pop(0) if clens else 0)] += 1
 def load(name):
     return [json.loads(l) for l in open(f"{logs}/{name}")]
 dns, http, ssl = load("dns.log"), load("http.log"), load("ssl.log")
@@ -104,13 +95,11 @@ lreq = Counter((r["community_id"], r["method"], r.get("host", ""), r["uri"]) for
 if lreq != req: err(f"http.log requests differ from the pcap's: only in log {list((lreq - req).items())[:3]}, only in pcap {list((req - lreq).items())[:3]}")
 lcodes = Counter((r["community_id"], r["status_code"]) for r in http if "status_code" in r)
 if lcodes != codes: err(f"http.log status codes differ: {list((lcodes - codes).items())[:3]} / {list((codes - lcodes).items())[:3]}")
-# HTTP bytes: a request's body is its Content-Length; the reply's body every server byte after its head
+# HTTP bytes: each message's body is its Content-Length
 lreqlen = Counter((r["community_id"], r["request_body_len"]) for r in http if "method" in r)
 if lreqlen != reqlen: err(f"http.log request body lengths differ: {list((lreqlen - reqlen).items())[:3]} / {list((reqlen - lreqlen).items())[:3]}")
-for r in http:
-    body = side_bytes[(r["community_id"], r["id.resp_h"])] - head.get(r["community_id"], 0)
-    if "status_code" in r and r["response_body_len"] != body:
-        err(f"http.log {r['uid']}: response_body_len {r['response_body_len']}, pcap {body}")
+lresplen = Counter((r["community_id"], r["response_body_len"]) for r in http if "status_code" in r)
+if lresplen != resplen: err(f"http.log response body lengths differ: {list((lresplen - resplen).items())[:3]} / {list((resplen - lresplen).items())[:3]}")
 # TLS: SNI per connection
 lsni = {r["community_id"]: r["server_name"] for r in ssl if "server_name" in r}
 if lsni != sni: err(f"ssl.log SNIs differ from the pcap's: {len(lsni)} vs {len(sni)}")
