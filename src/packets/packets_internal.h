@@ -33,6 +33,7 @@ typedef struct sg_payload_state {
     uint8_t held[2][SG_HTTP_HEAD_MAX];
     uint16_t held_len[2], held_off[2];
     uint8_t pad_end[2]; /* 1: the message is a head only: after held, padding letters and "\r\n\r\n" */
+    uint8_t tls_hello;  /* the client's ClientHello was written (the server may answer with its hello) */
     uint8_t pq_n;
     uint8_t pq_len[SG_DNS_PENDING];
     uint16_t pq_id[SG_DNS_PENDING];

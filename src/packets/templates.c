@@ -7,8 +7,9 @@
  *         Content-Length covers the run) or a response (status head, Content-Length = the run's
  *         remaining bytes); the run's later segments are body bytes.
  *   TLS   (443, 465, 636, 853, 993, 995, 8443): ClientHello (SNI + padding extension to the exact
- *         size), ServerHello + ChangeCipherSpec + ApplicationData, then one ApplicationData record
- *         per segment (5-byte header, the rest from the pool).
+ *         size), ServerHello + ChangeCipherSpec + ApplicationData answering it, then one
+ *         ApplicationData record per segment (5-byte header, the rest from the pool); no
+ *         handshake when the server speaks first.
  *   DNS   (UDP 53, 5353): every datagram is a query (A record, random name) or the response to the
  *         last query (same id and question, A answers, EDNS0 padding to the exact size).
  *   SSH   (22): "SSH-2.0-..." identification lines; later payloads random (encrypted).
@@ -812,10 +813,12 @@ size_t sg_tmpl_cap(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len)
         if (dir == SG_DIR_FWD) return (uint64_t)len + ps->msg_more <= HTTP_GET_MAX ? len : (len < HTTP_POST_HEAD ? len : HTTP_POST_HEAD);
         return len < HTTP_RESP_HEAD ? len : HTTP_RESP_HEAD;
     case K_TLS:
-        if (idx == 0) {
-            if (dir == SG_DIR_FWD) return len >= TLS_CH_BASE + strlen(ps->name) && len >= 200 && len <= 16000 ? len : 0;
-            return len >= TLS_SH_MIN && len <= 16000 ? 140 : (len >= 6 && len <= 16000 ? 5 : 0);
-        }
+        /* the handshake only when the client speaks first: a ClientHello, then a ServerHello
+         * answering it; a server that speaks first (a connection the record shows mid-stream)
+         * sends records of the session */
+        if (idx == 0 && dir == SG_DIR_FWD && ps->count[SG_DIR_BWD] == 0)
+            return len >= TLS_CH_BASE + strlen(ps->name) && len >= 200 && len <= 16000 ? len : 0;
+        if (idx == 0 && dir == SG_DIR_BWD && ps->tls_hello && len >= TLS_SH_MIN && len <= 16000) return 140;
         return len >= 6 && len <= 16000 ? 5 : 0;
     case K_DNS: return len >= 24 && len <= 1472 ? len : 0;
     case K_DNS_TCP:
@@ -841,12 +844,13 @@ size_t sg_tmpl_write(sg_payload_state *ps, int dir, uint32_t idx, uint32_t len, 
     switch (ps->kind) {
     case K_HTTP: return http(ps, dir, idx, len, out);
     case K_TLS:
-        if (idx == 0 && dir == SG_DIR_FWD) {
+        if (idx == 0 && dir == SG_DIR_FWD && ps->count[SG_DIR_BWD] == 0) {
             sg_app_event *e = ev_begin(ps, SG_APP_TLS_CLIENT_HELLO, dir, len);
             if (e) { snprintf(e->name, sizeof e->name, "%s", ps->name); ps->ev(ps->ev_ctx, e); }
+            ps->tls_hello = 1;
             return tls_client_hello(ps->r, ps->name, len, out);
         }
-        if (idx == 0 && len >= TLS_SH_MIN) {
+        if (idx == 0 && dir == SG_DIR_BWD && ps->tls_hello && len >= TLS_SH_MIN) {
             sg_app_event *e = ev_begin(ps, SG_APP_TLS_SERVER_HELLO, dir, len);
             if (e) ps->ev(ps->ev_ctx, e);
             return tls_server_hello(ps->r, len, out);
