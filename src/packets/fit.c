@@ -6,6 +6,7 @@
  * and the caller normalises again to check (see docs/packets.md, "Keeping the flow's records"). */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "packets/packets_internal.h"
@@ -321,6 +322,84 @@ static uint32_t fit_weight(const sg_pkt_conn *c, const sg_pkt *p)
     return m == SG_PKT_RETX ? 0 : m == SG_PKT_LOST ? 2 : 1;
 }
 
+typedef struct thin_cand {
+    uint32_t len;
+    size_t i;
+} thin_cand;
+
+static int thin_cmp(const void *a, const void *b)
+{
+    const thin_cand *x = a, *y = b;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* 1 if data segment i can become a pure ACK without making a duplicate ACK (what normalisation
+ * rules out): it acknowledges something new (the peer sent data, SYN or FIN since its side's
+ * previous packet, or it is its side's first), and the peer's next packet, if a pure ACK and not
+ * the peer's first packet, still has another segment of this side to acknowledge. */
+static int can_thin(const sg_pkt *p, size_t n, size_t i)
+{
+    int news = 1;
+    for (size_t j = i; j-- > 0;) {
+        if (p[j].dir != p[i].dir) {
+            if (SEQ(&p[j])) break;
+            continue;
+        }
+        news = 0; /* this side's previous packet, with nothing new from the peer after it */
+        break;
+    }
+    if (!news) return 0;
+    for (size_t j = i + 1; j < n; j++) {
+        if (p[j].dir == p[i].dir) {
+            if (SEQ(&p[j])) return 1;
+            continue;
+        }
+        if (!PURE_ACK(&p[j])) return 1;
+        for (size_t h = 0; h < j; h++) /* a duplicate needs an earlier packet of the peer to repeat */
+            if (p[h].dir == p[j].dir) return 0;
+        return 1;
+    }
+    return 1;
+}
+
+/* A record's bytes that cannot give each data segment of side d its template's minimum payload
+ * (a CIDDS record of 5 packets and 300 bytes holds 40 bytes of payload: one segment, not four; one
+ * of 1 packet and 54 frame bytes holds none): the smallest data segments become pure ACKs, where
+ * can_thin allows, until keep x mn fits the budget; a side's first data segment (its message head)
+ * goes last. Only on a list without TCP noise marks. Returns how many. */
+static size_t thin_data(sg_pkt *p, size_t n, int d, double budget, uint32_t mn, size_t k)
+{
+    /* as many minimum payloads as the budget holds (the fit grows them to it); none rather than
+     * one when one overshoots by more than it fills */
+    size_t keep = budget >= mn ? (size_t)(budget / mn) : budget > mn / 2.0 ? 1 : 0;
+    if (keep >= k) return 0;
+    thin_cand *cand = malloc(k * sizeof *cand);
+    if (!cand) return 0; /* out of memory: the bytes stay above the record's, nothing is lost */
+    size_t nc = 0, first = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].tcp_flags & SG_PKT_NOISE_MASK) {
+            free(cand);
+            return 0;
+        }
+        if (p[i].dir != d || !DATA(&p[i])) continue;
+        if (first == SIZE_MAX) first = i;
+        if (nc < k) cand[nc++] = (thin_cand){i == first ? UINT32_MAX : p[i].payload_len, i};
+    }
+    qsort(cand, nc, sizeof *cand, thin_cmp); /* the smallest first, the side's first segment last */
+    size_t drop = 0;
+    for (size_t t = 0; t < nc && drop < k - keep; t++) {
+        sg_pkt *q = &p[cand[t].i];
+        if (!can_thin(p, n, cand[t].i)) continue;
+        q->payload_len = 0;
+        q->payload = NULL;
+        q->tcp_flags &= (uint8_t)~SG_TCP_PSH;
+        drop++;
+    }
+    free(cand);
+    return drop;
+}
+
 void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t bytes[2], uint32_t maxp)
 {
     uint32_t maxp_d = maxp;
@@ -347,6 +426,11 @@ void sg_packets_fit_bytes(const sg_pkt_conn *c, sg_vec *pkts, const int64_t byte
         if (mn < 1) mn = 1;
         if (mn > maxp) mn = maxp;
         double budget = (double)(bytes[d] - hdr);
+        if (c->proto == SG_PROTO_TCP && budget < (double)k * mn && thin_data(p, n, d, budget, mn, k)) {
+            pay = 0, k = 0;
+            for (size_t i = 0; i < n; i++)
+                if (p[i].dir == d && p[i].payload_len > 0) pay += p[i].payload_len, k++;
+        }
         if (budget < (double)k * mn) budget = (double)k * mn;
         uint32_t cap = maxp;
         if (c->proto == SG_PROTO_TCP && budget > (double)k * maxp) {

@@ -113,6 +113,69 @@ static double beta_at(const sg_tadam_model *m, uint32_t q, int64_t f, int64_t b)
     return m->beta.beta[(size_t)q * per + (size_t)f * (m->beta.B + 1) + (size_t)b];
 }
 
+/* 1 if row f holds the reachable count b (rows are ascending) */
+static int row_has(const sg_tadam_model *m, int64_t f, int64_t b)
+{
+    const uint16_t *a = m->beta.rb + m->beta.roff[f], *z = m->beta.rb + m->beta.roff[f + 1];
+    while (a < z) {
+        const uint16_t *mid = a + (z - a) / 2;
+        if (*mid < b) a = mid + 1;
+        else if (*mid > b) z = mid;
+        else return 1;
+    }
+    return 0;
+}
+
+/* One count given (the other < 0): the given one becomes the nearest reachable count, and the
+ * unknown one is drawn from its distribution given it, P(b | f) ∝ beta(q0, f, b) — the
+ * probability that a walk ends with those counts. Fixing the unknown count at its fewest, as
+ * before, gave a request record a server that never answered (issue 14). 0: nothing reachable. */
+static int draw_unknown(const sg_tadam_model *m, sg_rng *rng, int64_t gf, int64_t gb, int64_t *of, int64_t *ob)
+{
+    const int64_t F = (int64_t)m->beta.F;
+    int64_t best = -1, bestd = INT64_MAX;
+    if (gb < 0) { /* the row nearest gf that has any reachable b */
+        for (int64_t f = 0; f <= F; f++) {
+            int64_t d = f > gf ? f - gf : gf - f;
+            if (m->beta.roff[f] < m->beta.roff[f + 1] && d < bestd) bestd = d, best = f;
+        }
+        if (best < 0) return 0;
+        const uint16_t *lo = m->beta.rb + m->beta.roff[best], *hi = m->beta.rb + m->beta.roff[best + 1];
+        double tot = 0, u;
+        for (const uint16_t *a = lo; a < hi; a++) tot += beta_at(m, m->initial, best, *a);
+        u = sg_rng_uniform(rng) * tot;
+        const uint16_t *a = lo;
+        for (; a + 1 < hi; a++) {
+            u -= beta_at(m, m->initial, best, *a);
+            if (u < 0) break;
+        }
+        *of = best;
+        *ob = *a;
+        return 1;
+    }
+    /* gf < 0: the reachable b nearest gb, then f among the rows that reach it */
+    for (int64_t f = 0; f <= F; f++)
+        for (const uint16_t *a = m->beta.rb + m->beta.roff[f]; a < m->beta.rb + m->beta.roff[f + 1]; a++) {
+            int64_t d = *a > gb ? *a - gb : gb - *a;
+            if (d < bestd || (d == bestd && *a < best)) bestd = d, best = *a;
+        }
+    if (best < 0) return 0;
+    double tot = 0;
+    for (int64_t f = 0; f <= F; f++)
+        if (row_has(m, f, best)) tot += beta_at(m, m->initial, f, best);
+    double u = sg_rng_uniform(rng) * tot;
+    int64_t pick = -1;
+    for (int64_t f = 0; f <= F; f++)
+        if (row_has(m, f, best)) {
+            pick = f;
+            u -= beta_at(m, m->initial, f, best);
+            if (u < 0) break;
+        }
+    *of = pick;
+    *ob = best;
+    return 1;
+}
+
 sg_status sg_tadam_sample(const sg_tadam_model *m, sg_rng *rng, const sg_tadam_sample_opts *o, sg_tadam_event *out,
                           size_t cap, size_t *n_out, int *complete, sg_error *err)
 {
@@ -138,9 +201,10 @@ sg_status sg_tadam_sample(const sg_tadam_model *m, sg_rng *rng, const sg_tadam_s
             if (st != SG_OK) return st;
             if (!__atomic_load_n(&m->beta.beta, __ATOMIC_ACQUIRE)) cond = 0; /* not conditionable */
         }
-        /* one unconstrained direction: sum over it is approximated by choosing the most likely
-         * count; simpler and deterministic: treat -1 as "nearest reachable" on that axis */
-        if (beta_at(m, m->initial, tf, tb) <= 0) {
+        if (o->target_fwd < 0 || o->target_bwd < 0) {
+            if (!draw_unknown(m, rng, o->target_fwd, o->target_bwd, &tf, &tb)) cond = 0; /* nothing reachable: unconstrained walk */
+        } else if (beta_at(m, m->initial, tf, tb) <= 0) {
+            /* counts no walk ends with: the nearest reachable pair */
             double bestd = HUGE_VAL;
             int64_t bf = -1, bb = -1;
             /* per row f, only the reachable b nearest to tb can win (ties: the smaller b, as a
@@ -148,21 +212,17 @@ sg_status sg_tadam_sample(const sg_tadam_model *m, sg_rng *rng, const sg_tadam_s
             for (int64_t f = 0; f <= (int64_t)m->beta.F; f++) {
                 const uint16_t *lo = m->beta.rb + m->beta.roff[f], *hi = m->beta.rb + m->beta.roff[f + 1];
                 if (lo == hi) continue;
-                int64_t b;
-                if (o->target_bwd < 0) {
-                    b = lo[0];
-                } else { /* first b >= tb, or the one before it if nearer */
-                    const uint16_t *a = lo, *z = hi;
-                    while (a < z) {
-                        const uint16_t *mid = a + (z - a) / 2;
-                        if (*mid < tb) a = mid + 1;
-                        else z = mid;
-                    }
-                    if (a == hi) b = hi[-1];
-                    else if (a > lo && tb - a[-1] <= *a - tb) b = a[-1];
-                    else b = *a;
+                const uint16_t *a = lo, *z = hi; /* first b >= tb, or the one before it if nearer */
+                while (a < z) {
+                    const uint16_t *mid = a + (z - a) / 2;
+                    if (*mid < tb) a = mid + 1;
+                    else z = mid;
                 }
-                double df = o->target_fwd < 0 ? 0 : (double)(f - tf), db = o->target_bwd < 0 ? 0 : (double)(b - tb);
+                int64_t b;
+                if (a == hi) b = hi[-1];
+                else if (a > lo && tb - a[-1] <= *a - tb) b = a[-1];
+                else b = *a;
+                double df = (double)(f - tf), db = (double)(b - tb);
                 double dd = df * df + db * db;
                 if (dd < bestd) {
                     bestd = dd;

@@ -331,6 +331,63 @@ static void test_conditioned_sampling(void **state)
     sg_tadam_model_destroy(m);
 }
 
+/* one count given, the other unknown (a one-way flow record): the unknown count follows its
+ * distribution given the known one. Here a request is answered (2 more server packets) with
+ * probability 0.9; before, the sampler fixed the unknown count at its fewest and the server never
+ * answered. */
+static void test_conditioned_unknown(void **state)
+{
+    (void)state;
+    const char *j = "{\"format\":\"secgen-automaton\",\"version\":1,\"alphabet\":[\"$\",\">S\",\"<SA\",\">PA\",\"<PA\"],"
+                    "\"states\":7,\"initial_state\":0,\"final_state\":1,\"edges\":["
+                    "{\"source\":0,\"symbol\":\">S\",\"target\":2,\"probability\":1,\"gaussian\":{\"mean\":[0,0],\"cov\":[[1,0],[0,1]]}},"
+                    "{\"source\":2,\"symbol\":\"<SA\",\"target\":3,\"probability\":1,\"gaussian\":{\"mean\":[40,0],\"cov\":[[1,0],[0,1]]}},"
+                    "{\"source\":3,\"symbol\":\">PA\",\"target\":4,\"probability\":1,\"gaussian\":{\"mean\":[40,40],\"cov\":[[1,0],[0,1]]}},"
+                    "{\"source\":4,\"symbol\":\"$\",\"target\":1,\"probability\":0.1},"
+                    "{\"source\":4,\"symbol\":\"<PA\",\"target\":5,\"probability\":0.9,\"gaussian\":{\"mean\":[40,60],\"cov\":[[1,0],[0,1]]}},"
+                    "{\"source\":5,\"symbol\":\"<PA\",\"target\":6,\"probability\":1,\"gaussian\":{\"mean\":[40,60],\"cov\":[[1,0],[0,1]]}},"
+                    "{\"source\":6,\"symbol\":\"$\",\"target\":1,\"probability\":1}]}";
+    sg_tadam_model *m = NULL;
+    sg_error err = {0};
+    assert_int_equal(sg_tadam_model_load_mem("answer", j, strlen(j), SG_TADAM_FMT_AUTO, &m, &err), SG_OK);
+    assert_int_equal(sg_tadam_model_prepare(m, 0, 0, &err), SG_OK);
+    sg_tadam_sample_opts o;
+    sg_tadam_sample_opts_init(&o);
+    sg_tadam_event ev[16];
+    const int N = 2000;
+    int answered = 0;
+    for (int i = 0; i < N; i++) {
+        o.target_fwd = 2; /* the client's record: SYN and its request */
+        o.target_bwd = -1;
+        sg_rng r;
+        sg_rng_init(&r, 7, SG_STREAM_TADAM_SAMPLE, (uint64_t)i);
+        size_t n;
+        int complete;
+        assert_int_equal(sg_tadam_sample(m, &r, &o, ev, 16, &n, &complete, &err), SG_OK);
+        assert_true(complete);
+        int64_t nf = 0, nb = 0;
+        for (size_t k = 0; k < n; k++) ev[k].dir > 0 ? nf++ : nb++;
+        assert_int_equal(nf, 2);
+        assert_true(nb == 1 || nb == 3);
+        answered += nb == 3;
+    }
+    assert_true(fabs((double)answered / N - 0.9) < 0.03);
+    /* the server's record (3 packets), the client's count unknown: the one count that goes with it */
+    o.target_fwd = -1;
+    o.target_bwd = 3;
+    sg_rng r;
+    sg_rng_init(&r, 7, SG_STREAM_TADAM_SAMPLE, 99999);
+    size_t n;
+    int complete;
+    assert_int_equal(sg_tadam_sample(m, &r, &o, ev, 16, &n, &complete, &err), SG_OK);
+    assert_true(complete);
+    int64_t nf = 0;
+    for (size_t k = 0; k < n; k++) nf += ev[k].dir > 0;
+    assert_int_equal(nf, 2);
+    assert_int_equal((int64_t)n, 5);
+    sg_tadam_model_destroy(m);
+}
+
 /* toy data: a b c with noise; learning is deterministic across thread counts and the learnt
  * automaton explains the clean word without repairs */
 static sg_seq_set *toy_set(void)
@@ -607,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_repair_hand_examples), cmocka_unit_test(test_json_roundtrip),
         cmocka_unit_test(test_fosr_import_symbols), cmocka_unit_test(test_malformed_models),
         cmocka_unit_test(test_sampling),           cmocka_unit_test(test_conditioned_sampling),
+        cmocka_unit_test(test_conditioned_unknown),
         cmocka_unit_test(test_learn_deterministic), cmocka_unit_test(test_noise_search_not_worse),
         cmocka_unit_test(test_noise_injection), cmocka_unit_test(test_time_model_pays_or_is_dropped),
         cmocka_unit_test(test_auroc),
