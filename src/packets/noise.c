@@ -33,11 +33,12 @@ static int free_data(const sg_pkt *p, size_t k, uint32_t maxp)
 }
 
 /* tshark's out-of-order window: the handshake's round trip (SYN to the ACK of the SYN-ACK), else
- * 3 ms */
+ * 3 ms; a round trip of 0 (a handshake the sampled times put at one instant) leaves tshark's
+ * first RTT unset, and it measures one later: 3 ms then too */
 static int64_t ooo_ns(const sg_pkt *p, size_t n)
 {
     if (n >= 3 && (p[0].tcp_flags & 0x3f) == SG_TCP_SYN && (p[1].tcp_flags & 0x3f) == (SG_TCP_SYN | SG_TCP_ACK) &&
-        p[2].dir == SG_DIR_FWD && (p[2].tcp_flags & SG_TCP_ACK))
+        p[2].dir == SG_DIR_FWD && (p[2].tcp_flags & SG_TCP_ACK) && p[2].t_ns > p[0].t_ns)
         return p[2].t_ns - p[0].t_ns;
     return 3000000;
 }
