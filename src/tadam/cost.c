@@ -269,9 +269,7 @@ void tdm_dp_scratch_free(tdm_dp_scratch *s)
     free(s->bT);
     free(s->bD);
     free(s->scale);
-    free(s->eprob);
-    free(s->by_sym);
-    free(s->sym_off);
+    tdm_fwd_tab_free(&s->ftab);
     memset(s, 0, sizeof *s);
 }
 
@@ -624,7 +622,71 @@ size_t tdm_closure_sparse(uint32_t nq, const double *csum, uint32_t *off, uint32
     return k;
 }
 
-static int fb_reserve(tdm_dp_scratch *s, size_t cells, size_t levels, size_t ne, size_t nsym)
+void tdm_fwd_tab_free(tdm_fwd_tab *t)
+{
+    free(t->pe);
+    free(t->soff);
+    free(t->bys);
+    free(t->next);
+    memset(t, 0, sizeof *t);
+}
+
+int tdm_fwd_tab_build(const tdm_view *v, tdm_fwd_tab *t)
+{
+    const uint32_t nq = v->nq, ne = v->ne;
+    uint32_t nsv = 0;
+    for (uint32_t e = 0; e < ne; e++)
+        if (v->ebits[e] < TDM_INF && v->esym[e] + 1 > nsv) nsv = v->esym[e] + 1;
+    if (ne + 1 > t->cap_e) {
+        size_t c = (ne + 1) * 2;
+        double *x = realloc(t->pe, c * sizeof *x);
+        if (!x) return -1;
+        t->pe = x;
+        uint32_t *y = realloc(t->bys, c * sizeof *y);
+        if (!y) return -1;
+        t->bys = y;
+        t->cap_e = c;
+    }
+    if (nsv + 2 > t->cap_s) {
+        size_t c = (nsv + 2) * 2;
+        uint32_t *x = realloc(t->soff, c * sizeof *x);
+        if (!x) return -1;
+        t->soff = x;
+        t->cap_s = c;
+    }
+    const size_t nn = (size_t)nq * nsv;
+    if (nn + 1 > t->cap_n) {
+        size_t c = (nn + 1) * 2;
+        int32_t *x = realloc(t->next, c * sizeof *x);
+        if (!x) return -1;
+        t->next = x;
+        t->cap_n = c;
+    }
+    t->nsv = nsv;
+    double *pe = t->pe;
+    uint32_t *soff = t->soff, *bys = t->bys;
+    for (uint32_t a = 0; a <= nsv; a++) soff[a] = 0;
+    for (uint32_t e = 0; e < ne; e++) {
+        pe[e] = v->ebits[e] < TDM_INF ? exp2(-v->ebits[e]) : 0.0;
+        if (pe[e] > 0) soff[v->esym[e] + 1]++;
+    }
+    for (uint32_t a = 0; a < nsv; a++) soff[a + 1] += soff[a];
+    for (uint32_t e = 0; e < ne; e++)
+        if (pe[e] > 0) bys[soff[v->esym[e]]++] = e;
+    for (uint32_t a = nsv; a > 0; a--) soff[a] = soff[a - 1];
+    soff[0] = 0;
+    t->det = 1;
+    for (size_t i = 0; i < nn; i++) t->next[i] = -1;
+    for (uint32_t e = 0; e < ne && t->det; e++) {
+        if (!(pe[e] > 0)) continue;
+        int32_t *x = &t->next[(size_t)v->esrc[e] * nsv + v->esym[e]];
+        if (*x >= 0) t->det = 0;
+        *x = (int32_t)e;
+    }
+    return 0;
+}
+
+static int fb_reserve(tdm_dp_scratch *s, size_t cells, size_t levels)
 {
     if (cells > s->cap_fb) {
         size_t c = cells * 2;
@@ -642,23 +704,6 @@ static int fb_reserve(tdm_dp_scratch *s, size_t cells, size_t levels, size_t ne,
         if (!x) return -1;
         s->scale = x;
         s->cap_lv = c;
-    }
-    if (ne + 1 > s->cap_fe) {
-        size_t c = (ne + 1) * 2;
-        double *x = realloc(s->eprob, c * sizeof *x);
-        if (!x) return -1;
-        s->eprob = x;
-        uint32_t *y = realloc(s->by_sym, c * sizeof *y);
-        if (!y) return -1;
-        s->by_sym = y;
-        s->cap_fe = c;
-    }
-    if (nsym + 2 > s->cap_fs) {
-        size_t c = (nsym + 2) * 2;
-        uint32_t *x = realloc(s->sym_off, c * sizeof *x);
-        if (!x) return -1;
-        s->sym_off = x;
-        s->cap_fs = c;
     }
     return 0;
 }
@@ -687,26 +732,20 @@ double tdm_forward(const tdm_view *v, const int32_t *sym, size_t L, tdm_dp_scrat
                    double *ops, double *evis)
 {
     const uint32_t nq = v->nq, ne = v->ne;
-    uint32_t nsv = 0; /* symbols with edges: 0 .. nsv-1 */
-    for (uint32_t e = 0; e < ne; e++)
-        if (v->ebits[e] < TDM_INF && v->esym[e] + 1 > nsv) nsv = v->esym[e] + 1;
-    if (L == 0 || fb_reserve(sc, (L + 1) * nq, L + 1, ne, nsv) != 0) return TDM_INF;
+    if (L == 0 || fb_reserve(sc, (L + 1) * nq, L + 1) != 0) return TDM_INF;
+    /* edge probabilities and the usable edges grouped by symbol (in edge order) */
+    const tdm_fwd_tab *ft = v->ftab;
+    if (!ft) {
+        if (tdm_fwd_tab_build(v, &sc->ftab) != 0) return TDM_INF;
+        ft = &sc->ftab;
+    }
+    const uint32_t nsv = ft->nsv;
+    const double *pe = ft->pe;
+    const uint32_t *soff = ft->soff, *bys = ft->bys;
+    const int32_t *nx = ft->det ? ft->next : NULL;
     double w[TDM_NOPS];
     for (int o = 0; o < TDM_NOPS; o++) w[o] = v->op_bits[o] < TDM_INF ? exp2(-v->op_bits[o]) : 0.0;
     const double *C = w[TDM_OP_DEL] > 0 ? v->csum : NULL;
-    /* edge probabilities and the usable edges grouped by symbol (in edge order) */
-    double *pe = sc->eprob;
-    uint32_t *soff = sc->sym_off, *bys = sc->by_sym;
-    for (uint32_t a = 0; a <= nsv; a++) soff[a] = 0;
-    for (uint32_t e = 0; e < ne; e++) {
-        pe[e] = v->ebits[e] < TDM_INF ? exp2(-v->ebits[e]) : 0.0;
-        if (pe[e] > 0) soff[v->esym[e] + 1]++;
-    }
-    for (uint32_t a = 0; a < nsv; a++) soff[a + 1] += soff[a];
-    for (uint32_t e = 0; e < ne; e++)
-        if (pe[e] > 0) bys[soff[v->esym[e]]++] = e;
-    for (uint32_t a = nsv; a > 0; a--) soff[a] = soff[a - 1];
-    soff[0] = 0;
     double *fM = sc->fM, *fT = sc->fT, *fD = sc->fD, *c = sc->scale;
     const double floor_rel = exp2(-TDM_FB_BEAM_BITS);
     /* level 0: the initial state, then deletions */
@@ -755,20 +794,37 @@ double tdm_forward(const tdm_view *v, const int32_t *sym, size_t L, tdm_dp_scrat
             const double ws = w[TDM_OP_SWAP] / c[l];
             FB_EDGES(a, f0, f1)
             FB_EDGES(b, e0, e1)
-            for (uint32_t kf = f0; kf < f1; kf++) {
-                uint32_t f = bys[kf];
-                double m = Mp[v->esrc[f]];
-                if (!(m > 0)) continue;
-                for (uint32_t ke = e0; ke < e1; ke++) {
-                    uint32_t e = bys[ke];
-                    if (v->esrc[e] == v->edst[f]) Tn[v->edst[e]] += m * ws * pe[f] * pe[e];
+            if (nx) {
+                /* deterministic: the one edge reading b from f's target (the scan's order) */
+                if (e1 > e0)
+                    for (uint32_t kf = f0; kf < f1; kf++) {
+                        uint32_t f = bys[kf];
+                        double m = Mp[v->esrc[f]];
+                        if (!(m > 0)) continue;
+                        int32_t e = nx[(size_t)v->edst[f] * nsv + (uint32_t)b];
+                        if (e >= 0) Tn[v->edst[e]] += m * ws * pe[f] * pe[e];
+                    }
+            } else
+                for (uint32_t kf = f0; kf < f1; kf++) {
+                    uint32_t f = bys[kf];
+                    double m = Mp[v->esrc[f]];
+                    if (!(m > 0)) continue;
+                    for (uint32_t ke = e0; ke < e1; ke++) {
+                        uint32_t e = bys[ke];
+                        if (v->esrc[e] == v->edst[f]) Tn[v->edst[e]] += m * ws * pe[f] * pe[e];
+                    }
                 }
-            }
         }
         /* beam, then closure */
         double hi = 0;
-        for (uint32_t s = 0; s < nq; s++)
-            if (Tn[s] > hi) hi = Tn[s];
+        {
+            double h4[4] = {0, 0, 0, 0}; /* max in any order is the same number: 4 chains */
+            uint32_t s = 0;
+            for (; s + 4 <= nq; s += 4)
+                for (int j = 0; j < 4; j++) h4[j] = Tn[s + j] > h4[j] ? Tn[s + j] : h4[j];
+            for (; s < nq; s++) h4[0] = Tn[s] > h4[0] ? Tn[s] : h4[0];
+            for (int j = 0; j < 4; j++) hi = h4[j] > hi ? h4[j] : hi;
+        }
         if (!(hi > 0)) return TDM_INF;
         for (uint32_t s = 0; s < nq; s++)
             if (Tn[s] < hi * floor_rel) Tn[s] = Dn[s] = 0;
@@ -849,8 +905,16 @@ double tdm_forward(const tdm_view *v, const int32_t *sym, size_t L, tdm_dp_scrat
             FB_EDGES(b, e0, e1)
             for (uint32_t kf = f0; kf < f1; kf++) {
                 uint32_t f = bys[kf], u = v->esrc[f];
-                for (uint32_t ke = e0; ke < e1; ke++) {
-                    uint32_t e = bys[ke];
+                /* deterministic: only the edge reading b from f's target */
+                uint32_t ke0 = e0, ke1 = e1;
+                int32_t only = -1;
+                if (nx && e1 > e0) {
+                    only = nx[(size_t)v->edst[f] * nsv + (uint32_t)b];
+                    ke0 = 0;
+                    ke1 = only >= 0;
+                }
+                for (uint32_t ke = ke0; ke < ke1; ke++) {
+                    uint32_t e = only >= 0 ? (uint32_t)only : bys[ke];
                     if (v->esrc[e] != v->edst[f]) continue;
                     double bt = BT2[v->edst[e]];
                     if (!(bt != 0)) continue;

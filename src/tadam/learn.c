@@ -525,6 +525,7 @@ typedef struct tdm_eval_scratch {
     size_t cap_stamp;
     tdm_dp_scratch dp;
     tdm_vcache vc;
+    tdm_fwd_tab ftab; /* the forward pass's edge tables of the current view (soft repairs) */
 } tdm_eval_scratch;
 
 static void scratch_free(tdm_eval_scratch *s)
@@ -561,6 +562,7 @@ static void scratch_free(tdm_eval_scratch *s)
     free(s->qcnt);
     tdm_dp_scratch_free(&s->dp);
     tdm_vcache_free(&s->vc);
+    tdm_fwd_tab_free(&s->ftab);
     memset(s, 0, sizeof *s);
 }
 
@@ -839,6 +841,9 @@ static void prepare_view(const tdm_data *d, const skeleton *a, tdm_eval_scratch 
             v->cs_val = s->cs_val;
         }
     }
+    /* built once here rather than in every tdm_forward call of this view (out of memory: each
+     * call builds its own) */
+    if (soft && untimed && tdm_fwd_tab_build(v, &s->ftab) == 0) v->ftab = &s->ftab;
 }
 
 static double word_explicit(const tdm_data *d, size_t w, int untimed)

@@ -161,6 +161,21 @@ typedef struct tdm_vcache {
 void tdm_vcache_reset(tdm_vcache *c, uint32_t ne); /* returns with all slots empty; grows */
 void tdm_vcache_free(tdm_vcache *c);
 
+/* What the forward pass (tdm_forward) derives from a view's edges, the same for every word: p(e),
+ * the usable edges grouped by symbol (CSR, in edge order) and, when the usable edges are
+ * deterministic (one per state and symbol), the edge reading each symbol from each state (swaps
+ * then look their second edge up instead of scanning every edge of the symbol). Built once per
+ * view by the learner (tdm_fwd_tab_build), else by tdm_forward itself on every call. */
+typedef struct tdm_fwd_tab {
+    uint32_t nsv;   /* symbols with usable edges: 0 .. nsv-1 */
+    int det;        /* next[] is valid */
+    double *pe;     /* [ne] */
+    uint32_t *soff; /* [nsv+1] */
+    uint32_t *bys;  /* [usable edges] */
+    int32_t *next;  /* [nq*nsv]: usable edge from state q reading symbol a, -1 none */
+    size_t cap_e, cap_s, cap_n;
+} tdm_fwd_tab;
+
 /* Read-only automaton view used by the repair DP */
 typedef struct tdm_view {
     uint32_t nq, ne, q0, qf;
@@ -184,7 +199,11 @@ typedef struct tdm_view {
     const double *cs_val;      /* its value */
     tdm_vcache *cache;         /* optional memo (NULL: compute every time) */
     int untimed;               /* scoring: ignore values (symbols only) */
+    const tdm_fwd_tab *ftab;   /* optional: tdm_fwd_tab_build of this view (NULL: tdm_forward builds it) */
 } tdm_view;
+/* Fill t for view v (ebits, esrc, esym, nq, ne); -1 when out of memory. tdm_fwd_tab_free frees. */
+int tdm_fwd_tab_build(const tdm_view *v, tdm_fwd_tab *t);
+void tdm_fwd_tab_free(tdm_fwd_tab *t);
 
 /* code length of symbol a (-1 = unknown) sent verbatim */
 static inline double tdm_sym_bits(const tdm_view *v, int32_t a)
@@ -217,8 +236,7 @@ typedef struct tdm_dp_scratch {
      * after the closure (M), before it (T) and reached by a transition or duplicate (D) */
     size_t cap_fb, cap_lv, cap_fe, cap_fs;
     double *fM, *fT, *fD, *bM, *bT, *bD, *scale;
-    double *eprob;               /* per edge: p(e) */
-    uint32_t *sym_off, *by_sym;  /* usable edges grouped by symbol (CSR) */
+    tdm_fwd_tab ftab;            /* built per call when the view carries none */
 } tdm_dp_scratch;
 
 void tdm_dp_scratch_free(tdm_dp_scratch *s);
