@@ -3,6 +3,7 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,6 +271,8 @@ void tdm_dp_scratch_free(tdm_dp_scratch *s)
     free(s->bD);
     free(s->scale);
     tdm_fwd_tab_free(&s->ftab);
+    free(s->fw_sym);
+    free(s->fw_lp);
     memset(s, 0, sizeof *s);
 }
 
@@ -631,6 +634,8 @@ void tdm_fwd_tab_free(tdm_fwd_tab *t)
     memset(t, 0, sizeof *t);
 }
 
+static atomic_uint_fast64_t fwd_tab_gen; /* 0 = never built */
+
 int tdm_fwd_tab_build(const tdm_view *v, tdm_fwd_tab *t)
 {
     const uint32_t nq = v->nq, ne = v->ne;
@@ -663,6 +668,7 @@ int tdm_fwd_tab_build(const tdm_view *v, tdm_fwd_tab *t)
         t->cap_n = c;
     }
     t->nsv = nsv;
+    t->gen = atomic_fetch_add(&fwd_tab_gen, 1) + 1;
     double *pe = t->pe;
     uint32_t *soff = t->soff, *bys = t->bys;
     for (uint32_t a = 0; a <= nsv; a++) soff[a] = 0;
@@ -746,24 +752,47 @@ double tdm_forward(const tdm_view *v, const int32_t *sym, size_t L, tdm_dp_scrat
     double w[TDM_NOPS];
     for (int o = 0; o < TDM_NOPS; o++) w[o] = v->op_bits[o] < TDM_INF ? exp2(-v->op_bits[o]) : 0.0;
     const double *C = w[TDM_OP_DEL] > 0 ? v->csum : NULL;
-    double *fM = sc->fM, *fT = sc->fT, *fD = sc->fD, *c = sc->scale;
-    const double floor_rel = exp2(-TDM_FB_BEAM_BITS);
-    /* level 0: the initial state, then deletions */
-    for (uint32_t s = 0; s < nq; s++) fT[s] = fD[s] = 0;
-    fT[v->q0] = 1;
-    if (C)
-        for (uint32_t s = 0; s < nq; s++) fM[s] = C[(size_t)v->q0 * nq + s];
-    else
-        for (uint32_t s = 0; s < nq; s++) fM[s] = s == v->q0;
-    double z = 0;
-    for (uint32_t s = 0; s < nq; s++) z += fM[s];
-    c[0] = z;
-    for (uint32_t s = 0; s < nq; s++) {
-        fM[s] /= z;
-        fT[s] /= z;
+    if (L + 1 > sc->cap_fw) {
+        size_t cw = (L + 1) * 2;
+        int32_t *x = realloc(sc->fw_sym, cw * sizeof *x);
+        if (!x) return TDM_INF;
+        sc->fw_sym = x;
+        double *y = realloc(sc->fw_lp, cw * sizeof *y);
+        if (!y) return TDM_INF;
+        sc->fw_lp = y;
+        sc->cap_fw = cw;
     }
-    double logp = log2(z);
-    for (size_t l = 0; l < L; l++) {
+    /* levels 1..R are those of the previous word of this table build when the words share their
+     * first R symbols: iteration l reads sym[l-1], sym[l] and whether l+1 < L, the same for both
+     * (the shared symbols are not the final "$" unless the words are equal) */
+    size_t R = 0;
+    if (v->ftab && sc->fw_gen == ft->gen) {
+        const size_t m = L < sc->fw_done ? L : sc->fw_done;
+        while (R < m && sym[R] == sc->fw_sym[R]) R++;
+    }
+    sc->fw_gen = ft->gen;
+    sc->fw_done = R;
+    memcpy(sc->fw_sym, sym, L * sizeof *sym);
+    double *fM = sc->fM, *fT = sc->fT, *fD = sc->fD, *c = sc->scale, *lp = sc->fw_lp;
+    const double floor_rel = exp2(-TDM_FB_BEAM_BITS);
+    double logp, z;
+    if (R == 0) {
+        /* level 0: the initial state, then deletions (T is only read within its own level) */
+        for (uint32_t s = 0; s < nq; s++) fD[s] = 0;
+        if (C)
+            for (uint32_t s = 0; s < nq; s++) fM[s] = C[(size_t)v->q0 * nq + s];
+        else
+            for (uint32_t s = 0; s < nq; s++) fM[s] = s == v->q0;
+        z = 0;
+        for (uint32_t s = 0; s < nq; s++) z += fM[s];
+        c[0] = z;
+        for (uint32_t s = 0; s < nq; s++) fM[s] /= z;
+        logp = log2(z);
+        lp[0] = logp;
+    } else {
+        logp = lp[R];
+    }
+    for (size_t l = R; l < L; l++) {
         const int32_t a = sym[l];
         const int last = a == (int32_t)TDM_END;
         const double *Ml = fM + l * nq;
@@ -851,10 +880,11 @@ double tdm_forward(const tdm_view *v, const int32_t *sym, size_t L, tdm_dp_scrat
         const double iz = 1.0 / z;
         for (uint32_t s = 0; s < nq; s++) {
             Mn[s] *= iz;
-            Tn[s] *= iz;
             Dn[s] *= iz;
         }
         logp += log2(z);
+        lp[l + 1] = logp;
+        sc->fw_done = l + 1;
     }
     const double pf = fM[L * nq + v->qf];
     if (!(pf > 0)) return TDM_INF;

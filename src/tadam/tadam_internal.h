@@ -174,6 +174,8 @@ typedef struct tdm_fwd_tab {
     uint32_t *bys;  /* [usable edges] */
     int32_t *next;  /* [nq*nsv]: usable edge from state q reading symbol a, -1 none */
     size_t cap_e, cap_s, cap_n;
+    uint64_t gen; /* unique per build: a forward pass may reuse the lattice levels of the previous
+                     word of the same build (see tdm_forward) */
 } tdm_fwd_tab;
 
 /* Read-only automaton view used by the repair DP */
@@ -237,6 +239,12 @@ typedef struct tdm_dp_scratch {
     size_t cap_fb, cap_lv, cap_fe, cap_fs;
     double *fM, *fT, *fD, *bM, *bT, *bD, *scale;
     tdm_fwd_tab ftab;            /* built per call when the view carries none */
+    /* the last forward pass: its table build (gen), symbols, completed levels and -log2 of the
+     * scale products per level; the next word of the same build starts after the shared prefix */
+    uint64_t fw_gen;
+    int32_t *fw_sym;
+    double *fw_lp;
+    size_t fw_done, cap_fw;
 } tdm_dp_scratch;
 
 void tdm_dp_scratch_free(tdm_dp_scratch *s);
@@ -270,7 +278,10 @@ size_t tdm_closure_sparse(uint32_t nq, const double *csum, uint32_t *off, uint32
  * If ops != NULL, a backward pass adds weight x the posterior expected number of uses of every
  * operation to ops[TDM_NOPS] (a swap counts once) and, if evis != NULL, of every edge (taken by a
  * transition, a swap or a deletion) to evis[ne], unless the word costs more than max_bits (the
- * caller then sends it verbatim). Returns TDM_INF when no repair exists. */
+ * caller then sends it verbatim). Returns TDM_INF when no repair exists.
+ * With v->ftab, the lattice levels of the word's prefix shared with the previous word priced
+ * through the same scratch and the same table build are reused (the same numbers: level l depends
+ * on the symbols up to l only); the caller must rebuild the table when the view changes. */
 double tdm_forward(const tdm_view *v, const int32_t *sym, size_t L, tdm_dp_scratch *sc, double weight, double max_bits,
                    double *ops, double *evis);
 
