@@ -48,6 +48,9 @@ typedef struct tdm_data {
     size_t *gmem;
     size_t npos;      /* sum of glen */
     double *gexp;     /* per group: symbols-only cost of a member sent verbatim */
+    uint32_t *glex;   /* groups in lexicographic order of their symbols (tdm_forward shares the
+                         lattice of a common prefix with the previous word it priced) */
+    uint32_t *grank;  /* position of each group in glex */
     size_t *dv_off;   /* per group position: distinct values dv[dv_off[p] .. dv_off[p+1]) */
     tdm_dv *dv;
     double log2_sigma;
@@ -74,6 +77,8 @@ static void data_free(tdm_data *d)
     free(d->dv_off);
     free(d->dv);
     free(d->gexp);
+    free(d->glex);
+    free(d->grank);
     free(d->sym_bits);
     tdm_null_free(&d->null);
     memset(d, 0, sizeof *d);
@@ -94,6 +99,17 @@ static int cmp_words(const void *a, const void *b)
     if (x->len != y->len) return x->len < y->len ? -1 : 1;
     int c = memcmp(x->sym, y->sym, x->len * sizeof(int32_t));
     if (c) return c;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* lexicographic order of symbol strings (a proper prefix first); groups are distinct strings */
+static int cmp_lex(const void *a, const void *b)
+{
+    const word_key *x = a, *y = b;
+    uint32_t n = x->len < y->len ? x->len : y->len;
+    for (uint32_t k = 0; k < n; k++)
+        if (x->sym[k] != y->sym[k]) return x->sym[k] < y->sym[k] ? -1 : 1;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
@@ -273,6 +289,20 @@ static sg_status data_build(tdm_data *d, const sg_seq_set *set, const size_t *id
         for (uint32_t p = 0; p < d->glen[g]; p++) c += d->sym_bits[d->sym[d->woff[d->gword[g]] + p]];
         d->gexp[g] = c;
     }
+    d->glex = malloc((ng ? ng : 1) * sizeof *d->glex);
+    d->grank = malloc((ng ? ng : 1) * sizeof *d->grank);
+    wk = malloc((ng ? ng : 1) * sizeof *wk);
+    if (!d->glex || !d->grank || !wk) {
+        free(wk);
+        goto oom;
+    }
+    for (size_t g = 0; g < ng; g++) wk[g] = (word_key){d->sym + d->woff[d->gword[g]], d->glen[g], g};
+    qsort(wk, ng, sizeof *wk, cmp_lex);
+    for (size_t k = 0; k < ng; k++) {
+        d->glex[k] = (uint32_t)wk[k].i;
+        d->grank[wk[k].i] = (uint32_t)k;
+    }
+    free(wk);
     return SG_OK;
 oom:
     free(map);
@@ -523,6 +553,11 @@ typedef struct tdm_eval_scratch {
     /* screen_fast: per-group stamps, newly unmatched groups, a's states per state of the candidate */
     uint32_t *stamp, stamp_gen, *newg, *qcnt;
     size_t cap_stamp;
+    /* summed repairs priced in lexicographic order (tdm_forward reuses shared prefixes), summed
+     * in the usual order: per group (evaluate) or per newly unmatched group (screen_fast) */
+    double *gc0;
+    uint32_t *nord;
+    size_t cap_g;
     tdm_dp_scratch dp;
     tdm_vcache vc;
     tdm_fwd_tab ftab; /* the forward pass's edge tables of the current view (soft repairs) */
@@ -560,6 +595,8 @@ static void scratch_free(tdm_eval_scratch *s)
     free(s->stamp);
     free(s->newg);
     free(s->qcnt);
+    free(s->gc0);
+    free(s->nord);
     tdm_dp_scratch_free(&s->dp);
     tdm_vcache_free(&s->vc);
     tdm_fwd_tab_free(&s->ftab);
@@ -622,6 +659,11 @@ static int scratch_reserve(tdm_eval_scratch *s, const tdm_data *d, const skeleto
         GROW(s->gok, d->ng + 1);
         GROW(s->newg, d->ng + 1);
         s->cap_pos = d->npos + 1;
+    }
+    if (s->cap_g < d->ng + 1) {
+        GROW(s->gc0, d->ng + 1);
+        GROW(s->nord, d->ng + 1);
+        s->cap_g = d->ng + 1;
     }
     return 0;
 }
@@ -973,6 +1015,17 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
         /* cleared even when every word is matched: the M step copies them into xst/xvis */
         memset(s->nxst, 0, a->ne * sizeof *s->nxst);
         memset(s->nxvis, 0, a->ne * sizeof *s->nxvis);
+        /* without an M step the summed repairs are priced first, in lexicographic order (shared
+         * prefixes share lattice levels), then summed below in group order as always */
+        const int lex = ctx->soft && ctx->untimed && ctx->noise_ops && !(it + 1 < iters) && n_unm_words;
+        if (lex)
+            for (size_t k = 0; k < d->ng; k++) {
+                const size_t g = d->glex[k];
+                if (s->gok[g] || (ctx->use_cache && ctx->cache->unm[g])) continue;
+                size_t w0 = d->gword[g], o0 = d->woff[w0];
+                double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
+                s->gc0[g] = tdm_forward(&v, d->sym + o0, d->wlen[w0], &s->dp, mult, group_explicit(d, g), NULL, NULL);
+            }
         for (size_t g = 0; g < d->ng && n_unm_words; g++) {
             if (s->gok[g]) continue;
             if (ctx->use_cache && ctx->cache->unm[g]) {
@@ -992,7 +1045,7 @@ static double evaluate(const tdm_learn_ctx *ctx, const skeleton *a, tdm_eval_scr
                 double ce = group_explicit(d, g);
                 /* the counts (backward pass) only when an M step follows */
                 const int mstep = it + 1 < iters;
-                double c0 = tdm_forward(&v, d->sym + o0, d->wlen[w0], &s->dp, mult, ce, mstep ? cnt : NULL, s->nxvis);
+                double c0 = lex ? s->gc0[g] : tdm_forward(&v, d->sym + o0, d->wlen[w0], &s->dp, mult, ce, mstep ? cnt : NULL, s->nxvis);
                 if (c0 <= ce) {
                     cc += mult * c0;
                     nc += (size_t)mult;
@@ -1158,6 +1211,12 @@ typedef struct pair_rec {
     uint32_t f, s;
     double n;
 } pair_rec;
+static int cmp_u32(const void *a, const void *b)
+{
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 static int cmp_pair_rec(const void *a, const void *b)
 {
     const pair_rec *x = a, *y = b;
@@ -1449,9 +1508,8 @@ static double screen_fast(const tdm_learn_ctx *ctx, const skeleton *a, const can
         /* the summed repair of a group whose only change is this deletion: cached across steps
          * (entries owned by this deletion alone, so concurrent candidates never share one) */
         const int keyed = ctx->soft && ctx->untimed && ctx->noise_ops && gc->dcost;
-        for (size_t i = 0; i < nnew; i++) {
-            const size_t g = newg[i];
-            if (!keyed) {
+        if (!keyed)
+            for (size_t i = 0; i < nnew; i++) {
                 if (!have_view) {
                     memset(s->xvis, 0, b->ne * sizeof *s->xvis);
                     memset(s->mst, 0, b->ne * sizeof *s->mst);
@@ -1459,37 +1517,51 @@ static double screen_fast(const tdm_learn_ctx *ctx, const skeleton *a, const can
                     prepare_view(d, b, s, pi, ctx->noise_ops, ctx->untimed, ctx->soft, &v);
                     have_view = 1;
                 }
-                price_unmatched(ctx, &v, g, s, &cc, &uc, &nc, &nu);
-                continue;
+                price_unmatched(ctx, &v, newg[i], s, &cc, &uc, &nc, &nu);
             }
-            const int32_t *pa = gc->path + d->goff[g];
-            uint32_t p = 0;
-            while (p + 1 < d->glen[g] && (uint32_t)pa[p] != c->a) p++;
-            const size_t key = d->goff[g] + p;
-            size_t w0 = d->gword[g];
-            double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
-            double ce = group_explicit(d, g), c0;
-            if (stale_ok && gc->dgen[key] > gc->dvalid && gc->step - gc->dgen[key] < TDM_STALE_AGE) {
-                c0 = gc->dcost[key];
-                if (gc->dgen[key] != gc->step) *used_stale = 1;
-            } else {
-                if (!have_view) {
-                    memset(s->xvis, 0, b->ne * sizeof *s->xvis);
-                    memset(s->mst, 0, b->ne * sizeof *s->mst);
-                    memset(s->xst, 0, b->ne * sizeof *s->xst);
-                    prepare_view(d, b, s, pi, ctx->noise_ops, ctx->untimed, ctx->soft, &v);
-                    have_view = 1;
+        else {
+            /* priced in lexicographic order (tdm_forward shares the lattice of common prefixes),
+             * summed in the order of newg */
+            uint32_t *ord = s->nord;
+            for (size_t i = 0; i < nnew; i++) ord[i] = d->grank[newg[i]];
+            if (nnew > 1) qsort(ord, nnew, sizeof *ord, cmp_u32);
+            for (size_t i = 0; i < nnew; i++) {
+                const size_t g = d->glex[ord[i]];
+                const int32_t *pa = gc->path + d->goff[g];
+                uint32_t p = 0;
+                while (p + 1 < d->glen[g] && (uint32_t)pa[p] != c->a) p++;
+                const size_t key = d->goff[g] + p;
+                size_t w0 = d->gword[g];
+                double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
+                double ce = group_explicit(d, g), c0;
+                if (stale_ok && gc->dgen[key] > gc->dvalid && gc->step - gc->dgen[key] < TDM_STALE_AGE) {
+                    c0 = gc->dcost[key];
+                    if (gc->dgen[key] != gc->step) *used_stale = 1;
+                } else {
+                    if (!have_view) {
+                        memset(s->xvis, 0, b->ne * sizeof *s->xvis);
+                        memset(s->mst, 0, b->ne * sizeof *s->mst);
+                        memset(s->xst, 0, b->ne * sizeof *s->xst);
+                        prepare_view(d, b, s, pi, ctx->noise_ops, ctx->untimed, ctx->soft, &v);
+                        have_view = 1;
+                    }
+                    c0 = tdm_forward(&v, d->sym + d->woff[w0], d->wlen[w0], &s->dp, mult, ce, NULL, NULL);
+                    gc->dcost[key] = c0;
+                    gc->dgen[key] = gc->step;
                 }
-                c0 = tdm_forward(&v, d->sym + d->woff[w0], d->wlen[w0], &s->dp, mult, ce, NULL, NULL);
-                gc->dcost[key] = c0;
-                gc->dgen[key] = gc->step;
+                s->gc0[g] = c0;
             }
-            if (c0 <= ce) {
-                cc += mult * c0;
-                nc += (size_t)mult;
-            } else {
-                uc += mult * ce;
-                nu += (size_t)mult;
+            for (size_t i = 0; i < nnew; i++) {
+                const size_t g = newg[i];
+                const double c0 = s->gc0[g], ce = group_explicit(d, g);
+                const double mult = (double)(d->gmem_off[g + 1] - d->gmem_off[g]);
+                if (c0 <= ce) {
+                    cc += mult * c0;
+                    nc += (size_t)mult;
+                } else {
+                    uc += mult * ce;
+                    nu += (size_t)mult;
+                }
             }
         }
     }
