@@ -64,6 +64,9 @@ typedef struct sg_tadam_learn_opts {
      * returned (JSON "training": {"verbatim": false}). Default 0.5; 0 = a generator's automaton
      * (every training word can be generated); 1 = the MDL optimum whatever it parses. */
     double max_verbatim;
+    /* Library only (tests, measurements): skip the clean-up after the search (soft-EM learner:
+     * the edge deletions priced at the learnt noise model, docs/tadam.md "Learning"). */
+    int no_cleanup;
 } sg_tadam_learn_opts;
 
 void sg_tadam_learn_opts_init(sg_tadam_learn_opts *o);
