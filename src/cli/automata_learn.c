@@ -55,6 +55,7 @@ int sg_automata_learn(int argc, char **argv)
                                        {"untimed", no_argument, 0, 'U'},
                                        {"timed-search", no_argument, 0, 'T'},
                                        {"max-verbatim", required_argument, 0, 'V'},
+                                       {"no-cleanup", no_argument, 0, 'C'},
                                        {"holdout", required_argument, 0, 'H'},
                                        {"no-noise-model", no_argument, 0, 'Z'},
                                        {"noise-ops", required_argument, 0, 'O'},
@@ -87,6 +88,7 @@ int sg_automata_learn(int argc, char **argv)
         case 'N': o.normal_only = 1; break;
         case 'U': o.learn.untimed = 1; break;
         case 'T': o.learn.timed_search = 1; break;
+        case 'C': o.learn.no_cleanup = 1; break;
         case 'V': {
             char *e;
             o.learn.max_verbatim = strtod(optarg, &e);

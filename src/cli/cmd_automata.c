@@ -26,6 +26,8 @@ static const struct {
      "                          verbatim, learn again with every word parsed or repaired\n"
      "                          (default 0.5; 0 for generation: every training word can be\n"
      "                          sampled; 1 = the MDL optimum whatever it parses)\n"
+     "  --no-cleanup            skip the edge deletions priced at the learnt noise model after\n"
+     "                          the search (fewer edges; a generator does not replay the noise)\n"
      "  --max-iters N           search iterations (default 200)\n"
      "  --format secgen|fosr    model file format (default secgen; fosr writes no index)\n"
      "  -j, --jobs N            threads (0 = all cores); the models do not depend on it\n"
