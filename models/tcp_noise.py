@@ -120,11 +120,12 @@ def tcp(lt, b):
 
 
 class Side:
-    __slots__ = ("nxt", "starts", "last_ack", "last_win", "dupacks", "t_hi", "t_last", "holes", "ka", "dup_at")
+    __slots__ = ("nxt", "starts", "last_ack", "last_win", "dupacks", "t_hi", "t_last", "holes", "ka", "dup_at", "ndata")
 
     def __init__(self):
         self.nxt = None
-        self.starts = set()
+        self.starts = {}  # first byte of each data segment -> the side's data segments before it
+        self.ndata = 0
         self.last_ack = self.last_win = None
         self.dupacks = 0
         self.t_hi = 0
@@ -137,7 +138,8 @@ class Side:
 # counters per service port
 (DATA, RETX, FAST, REORDER, GAP, LATE, KA, KA_IDLE, IDLE, ACKNEW, WUPD, DUPACK, SPUR, DUP_IN_GAP, RETX_DUP, BEHIND,
  BEHIND_DUP, BEHIND_DUP2) = range(18)
-NC = 18
+TRAIN = 18  # 12 counters: losses with 1, 2, >= 3 segments behind x 0, 1, 2, >= 3 duplicate ACKs before the copy
+NC = 30
 KA_MIN_IDLE_NS = 1_000_000_000  # an idle gap this long may end in a keep-alive (see ka_idle)
 
 
@@ -200,9 +202,10 @@ def measure(paths):
             if n == 0 or fl & 0x04:
                 continue
             c[DATA] += 1
+            me.ndata += 1
             if me.nxt is None:
                 me.nxt = (seq + n) & 0xFFFFFFFF
-                me.starts.add(seq)
+                me.starts[seq] = me.ndata
                 me.t_hi = t
                 continue
             d = sub(seq, me.nxt)
@@ -227,6 +230,10 @@ def measure(paths):
                         c[BEHIND] += 1
                         c[BEHIND_DUP] += dups > 0
                         c[BEHIND_DUP2] += dups > 1
+                        # how many (data segments of the side between the first copy and this
+                        # one), and the duplicate ACKs the receiver sent for them
+                        behind = min(max(me.ndata - me.starts[seq] - 1, 1), 3)
+                        c[TRAIN + 4 * (behind - 1) + min(dups, 3)] += 1
                     if peer.dupacks >= 2:
                         c[FAST] += 1
                     if peer.last_ack is not None and sub(peer.last_ack, (seq + n) & 0xFFFFFFFF) < 0x80000000:
@@ -236,22 +243,41 @@ def measure(paths):
                     c[REORDER] += 1
                 else:  # fills a hole late: lost before the sensor, retransmitted
                     c[LATE] += 1
-            me.starts.add(seq)
+            me.starts.setdefault(seq, me.ndata)
             if len(me.starts) > 4096:
                 me.starts.clear()
     return cnt, ka_idles
 
 
-def rates(c):
+MIN_TRAIN_LOSSES = 20  # a service's row of dupack_trains with fewer losses takes the global row
+
+
+def trains(c, glob=None):
+    """dupack_trains: per row (losses with 1, 2, >= 3 of the side's segments sent behind them before
+    the copy) the shares with 0, 1, 2, >= 3 duplicate ACKs of the hole before the copy, and the
+    losses counted; a service's row with too few losses is the global one"""
+    rows, n = [], []
+    for b in range(3):
+        k = c[TRAIN + 4 * b:TRAIN + 4 * b + 4]
+        if sum(k) < MIN_TRAIN_LOSSES and glob is not None:
+            k = glob[TRAIN + 4 * b:TRAIN + 4 * b + 4]
+        t = sum(k)
+        rows.append([round(x / t, 6) if t else (1.0 if i == 0 else 0.0) for i, x in enumerate(k)])
+        n.append(t)
+    return {"losses": n, "p": rows}
+
+
+def rates(c, glob=None):
     data = max(c[DATA], 1)
     return {"data_segments": c[DATA], "loss": round(c[RETX] / data, 6),
             "fast_share": round(c[FAST] / c[RETX], 6) if c[RETX] else 0.0,
             "dupack_share": round(c[BEHIND_DUP] / c[BEHIND], 6) if c[BEHIND] else 0.0,
             "dupack2_share": round(c[BEHIND_DUP2] / c[BEHIND], 6) if c[BEHIND] else 0.0,
+            "behind_share": round(c[BEHIND] / c[RETX], 6) if c[RETX] else 0.0,
             "spurious_share": round(c[SPUR] / c[RETX], 6) if c[RETX] else 0.0,
             "reorder": round(c[REORDER] / data, 6), "late": round(c[LATE] / data, 6), "gap": round(c[GAP] / data, 6),
             "keepalive": round(c[KA_IDLE] / c[IDLE], 6) if c[IDLE] else 0.0,
-            "window_update": round(c[WUPD] / data, 6)}
+            "window_update": round(c[WUPD] / data, 6), "dupack_trains": trains(c, glob)}
 
 
 def main():
@@ -263,12 +289,14 @@ def main():
     paths = sorted(a[:i] + a[i + 2:])
     cnt, ka_idles = measure(paths)
     tot = [sum(v[j] for v in cnt.values()) for j in range(NC)]
-    svc = {str(p): rates(v) for p, v in sorted(cnt.items()) if v[DATA] >= MIN_SEGMENTS}
-    doc = {"format": "secgen-tcp-noise", "version": 2,
+    svc = {str(p): rates(v, tot) for p, v in sorted(cnt.items()) if v[DATA] >= MIN_SEGMENTS}
+    doc = {"format": "secgen-tcp-noise", "version": 3,
            "what": "per TCP data segment: loss (lost after the sensor, retransmitted), fast_share and spurious_share "
                    "(of those: after >= 2 duplicate ACKs; already acknowledged), dupack_share and dupack2_share (of "
                    "those with later segments sent behind them: >= 1, >= 2 duplicate ACKs of the first byte before "
-                   "the copy), reorder (overtaken before the sensor, "
+                   "the copy), behind_share (of the losses: later segments of the side were sent behind it before the copy), dupack_trains (of the losses with 1, 2, >= 3 of the side's segments sent behind them before the "
+                   "copy: the shares with 0, 1, 2, >= 3 duplicate ACKs of the hole before the copy; losses counted per "
+                   "row; a service's row with < 20 losses is the global one), reorder (overtaken before the sensor, "
                    "within 3 ms), late (lost before the sensor: a later segment captured first, the hole filled "
                    "later), gap (a later segment captured first, filled or not); keepalive: per idle gap of >= 1 s "
                    "in a connection, a keep-alive ends it; window_update: window updates per data segment (the "
@@ -286,6 +314,10 @@ def main():
           f"keep-alives {tot[KA]} ({tot[KA_IDLE]} after >= 1 s idle, of {tot[IDLE]} such gaps; median idle {med:.1f} s); "
           f"window updates {tot[WUPD]} ({tot[WUPD] / d:.4f} per data segment); duplicate ACKs {tot[DUPACK]} ({tot[DUP_IN_GAP]} "
           f"while the peer had a hole); services {', '.join(svc)}")
+    tr = trains(tot)
+    print("  losses with segments behind them -> duplicate ACKs before the copy (0 / 1 / 2 / >= 3): " + "; ".join(
+        f"{b}{'+' if b == 3 else ''} behind ({n}): " + " / ".join(f"{100 * x:.1f} %" for x in row)
+        for b, n, row in zip((1, 2, 3), tr["losses"], tr["p"])))
 
 
 if __name__ == "__main__":

@@ -313,6 +313,12 @@ typedef struct sg_tcp_noise_rates {
     double spurious_share; /* of the losses: the segment arrived, its ACK was lost after the sensor */
     double keepalive;     /* per idle gap of >= 1 s in a connection: a keep-alive and its ACK */
     double window_update; /* per data segment received: a window update follows (the application read it) */
+    /* version 3: of the losses, the share with later segments of the side sent behind them before
+     * the copy; and per row (1, 2, >= 3 segments behind) the shares with 0, 1, 2, >= 3 duplicate
+     * ACKs of the hole before the copy. Rows summing to 0 (a version-2 profile): derived from
+     * dupack_share / dupack2_share, and a loss has segments behind only with duplicate ACKs. */
+    double behind_share;
+    double trains[3][4];
 } sg_tcp_noise_rates;
 #define SG_TCP_NOISE_SERVICES 32
 typedef struct sg_tcp_noise {

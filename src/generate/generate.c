@@ -67,6 +67,19 @@ static void embedded_defaults(uint64_t *scale, int64_t *start)
     json_decref(j);
 }
 
+/* version 3's duplicate-ACK trains (dupack_trains.p: 3 rows of 4 shares) and behind_share; a
+ * version-2 profile has neither (the rows stay 0: noise.c derives them from the shares) */
+static void trains_of(json_t *o, sg_tcp_noise_rates *r)
+{
+    json_t *t = json_object_get(json_object_get(o, "dupack_trains"), "p");
+    if (json_array_size(t) != 3) return;
+    for (size_t b = 0; b < 3; b++) {
+        json_t *row = json_array_get(t, b);
+        for (size_t k = 0; k < 4 && json_array_size(row) == 4; k++) r->trains[b][k] = json_number_value(json_array_get(row, k));
+    }
+    r->behind_share = json_number_value(json_object_get(o, "behind_share"));
+}
+
 /* models/noise.json (embedded): TCP noise rates measured on the captures the embedded automata
  * come from (models/tcp_noise.py); 0 when the build has none */
 static int embedded_noise(sg_tcp_noise *nz, sg_error *err)
@@ -90,7 +103,8 @@ static int embedded_noise(sg_tcp_noise *nz, sg_error *err)
                                         json_number_value(json_object_get(o, "dupack2_share")),                     \
                                         json_number_value(json_object_get(o, "spurious_share")),                    \
                                         json_number_value(json_object_get(o, "keepalive")),                         \
-                                        json_number_value(json_object_get(o, "window_update"))};                    \
+                                        json_number_value(json_object_get(o, "window_update")), 0, {{0}}};          \
+        if (ok) trains_of(o, &(r));                                                                                  \
     } while (0)
     RATES(json_object_get(j, "global"), nz->global);
     json_object_foreach(svc, key, v) {

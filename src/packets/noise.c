@@ -125,6 +125,46 @@ static sg_status ack_after(sg_vec *v, size_t k, int a, size_t from, int64_t t, u
     return SG_OK;
 }
 
+/* whether the profile has version 3's duplicate-ACK trains (a version-2 one has only the shares) */
+static int trains_given(const sg_tcp_noise_rates *r)
+{
+    for (int b = 0; b < 3; b++)
+        if (r->trains[b][0] + r->trains[b][1] + r->trains[b][2] + r->trains[b][3] > 0) return 1;
+    return 0;
+}
+
+/* the duplicate ACKs (0..3) before the copy of a loss with b (1..3) segments behind it: the
+ * profile's row b (u uniform in [0, 1)) */
+static int train_len(const sg_tcp_noise_rates *r, int b, double u)
+{
+    const double *row = r->trains[(b > 3 ? 3 : b) - 1];
+    double sum = row[0] + row[1] + row[2] + row[3], acc = 0;
+    if (sum <= 0) return 0;
+    for (int k = 0; k < 3; k++) {
+        acc += row[k] / sum;
+        if (u < acc) return k;
+    }
+    return 3;
+}
+
+/* whether the data segment p[i] has >= 2 later free data segments of its side in its burst (the
+ * peer's pure ACKs may come between; its data, anyone's SYN/FIN/RST end the burst): a loss there
+ * can have a segment behind it and one more to become the copy */
+static int burst_behind(const sg_pkt *p, size_t n, size_t i, uint32_t maxp)
+{
+    int d = p[i].dir ? 1 : 0, got = 0;
+    size_t end = n - i > REPLACE_SCAN ? i + REPLACE_SCAN : n;
+    for (size_t k = i + 1; k < end && got < 2; k++) {
+        if ((p[k].dir ? 1 : 0) != d) {
+            if (p[k].payload_len || (p[k].tcp_flags & (SG_TCP_SYN | SG_TCP_FIN | SG_TCP_RST))) break;
+            continue;
+        }
+        if (!free_data(p, k, maxp)) break;
+        got++;
+    }
+    return got >= 2;
+}
+
 /* a duplicate ACK 100 µs after p[k] (the receiver's turnaround), or half-way to the next packet */
 static sg_status dup_ack(sg_vec *v, size_t k, int a, size_t from, unsigned fixed, int *on_top)
 {
@@ -184,50 +224,85 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
         into += p[i + 1].payload_len;
         i++;
     }
+    /* the chance that a loss with such a burst behind it gets segments behind it before its copy:
+     * the profile's behind_share is per loss, losses fall on any data segment and fewer of them
+     * have the burst, so the share is spread over those (as reordering is over the pairs) */
+    double behind_p = 0;
+    if (r->loss > 0 && trains_given(r)) {
+        size_t cand = 0, burst = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!free_data(p, i, maxp)) continue;
+            cand++;
+            burst += (size_t)burst_behind(p, n, i, maxp);
+        }
+        /* a spurious copy (its own share of the losses) comes by timeout, so the others carry the share */
+        double rest = r->spurious_share < 1 ? 1 - r->spurious_share : 1;
+        behind_p = burst ? r->behind_share / rest * (double)cand / (double)burst : 0;
+        if (behind_p > 1) behind_p = 1;
+    }
     /* losses: the segment that follows an AHEAD one is left alone (the pair stays adjacent) */
     for (size_t i = 0; r->loss > 0 && i < n; i++) {
         int d = p[i].dir ? 1 : 0;
         if (!free_data(p, i, maxp)) continue;
         if (sg_rng_uniform(rng) < r->loss) {
-            /* what the profile says came with real losses: duplicate ACKs of the hole before the
-             * copy (>= 2 of them: fast), or no loss at all but a lost ACK (spurious), else a
-             * timeout without either */
+            /* what the profile says came with real losses: later segments of the burst sent behind
+             * the lost one before its copy, and the receiver's duplicate ACKs of the hole for them
+             * (>= 2: fast), or no loss at all but a lost ACK (spurious), else a timeout without
+             * either */
             double u = sg_rng_uniform(rng);
             int spur = sg_rng_uniform(rng) < r->spurious_share;
-            int inflight = u < r->dupack2_share ? 4 : (u < r->dupack_share ? 2 : 0); /* incl. the replaced one */
-            /* the first ACK after the hole repeats the last one only if the receiver had
-             * acknowledged all before it; else it acknowledges that, and one more is needed */
-            for (size_t k = i; inflight && k-- > 0;) {
-                if ((p[k].dir ? 1 : 0) != d) break;
-                if (p[k].payload_len) { inflight++; break; }
-            }
             /* the copy replaces a later data segment of the same side (the record's counts stay:
-             * NetFlow counted the retransmission, one segment fewer of new data is sent). When
-             * later segments of the burst were in flight behind the lost one (a burst ends at the
-             * peer's data or anyone's SYN/FIN/RST; the sampled times between them are not an ACK
-             * clock, so any later segment of the burst may be in flight), the
-             * receiver answered each at once with the lost segment's first byte (duplicate ACKs)
-             * and the copy takes the place of the last of them, a round trip after the side's
-             * latest segment (a sender counting duplicate ACKs). As many as the profile's losses
-             * with later segments behind them had: one (dupack_share), or two or three
-             * (dupack2_share: the sender retransmits at the third). Without a later segment in flight: a timeout, the next data segment of the
-             * side moves to after the peer's pure ACKs that follow the lost one, an RTO later when
-             * the flow leaves room; spurious (spurious_share): the first of those ACKs (inserted if
-             * there is none) acknowledged the segment, was lost after the sensor, and the copy
-             * retransmits what had arrived. */
-            size_t j = SIZE_MAX;
+             * NetFlow counted the retransmission, one segment fewer of new data is sent). The
+             * burst's later segments (up to 4; a burst ends at the peer's data or anyone's
+             * SYN/FIN/RST, the sampled times between them are not an ACK clock, so any of them
+             * may be in flight): L (up to 5). */
+            size_t L[5], j = SIZE_MAX;
             int got = 0;
-            const int64_t rtt = ooo_ns(p, n);
-            for (size_t k = i + 1; k < n && got < inflight; k++) {
+            for (size_t k = i + 1; k < n && got < 5; k++) {
                 if ((p[k].dir ? 1 : 0) != d) {
                     if (p[k].payload_len || (p[k].tcp_flags & (SG_TCP_SYN | SG_TCP_FIN | SG_TCP_RST))) break;
                     continue;
                 }
                 if (!free_data(p, k, maxp)) break;
-                j = k;
-                got++;
+                L[got++] = k;
             }
-            if (got < 2) j = SIZE_MAX; /* no later segment of the burst went through: timeout */
+            /* the first ACK after the hole repeats the last one only if the receiver had
+             * acknowledged all before it; else it acknowledges that, and one more is needed */
+            int unacked = 0;
+            for (size_t k = i; k-- > 0;) {
+                if ((p[k].dir ? 1 : 0) != d) break;
+                if (p[k].payload_len) { unacked = 1; break; }
+            }
+            int behind = 0, ins = 0, rto = 0; /* segments behind the lost one, ACKs of the hole to answer them with */
+            if (!trains_given(r)) {
+                /* a version-2 profile: one duplicate ACK (dupack_share) or three (dupack2_share:
+                 * the sender retransmits at the third), each behind segment answered */
+                int inflight = u < r->dupack2_share ? 4 : (u < r->dupack_share ? 2 : 0); /* incl. the replaced one */
+                if (inflight) inflight += unacked;
+                behind = (inflight < got ? inflight : got) - 1;
+                ins = behind;
+            } else if (!spur && got >= 2 && sg_rng_uniform(rng) < behind_p) {
+                /* as many behind as the burst has (up to 3), and the duplicate ACKs the profile's
+                 * losses with that many behind had: mostly none (the receiver got none of them,
+                 * or its ACKs were not captured), then the copy comes a retransmission timeout
+                 * later */
+                int b = got - 1 > 3 ? 3 : got - 1, k = train_len(r, b, u);
+                behind = b;
+                ins = k ? k + unacked : 0;
+                rto = !k;
+            }
+            if (behind >= 1) j = L[behind];
+            if (j != SIZE_MAX && rto) {
+                /* Linux's minimum RTO after the lost segment, when the flow leaves room before the
+                 * next packet; else half-way to it */
+                int64_t t = p[i].t_ns + 200000000LL;
+                if (t > p[j].t_ns) {
+                    if (j + 1 < n && p[j + 1].t_ns < t) t = p[j].t_ns + (p[j + 1].t_ns - p[j].t_ns) / 2;
+                    t = t / 1000 * 1000;
+                    if (t > p[j].t_ns) p[j].t_ns = t;
+                }
+            }
+            const int64_t rtt = ooo_ns(p, n);
             if (j != SIZE_MAX) {
                 /* the copy comes at least one handshake RTT after the side's latest segment: sooner,
                  * a receiver (and tshark, which then reassembles it as new data and reports an
@@ -239,9 +314,33 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
                 int64_t need = last + wait - p[j].t_ns;
                 for (size_t k = j; need > 0 && k < n; k++) p[k].t_ns += need;
             }
+            if (j != SIZE_MAX && trains_given(r)) {
+                /* the receiver sends what the profile says and no more: its ACKs that the flow had
+                 * between the lost segment and the copy go to right after the copy (they were not
+                 * sent before it), where the duplicate ACKs below take the place of some of them */
+                size_t moved = 0;
+                for (size_t k = j; k-- > i + 1;) {
+                    if ((p[k].dir ? 1 : 0) == d) continue;
+                    sg_pkt a = p[k];
+                    memmove(p + k, p + k + 1, (j - k) * sizeof *p);
+                    p[j] = a;
+                    j--;
+                    moved++;
+                }
+                int64_t t = p[j].t_ns + 100000, lim = j + moved + 1 < n ? p[j + moved + 1].t_ns : t;
+                t = (t < lim ? t : lim) / 1000 * 1000;
+                for (size_t k = j + 1; k <= j + moved; k++) p[k].t_ns = t < p[j].t_ns ? p[j].t_ns : t;
+            }
+            int answered = 0; /* behind segments the receiver answered (with an ACK the flow had or one added) */
             for (size_t k = i + 1; j != SIZE_MAX && k < j; k++) {
                 if ((p[k].dir ? 1 : 0) != d && pure_ack(&p[k])) p[k].payload = noise_tag; /* a duplicate now */
-                if ((p[k].dir ? 1 : 0) != d || (k + 1 < j && (p[k + 1].dir ? 1 : 0) != d && pure_ack(&p[k + 1]))) continue;
+                if ((p[k].dir ? 1 : 0) != d) continue;
+                if (k + 1 < j && (p[k + 1].dir ? 1 : 0) != d && pure_ack(&p[k + 1])) {
+                    answered++;
+                    continue;
+                }
+                if (answered >= ins) continue;
+                answered++;
                 int top = 0;
                 if (dup_ack(v, k, !d, j + 1, fixed, &top) != SG_OK) return SG_ERR_NOMEM;
                 if (top < 0) {

@@ -364,6 +364,104 @@ static void test_burst_dupacks(void **st)
     sg_vec_free(&v);
 }
 
+/* bulk bursts of 6 segments from the server, the client acknowledging every second one (its
+ * ACKs interleaved with the burst), 300 ms between bursts (room for a retransmission timeout) */
+static void bulk_flow(sg_vec *v, const sg_pkt_conn *c)
+{
+    sg_vec_init(v, sizeof(sg_pkt));
+    int64_t t = 1000;
+    push(v, t, 0, SG_TCP_SYN, 0);
+    push(v, t += 500, 1, SG_TCP_SYN | SG_TCP_ACK, 0);
+    push(v, t += 500, 0, SG_TCP_ACK, 0);
+    for (int k = 0; k < 200; k++) {
+        push(v, t += 300000, 0, SG_TCP_ACK | SG_TCP_PSH, 300);
+        for (int s = 0; s < 6; s++) {
+            push(v, t += 40, 1, SG_TCP_ACK | SG_TCP_PSH, 1000);
+            if (s % 2) push(v, t += 40, 0, SG_TCP_ACK, 0);
+        }
+    }
+    assert_int_equal(sg_packets_tcp_normalize(v, sg_packets_max_segment(c), 1, 1, NULL, NULL), SG_OK);
+}
+
+/* per loss of the list: the side's segments between it and its copy (behind), and the peer's
+ * packets there (its ACKs of the hole) */
+typedef struct loss_seen {
+    size_t losses, with_behind, peer_between, max_peer, ka_or_bad;
+} loss_seen;
+
+static loss_seen losses_of(const sg_vec *v)
+{
+    const sg_pkt *p = v->data;
+    loss_seen o = {0};
+    for (size_t i = 0; i < v->len; i++) {
+        if ((p[i].tcp_flags & SG_PKT_NOISE_MASK) != SG_PKT_LOST || !p[i].payload_len) continue;
+        size_t c = i + 1, behind = 0, peer = 0;
+        for (; c < v->len; c++) {
+            if ((p[c].tcp_flags & SG_PKT_NOISE_MASK) == SG_PKT_RETX && p[c].dir == p[i].dir && p[c].payload_len) break;
+            if (p[c].dir == p[i].dir) behind += p[c].payload_len > 0;
+            else peer++;
+        }
+        assert_true(c < v->len); /* every lost segment has its copy */
+        o.losses++;
+        o.with_behind += behind > 0;
+        if (behind) {
+            o.peer_between += peer;
+            if (peer > o.max_peer) o.max_peer = peer;
+        }
+    }
+    return o;
+}
+
+/* Version 3 profile (dupack_trains, behind_share): a loss gets the burst's later segments behind
+ * it at the profile's share, and the receiver's ACKs before the copy are the train the profile's
+ * row says — none (the peer's own ACKs of the burst move to after the copy: it sent none before)
+ * or exactly one duplicate. A version-2 profile with no duplicate ACKs made every loss a timeout
+ * with the copy right after the lost segment (no segment behind), after the peer's ACKs. */
+static void test_trains(void **st)
+{
+    (void)st;
+    sg_pkt_conn c = conn_of(443);
+    for (int k = 0; k < 2; k++) {
+        sg_tcp_noise_rates r = {.loss = 0.03, .behind_share = 0.5};
+        for (int b = 0; b < 3; b++) r.trains[b][k] = 1; /* row: k duplicate ACKs, always */
+        loss_seen all = {0};
+        size_t dups = 0;
+        for (uint64_t idx = 0; idx < 10; idx++) {
+            sg_vec v;
+            bulk_flow(&v, &c);
+            size_t n0[2], n1[2], d;
+            count(&v, n0, &d);
+            sg_rng rng;
+            sg_rng_init(&rng, 11, SG_STREAM_PKT_NOISE, idx);
+            sg_tcp_noise_stats ns;
+            assert_int_equal(sg_packets_tcp_noise(&v, &r, sg_packets_max_segment(&c), 3, &rng, &ns), SG_OK);
+            count(&v, n1, &d);
+            assert_int_equal(n1[0], n0[0]); /* both counts are the record's: kept */
+            assert_int_equal(n1[1], n0[1]);
+            loss_seen o = losses_of(&v);
+            assert_int_equal(o.losses, ns.lost);
+            all.losses += o.losses;
+            all.with_behind += o.with_behind;
+            all.peer_between += o.peer_between;
+            if (o.max_peer > all.max_peer) all.max_peer = o.max_peer;
+            dups += ns.dup_acks;
+            sg_vec_free(&v);
+        }
+        double share = (double)all.with_behind / (double)all.losses;
+        print_message("row k=%d: %zu losses, %.2f with segments behind, %zu peer packets before those copies (max %zu), %zu duplicate ACKs\n", k,
+                      all.losses, share, all.peer_between, all.max_peer, dups);
+        assert_true(all.losses > 100);
+        assert_true(share > 0.35 && share < 0.65);
+        if (k == 0) {
+            assert_int_equal(all.peer_between, 0); /* the receiver silent until the copy */
+        } else {
+            assert_true(all.max_peer <= 2); /* one duplicate (after an ACK of the segment before the hole) */
+            assert_true(all.peer_between >= all.with_behind);
+            assert_true(dups > 0);
+        }
+    }
+}
+
 /* request / response exchanges with an idle gap of 30 s: a keep-alive from the side that waits
  * (sequence number one below its next), answered by the peer repeating its acknowledgement and
  * window; with both directions' counts fixed and no pure ACK to take the place of, none */
@@ -559,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_keepalive),
         cmocka_unit_test(test_window_update),
         cmocka_unit_test(test_spurious),
+        cmocka_unit_test(test_trains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
