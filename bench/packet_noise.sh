@@ -17,28 +17,37 @@ trap 'rm -rf "$D"' EXIT
 KINDS="retransmission fast_retransmission spurious_retransmission out_of_order lost_segment ack_lost_segment duplicate_ack keep_alive keep_alive_ack window_update window_full zero_window zero_window_probe reused_ports"
 
 # one pcap -> a line: tcp_packets flagged errors count_per_kind... idle_gaps (>= 1 s within a TCP
-# connection: where keep-alives can happen)
+# connection: where keep-alives can happen) connection_seconds (the TCP streams' spans: the gaps
+# per connection-hour do not depend on how many packets the connections carry); with a second
+# argument, the fields bench/dupack_causes.py reads go to that file
 analyse() {
     local args=() k
     for k in $KINDS; do args+=(-e "tcp.analysis.$k"); done
     tshark -r "$1" -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE \
         -o tcp.calculate_timestamps:TRUE \
         -T fields -E separator=/t -e tcp.seq -e tcp.analysis.flags -e _ws.expert.severity -e _ws.malformed "${args[@]}" \
-        -e tcp.time_delta 2>/dev/null |
-        awk -F'\t' -v nk="$(echo $KINDS | wc -w)" '
+        -e tcp.time_delta -e tcp.stream -e tcp.time_relative \
+        -e frame.time_epoch -e tcp.srcport -e tcp.dstport -e tcp.ack -e tcp.len -e tcp.flags -e tcp.window_size_value \
+        -e tcp.options.sack_le -e tcp.options.sack.dsack -e tcp.analysis.duplicate_ack_num 2>/dev/null |
+        awk -F'\t' -v nk="$(echo $KINDS | wc -w)" -v out="${2:-}" -v cap="${1##*/}" '
             { if ($1 != "") t++; if ($2 != "") f++; if ($3 ~ /8388608/ || $4 != "") e++
               for (i = 1; i <= nk; i++) if ($(4 + i) != "") c[i]++
-              if ($(5 + nk) != "" && $(5 + nk) >= 1) g++ }
-            END { printf "%d %d %d", t, f, e; for (i = 1; i <= nk; i++) printf " %d", c[i]; printf " %d\n", g }'
+              if ($(5 + nk) != "" && $(5 + nk) >= 1) g++
+              if ($(6 + nk) != "" && $(7 + nk) > span[$(6 + nk)]) span[$(6 + nk)] = $(7 + nk)
+              if (out != "" && $1 != "") { b = 7 + nk
+                  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cap, $(b + 1), $(6 + nk), $(b + 2), $(b + 3), $1,
+                      $(b + 4), $(b + 5), $(b + 6), $(b + 7), $(b + 8), $(b + 9), $(b + 10), $5, $7 > out } }
+            END { for (s in span) cs += span[s]
+                  printf "%d %d %d", t, f, e; for (i = 1; i <= nk; i++) printf " %d", c[i]; printf " %d %.3f\n", g, cs }'
 }
 export -f analyse; export KINDS
 
 report() { # label, file of analyse lines (a capture's name may follow the counts)
     awk -v label="$1" -v kinds="$KINDS" '
         BEGIN { n = split(kinds, k, " ") }
-        { t += $1; f += $2; e += $3; for (i = 1; i <= n; i++) { c[i] += $(3 + i); if ($(3 + i) > top[i]) { top[i] = $(3 + i); tn[i] = $(5 + n) } }
-          g += $(4 + n) }
-        END { printf "%-28s %9d TCP packets, %7.2f flagged per 1,000, %d error-level/malformed; %.1f idle gaps >= 1 s per 1,000\n", label, t, 1000 * f / (t ? t : 1), e, 1000 * g / (t ? t : 1)
+        { t += $1; f += $2; e += $3; for (i = 1; i <= n; i++) { c[i] += $(3 + i); if ($(3 + i) > top[i]) { top[i] = $(3 + i); tn[i] = $(6 + n) } }
+          g += $(4 + n); cs += $(5 + n) }
+        END { printf "%-28s %9d TCP packets, %7.2f flagged per 1,000, %d error-level/malformed; %.1f idle gaps >= 1 s per 1,000 TCP packets, %.1f per connection-hour (%.1f connection-hours)\n", label, t, 1000 * f / (t ? t : 1), e, 1000 * g / (t ? t : 1), 3600 * g / (cs ? cs : 1), cs / 3600
               for (i = 1; i <= n; i++) if (c[i]) {
                   printf "    %-26s %8.2f per 1,000 (%d)", k[i], 1000 * c[i] / (t ? t : 1), c[i]
                   if (tn[i] != "" && c[i] > top[i]) printf "; %.2f without its top capture (%s: %d)", 1000 * (c[i] - top[i]) / t, tn[i], top[i]
@@ -50,16 +59,19 @@ echo "   noise profile (models/noise.json): $(python3 -c "
 import json; d = json.load(open('$(dirname "$0")/../models/noise.json')); g = d['global']
 print('global per data segment: loss %.4f (of them: dup. ACKs %.3f of those with segments behind, spurious %.3f), reorder %.4f, window updates %.4f; keep-alive per idle gap %.3f; ' % (g['loss'], g.get('dupack_share', 0), g.get('spurious_share', 0), g['reorder'], g.get('window_update', 0), g.get('keepalive', 0)) + ', '.join('%s loss %.4f' % (k, v['loss']) for k, v in d['services'].items()))")"
 if [ "$REAL" = 1 ]; then
-    ls "$SHARED"/data/pcap_ndpi_benign/pcap/* | xargs -P 2 -I{} bash -c 'echo "$(analyse "$1") ${1##*/}"' _ {} > "$D/real"
+    mkdir -p "$D/rf"
+    ls "$SHARED"/data/pcap_ndpi_benign/pcap/* | xargs -P 2 -I{} bash -c 'echo "$(analyse "$1" "$2/rf/${1##*/}") ${1##*/}"' _ {} "$D" > "$D/real"
     report "real benign captures" "$D/real"
     # 11 of the 307 captures with TCP have more than half of their packets flagged (lossy test
     # cases: one alone holds 1,685 of the 2,919 duplicate ACKs); the rates without them:
     awk '$1 > 0 && $2 / $1 <= 0.5' "$D/real" > "$D/real_trim"
     report "real, without those 11" "$D/real_trim"
+    awk '{ print $NF }' "$D/real_trim" | sed "s|^|$D/rf/|" | xargs cat | python3 "$(dirname "$0")/dupack_causes.py" "real, without those 11"
     echo "   (the real captures' error-level expert infos are mostly bad checksums: senders with checksum offload)"
 fi
 "$SECGEN" generate -d "$DUR" -s "$SEED" -o "$D/g.pcap" 2> "$D/sum"
 grep -E '^TCP noise' "$D/sum" | sed 's/^/   /' || true
-analyse "$D/g.pcap" > "$D/gen"; report "generate -d $DUR (noise)" "$D/gen"
+analyse "$D/g.pcap" "$D/gf" > "$D/gen"; report "generate -d $DUR (noise)" "$D/gen"
+python3 "$(dirname "$0")/dupack_causes.py" "generated" < "$D/gf"
 "$SECGEN" generate -d "$DUR" -s "$SEED" -q --no-noise -o "$D/g.pcap"
 analyse "$D/g.pcap" > "$D/gen0"; report "generate --no-noise" "$D/gen0"

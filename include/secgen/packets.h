@@ -338,6 +338,7 @@ const sg_tcp_noise_rates *sg_tcp_noise_for(const sg_tcp_noise *nz, uint16_t serv
 typedef struct sg_tcp_noise_stats {
     size_t lost, reordered, dup_acks, on_top, keepalives, window_updates, spurious;
     size_t left_out; /* ACKs (or keep-alive pairs) not generated: no pure ACK to take the place of, count fixed */
+    size_t keepalive_acks_first; /* a silent peer's ACK before the gap, so its keep-alive ACK repeats one */
 } sg_tcp_noise_stats;
 sg_status sg_packets_tcp_noise(sg_vec *pkts, const sg_tcp_noise_rates *r, uint32_t maxp, unsigned fixed, sg_rng *rng,
                                sg_tcp_noise_stats *st);

@@ -435,11 +435,27 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
             continue;
         }
         int top = 0;
+        int64_t rtt = ooo_ns(p, n);
+        size_t q1 = (fixed >> !s & 1) ? replaceable(p, n, !s, i, i) : SIZE_MAX;
+        if (!sent[!s] && (!(fixed >> !s & 1) || (q1 != SIZE_MAX && replaceable(p, n, !s, i, q1 + 1) != SIZE_MAX))) {
+            /* the peer has sent nothing yet (a one-way or mid-stream record's silent side): its ACK
+             * of what came before the gap first, a round trip after it, where its count allows (an
+             * open count, or two pure ACKs of the peer to take the place of: this one and the
+             * keep-alive's ACK); the keep-alive's ACK then repeats that acknowledgement and window,
+             * which is what makes it one to tshark (a first packet repeats nothing) */
+            if (ack_after(v, i - 1, !s, i, p[i - 1].t_ns + rtt, SG_TCP_ACK, fixed, &top) != SG_OK) return SG_ERR_NOMEM;
+            if (top >= 0) {
+                st->on_top += (size_t)top;
+                st->keepalive_acks_first++;
+                p = v->data;
+                n = v->len;
+                i++;
+            }
+        }
         if (ack_after(v, i - 1, s, i, t, SG_TCP_ACK | SG_PKT_LOST, fixed, &top) != SG_OK) return SG_ERR_NOMEM;
         st->on_top += (size_t)top;
         p = v->data;
         n = v->len;
-        int64_t rtt = ooo_ns(p, n);
         if (ack_after(v, i, !s, i + 1, p[i].t_ns + rtt, SG_TCP_ACK, fixed, &top) != SG_OK) return SG_ERR_NOMEM;
         st->on_top += (size_t)top;
         p = v->data;

@@ -524,7 +524,10 @@ static void test_keepalive(void **st)
     sg_vec_free(&v);
 
     /* a mid-stream list whose server has sent nothing before the gap: the client (which spoke
-     * last) sends the keep-alive, one below its next sequence number; the server's ACK follows */
+     * last) sends the keep-alive, one below its next sequence number; the server (its count
+     * open) first acknowledges the data before the gap, so its ACK of the keep-alive repeats that
+     * acknowledgement and window: a keep-alive ACK to tshark (before: the server's first packet,
+     * which repeats nothing) */
     sg_vec_init(&v, sizeof(sg_pkt));
     push(&v, 1000, 0, SG_TCP_ACK | SG_TCP_PSH, 500);
     push(&v, 2000, 0, SG_TCP_ACK | SG_TCP_PSH, 500);
@@ -533,15 +536,39 @@ static void test_keepalive(void **st)
     sg_rng_init(&rng, 1, SG_STREAM_PKT_NOISE, 5);
     assert_int_equal(sg_packets_tcp_noise(&v, &r, 1448, 0, &rng, &ns), SG_OK);
     assert_int_equal(ns.keepalives, 1);
-    assert_int_equal(v.len, 6);
-    assert_int_equal(build_read(&c, &v, f, 16), 6);
+    assert_int_equal(ns.keepalive_acks_first, 1);
+    assert_int_equal(v.len, 7);
+    assert_int_equal(build_read(&c, &v, f, 16), 7);
     p = v.data;
-    assert_int_equal(p[2].tcp_flags & SG_PKT_NOISE_MASK, SG_PKT_LOST);
-    assert_int_equal(f[2].dir, 0);
-    assert_int_equal(f[2].len, 0);
-    assert_int_equal(f[2].seq, f[1].seq + 500 - 1);
-    assert_int_equal(f[3].dir, 1);
-    assert_int_equal(f[3].ack, f[1].seq + 500);
+    assert_int_equal(f[2].dir, 1); /* the server's ACK of the data, a round trip after it */
+    assert_int_equal(f[2].fl, SG_TCP_ACK);
+    assert_int_equal(f[2].ack, f[1].seq + 500);
+    assert_true(p[2].t_ns > p[1].t_ns && p[2].t_ns < p[1].t_ns + 1000000000LL);
+    assert_int_equal(p[3].tcp_flags & SG_PKT_NOISE_MASK, SG_PKT_LOST);
+    assert_int_equal(f[3].dir, 0);
+    assert_int_equal(f[3].len, 0);
+    assert_int_equal(f[3].seq, f[1].seq + 500 - 1);
+    assert_true(p[3].t_ns > p[2].t_ns + 1000000000LL); /* the gap stays idle until the keep-alive */
+    assert_int_equal(f[4].dir, 1);
+    assert_int_equal(f[4].fl, SG_TCP_ACK);
+    assert_int_equal(f[4].ack, f[2].ack);
+    assert_int_equal(f[4].win, f[2].win);
+    assert_int_equal(f[4].seq, f[2].seq);
+    sg_vec_free(&v);
+
+    /* the same with the server's count the record's and one pure ACK of it to spare: no room for
+     * both, the keep-alive's ACK takes it (the counts stay) */
+    sg_vec_init(&v, sizeof(sg_pkt));
+    push(&v, 1000, 0, SG_TCP_ACK | SG_TCP_PSH, 500);
+    push(&v, 2000, 0, SG_TCP_ACK | SG_TCP_PSH, 500);
+    push(&v, 20002000, 1, SG_TCP_ACK, 0);
+    push(&v, 20003000, 0, SG_TCP_ACK | SG_TCP_PSH, 500);
+    sg_rng_init(&rng, 1, SG_STREAM_PKT_NOISE, 5);
+    assert_int_equal(sg_packets_tcp_noise(&v, &r, 1448, 2, &rng, &ns), SG_OK);
+    assert_int_equal(ns.keepalive_acks_first, 0);
+    size_t nd[2], dd;
+    count(&v, nd, &dd);
+    assert_int_equal(nd[1], 1);
     sg_vec_free(&v);
 }
 
