@@ -125,6 +125,20 @@ static sg_status ack_after(sg_vec *v, size_t k, int a, size_t from, int64_t t, u
     return SG_OK;
 }
 
+/* p[j] and what follows it move later by need, up to the first gap at least twice that long,
+ * which shrinks by it: the record's duration stays where the flow has such a gap (shifting all
+ * later packets made 0.6 % more records miss their duration by > 10 %) */
+static void delay_from(sg_pkt *p, size_t n, size_t j, int64_t need)
+{
+    if (need <= 0) return;
+    need = (need + 999) / 1000 * 1000;
+    for (size_t k = j; k < n; k++) {
+        int64_t g = k + 1 < n ? p[k + 1].t_ns - p[k].t_ns : 0;
+        p[k].t_ns += need;
+        if (k + 1 < n && g >= 2 * need) return;
+    }
+}
+
 /* whether the profile has version 3's duplicate-ACK trains (a version-2 one has only the shares) */
 static int trains_given(const sg_tcp_noise_rates *r)
 {
@@ -292,12 +306,13 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
                 rto = !k;
             }
             if (behind >= 1) j = L[behind];
-            if (j != SIZE_MAX && rto) {
+            if (j != SIZE_MAX && j + 1 < n && rto) {
                 /* Linux's minimum RTO after the lost segment, when the flow leaves room before the
-                 * next packet; else half-way to it */
+                 * next packet; else half-way to it (the flow's last packet stays: the record ends
+                 * there) */
                 int64_t t = p[i].t_ns + 200000000LL;
                 if (t > p[j].t_ns) {
-                    if (j + 1 < n && p[j + 1].t_ns < t) t = p[j].t_ns + (p[j + 1].t_ns - p[j].t_ns) / 2;
+                    if (p[j + 1].t_ns < t) t = p[j].t_ns + (p[j + 1].t_ns - p[j].t_ns) / 2;
                     t = t / 1000 * 1000;
                     if (t > p[j].t_ns) p[j].t_ns = t;
                 }
@@ -311,8 +326,7 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
                 for (size_t k = i + 1; k < j; k++)
                     if ((p[k].dir ? 1 : 0) == d) last = p[k].t_ns;
                 int64_t wait = rtt + 1000;
-                int64_t need = last + wait - p[j].t_ns;
-                for (size_t k = j; need > 0 && k < n; k++) p[k].t_ns += need;
+                delay_from(p, n, j, last + wait - p[j].t_ns);
             }
             if (j != SIZE_MAX && trains_given(r)) {
                 /* the receiver sends what the profile says and no more: its ACKs that the flow had
@@ -379,9 +393,11 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
                     p[++at].payload = noise_tag; /* duplicates of the hole's ACK now */
                 if (j > at + 1) move_after(p, at, j);
                 j = at + 1;
-                /* Linux's minimum RTO is 200 ms; never later than what follows in the list */
+                /* Linux's minimum RTO is 200 ms; never later than what follows in the list, nor
+                 * (the flow's last packet) than the segment it replaces: the record ends there */
                 int64_t t = p[at].t_ns + 200000000LL;
                 if (j + 1 < n && p[j + 1].t_ns < t) t = p[at].t_ns + (p[j + 1].t_ns - p[at].t_ns) / 2;
+                if (j + 1 >= n && p[j].t_ns < t) t = p[j].t_ns;
                 t = t / 1000 * 1000; /* the µs grid */
                 p[j].t_ns = t < p[at].t_ns ? p[at].t_ns : t;
                 if (spur && at > i) {

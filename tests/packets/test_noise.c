@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "packets/packets_internal.h"
 #include "secgen/packets.h"
 
 static void push(sg_vec *v, int64_t t_us, int dir, uint8_t flags, uint32_t len)
@@ -462,6 +463,89 @@ static void test_trains(void **st)
     }
 }
 
+/* The record's duration stays: a copy that must wait a round trip delays what follows only up to
+ * the next gap that can absorb it (before: every later packet, so a bulk flow grew by the sum of
+ * its waits), and a timeout's copy that is the flow's last packet is not put 200 ms later (before:
+ * a 3 ms response became a 200 ms flow). */
+static void test_duration_kept(void **st)
+{
+    (void)st;
+    sg_pkt_conn c = conn_of(443);
+    sg_tcp_noise_rates r = {.loss = 0.05, .behind_share = 0.5};
+    for (int b = 0; b < 3; b++) r.trains[b][1] = 1;
+    int64_t worst = 0;
+    for (uint64_t idx = 0; idx < 10; idx++) {
+        sg_vec v;
+        bulk_flow(&v, &c);
+        const sg_pkt *p = v.data;
+        int64_t span = p[v.len - 1].t_ns - p[0].t_ns;
+        sg_rng rng;
+        sg_rng_init(&rng, 3, SG_STREAM_PKT_NOISE, idx);
+        sg_tcp_noise_stats ns;
+        assert_int_equal(sg_packets_tcp_noise(&v, &r, sg_packets_max_segment(&c), 3, &rng, &ns), SG_OK);
+        assert_true(ns.lost > 10);
+        p = v.data;
+        int64_t grew = p[v.len - 1].t_ns - p[0].t_ns - span;
+        if (grew > worst) worst = grew;
+        sg_vec_free(&v);
+    }
+    print_message("bulk flows grew by at most %lld µs\n", (long long)(worst / 1000));
+    assert_true(worst <= 5000000); /* a wait in the last burst at most: a few round trips */
+
+    sg_vec v;
+    sg_vec_init(&v, sizeof(sg_pkt));
+    push(&v, 1000, 0, SG_TCP_SYN, 0);
+    push(&v, 2000, 1, SG_TCP_SYN | SG_TCP_ACK, 0);
+    push(&v, 3000, 0, SG_TCP_ACK, 0);
+    push(&v, 4000, 0, SG_TCP_ACK | SG_TCP_PSH, 300);
+    push(&v, 5000, 1, SG_TCP_ACK | SG_TCP_PSH, 1000);
+    push(&v, 6000, 1, SG_TCP_ACK | SG_TCP_PSH, 1000);
+    const sg_tcp_noise_rates r2 = {.loss = 1};
+    sg_rng rng;
+    sg_rng_init(&rng, 1, SG_STREAM_PKT_NOISE, 1);
+    sg_tcp_noise_stats ns;
+    assert_int_equal(sg_packets_tcp_noise(&v, &r2, 1448, 3, &rng, &ns), SG_OK);
+    assert_int_equal(ns.lost, 1);
+    const sg_pkt *p = v.data;
+    assert_int_equal(p[v.len - 1].tcp_flags & SG_PKT_NOISE_MASK, SG_PKT_RETX);
+    assert_true(p[v.len - 1].t_ns <= 6000000);
+    sg_vec_free(&v);
+}
+
+/* The count fit's inserted packets (src/packets/fit.c) answer or continue the packet before them:
+ * an ACK inserted where a 30 s idle gap follows the peer's data comes a round trip after that data
+ * and the gap stays idle (before: at the gap's midpoint, two gaps of 15 s; with an idle gap of
+ * 1.5 s, two of 0.75 s and none >= 1 s where keep-alives can come) */
+static void test_fit_keeps_idle(void **st)
+{
+    (void)st;
+    sg_pkt_conn c = conn_of(443);
+    sg_vec v;
+    sg_vec_init(&v, sizeof(sg_pkt));
+    push(&v, 1000, 0, SG_TCP_SYN, 0);
+    push(&v, 2000, 1, SG_TCP_SYN | SG_TCP_ACK, 0);
+    push(&v, 3000, 0, SG_TCP_ACK, 0);
+    push(&v, 4000, 0, SG_TCP_ACK | SG_TCP_PSH, 300);
+    push(&v, 5000, 1, SG_TCP_ACK | SG_TCP_PSH, 1000);
+    push(&v, 30005000, 0, SG_TCP_ACK | SG_TCP_PSH, 300);
+    push(&v, 30006000, 1, SG_TCP_ACK | SG_TCP_PSH, 1000);
+    uint16_t mss = sg_packets_max_segment(&c);
+    assert_int_equal(sg_packets_tcp_normalize(&v, mss, 1, 1, NULL, NULL), SG_OK);
+    size_t n0[2], d0;
+    count(&v, n0, &d0);
+    const int64_t tgt[2] = {(int64_t)n0[0] + 1, (int64_t)n0[1]}, bytes[2] = {-1, -1};
+    int ok = 0;
+    assert_int_equal(sg_packets_fit_tcp(&c, &v, tgt, bytes, 1448, 16, 0, &ok), SG_OK);
+    assert_true(ok);
+    const sg_pkt *p = v.data;
+    int64_t longest = 0;
+    for (size_t i = 1; i < v.len; i++)
+        if (p[i].t_ns - p[i - 1].t_ns > longest) longest = p[i].t_ns - p[i - 1].t_ns;
+    print_message("%zu packets, longest gap %.3f s\n", v.len, (double)longest / 1e9);
+    assert_true(longest >= 29000000000LL);
+    sg_vec_free(&v);
+}
+
 /* request / response exchanges with an idle gap of 30 s: a keep-alive from the side that waits
  * (sequence number one below its next), answered by the peer repeating its acknowledgement and
  * window; with both directions' counts fixed and no pure ACK to take the place of, none */
@@ -685,6 +769,8 @@ int main(void)
         cmocka_unit_test(test_window_update),
         cmocka_unit_test(test_spurious),
         cmocka_unit_test(test_trains),
+        cmocka_unit_test(test_duration_kept),
+        cmocka_unit_test(test_fit_keeps_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
