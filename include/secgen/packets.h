@@ -420,7 +420,8 @@ typedef struct sg_pktgen_stats {
     uint64_t no_model;                     /* flows without an automaton (flow-shaped sequence) */
     uint64_t capped;                       /* flows whose packet targets hit the per-direction cap */
     uint64_t stretched;                    /* flows lengthened to keep the packet rate plausible */
-    uint64_t unmatched;                    /* automaton samples that could not be fitted (flow-shaped used) */
+    uint64_t unmatched;                    /* automaton samples with other counts than the flow (fitted, or flow-shaped) */
+    uint64_t walks_failed;                 /* of those: every walk failed the fit, flow-shaped packets */
     uint64_t unfit;                        /* no valid sequence with the flow's counts was found */
     uint64_t port_bumps;                   /* client ports moved: live 5-tuple, or a port dissectors claim */
     uint64_t packets, bytes;               /* frames written (bytes = frame bytes) */

@@ -53,6 +53,7 @@ typedef struct item {
     int capped;
     int unmatched; /* the automaton could not produce the target counts */
     int unfit;     /* no valid sequence with the target counts was found */
+    int walks_failed; /* every automaton walk failed the fit: flow-shaped packets */
     int stretched; /* the duration was lengthened to keep the packet rate plausible */
     int midstream; /* a TCP record without SYN: the connection was established before it */
     sg_tcp_noise_stats nst; /* TCP noise marked on its packets */
@@ -477,7 +478,7 @@ static void stage_a(sg_pktgen *g, item *it)
         it->conn.vocab = g->o.vocab;
         it->conn.app_key = sg_hash_u64(g->o.seed ^ sg_hash_u64(it->idx));
         it->result = SG_NETMAP_OK;
-        it->capped = it->unmatched = it->unfit = it->stretched = it->midstream = 0; /* the item's last use may have set them */
+        it->capped = it->unmatched = it->unfit = it->stretched = it->midstream = it->walks_failed = 0; /* the item's last use may have set them */
         it->tf = it->tb = -1;
         it->dur_us = it->f.duration_us;
         sg_vec t = it->pkts;
@@ -504,6 +505,7 @@ static void stage_a(sg_pktgen *g, item *it)
     it->capped = 0;
     it->unmatched = 0;
     it->unfit = 0;
+    it->walks_failed = 0;
     it->stretched = 0;
     /* flags known (a record reader gives them) and no SYN among them */
     it->midstream = it->f.proto == SG_PROTO_TCP && it->f.flags && !(it->f.flags & SG_TCP_SYN);
@@ -541,6 +543,7 @@ static void stage_a(sg_pktgen *g, item *it)
     sg_rng_init(&rr, g->o.seed, SG_STREAM_GEN_SHAPE, it->idx);
     if (!found || it->pkts.len == 0) {
         it->no_model = !it->unmatched;
+        it->walks_failed = it->unmatched;
         if ((it->st = flow_shaped(it, &rr)) != SG_OK) {
             sg_error_set(&it->err, it->st, "flow %llu: out of memory", (unsigned long long)it->idx);
             return;
@@ -833,6 +836,7 @@ static sg_status process_batch(sg_pktgen *g, sg_error *err)
         g->st.no_model += (uint64_t)it->no_model;
         g->st.capped += (uint64_t)it->capped;
         g->st.unmatched += (uint64_t)it->unmatched;
+        g->st.walks_failed += (uint64_t)it->walks_failed;
         g->st.unfit += (uint64_t)it->unfit;
         g->st.stretched += (uint64_t)it->stretched;
         sg_status st = write_out(g, it, &s, err);
@@ -1111,7 +1115,9 @@ void sg_pktgen_print_stats(const sg_pktgen_stats *s, FILE *fp)
                 (unsigned long long)s->dropped_netcfg[SG_NETMAP_INACTIVE],
                 (unsigned long long)s->dropped_netcfg[SG_NETMAP_BAD_ADDR]);
     if (s->capped) fprintf(fp, "flows whose packet counts were capped (%d per direction, %d packets/s): %llu\n", MAX_DIR_PACKETS, MAX_PPS, (unsigned long long)s->capped);
-    if (s->unmatched) fprintf(fp, "flows whose automaton sample could not be fitted to the flow's packet counts (flow-shaped packets): %llu\n", (unsigned long long)s->unmatched);
+    if (s->unmatched)
+        fprintf(fp, "flows whose automaton sample had other packet counts than the flow: %llu (the fit brought %llu to them; %llu flow-shaped after %d walks)\n",
+                (unsigned long long)s->unmatched, (unsigned long long)(s->unmatched - s->walks_failed), (unsigned long long)s->walks_failed, SAMPLE_TRIES);
     if (s->unfit) fprintf(fp, "flows with no valid packet sequence for their counts (nearest kept): %llu\n", (unsigned long long)s->unfit);
     if (s->no_model) fprintf(fp, "flows without an automaton for their service (flow-shaped packets): %llu\n", (unsigned long long)s->no_model);
     if (s->resolutions || s->resolve_cached)
