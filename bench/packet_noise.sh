@@ -6,6 +6,10 @@
 # Release build expected. Usage: bench/packet_noise.sh [SECGEN]; env DUR (default 30m), SEED (1),
 # REAL=0 to skip the real captures (they take ~4 min of tshark on 2 cores); the generated part
 # takes ~30 s at DUR=30m (about 44,000 TCP packets: the rarer kinds need that many).
+# Also printed: tshark's duplicate ACKs by cause (bench/dupack_causes.py: holes after a loss the
+# capture saw, holes it never saw, D-SACK answers, capture duplicates), and idle gaps >= 1 s per
+# 1,000 TCP packets and per connection-hour (the TCP streams' spans; generated connections are
+# much shorter than the captures': the flow model's records).
 set -euo pipefail
 SECGEN=${1:-${SECGEN:-build/release/secgen}}
 DUR=${DUR:-30m}
@@ -57,7 +61,8 @@ report() { # label, file of analyse lines (a capture's name may follow the count
 echo "== TCP analysis flags per 1,000 TCP packets (tshark $(tshark -v 2>/dev/null | head -1 | awk '{print $3}'))"
 echo "   noise profile (models/noise.json): $(python3 -c "
 import json; d = json.load(open('$(dirname "$0")/../models/noise.json')); g = d['global']
-print('global per data segment: loss %.4f (of them: dup. ACKs %.3f of those with segments behind, spurious %.3f), reorder %.4f, window updates %.4f; keep-alive per idle gap %.3f; ' % (g['loss'], g.get('dupack_share', 0), g.get('spurious_share', 0), g['reorder'], g.get('window_update', 0), g.get('keepalive', 0)) + ', '.join('%s loss %.4f' % (k, v['loss']) for k, v in d['services'].items()))")"
+t = g.get('dupack_trains', {}).get('p')
+print('version %d; global per data segment: loss %.4f (of them: %.3f with segments behind, of those %s with >= 1 duplicate ACK by 1 / 2 / 3+ behind; spurious %.3f), reorder %.4f, window updates %.4f; keep-alive per idle gap %.3f; ' % (d.get('version', 1), g['loss'], g.get('behind_share', 0), ' / '.join('%.2f' % (1 - row[0]) for row in t) if t else '%.3f' % g.get('dupack_share', 0), g.get('spurious_share', 0), g['reorder'], g.get('window_update', 0), g.get('keepalive', 0)) + ', '.join('%s loss %.4f' % (k, v['loss']) for k, v in d['services'].items()))")"
 if [ "$REAL" = 1 ]; then
     mkdir -p "$D/rf"
     ls "$SHARED"/data/pcap_ndpi_benign/pcap/* | xargs -P 2 -I{} bash -c 'echo "$(analyse "$1" "$2/rf/${1##*/}") ${1##*/}"' _ {} "$D" > "$D/real"
