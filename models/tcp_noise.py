@@ -17,8 +17,11 @@ Per TCP data segment (payload > 0) of each flow direction, in capture order:
   window update  a pure ACK repeating its side's acknowledgement with another window; per data
                  segment (the receiver's application read what arrived)
   duplicate ACK  a pure ACK repeating its side's acknowledgement and window; of the retransmissions
-                 whose segment had later ones sent behind it, the shares after >= 1 and >= 2
-                 duplicate ACKs of its first byte (dupack_share, dupack2_share)
+                 whose segment had later ones sent behind it (behind_share of all), the shares
+                 after >= 1 and >= 2 duplicate ACKs of its first byte (dupack_share, dupack2_share;
+                 version 2) and, by the number of the side's data segments sent between the first
+                 copy and this one (1, 2, >= 3), the shares with 0, 1, 2, >= 3 of them
+                 (dupack_trains, version 3: what generation draws from)
   spurious       a retransmission of bytes the peer had acknowledged (the ACK was lost after the
                  sensor); a share of the retransmissions
 Rates are per data segment, globally and per server port with >= MIN_SEGMENTS data segments.
