@@ -36,22 +36,22 @@ analyse() {
         awk -F'\t' -v nk="$(echo $KINDS | wc -w)" -v out="${2:-}" -v cap="${1##*/}" '
             { if ($1 != "") t++; if ($2 != "") f++; if ($3 ~ /8388608/ || $4 != "") e++
               for (i = 1; i <= nk; i++) if ($(4 + i) != "") c[i]++
-              if ($(5 + nk) != "" && $(5 + nk) >= 1) g++
+              if ($(5 + nk) != "" && $(5 + nk) >= 1) { g++; if ($(6 + nk) != "") sg[$(6 + nk)]++ }
               if ($(6 + nk) != "" && $(7 + nk) > span[$(6 + nk)]) span[$(6 + nk)] = $(7 + nk)
               if (out != "" && $1 != "") { b = 7 + nk
                   printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cap, $(b + 1), $(6 + nk), $(b + 2), $(b + 3), $1,
                       $(b + 4), $(b + 5), $(b + 6), $(b + 7), $(b + 8), $(b + 9), $(b + 10), $5, $7 > out } }
-            END { for (s in span) cs += span[s]
-                  printf "%d %d %d", t, f, e; for (i = 1; i <= nk; i++) printf " %d", c[i]; printf " %d %.3f\n", g, cs }'
+            END { for (s in span) { cs += span[s]; if (span[s] >= 1 && span[s] < 10) { n10++; g10 += sg[s] } }
+                  printf "%d %d %d", t, f, e; for (i = 1; i <= nk; i++) printf " %d", c[i]; printf " %d %.3f %d %d\n", g, cs, n10, g10 }'
 }
 export -f analyse; export KINDS
 
 report() { # label, file of analyse lines (a capture's name may follow the counts)
     awk -v label="$1" -v kinds="$KINDS" '
         BEGIN { n = split(kinds, k, " ") }
-        { t += $1; f += $2; e += $3; for (i = 1; i <= n; i++) { c[i] += $(3 + i); if ($(3 + i) > top[i]) { top[i] = $(3 + i); tn[i] = $(6 + n) } }
-          g += $(4 + n); cs += $(5 + n) }
-        END { printf "%-28s %9d TCP packets, %7.2f flagged per 1,000, %d error-level/malformed; %.1f idle gaps >= 1 s per 1,000 TCP packets, %.1f per connection-hour (%.1f connection-hours)\n", label, t, 1000 * f / (t ? t : 1), e, 1000 * g / (t ? t : 1), 3600 * g / (cs ? cs : 1), cs / 3600
+        { t += $1; f += $2; e += $3; for (i = 1; i <= n; i++) { c[i] += $(3 + i); if ($(3 + i) > top[i]) { top[i] = $(3 + i); tn[i] = $(8 + n) } }
+          g += $(4 + n); cs += $(5 + n); n10 += $(6 + n); g10 += $(7 + n) }
+        END { printf "%-28s %9d TCP packets, %7.2f flagged per 1,000, %d error-level/malformed; %.1f idle gaps >= 1 s per 1,000 TCP packets, %.1f per connection-hour (%.1f connection-hours), %.2f per connection of 1-10 s (%d)\n", label, t, 1000 * f / (t ? t : 1), e, 1000 * g / (t ? t : 1), 3600 * g / (cs ? cs : 1), cs / 3600, g10 / (n10 ? n10 : 1), n10
               for (i = 1; i <= n; i++) if (c[i]) {
                   printf "    %-26s %8.2f per 1,000 (%d)", k[i], 1000 * c[i] / (t ? t : 1), c[i]
                   if (tn[i] != "" && c[i] > top[i]) printf "; %.2f without its top capture (%s: %d)", 1000 * (c[i] - top[i]) / t, tn[i], top[i]
