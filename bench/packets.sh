@@ -22,7 +22,7 @@ trap 'rm -rf "$D"' EXIT
 echo "== 1. pcap vs flow model (-n $N -s $SEED, embedded model)"
 "$SECGEN" generate -n "$N" -s "$SEED" -q --flows-format native --flows-out "$D/model.csv"
 "$SECGEN" generate -n "$N" -s "$SEED" -o "$D/a.pcap" --flows-out "$D/gt.csv" 2> "$D/summary"
-grep -E "vs flow model|missed|capped|fitted|valid packet|without an automaton|TCP normalisation" "$D/summary" | sed 's/^/  /'
+grep -E "vs flow model|missed|capped|fitted|automaton sample|valid packet|without an automaton|TCP normalisation" "$D/summary" | sed 's/^/  /'
 "$SECGEN" extract -q "$D/a.pcap" -o "$D/ext.csv"
 # generate's CSV has one more column (community_id)
 cmp -s <(tail -n +2 "$D/gt.csv" | cut -d, -f1-12 | sort) <(tail -n +2 "$D/ext.csv" | sort) && echo "  extract round trip: exact" || echo "  extract round trip: DIFFERS"
