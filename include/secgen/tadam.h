@@ -167,10 +167,6 @@ typedef struct sg_tadam_sample_opts {
      * counts). -1 = unconstrained. When set, sequences are drawn from the exact conditional
      * distribution given (fwd, bwd) if reachable, else from the nearest reachable counts. */
     int64_t target_fwd, target_bwd;
-    /* with target_bwd unconstrained: at least this many backward events (0 = any). A TCP record
-     * that completed a handshake (SYN and ACK seen) but whose reverse direction is unknown (a
-     * one-way NetFlow record) needs the server's SYN-ACK: a forward-only walk cannot become it. */
-    int64_t min_bwd;
 } sg_tadam_sample_opts;
 
 void sg_tadam_sample_opts_init(sg_tadam_sample_opts *o);

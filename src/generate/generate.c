@@ -207,12 +207,6 @@ static sg_status tadam_sampler(void *ctx, const sg_flow *f, int64_t tf, int64_t 
     sg_tadam_sample_opts_init(&o);
     o.target_fwd = tf;
     o.target_bwd = tb;
-    /* a handshake completed (SYN and ACK in the record's flags) and data after it (>= 3 client
-     * packets: the SYN, its ACK and more) with the reverse unknown: the server's SYN-ACK is in it
-     * (forward-only walks of the port-less "tcp" automaton left such records flow-shaped; with 2
-     * client packets the data rides on the handshake's ACK, which the automata's walks do not
-     * make, and the flow-shaped sequence kept more of those records' bytes) */
-    if (tb < 0 && (tf < 0 || tf >= 3) && f->proto == SG_PROTO_TCP && (f->flags & SG_TCP_SYN) && (f->flags & SG_TCP_ACK)) o.min_bwd = 1;
     size_t cap = (size_t)((tf > 0 ? tf : 0) + (tb > 0 ? tb : 0)) + 1024;
     if (cap > o.max_len) o.max_len = cap;
     sg_tadam_event *ev = malloc(cap * sizeof *ev);

@@ -130,19 +130,17 @@ static int row_has(const sg_tadam_model *m, int64_t f, int64_t b)
  * unknown one is drawn from its distribution given it, P(b | f) ∝ beta(q0, f, b) — the
  * probability that a walk ends with those counts. Fixing the unknown count at its fewest, as
  * before, gave a request record a server that never answered (issue 14). 0: nothing reachable. */
-static int draw_unknown(const sg_tadam_model *m, sg_rng *rng, int64_t gf, int64_t gb, int64_t minb, int64_t *of, int64_t *ob)
+static int draw_unknown(const sg_tadam_model *m, sg_rng *rng, int64_t gf, int64_t gb, int64_t *of, int64_t *ob)
 {
     const int64_t F = (int64_t)m->beta.F;
     int64_t best = -1, bestd = INT64_MAX;
-    if (gb < 0) { /* the row nearest gf that has any reachable b (>= minb, sg_tadam_sample_opts.min_bwd) */
+    if (gb < 0) { /* the row nearest gf that has any reachable b */
         for (int64_t f = 0; f <= F; f++) {
             int64_t d = f > gf ? f - gf : gf - f;
-            const uint16_t *hi = m->beta.rb + m->beta.roff[f + 1];
-            if (m->beta.roff[f] < m->beta.roff[f + 1] && hi[-1] >= minb && d < bestd) bestd = d, best = f;
+            if (m->beta.roff[f] < m->beta.roff[f + 1] && d < bestd) bestd = d, best = f;
         }
         if (best < 0) return 0;
         const uint16_t *lo = m->beta.rb + m->beta.roff[best], *hi = m->beta.rb + m->beta.roff[best + 1];
-        while (lo < hi && *lo < minb) lo++;
         double tot = 0, u;
         for (const uint16_t *a = lo; a < hi; a++) tot += beta_at(m, m->initial, best, *a);
         u = sg_rng_uniform(rng) * tot;
@@ -191,8 +189,7 @@ sg_status sg_tadam_sample(const sg_tadam_model *m, sg_rng *rng, const sg_tadam_s
     size_t maxlen = o->max_len ? o->max_len : 1000;
     if (maxlen > cap) maxlen = cap;
     int cond = (o->target_fwd >= 0 || o->target_bwd >= 0) && conditionable(m);
-    int64_t minb = o->target_bwd < 0 && o->min_bwd > 0 ? o->min_bwd : 0;
-    int64_t tf = o->target_fwd < 0 ? 0 : o->target_fwd, tb = o->target_bwd < 0 ? minb : o->target_bwd;
+    int64_t tf = o->target_fwd < 0 ? 0 : o->target_fwd, tb = o->target_bwd < 0 ? 0 : o->target_bwd;
     if (cond) {
         if (!__atomic_load_n(&m->beta.beta, __ATOMIC_ACQUIRE)) {
             /* lazy preparation, safe when several threads sample from the same model */
@@ -205,7 +202,7 @@ sg_status sg_tadam_sample(const sg_tadam_model *m, sg_rng *rng, const sg_tadam_s
             if (!__atomic_load_n(&m->beta.beta, __ATOMIC_ACQUIRE)) cond = 0; /* not conditionable */
         }
         if (o->target_fwd < 0 || o->target_bwd < 0) {
-            if (!draw_unknown(m, rng, o->target_fwd, o->target_bwd, minb, &tf, &tb)) cond = 0; /* nothing reachable: unconstrained walk */
+            if (!draw_unknown(m, rng, o->target_fwd, o->target_bwd, &tf, &tb)) cond = 0; /* nothing reachable: unconstrained walk */
         } else if (beta_at(m, m->initial, tf, tb) <= 0) {
             /* counts no walk ends with: the nearest reachable pair */
             double bestd = HUGE_VAL;

@@ -388,48 +388,6 @@ static void test_conditioned_unknown(void **state)
     sg_tadam_model_destroy(m);
 }
 
-/* the backward count unknown, drawn from its distribution given the forward one, at least min_bwd.
- * The automaton has a forward-only path (">S >A": a SYN and an ACK, no SYN-ACK seen) and a
- * handshake (">S <SA >A"), equally likely; a record with SYN and ACK in its flags needs the latter
- * (without min_bwd half the walks are forward-only, which no fit makes such a record of) */
-static void test_min_bwd(void **state)
-{
-    (void)state;
-    const char *j = "{\"format\":\"secgen-automaton\",\"version\":1,\"alphabet\":[\"$\",\">S\",\"<SA\",\">A\"],"
-                    "\"states\":5,\"initial_state\":0,\"final_state\":1,\"edges\":["
-                    "{\"source\":0,\"symbol\":\">S\",\"target\":2,\"probability\":1,\"gaussian\":{\"mean\":[0,0],\"cov\":[[1,0],[0,1]]}},"
-                    "{\"source\":2,\"symbol\":\">A\",\"target\":4,\"probability\":0.5,\"gaussian\":{\"mean\":[40,0],\"cov\":[[1,0],[0,1]]}},"
-                    "{\"source\":2,\"symbol\":\"<SA\",\"target\":3,\"probability\":0.5,\"gaussian\":{\"mean\":[40,0],\"cov\":[[1,0],[0,1]]}},"
-                    "{\"source\":3,\"symbol\":\">A\",\"target\":4,\"probability\":1,\"gaussian\":{\"mean\":[40,0],\"cov\":[[1,0],[0,1]]}},"
-                    "{\"source\":4,\"symbol\":\"$\",\"target\":1,\"probability\":1}]}";
-    sg_tadam_model *m = NULL;
-    sg_error err = {0};
-    assert_int_equal(sg_tadam_model_load_mem("hs", j, strlen(j), SG_TADAM_FMT_AUTO, &m, &err), SG_OK);
-    sg_tadam_sample_opts o;
-    sg_tadam_sample_opts_init(&o);
-    o.target_fwd = 2;
-    sg_tadam_event ev[16];
-    for (int minb = 0; minb <= 1; minb++) {
-        o.min_bwd = minb;
-        int none = 0;
-        for (uint64_t i = 0; i < 50; i++) {
-            sg_rng r;
-            sg_rng_init(&r, 1, SG_STREAM_TADAM_SAMPLE, i);
-            size_t n;
-            int complete;
-            assert_int_equal(sg_tadam_sample(m, &r, &o, ev, 16, &n, &complete, &err), SG_OK);
-            assert_true(complete);
-            int64_t nf = 0, nb = 0;
-            for (size_t k = 0; k < n; k++) ev[k].dir > 0 ? nf++ : nb++;
-            assert_int_equal(nf, 2);
-            assert_true(nb >= minb && nb <= 1);
-            none += nb == 0;
-        }
-        if (minb == 0) assert_true(none > 10 && none < 40); /* both, about half each */
-    }
-    sg_tadam_model_destroy(m);
-}
-
 /* toy data: a b c with noise; learning is deterministic across thread counts and the learnt
  * automaton explains the clean word without repairs */
 static sg_seq_set *toy_set(void)
@@ -707,7 +665,6 @@ int main(void)
         cmocka_unit_test(test_fosr_import_symbols), cmocka_unit_test(test_malformed_models),
         cmocka_unit_test(test_sampling),           cmocka_unit_test(test_conditioned_sampling),
         cmocka_unit_test(test_conditioned_unknown),
-        cmocka_unit_test(test_min_bwd),
         cmocka_unit_test(test_learn_deterministic), cmocka_unit_test(test_noise_search_not_worse),
         cmocka_unit_test(test_noise_injection), cmocka_unit_test(test_time_model_pays_or_is_dropped),
         cmocka_unit_test(test_auroc),
