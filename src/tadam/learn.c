@@ -2530,6 +2530,16 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* what a learning run holds, released on every way out */
+static void learn_release(tdm_eval_scratch *sc, int nthreads, tdm_gcache *gc, skeleton *cur, tdm_data *d)
+{
+    for (int t = 0; t < nthreads; t++) scratch_free(&sc[t]);
+    free(sc);
+    gcache_free(gc);
+    skeleton_free(cur);
+    data_free(d);
+}
+
 static sg_status learn_run(const sg_seq_set *set, const size_t *idx, size_t n_idx, const sg_tadam_learn_opts *o,
                            int no_verbatim, sg_tadam_model **out, sg_error *err)
 {
@@ -2629,11 +2639,7 @@ static sg_status learn_run(const sg_seq_set *set, const size_t *idx, size_t n_id
     }
     sg_progress_destroy(prog);
     if (failed) {
-        for (int t = 0; t < nthreads; t++) scratch_free(&sc[t]);
-        free(sc);
-        gcache_free(&gc);
-        skeleton_free(&cur);
-        data_free(&d);
+        learn_release(sc, nthreads, &gc, &cur, &d);
         return sg_error_set(err, SG_ERR_NOMEM, "out of memory during the search");
     }
     ctx.start_pi = cur_pi;
@@ -2673,11 +2679,7 @@ static sg_status learn_run(const sg_seq_set *set, const size_t *idx, size_t n_id
         }
         ctx.fixed_pi = 1;
         if (failed) {
-            for (int t = 0; t < nthreads; t++) scratch_free(&sc[t]);
-            free(sc);
-            gcache_free(&gc);
-            skeleton_free(&cur);
-            data_free(&d);
+            learn_release(sc, nthreads, &gc, &cur, &d);
             return sg_error_set(err, SG_ERR_NOMEM, "out of memory during the clean-up");
         }
     }
@@ -2696,11 +2698,7 @@ static sg_status learn_run(const sg_seq_set *set, const size_t *idx, size_t n_id
         m->scale_payload = TDM_SCALE_PAYLOAD;
         if (!m->name) st = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
     }
-    for (int t = 0; t < nthreads; t++) scratch_free(&sc[t]);
-    free(sc);
-    skeleton_free(&cur);
-    data_free(&d);
-    gcache_free(&gc);
+    learn_release(sc, nthreads, &gc, &cur, &d);
     if (st != SG_OK) {
         sg_tadam_model_destroy(m);
         return st;
