@@ -43,6 +43,21 @@ static int64_t ooo_ns(const sg_pkt *p, size_t n)
     return 3000000;
 }
 
+/* Where a packet stands in its run (a side's payloads until the peer's): the payload bytes of the
+ * run before it; a payload-carrying packet then joins the run (or starts the next one). */
+typedef struct run_pos {
+    int side; /* of the run so far, -1 before any payload */
+    uint64_t into;
+} run_pos;
+
+static uint64_t run_before(run_pos *r, const sg_pkt *p)
+{
+    const int d = p->dir ? 1 : 0;
+    const uint64_t before = r->side == d ? r->into : 0;
+    if (p->payload_len) r->side = d, r->into = before + p->payload_len;
+    return before;
+}
+
 /* moves p[j] to position i+1 (j > i), shifting p[i+1 .. j-1] up by one */
 static void move_after(sg_pkt *p, size_t i, size_t j)
 {
@@ -203,26 +218,22 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
      * sg_payload_fix_sizes). */
     size_t ndata = 0, npairs = 0;
     uint32_t had[2] = {0, 0};
-    uint64_t into = 0; /* payload bytes of the current run (a side's payloads until the peer's) before p[i] */
-    for (size_t i = 0, spoke = 2; i < n; i++) { /* the pairs the loop below may take */
-        int d = p[i].dir ? 1 : 0;
+    run_pos rp = {-1, 0};
+    for (size_t i = 0; i < n; i++) { /* the pairs the loop below may take */
         if (!p[i].payload_len) continue;
-        uint64_t before = spoke == (size_t)d ? into : 0;
-        into = before + p[i].payload_len;
+        uint64_t before = run_before(&rp, &p[i]);
         ndata++;
-        spoke = (size_t)d;
-        if (had[d]++ && before >= SG_HTTP_HEAD_MAX && i + 1 < n && p[i + 1].dir == p[i].dir && plain_data(&p[i], maxp) &&
-            plain_data(&p[i + 1], maxp))
+        if (had[p[i].dir ? 1 : 0]++ && before >= SG_HTTP_HEAD_MAX && i + 1 < n && p[i + 1].dir == p[i].dir &&
+            plain_data(&p[i], maxp) && plain_data(&p[i + 1], maxp))
             npairs++;
     }
     double reorder = npairs ? r->reorder * (double)ndata / (double)npairs : 0;
     if (reorder > 0.5) reorder = 0.5;
-    int spoke = -1; /* the side of the last payload before p[i] */
-    into = 0;
+    rp = (run_pos){-1, 0};
     for (size_t i = 0; reorder > 0 && i + 1 < n; i++) {
         int d = p[i].dir ? 1 : 0;
-        uint64_t before = spoke == d ? into : 0;
-        if (p[i].payload_len) seen[d]++, spoke = d, into = before + p[i].payload_len;
+        uint64_t before = run_before(&rp, &p[i]);
+        if (p[i].payload_len) seen[d]++;
         if (seen[d] == 1 || before < SG_HTTP_HEAD_MAX || !plain_data(&p[i], maxp) || (p[i + 1].dir ? 1 : 0) != d ||
             !plain_data(&p[i + 1], maxp))
             continue;
@@ -235,7 +246,7 @@ sg_status sg_packets_tcp_noise(sg_vec *v, const sg_tcp_noise_rates *r, uint32_t 
         if (p[i + 1].t_ns > t) p[i + 1].t_ns = t;
         ro++;
         seen[d]++;
-        into += p[i + 1].payload_len;
+        run_before(&rp, &p[i + 1]);
         i++;
     }
     /* the chance that a loss with such a burst behind it gets segments behind it before its copy:

@@ -499,6 +499,10 @@ static size_t nbdgm(sg_payload_state *ps, uint32_t len, uint8_t *o)
     return len;
 }
 
+/* shortest message the templates give a head (a shorter run continues the side's previous one):
+ * a request with its Host line; "HTTP/1.1 200 OK", "Content-Length: 0" and the blank line */
+#define HTTP_MIN_MSG(dir) ((dir) == SG_DIR_FWD ? 64u : 38u)
+
 uint32_t sg_payload_min_len(const sg_pkt_conn *c, int dir)
 {
     switch (kind_of(c)) {
@@ -509,7 +513,7 @@ uint32_t sg_payload_min_len(const sg_pkt_conn *c, int dir)
     case K_NBDGM: return NBDGM_MIN;
     case K_TLS: return 22;   /* record header + AEAD tag + 1 byte */
     case K_SSH: return 48;   /* smallest encrypted SSH packet with its MAC */
-    case K_HTTP: return dir == SG_DIR_FWD ? 64 : 38;
+    case K_HTTP: return HTTP_MIN_MSG(dir);
     case K_SMTP: return 32;
     }
     return 0;
@@ -659,9 +663,6 @@ static const char *user_agent(const sg_payload_state *ps)
  * Content-Length). */
 #define HTTP_POST_HEAD 300
 #define HTTP_RESP_HEAD 160
-/* shortest message the templates give a head (a shorter run continues the side's previous one):
- * a request with its Host line; "HTTP/1.1 200 OK", "Content-Length: 0" and the blank line */
-#define HTTP_MIN_MSG(dir) ((dir) == SG_DIR_FWD ? 64u : 38u)
 
 #define HTTP_GET_MAX 8192 /* longest request head servers accept by default (Apache, nginx: 8 KB) */
 
