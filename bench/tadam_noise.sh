@@ -6,6 +6,9 @@
 # bits/event on the untouched test split and learning time (CPU user seconds of the whole
 # evaluate run and the learner's own wall time). Prints a markdown table.
 # The last column is the CPU time over the clean run's of the same seed (issue 20 item 2: <= 2x).
+# TADAM learns as `automata learn` does, on its search sample (at most 2,000 distinct words: the
+# clean split is searched whole, a noisy one on the blocks up to 2,000 distinct words); the column
+# "searched" gives the sequences and distinct words. EXTRA="--max-words 0" searches every block.
 # Usage: bench/tadam_noise.sh  (env: SEEDS="1 2 3" RATES="0 0.1 0.2" MAX_TRAIN=0 (all) JOBS=2
 #        EXTRA="--no-noise-model" to compare without the noise model;
 #        BASELINES=1: a second evaluate run per row with --baseline all adds the AUROC of the
@@ -28,8 +31,8 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 bh="" bs=""
 [ "$BASELINES" = 1 ] && bh=" bigram | HMM | ALERGIA |" bs="---|---|---|"
-echo "| seed | noise | states | edges | edges / clean | est. del | est. dup | est. swap | injected each | AUROC | learn wall s | CPU user s | CPU / clean |$bh"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|$bs"
+echo "| seed | noise | searched (words) | states | edges | edges / clean | est. del | est. dup | est. swap | injected each | AUROC | learn wall s | CPU user s | CPU / clean |$bh"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|$bs"
 for seed in $SEEDS; do
     clean_edges="" clean_cpu=""
     for rate in $RATES; do
@@ -42,6 +45,7 @@ for seed in $SEEDS; do
         read -r wall states edges del dup swap <<<"$(echo "$line" | sed -E \
             's/.*learnt in ([0-9.]+) s.*: ([0-9]+) states, ([0-9]+) edges.*dup ([0-9.]+) swap ([0-9.]+) del ([0-9.]+).*/\1 \2 \3 \6 \4 \5/')"
         cpu=$(cat "$T/cpu")
+        searched=$(sed -nE 's/^tadam search sample: ([0-9]+) of the [0-9]+ sequences(, ([0-9]+) distinct words)?.*/\1 (\3)/p' "$T/out")
         [ -z "$clean_edges" ] && clean_edges=$edges clean_cpu=$cpu
         ratio=$(awk -v a="$edges" -v b="$clean_edges" 'BEGIN { printf "%.2f", a / b }')
         cratio=$(awk -v a="$cpu" -v b="$clean_cpu" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
@@ -54,6 +58,6 @@ for seed in $SEEDS; do
                 base="$base $(grep "^$b bits/event" "$T/bout" | sed -E 's/.*AUROC ([0-9.]+).*/\1/') |"
             done
         fi
-        echo "| $seed | $rate | $states | $edges | $ratio | $del | $dup | $swap | $inj | $auroc | $wall | $cpu | $cratio |$base"
+        echo "| $seed | $rate | $searched | $states | $edges | $ratio | $del | $dup | $swap | $inj | $auroc | $wall | $cpu | $cratio |$base"
     done
 done

@@ -260,11 +260,25 @@ void sg_tadam_groups_free(sg_tadam_group *groups, size_t n_groups);
 sg_status sg_tadam_holdout_split(size_t *idx, size_t *n_idx, uint64_t seed, double frac, size_t **hold, size_t *n_hold,
                                  sg_error *err);
 
+/* The structure search's sample of a group. The search's work grows with the distinct symbol
+ * strings (words) it holds, not with the sequences: identical words are parsed and repaired once.
+ * ids are ordered by their keyed draws (sg_rng(seed, SG_STREAM_TADAM_SPLIT, id), as
+ * sg_sample_keyed) and the longest prefix of that order is kept that holds at most max_sequences
+ * sequences and at most max_words distinct words (0 = no limit): a uniform random subset, the
+ * whole group when it has few distinct words (clean logs), fewer sequences when noise makes
+ * every word distinct. With max_words 0 the choice is sg_sample_keyed's. out (room for n)
+ * receives the kept ids in ascending order, *n_out their number (>= 1 when n >= 1), *n_words
+ * (may be NULL; 0 when max_words is 0) the distinct words among them. */
+sg_status sg_tadam_search_sample(const sg_seq_set *set, const size_t *ids, size_t n, uint64_t seed,
+                                 size_t max_sequences, size_t max_words, size_t *out, size_t *n_out, size_t *n_words,
+                                 sg_error *err);
+
 typedef struct sg_tadam_dir_opts {
     sg_tadam_learn_opts learn; /* name is set per group */
     sg_tadam_group_by by;      /* default SG_TADAM_BY_SERVICE */
     size_t min_sequences;      /* smaller groups are skipped; default 20 */
-    size_t max_sequences;      /* larger groups are subsampled (sg_sample_keyed); default 2000 */
+    size_t max_sequences;      /* the search sample (sg_tadam_search_sample): at most this many */
+    size_t max_words;          /* sequences and distinct words per group; defaults 20000 and 2000 */
     int normal_only;           /* skip sequences labelled anomalous */
     double holdout;            /* fraction held out to measure bits per event; default 0 */
     uint64_t seed;             /* hold-out and subsample; default 1 */
@@ -392,6 +406,8 @@ typedef struct sg_tadam_bench_opts {
     uint64_t seed;      /* split and noise; default 1 */
     double noise;       /* noise injected into the training data (sg_tadam_inject_noise); 0 */
     size_t max_train;   /* at most this many normal train sequences learnt from (first ones); 0 = all */
+    size_t max_sequences, max_words; /* TADAM's search sample of them, as `automata learn`'s
+                                        (sg_tadam_search_sample; 20000, 2000; 0 = no limit) */
     int bigram;         /* also score with the bigram baseline */
     int hmm, alergia;   /* also the HMM and ALERGIA baselines (paper Table 3) */
     sg_tadam_learn_opts learn;
@@ -421,6 +437,7 @@ typedef struct sg_tadam_bench_model {
 #define SG_TADAM_BENCH_MAX_MODELS 4
 typedef struct sg_tadam_bench {
     size_t n, n_train, n_learn; /* sequences; in the train split; normal ones learnt from */
+    size_t n_search, n_search_words; /* TADAM's search sample of them: sequences, distinct words */
     double learn_seconds, score_seconds;
     sg_tadam_model *model; /* owned; freed by sg_tadam_bench_free */
     /* per sequence: label, split (1 = train) and the TADAM scores (timed, untimed; total, per event) */

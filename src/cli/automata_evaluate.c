@@ -12,7 +12,7 @@ int sg_automata_evaluate(int argc, char **argv)
 {
     double train_frac = 0.5, noise = 0;
     uint64_t seed = 1;
-    long long jobs = 0, max_train = 0, max_iters = 200;
+    long long jobs = 0, max_train = 0, max_iters = 200, max_seqs = -1, max_words = -1;
     int no_noise = 0, quiet = 0, bigram = 0, untimed = 0, hmm = 0, alergia = 0;
     long long hmm_states = 0, hmm_max_states = -1;
     double alpha = -1;
@@ -28,6 +28,8 @@ int sg_automata_evaluate(int argc, char **argv)
                                        {"alergia-alpha", required_argument, 0, 'A'},
                                        {"max-train", required_argument, 0, 'M'},
                                        {"max-iters", required_argument, 0, 'I'},
+                                       {"max-sequences", required_argument, 0, 'Q'},
+                                       {"max-words", required_argument, 0, 'W'},
                                        {"model-out", required_argument, 0, 'm'},
                                        {"scores-out", required_argument, 0, 'S'},
                                        {"jobs", required_argument, 0, 'j'},
@@ -90,6 +92,12 @@ int sg_automata_evaluate(int argc, char **argv)
         case 'I':
             if (sg_cli_parse_int(CMD, "--max-iters", optarg, 0, 100000, &max_iters)) return SG_EXIT_USAGE;
             break;
+        case 'Q':
+            if (sg_cli_parse_int(CMD, "--max-sequences", optarg, 0, 100000000, &max_seqs)) return SG_EXIT_USAGE;
+            break;
+        case 'W':
+            if (sg_cli_parse_int(CMD, "--max-words", optarg, 0, 100000000, &max_words)) return SG_EXIT_USAGE;
+            break;
         case 'm': model_out = optarg; break;
         case 'S': scores_out = optarg; break;
         case 'j':
@@ -113,6 +121,8 @@ int sg_automata_evaluate(int argc, char **argv)
     o.seed = seed;
     o.noise = noise;
     o.max_train = (size_t)max_train;
+    if (max_seqs >= 0) o.max_sequences = (size_t)max_seqs;
+    if (max_words >= 0) o.max_words = (size_t)max_words;
     o.bigram = bigram;
     o.hmm = hmm;
     o.alergia = alergia;
@@ -135,6 +145,12 @@ int sg_automata_evaluate(int argc, char **argv)
     printf("data: %s: %zu sequences; split seed %llu, train fraction %.2f -> %zu train (%zu normal used for learning), "
            "%zu test; injected training noise %.0f %%\n",
            in, b.n, (unsigned long long)seed, train_frac, b.n_train, b.n_learn, b.n - b.n_train, noise * 100);
+    if (b.n_search_words)
+        printf("tadam search sample: %zu of the %zu sequences, %zu distinct words (--max-sequences %zu, --max-words %zu)\n",
+               b.n_search, b.n_learn, b.n_search_words, o.max_sequences, o.max_words);
+    else
+        printf("tadam search sample: %zu of the %zu sequences (--max-sequences %zu, no word limit)\n", b.n_search,
+               b.n_learn, o.max_sequences);
     sg_tadam_info info;
     sg_tadam_model_info(b.model, &info);
     printf("tadam%s: learnt in %.2f s (%d threads): %zu states, %zu edges, %zu symbols, MDL %.1f bits (model %.1f), "

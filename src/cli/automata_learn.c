@@ -50,6 +50,7 @@ int sg_automata_learn(int argc, char **argv)
                                        {"by", required_argument, 0, 'b'},
                                        {"min-sequences", required_argument, 0, 'm'},
                                        {"max-sequences", required_argument, 0, 'M'},
+                                       {"max-words", required_argument, 0, 'W'},
                                        {"max-iters", required_argument, 0, 'I'},
                                        {"normal-only", no_argument, 0, 'N'},
                                        {"untimed", no_argument, 0, 'U'},
@@ -78,8 +79,12 @@ int sg_automata_learn(int argc, char **argv)
             o.min_sequences = (size_t)v;
             break;
         case 'M':
-            if (sg_cli_parse_int(CMD, "--max-sequences", optarg, 1, 100000000, &v)) return SG_EXIT_USAGE;
+            if (sg_cli_parse_int(CMD, "--max-sequences", optarg, 0, 100000000, &v)) return SG_EXIT_USAGE;
             o.max_sequences = (size_t)v;
+            break;
+        case 'W':
+            if (sg_cli_parse_int(CMD, "--max-words", optarg, 0, 100000000, &v)) return SG_EXIT_USAGE;
+            o.max_words = (size_t)v;
             break;
         case 'I':
             if (sg_cli_parse_int(CMD, "--max-iters", optarg, 0, 100000, &v)) return SG_EXIT_USAGE;

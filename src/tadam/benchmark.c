@@ -16,6 +16,10 @@ void sg_tadam_bench_opts_init(sg_tadam_bench_opts *o)
     o->train_frac = 0.5;
     o->seed = 1;
     sg_tadam_learn_opts_init(&o->learn);
+    sg_tadam_dir_opts d;
+    sg_tadam_dir_opts_init(&d);
+    o->max_sequences = d.max_sequences; /* the search sample of `automata learn` */
+    o->max_words = d.max_words;
     sg_tadam_hmm_opts_init(&o->hmm_opts);
     sg_tadam_alergia_opts_init(&o->alergia_opts);
 }
@@ -111,7 +115,7 @@ sg_status sg_tadam_benchmark(const sg_seq_set *set, const sg_tadam_bench_opts *o
     B->bits_per_event = malloc((n ? n : 1) * sizeof *B->bits_per_event);
     B->untimed_bits = malloc((n ? n : 1) * sizeof *B->untimed_bits);
     B->untimed_bits_per_event = malloc((n ? n : 1) * sizeof *B->untimed_bits_per_event);
-    size_t *tr = malloc((n ? n : 1) * sizeof *tr), ntr = 0, nlab = 0;
+    size_t *tr = malloc((n ? n : 1) * sizeof *tr), *sample = NULL, ntr = 0, nlab = 0;
     double *s_b = malloc((n ? n : 1) * sizeof *s_b);
     sg_tadam_bigram *bg = NULL;
     sg_tadam_hmm *hmm = NULL;
@@ -144,8 +148,14 @@ sg_status sg_tadam_benchmark(const sg_seq_set *set, const sg_tadam_bench_opts *o
         if ((st = sg_tadam_inject_noise(set, o->noise, o->seed, &noisy, err)) != SG_OK) goto done;
         train_set = noisy;
     }
+    /* TADAM's search sample, as `automata learn` draws it (keyed apart from the split); the
+     * baselines learn from every training sequence */
     double t0 = now_s();
-    if ((st = sg_tadam_learn(train_set, tr, ntr, &o->learn, &B->model, err)) != SG_OK) goto done;
+    if (!(sample = malloc(ntr * sizeof *sample))) goto nomem;
+    if ((st = sg_tadam_search_sample(train_set, tr, ntr, o->seed ^ 0x9e3779b97f4a7c15ull, o->max_sequences,
+                                     o->max_words, sample, &B->n_search, &B->n_search_words, err)) != SG_OK)
+        goto done;
+    if ((st = sg_tadam_learn(train_set, sample, B->n_search, &o->learn, &B->model, err)) != SG_OK) goto done;
     double t1 = now_s();
     B->learn_seconds = t1 - t0;
     for (size_t i = 0; i < n; i++) {
@@ -252,6 +262,7 @@ done:
     sg_tadam_alergia_destroy(al);
     sg_seq_set_destroy(noisy);
     free(tr);
+    free(sample);
     free(s_b);
     if (st != SG_OK) sg_tadam_bench_free(B);
     return st;

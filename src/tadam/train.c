@@ -99,13 +99,98 @@ sg_status sg_tadam_holdout_split(size_t *idx, size_t *n_idx, uint64_t seed, doub
     return SG_OK;
 }
 
+typedef struct draw_pos {
+    uint64_t key; /* top 44 bits of the draw, as sg_sample_keyed */
+    size_t pos;
+} draw_pos;
+
+static int cmp_draw_pos(const void *a, const void *b)
+{
+    const draw_pos *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static int cmp_size_t(const void *a, const void *b)
+{
+    const size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+static uint64_t word_hash(const sg_seq *s)
+{
+    uint64_t h = 1469598103934665603ull ^ s->n;
+    for (size_t i = 0; i < s->n; i++) h = (h ^ s->sym[i]) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+sg_status sg_tadam_search_sample(const sg_seq_set *set, const size_t *ids, size_t n, uint64_t seed,
+                                 size_t max_sequences, size_t max_words, size_t *out, size_t *n_out, size_t *n_words,
+                                 sg_error *err)
+{
+    *n_out = 0;
+    if (n_words) *n_words = 0;
+    if (n == 0) return SG_OK;
+    const size_t cap_seq = max_sequences ? max_sequences : n;
+    if (!max_words) {
+        const size_t m = cap_seq < n ? cap_seq : n;
+        sg_status st = sg_sample_keyed(seed, SG_STREAM_TADAM_SPLIT, ids, n, m, out, err);
+        if (st == SG_OK) *n_out = m;
+        return st;
+    }
+    draw_pos *k = malloc(n * sizeof *k);
+    /* open addressing over the distinct words seen so far: at most max_words + 1 entries */
+    const size_t lim = max_words < n ? max_words : n;
+    size_t tcap = 16;
+    while (tcap < 2 * (lim + 1)) tcap *= 2;
+    size_t *tab = malloc(tcap * sizeof *tab);
+    if (!k || !tab) {
+        free(k);
+        free(tab);
+        return sg_error_set(err, SG_ERR_NOMEM, "out of memory sampling %zu sequences", n);
+    }
+    for (size_t i = 0; i < tcap; i++) tab[i] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        sg_rng r;
+        sg_rng_init(&r, seed, SG_STREAM_TADAM_SPLIT, ids[i]);
+        k[i] = (draw_pos){sg_rng_u64(&r) >> 20, i};
+    }
+    qsort(k, n, sizeof *k, cmp_draw_pos);
+    size_t m = 0, words = 0;
+    for (; m < n && m < cap_seq; m++) {
+        const sg_seq *s = sg_seq_set_get(set, ids[k[m].pos]);
+        size_t h = (size_t)word_hash(s) & (tcap - 1);
+        int seen = 0;
+        for (; tab[h] != SIZE_MAX; h = (h + 1) & (tcap - 1)) {
+            const sg_seq *t = sg_seq_set_get(set, tab[h]);
+            if (t->n == s->n && (s->n == 0 || !memcmp(t->sym, s->sym, s->n * sizeof *s->sym))) {
+                seen = 1;
+                break;
+            }
+        }
+        if (!seen) {
+            if (words == max_words) break; /* a prefix of the random order: the sample stays uniform */
+            tab[h] = ids[k[m].pos];
+            words++;
+        }
+        out[m] = ids[k[m].pos];
+    }
+    free(tab);
+    free(k);
+    qsort(out, m, sizeof *out, cmp_size_t);
+    *n_out = m;
+    if (n_words) *n_words = words;
+    return SG_OK;
+}
+
 void sg_tadam_dir_opts_init(sg_tadam_dir_opts *o)
 {
     memset(o, 0, sizeof *o);
     sg_tadam_learn_opts_init(&o->learn);
     o->by = SG_TADAM_BY_SERVICE;
     o->min_sequences = 20;
-    o->max_sequences = 2000;
+    o->max_sequences = 20000;
+    o->max_words = 2000;
     o->seed = 1;
     o->format = SG_TADAM_FMT_SECGEN;
 }
@@ -150,9 +235,9 @@ static sg_status learn_group(const sg_seq_set *set, const char *dir, const sg_ta
     sg_status st = sg_tadam_holdout_split(g->idx, &g->n, o->seed, o->holdout, &hold, &nhold, err);
     if (st != SG_OK) return st;
     size_t n = g->n;
-    if (n > o->max_sequences) { /* deterministic subsample (keyed by sequence index) */
-        size_t *sel = malloc(o->max_sequences * sizeof *sel);
-        st = sel ? sg_sample_keyed(o->seed, SG_STREAM_TADAM_SPLIT, g->idx, n, o->max_sequences, sel, err)
+    { /* the search sample: deterministic, keyed by sequence index */
+        size_t *sel = malloc((n ? n : 1) * sizeof *sel), m = 0;
+        st = sel ? sg_tadam_search_sample(set, g->idx, n, o->seed, o->max_sequences, o->max_words, sel, &m, NULL, err)
                  : sg_error_set(err, SG_ERR_NOMEM, "out of memory");
         if (st != SG_OK) {
             free(sel);
@@ -161,7 +246,8 @@ static sg_status learn_group(const sg_seq_set *set, const char *dir, const sg_ta
         }
         free(g->idx);
         g->idx = sel;
-        g->n = g->cap = n = o->max_sequences;
+        g->cap = n ? n : 1;
+        g->n = n = m;
     }
     sg_tadam_learn_opts lo = o->learn;
     lo.name = g->key;

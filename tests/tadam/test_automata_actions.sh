@@ -15,13 +15,13 @@ for a in learn score sample show convert evaluate; do
     "$SECGEN" automata help "$a" | cmp -s - "$T/h" || fail "'automata help $a' differs from '$a --help'"
 done
 "$SECGEN" automata learn --help >"$T/h"
-for f in --by --min-sequences --max-sequences --normal-only --untimed --holdout --no-noise-model --noise-ops \
+for f in --by --min-sequences --max-sequences --max-words --normal-only --untimed --holdout --no-noise-model --noise-ops \
     --max-iters --format --jobs --seed --quiet; do
     grep -qE "^ +(-[a-z], )?$f .*[a-z]{4}" "$T/h" || fail "learn --help does not describe $f"
 done
 "$SECGEN" automata evaluate --help >"$T/h"
 for f in --train-frac --seed --noise --no-noise-model --baseline --hmm-states --hmm-max-states --alergia-alpha \
-    --max-train --model-out --scores-out; do
+    --max-train --max-sequences --max-words --model-out --scores-out; do
     grep -qE "^ +(-[a-z], )?$f .*[a-z]{4}" "$T/h" || fail "evaluate --help does not describe $f"
 done
 "$SECGEN" automata sample --help >"$T/h"

@@ -128,6 +128,11 @@ expect_rc 2 "sample without -n" "$SECGEN" automata sample "$T/m1/http.json"
 expect_rc 2 "bad -n" "$SECGEN" automata sample "$T/m1/http.json" -n -3
 expect_rc 2 "convert without --to" "$SECGEN" automata convert "$T/m1/http.json" "$T/y.json"
 expect_rc 2 "bad noise ops" "$SECGEN" automata learn "$T/seq.csv" -o "$T/x" --noise-ops add,teleport
+expect_rc 2 "bad --max-words" "$SECGEN" automata learn "$T/seq.csv" -o "$T/x" --max-words -5
+grep -q -- "--max-words" "$T/err" || fail "bad --max-words not named"
+expect_rc 2 "bad --max-words value" "$SECGEN" automata evaluate "$T/seq.csv" --max-words lots
+grep -q -- "--max-words" "$T/err" || fail "evaluate: bad --max-words not named"
+expect_rc 2 "bad --max-sequences" "$SECGEN" automata evaluate "$T/seq.csv" --max-sequences -1
 expect_rc 0 "help" "$SECGEN" automata --help
 
 # --- evaluate on a slice of HDFS (labels, split, AUROC computed in C) -----------------------------
@@ -137,6 +142,14 @@ if [ -f "$H" ]; then
     expect_rc 0 "evaluate hdfs slice" "$SECGEN" automata evaluate "$T/hdfs.csv" -s 1 --max-iters 3 --baseline bigram --quiet
     grep -q "AUROC" "$T/out" || fail "evaluate prints AUROC"
     expect_rc 0 "evaluate with noise" "$SECGEN" automata evaluate "$T/hdfs.csv" -s 1 --max-iters 2 --noise 0.1 --untimed --quiet
+    # the search sample: noise makes every word distinct, the word budget then caps the sequences
+    expect_rc 0 "evaluate with a word budget" "$SECGEN" automata evaluate "$T/hdfs.csv" -s 1 --max-iters 2 --noise 0.2 \
+        --untimed --max-words 100 --quiet
+    grep -qE "^tadam search sample: [0-9]+ of the [0-9]+ sequences, 100 distinct words" "$T/out" ||
+        { cat "$T/out" >&2; fail "evaluate does not report its search sample"; }
+    n_s=$(sed -nE 's/^tadam search sample: ([0-9]+) of the ([0-9]+) .*/\1 \2/p' "$T/out")
+    set -- $n_s
+    [ "$1" -lt "$2" ] || fail "a 100-word budget kept all $2 noisy sequences"
     expect_rc 1 "evaluate unlabelled" "$SECGEN" automata evaluate "$T/seq.csv" --quiet
 fi
 echo "ok"

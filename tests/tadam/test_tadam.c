@@ -657,6 +657,68 @@ static void test_auroc(void **state)
     assert_true(fabs(f1 - 0.75) < 1e-12); /* flag >= 0.35: precision 3/5, recall 1 */
 }
 
+/* The search sample: the whole group when its distinct words fit the budget, a prefix of the
+ * keyed random order otherwise (so at most max_words distinct words, and the choice of
+ * sg_sample_keyed when only the sequence cap binds); deterministic, ascending ids. */
+static size_t distinct_words(const sg_seq_set *s, const size_t *ids, size_t n)
+{
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sg_seq *a = sg_seq_set_get(s, ids[i]);
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++) {
+            const sg_seq *b = sg_seq_set_get(s, ids[j]);
+            seen = a->n == b->n && !memcmp(a->sym, b->sym, a->n * sizeof *a->sym);
+        }
+        d += !seen;
+    }
+    return d;
+}
+
+static void test_search_sample(void **state)
+{
+    (void)state;
+    sg_seq_set *clean = variant_set(600, 0), *noisy = variant_set(600, 1);
+    size_t ids[600], out[600], out2[600], ref[600], m = 0, m2 = 0, w = 0;
+    sg_error err = {0};
+    for (size_t i = 0; i < 600; i++) ids[i] = i;
+    const size_t dc = distinct_words(clean, ids, 600), dn = distinct_words(noisy, ids, 600);
+    assert_true(dc < dn);
+    /* few distinct words: everything */
+    assert_int_equal(sg_tadam_search_sample(clean, ids, 600, 3, 0, dc, out, &m, &w, &err), SG_OK);
+    assert_int_equal(m, 600);
+    assert_int_equal(w, dc);
+    /* a budget below the noisy set's distinct words: a strict subset holding exactly that many */
+    const size_t budget = dn / 2;
+    assert_int_equal(sg_tadam_search_sample(noisy, ids, 600, 3, 0, budget, out, &m, &w, &err), SG_OK);
+    assert_true(m < 600 && m >= budget);
+    assert_int_equal(w, budget);
+    assert_int_equal(distinct_words(noisy, out, m), budget);
+    for (size_t i = 1; i < m; i++) assert_true(out[i - 1] < out[i]);
+    const size_t m3 = m;
+    size_t first[600];
+    memcpy(first, out, m * sizeof *out);
+    /* a prefix of the keyed order: the sequence cap alone at m picks the same set */
+    assert_int_equal(sg_sample_keyed(3, SG_STREAM_TADAM_SPLIT, ids, 600, m, ref, &err), SG_OK);
+    assert_memory_equal(out, ref, m * sizeof *out);
+    assert_int_equal(sg_tadam_search_sample(noisy, ids, 600, 3, m, 0, out2, &m2, NULL, &err), SG_OK);
+    assert_int_equal(m2, m);
+    assert_memory_equal(out2, ref, m * sizeof *out);
+    /* both limits: the tighter one wins; a budget of one word keeps copies of the first word */
+    assert_int_equal(sg_tadam_search_sample(clean, ids, 600, 3, 50, dc, out, &m, &w, &err), SG_OK);
+    assert_int_equal(m, 50);
+    assert_int_equal(sg_tadam_search_sample(clean, ids, 600, 3, 0, 1, out, &m, &w, &err), SG_OK);
+    assert_int_equal(w, 1);
+    assert_true(m >= 1);
+    assert_int_equal(distinct_words(clean, out, m), 1);
+    /* another seed, another sample */
+    assert_int_equal(sg_tadam_search_sample(noisy, ids, 600, 4, 0, budget, out2, &m2, &w, &err), SG_OK);
+    assert_int_equal(w, budget);
+    assert_true(m2 != m3 || memcmp(first, out2, m3 * sizeof *out2) != 0);
+    sg_seq_set_destroy(clean);
+    sg_seq_set_destroy(noisy);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -667,7 +729,7 @@ int main(void)
         cmocka_unit_test(test_conditioned_unknown),
         cmocka_unit_test(test_learn_deterministic), cmocka_unit_test(test_noise_search_not_worse),
         cmocka_unit_test(test_noise_injection), cmocka_unit_test(test_time_model_pays_or_is_dropped),
-        cmocka_unit_test(test_auroc),
+        cmocka_unit_test(test_auroc),              cmocka_unit_test(test_search_sample),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
