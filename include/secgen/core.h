@@ -141,6 +141,9 @@ size_t sg_rng_categorical(sg_rng *r, const double *w, size_t n);
  * m >= n copies ids, sorted. SG_ERR_NOMEM on allocation failure. */
 sg_status sg_sample_keyed(uint64_t seed, uint32_t stream, const size_t *ids, size_t n, size_t m, size_t *out,
                           sg_error *err);
+/* The order sg_sample_keyed keeps a prefix of: out (room for n) receives ids sorted by their
+ * draws (ties by position). A prefix of any length is a uniform sample. */
+sg_status sg_order_keyed(uint64_t seed, uint32_t stream, const size_t *ids, size_t n, size_t *out, sg_error *err);
 
 /* ---- codes --------------------------------------------------------------------------------- */
 /* Rissanen's universal code length L_N(x) in bits for an integer x >= 1 (x = 0 is priced as 1):

@@ -99,18 +99,6 @@ sg_status sg_tadam_holdout_split(size_t *idx, size_t *n_idx, uint64_t seed, doub
     return SG_OK;
 }
 
-typedef struct draw_pos {
-    uint64_t key; /* top 44 bits of the draw, as sg_sample_keyed */
-    size_t pos;
-} draw_pos;
-
-static int cmp_draw_pos(const void *a, const void *b)
-{
-    const draw_pos *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    return (x->pos > y->pos) - (x->pos < y->pos);
-}
-
 static int cmp_size_t(const void *a, const void *b)
 {
     const size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -138,27 +126,23 @@ sg_status sg_tadam_search_sample(const sg_seq_set *set, const size_t *ids, size_
         if (st == SG_OK) *n_out = m;
         return st;
     }
-    draw_pos *k = malloc(n * sizeof *k);
+    size_t *ord = malloc(n * sizeof *ord);
     /* open addressing over the distinct words seen so far: at most max_words + 1 entries */
     const size_t lim = max_words < n ? max_words : n;
     size_t tcap = 16;
     while (tcap < 2 * (lim + 1)) tcap *= 2;
     size_t *tab = malloc(tcap * sizeof *tab);
-    if (!k || !tab) {
-        free(k);
+    sg_status st = ord && tab ? sg_order_keyed(seed, SG_STREAM_TADAM_SPLIT, ids, n, ord, err)
+                              : sg_error_set(err, SG_ERR_NOMEM, "out of memory sampling %zu sequences", n);
+    if (st != SG_OK) {
+        free(ord);
         free(tab);
-        return sg_error_set(err, SG_ERR_NOMEM, "out of memory sampling %zu sequences", n);
+        return st;
     }
     for (size_t i = 0; i < tcap; i++) tab[i] = SIZE_MAX;
-    for (size_t i = 0; i < n; i++) {
-        sg_rng r;
-        sg_rng_init(&r, seed, SG_STREAM_TADAM_SPLIT, ids[i]);
-        k[i] = (draw_pos){sg_rng_u64(&r) >> 20, i};
-    }
-    qsort(k, n, sizeof *k, cmp_draw_pos);
     size_t m = 0, words = 0;
     for (; m < n && m < cap_seq; m++) {
-        const sg_seq *s = sg_seq_set_get(set, ids[k[m].pos]);
+        const sg_seq *s = sg_seq_set_get(set, ord[m]);
         size_t h = (size_t)word_hash(s) & (tcap - 1);
         int seen = 0;
         for (; tab[h] != SIZE_MAX; h = (h + 1) & (tcap - 1)) {
@@ -170,13 +154,13 @@ sg_status sg_tadam_search_sample(const sg_seq_set *set, const size_t *ids, size_
         }
         if (!seen) {
             if (words == max_words) break; /* a prefix of the random order: the sample stays uniform */
-            tab[h] = ids[k[m].pos];
+            tab[h] = ord[m];
             words++;
         }
-        out[m] = ids[k[m].pos];
+        out[m] = ord[m];
     }
     free(tab);
-    free(k);
+    free(ord);
     qsort(out, m, sizeof *out, cmp_size_t);
     *n_out = m;
     if (n_words) *n_words = words;
