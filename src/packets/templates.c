@@ -669,17 +669,21 @@ static const char *user_agent(const sg_payload_state *ps)
 /* A head ending in "Content-Length: N\r\n\r\n" whose N is what the message holds after it
  * (total - head): formats prefix + that line for the first digit count that agrees, if it fits in
  * room. Returns the head length, 0 if it does not fit. */
-static size_t head_with_length(const char *prefix, uint64_t total, size_t room, uint8_t *o)
+static size_t head_with_length(const char *prefix, uint64_t total, size_t room, int pad, uint8_t *o)
 {
     char head[512];
     size_t f = strlen(prefix);
+    /* d = the width of the length field. Where the body crosses a power of ten no width matches
+     * its own digits (a 48-byte response after a 17-byte status line: 1 digit leaves a body of 10,
+     * 2 digits a body of 9); with pad, a body with fewer digits than d is then preceded by spaces
+     * (optional whitespace before a field value, RFC 9110 5.5) */
     for (int d = 1; d <= 20; d++) {
         size_t h = f + 16 + (size_t)d + 4; /* "Content-Length: " N "\r\n\r\n" */
         if (h > room || h > total || h >= sizeof head) return 0;
         uint64_t body = total - h;
         int nd = snprintf(NULL, 0, "%llu", (unsigned long long)body);
-        if (nd != d) continue;
-        snprintf(head, sizeof head, "%sContent-Length: %llu\r\n\r\n", prefix, (unsigned long long)body);
+        if (nd > d || (nd < d && !pad)) continue;
+        snprintf(head, sizeof head, "%sContent-Length: %*s%llu\r\n\r\n", prefix, d - nd, "", (unsigned long long)body);
         memcpy(o, head, h);
         return h;
     }
@@ -692,7 +696,7 @@ static size_t http_post(const char *method, const char *path, const char *name, 
 {
     char prefix[256];
     snprintf(prefix, sizeof prefix, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\n", method, path, name);
-    return head_with_length(prefix, total, HTTP_POST_HEAD, o);
+    return head_with_length(prefix, total, HTTP_POST_HEAD, 0, o); /* no fit: a head-only request */
 }
 
 /* A response head: the status line, then as many of Server and Content-Type as the message
@@ -701,13 +705,16 @@ static size_t http_post(const char *method, const char *path, const char *name, 
 static size_t http_response(unsigned status, uint64_t total, uint8_t *o)
 {
     static const char *opt[] = {"Server: nginx\r\n", "Content-Type: application/octet-stream\r\n"};
-    for (int k = 2; k >= 0; k--) {
-        char prefix[160];
-        int f = snprintf(prefix, sizeof prefix, "HTTP/1.1 %u %s\r\n", status, status_msg(status));
-        for (int i = 0; i < k; i++) f += snprintf(prefix + f, sizeof prefix - (size_t)f, "%s", opt[i]);
-        size_t h = head_with_length(prefix, total, HTTP_RESP_HEAD, o);
-        if (h) return h;
-    }
+    /* the most headers whose length field fits exactly; padded spaces before the length only
+     * where no choice fits exactly (before, such a response had no head) */
+    for (int pad = 0; pad <= 1; pad++)
+        for (int k = 2; k >= 0; k--) {
+            char prefix[160];
+            int f = snprintf(prefix, sizeof prefix, "HTTP/1.1 %u %s\r\n", status, status_msg(status));
+            for (int i = 0; i < k; i++) f += snprintf(prefix + f, sizeof prefix - (size_t)f, "%s", opt[i]);
+            size_t h = head_with_length(prefix, total, HTTP_RESP_HEAD, pad, o);
+            if (h) return h;
+        }
     return 0;
 }
 

@@ -362,6 +362,43 @@ static void test_short_name_lookup(void **st)
     sg_app_vocab_destroy(v);
 }
 
+/* every response run of >= 38 bytes gets a head whose Content-Length covers the run, also where
+ * the body crosses a power of ten (a 48-byte run: no length field width matched its own digits,
+ * and the response went out as opaque bytes, found by tests/packets/test_http.sh) */
+typedef struct reply_seen {
+    int n;
+    uint64_t head, body;
+} reply_seen;
+
+static void on_reply(void *ctx, const sg_app_event *e)
+{
+    reply_seen *r = ctx;
+    if (e->type != SG_APP_HTTP_REPLY) return;
+    r->n++;
+    r->head = e->head;
+    r->body = e->body;
+}
+
+static void test_http_response_every_length(void **st)
+{
+    (void)st;
+    sg_pkt_conn c;
+    memset(&c, 0, sizeof c);
+    c.proto = SG_PROTO_TCP;
+    c.src_port = 40000;
+    c.dst_port = c.service_port = 80;
+    for (uint32_t len = 38; len <= 1200; len++) {
+        c.app_key = len;
+        sg_pkt p[2] = {{.t_ns = 1, .payload_len = 120, .dir = 0}, {.t_ns = 2, .payload_len = len, .dir = 1}};
+        sg_payload_fix_sizes(&c, p, 2);
+        reply_seen r = {0};
+        sg_packets_app_walk(&c, p, 2, on_reply, &r);
+        assert_int_equal(r.n, 1);
+        assert_true(r.head > 0);
+        assert_int_equal(r.head + r.body, len);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_any_threads),
         cmocka_unit_test(test_dns_names_fit),
         cmocka_unit_test(test_short_name_lookup),
+        cmocka_unit_test(test_http_response_every_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
