@@ -52,6 +52,10 @@ double tdm_ungrid(double x, double scale)
 void tdm_gauss_from_stats(const tdm_stats *s, tdm_gauss *g)
 {
     g->n = s->n;
+    /* no shared-model weight until the final model sets it: left unset, the search's scratch
+     * Gaussians priced values with whatever the heap held (the timed search then depended on the
+     * thread count and on earlier evaluations) */
+    g->w_null = 0;
     if (s->n <= 0) {
         g->mu[0] = g->mu[1] = 0;
         g->cov[0] = g->cov[2] = TDM_RIDGE;
