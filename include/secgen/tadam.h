@@ -41,7 +41,8 @@ typedef struct sg_tadam_learn_opts {
     unsigned noise_ops;   /* SG_TADAM_NOISE_* mask; default SG_TADAM_NOISE_ALL; 0 = no noise model */
     int threads;          /* OpenMP threads for candidate evaluation; 0 = current setting */
     unsigned max_iters;   /* search iterations (operator applications); default 200 */
-    unsigned em_iters;    /* EM iterations per cost evaluation; default 3 */
+    unsigned em_iters;    /* EM iterations per cost evaluation; 0 (default) = 2 for the symbols-only
+                             soft-EM search (3 before issue 20's fourth round), 3 for hard EM */
     int quiet;            /* no progress bar */
     const char *name;     /* automaton name (service), copied; NULL = "all" */
     /* Values (IAT, payload). Default: the structure search works on the symbols, then each edge

@@ -15,6 +15,9 @@
 # learnt pi in its 10th digit (same automaton and description length here), which the files print,
 # and which flips the best repair of a few words between equal-cost repairs (a few events move
 # between edges' value statistics: different Gaussians, samples and scores).
+# Updated for issue 20 item 2 (learning time under noise, fourth round): a cost evaluation runs
+# at most 2 EM iterations instead of 3 (different pi and automata here; on clean HDFS the same
+# automata). The search sample by distinct words changes nothing here (300 and 200 sequences).
 set -u
 : "${SECGEN:?}" "${SHARED:?}" "${TMPDIR:=/tmp}"
 T=$(mktemp -d "$TMPDIR/tadam_pin.XXXXXX")
@@ -34,13 +37,13 @@ head -601 "$HDFS" >hdfs.csv
     --scores-out eval_scores.csv | sed -n '/AUROC/p' >eval.txt || fail "evaluate"
 sha256sum m/all.json m/index.json scores.csv sample.csv fosr.json eval_scores.csv eval.txt >got.sha
 cat >want.sha <<'PINS'
-bd23a6b0183f3d57a94f07a73bfb3fbe482b9d75ffb75b29806447954cc3ff44  m/all.json
-9e3e699d283027ffe096a896b89e1cd6068c2ef21bb215be437213351d2a6acd  m/index.json
-64faeb804b3841d85f061e9998f8150d14564cb9fcab3f31ddf9867ad4c4c865  scores.csv
-a4a3e258e0a4fc4ae777a5c08f1c654d6a5055d05d1f6e19a0818a4298e3fca2  sample.csv
-623f932d2c6a25ac8193163b829c4dd545b392f2edc9379eec05817802aad704  fosr.json
-f4adf3095db07fe55235907b1081cdf35073780f2ff281347e068babcaa4c6c9  eval_scores.csv
-1df3a4ec77a02c7d66958cacfcb04429dfb6678408ba26699cae494eb5a9f2e1  eval.txt
+40797178861aa5ea601c88c45402cc01def686093da81290b28d7c652cf98299  m/all.json
+9237e2aea093f136ac2c2acecf3d9920a5f866e1e832f7b5d3ba7b20b927537c  m/index.json
+4c458480d4e547c1183e79e947121ee7ed7e5ece572fcbd0847bc534521266d4  scores.csv
+bad9edb9e248539e653ff56ecae74795c69c6fc2c77d8e2a47bf04f17f69e90c  sample.csv
+a5bd600ef7c9534fd055cf73829c9987488ab54064f79f4bf37af8c276d6ee50  fosr.json
+0d309485845a3ac3db31e2b9111b4276e30258868c99800bb9d6ff857ad4048a  eval_scores.csv
+005c46d9c4a6c9b92a55b79527583a76296f841083ac5125d9d4b6c71f8e6810  eval.txt
 PINS
 diff want.sha got.sha >/dev/null || { diff want.sha got.sha >&2; fail "outputs differ from the pinned ones"; }
 echo ok
