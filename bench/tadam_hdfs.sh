@@ -18,22 +18,11 @@ JOBS=${JOBS:-2}
 LEARN_EXTRA=${LEARN_EXTRA:-}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-# AUROC of column COL (by header name; label 1 = anomaly), ties counted half
-auroc() {
-    awk -F, -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
-        $2 == 0 || $2 == 1 { print $c, $2 }' "$1" | sort -g -k1,1 |
-        awk '{ s[NR] = $1; l[NR] = $2; n = NR }
-        END { i = 1; while (i <= n) { j = i; while (j < n && s[j + 1] == s[i]) j++
-                  r = (i + j) / 2; for (k = i; k <= j; k++) if (l[k] == 1) { sp += r; np++ }; i = j + 1 }
-              nn = n - np; printf "%.4f", (sp - np * (np + 1) / 2) / (np * nn) }'
-}
+. "$HERE/bench/tadam_hdfs_lib.sh"
 echo "| seed | train / test blocks | default: AUROC | symbol part | edges (timed) | learn CPU s | --untimed: AUROC | edges | learn CPU s |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for seed in $SEEDS; do
-    awk -F, -v seed="$seed" -v frac="$FRAC" -v tr="$T/train.csv" -v te="$T/test.csv" '
-        NR == 1 { print > tr; print > te; next }
-        { h = (((NR + 7919 * seed) * 2654435761) % 4294967296) / 4294967296
-          if ($2 == "Normal" && h < frac) print > tr; else print > te }' "$DATA"
+    hdfs_split "$DATA" "$seed" "$FRAC" "$T/train.csv" "$T/test.csv"
     ntr=$(($(wc -l <"$T/train.csv") - 1)); nte=$(($(wc -l <"$T/test.csv") - 1))
     for mode in default untimed; do
         x=""

@@ -18,21 +18,11 @@ RATES=${RATES:-0 0.1 0.2}
 FRAC=${FRAC:-0.6}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-auroc() { # AUROC of column bits_per_event (label 1 = anomaly), ties counted half
-    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "bits_per_event") c = i; next }
-        $2 == 0 || $2 == 1 { print $c, $2 }' "$1" | sort -g -k1,1 |
-        awk '{ s[NR] = $1; l[NR] = $2; n = NR }
-        END { i = 1; while (i <= n) { j = i; while (j < n && s[j + 1] == s[i]) j++
-                  r = (i + j) / 2; for (k = i; k <= j; k++) if (l[k] == 1) { sp += r; np++ }; i = j + 1 }
-              nn = n - np; printf "%.4f", (sp - np * (np + 1) / 2) / (np * nn) }'
-}
+. "$HERE/bench/tadam_hdfs_lib.sh"
 echo "| seed | noise | searched | edges | edges / clean | est. del | est. dup | est. swap | injected each | AUROC | learn CPU s | CPU / clean |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for seed in $SEEDS; do
-    awk -F, -v seed="$seed" -v frac="$FRAC" -v tr="$T/train.csv" -v te="$T/test.csv" '
-        NR == 1 { print > tr; print > te; next }
-        { h = (((NR + 7919 * seed) * 2654435761) % 4294967296) / 4294967296
-          if ($2 == "Normal" && h < frac) print > tr; else print > te }' "$DATA"
+    hdfs_split "$DATA" "$seed" "$FRAC" "$T/train.csv" "$T/test.csv"
     clean_edges="" clean_cpu=""
     for rate in $RATES; do
         /usr/bin/python3 - "$T/train.csv" "$T/noisy.csv" "$rate" "$seed" <<'PY'
@@ -67,7 +57,7 @@ print(m['training']['sequences'], len(m['edges']), '%.4f %.4f %.4f' % (p['del'],
         cpu=$(cat "$T/cpu")
         [ -z "$clean_edges" ] && clean_edges=$edges clean_cpu=$cpu
         echo "| $seed | $rate | $searched | $edges | $(awk -v a="$edges" -v b="$clean_edges" 'BEGIN { printf "%.2f", a / b }') |" \
-            "$del | $dup | $swap | $(awk -v r="$rate" 'BEGIN { printf "%.4f", r / 3 }') | $(auroc "$T/s.csv") | $cpu |" \
+            "$del | $dup | $swap | $(awk -v r="$rate" 'BEGIN { printf "%.4f", r / 3 }') | $(auroc "$T/s.csv" bits_per_event) | $cpu |" \
             "$(awk -v a="$cpu" -v b="$clean_cpu" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') |"
     done
 done
