@@ -14,9 +14,9 @@
 #        BASELINES=1: a second evaluate run per row with --baseline all adds the AUROC of the
 #        bigram, the HMM and ALERGIA learnt from the same noisy blocks (the HMM's size search costs
 #        ~1 min CPU per run at MAX_TRAIN=1500, several at the whole split))
-# Time: MAX_TRAIN=1500, 2 seeds x 3 rates: ~45 s CPU (2026-12-07, branch tdm2: forward tables,
-# shared prefixes and the clean-up of issue 20 item 2; ~1 min before, 4.5 min before the screening);
-# the whole 5.6k-block training split (MAX_TRAIN=0), 1 seed x 3 rates: ~1 min CPU (~1.1 min before).
+# Time: the whole 5.6k-block training split (MAX_TRAIN=0), 3 seeds x 3 rates: ~55 s CPU, 34 s wall
+# (2026-12-07, main 4754ce4: the search sample by distinct words and 2 EM iterations; ~1 min CPU
+# per seed before).
 set -eu
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 SECGEN=${SECGEN:-$HERE/build/release/secgen}
