@@ -105,13 +105,6 @@ static int cmp_size_t(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static uint64_t word_hash(const sg_seq *s)
-{
-    uint64_t h = 1469598103934665603ull ^ s->n;
-    for (size_t i = 0; i < s->n; i++) h = (h ^ s->sym[i]) * 1099511628211ull;
-    return h ^ (h >> 29);
-}
-
 sg_status sg_tadam_search_sample(const sg_seq_set *set, const size_t *ids, size_t n, uint64_t seed,
                                  size_t max_sequences, size_t max_words, size_t *out, size_t *n_out, size_t *n_words,
                                  sg_error *err)
@@ -127,40 +120,28 @@ sg_status sg_tadam_search_sample(const sg_seq_set *set, const size_t *ids, size_
         return st;
     }
     size_t *ord = malloc(n * sizeof *ord);
-    /* open addressing over the distinct words seen so far: at most max_words + 1 entries */
     const size_t lim = max_words < n ? max_words : n;
-    size_t tcap = 16;
-    while (tcap < 2 * (lim + 1)) tcap *= 2;
-    size_t *tab = malloc(tcap * sizeof *tab);
-    sg_status st = ord && tab ? sg_order_keyed(seed, SG_STREAM_TADAM_SPLIT, ids, n, ord, err)
-                              : sg_error_set(err, SG_ERR_NOMEM, "out of memory sampling %zu sequences", n);
-    if (st != SG_OK) {
-        free(ord);
-        free(tab);
-        return st;
-    }
-    for (size_t i = 0; i < tcap; i++) tab[i] = SIZE_MAX;
+    sg_hashmap *seen = sg_hashmap_create(lim + 1); /* the distinct words taken so far */
+    sg_status st = ord && seen ? sg_order_keyed(seed, SG_STREAM_TADAM_SPLIT, ids, n, ord, err)
+                               : sg_error_set(err, SG_ERR_NOMEM, "out of memory sampling %zu sequences", n);
     size_t m = 0, words = 0;
-    for (; m < n && m < cap_seq; m++) {
+    for (; st == SG_OK && m < n && m < cap_seq; m++) {
         const sg_seq *s = sg_seq_set_get(set, ord[m]);
-        size_t h = (size_t)word_hash(s) & (tcap - 1);
-        int seen = 0;
-        for (; tab[h] != SIZE_MAX; h = (h + 1) & (tcap - 1)) {
-            const sg_seq *t = sg_seq_set_get(set, tab[h]);
-            if (t->n == s->n && (s->n == 0 || !memcmp(t->sym, s->sym, s->n * sizeof *s->sym))) {
-                seen = 1;
+        const void *key = s->n ? (const void *)s->sym : (const void *)""; /* the empty word */
+        const size_t klen = s->n * sizeof *s->sym;
+        if (!sg_hashmap_get(seen, key, klen, NULL)) {
+            if (words == max_words) break; /* a prefix of the random order: the sample stays uniform */
+            if (sg_hashmap_put(seen, key, klen, 1) != SG_OK) {
+                st = sg_error_set(err, SG_ERR_NOMEM, "out of memory sampling %zu sequences", n);
                 break;
             }
-        }
-        if (!seen) {
-            if (words == max_words) break; /* a prefix of the random order: the sample stays uniform */
-            tab[h] = ord[m];
             words++;
         }
         out[m] = ord[m];
     }
-    free(tab);
+    sg_hashmap_destroy(seen);
     free(ord);
+    if (st != SG_OK) return st;
     qsort(out, m, sizeof *out, cmp_size_t);
     *n_out = m;
     if (n_words) *n_words = words;
