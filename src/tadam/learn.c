@@ -1400,6 +1400,20 @@ static int gcache_index(const tdm_learn_ctx *ctx, const skeleton *a, const tdm_e
  * merged state; a split keeps every word's status and moves the visits of the split state's
  * out-edges that follow an edge from the split-off source onto the copies; a deletion unmatches
  * the words that use the edge and nothing else. Symbols-only cost only (values are not looked at). */
+/* The view screen_fast repairs newly unmatched words with: candidate b at π, edge probabilities
+ * from the matched visits alone (the first EM iteration has no repaired ones); built on first
+ * use, once per candidate. */
+static void screen_view(const tdm_learn_ctx *ctx, const skeleton *b, tdm_eval_scratch *s, const double *pi, tdm_view *v,
+                        int *have)
+{
+    if (*have) return;
+    memset(s->xvis, 0, b->ne * sizeof *s->xvis);
+    memset(s->mst, 0, b->ne * sizeof *s->mst);
+    memset(s->xst, 0, b->ne * sizeof *s->xst);
+    prepare_view(ctx->d, b, s, pi, ctx->noise_ops, ctx->untimed, ctx->soft, v);
+    *have = 1;
+}
+
 static double screen_fast(const tdm_learn_ctx *ctx, const skeleton *a, const cand *c, const skeleton *b,
                           const uint32_t *smap, tdm_eval_scratch *s, int stale_ok, uint8_t *used_stale)
 {
@@ -1514,13 +1528,7 @@ static double screen_fast(const tdm_learn_ctx *ctx, const skeleton *a, const can
         const int keyed = ctx->soft && ctx->untimed && ctx->noise_ops && gc->dcost;
         if (!keyed)
             for (size_t i = 0; i < nnew; i++) {
-                if (!have_view) {
-                    memset(s->xvis, 0, b->ne * sizeof *s->xvis);
-                    memset(s->mst, 0, b->ne * sizeof *s->mst);
-                    memset(s->xst, 0, b->ne * sizeof *s->xst);
-                    prepare_view(d, b, s, pi, ctx->noise_ops, ctx->untimed, ctx->soft, &v);
-                    have_view = 1;
-                }
+                screen_view(ctx, b, s, pi, &v, &have_view);
                 price_unmatched(ctx, &v, newg[i], s, &cc, &uc, &nc, &nu);
             }
         else {
@@ -1542,13 +1550,7 @@ static double screen_fast(const tdm_learn_ctx *ctx, const skeleton *a, const can
                     c0 = gc->dcost[key];
                     if (gc->dgen[key] != gc->step) *used_stale = 1;
                 } else {
-                    if (!have_view) {
-                        memset(s->xvis, 0, b->ne * sizeof *s->xvis);
-                        memset(s->mst, 0, b->ne * sizeof *s->mst);
-                        memset(s->xst, 0, b->ne * sizeof *s->xst);
-                        prepare_view(d, b, s, pi, ctx->noise_ops, ctx->untimed, ctx->soft, &v);
-                        have_view = 1;
-                    }
+                    screen_view(ctx, b, s, pi, &v, &have_view);
                     c0 = tdm_forward(&v, d->sym + d->woff[w0], d->wlen[w0], &s->dp, mult, ce, NULL, NULL);
                     gc->dcost[key] = c0;
                     gc->dgen[key] = gc->step;
